@@ -1,0 +1,113 @@
+"""The one exception tree of cjsim.
+
+Every error a user can cause is a :class:`CJSimError`; each subclass is also a
+subclass of the matching built-in so ``except ValueError`` keeps working.
+A :class:`Problem` is one finding of validation: where, what and a hint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = [
+    "CJSimError",
+    "CalibrationError",
+    "InterventionError",
+    "ModelError",
+    "Problem",
+    "ScenarioFileError",
+    "ScenarioFileNotFoundError",
+    "SimulationError",
+    "did_you_mean",
+]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation finding.
+
+    Parameters
+    ----------
+    path : str
+        Dotted key path in the scenario format, e.g. ``"transitions.website"``;
+        empty when the problem concerns the whole file.
+    message : str
+        What is wrong, with the offending value.
+    hint : str
+        How to fix it.
+    severity : {"error", "warning"}
+    """
+
+    path: str
+    message: str
+    hint: str = ""
+    severity: str = "error"
+
+    def format(self, source: str | None = None) -> str:
+        """One line: ``source: path: message — hint``."""
+        parts = [p for p in (source, self.path) if p]
+        text = ": ".join([*parts, self.message])
+        return f"{text} — {self.hint}" if self.hint else text
+
+    def under(self, prefix: str) -> Problem:
+        """The same problem with ``prefix`` put in front of its path."""
+        path = f"{prefix}.{self.path}" if self.path else prefix
+        return Problem(path, self.message, self.hint, self.severity)
+
+
+class CJSimError(Exception):
+    """Base of every error cjsim raises on purpose."""
+
+
+class _ProblemsError(CJSimError):
+    """An error carrying one or more :class:`Problem` objects."""
+
+    def __init__(self, problems: Iterable[Problem] | str, source: str | None = None) -> None:
+        if isinstance(problems, str):
+            problems = [Problem("", problems)]
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        self.source = source
+        super().__init__("\n".join(p.format(source) for p in self.problems))
+
+
+class ModelError(_ProblemsError, ValueError):
+    """A journey model that breaks a structural or numeric rule."""
+
+
+class ScenarioFileError(_ProblemsError, ValueError):
+    """A scenario or intervention file that cannot be read or is invalid."""
+
+
+class ScenarioFileNotFoundError(ScenarioFileError, FileNotFoundError):
+    """The scenario file does not exist."""
+
+
+class InterventionError(_ProblemsError, ValueError):
+    """An intervention that cannot be applied to a scenario."""
+
+
+class SimulationError(CJSimError, RuntimeError):
+    """An engine cannot run the model as asked."""
+
+
+class CalibrationError(CJSimError, ValueError):
+    """An event log or mapping that calibration cannot use."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A hint naming the closest of ``choices`` to ``word``, or listing them.
+
+    >>> did_you_mean("webiste", ["website", "checkout"])
+    "did you mean 'website'?"
+    """
+    import difflib
+
+    options = sorted(set(choices))
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    if not options:
+        return "there is nothing of that kind defined"
+    shown = ", ".join(options[:12]) + (", …" if len(options) > 12 else "")
+    return f"expected one of: {shown}"

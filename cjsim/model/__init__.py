@@ -1,0 +1,51 @@
+"""The journey model: immutable, validated, free of files and engines."""
+
+from cjsim.model.builder import JourneyBuilder
+from cjsim.model.distributions import (
+    DISTRIBUTIONS,
+    Distribution,
+    Empirical,
+    Exponential,
+    Fixed,
+    Gamma,
+    LogNormal,
+    Uniform,
+    Weibull,
+)
+from cjsim.model.journey import (
+    CohortArrivals,
+    Economics,
+    ExperienceEffect,
+    Outcome,
+    PoissonArrivals,
+    Population,
+    Referrals,
+    Scenario,
+    Segment,
+    Touchpoint,
+)
+from cjsim.model.validation import journey_graph
+
+__all__ = [
+    "DISTRIBUTIONS",
+    "CohortArrivals",
+    "Distribution",
+    "Economics",
+    "Empirical",
+    "ExperienceEffect",
+    "Exponential",
+    "Fixed",
+    "Gamma",
+    "JourneyBuilder",
+    "LogNormal",
+    "Outcome",
+    "PoissonArrivals",
+    "Population",
+    "Referrals",
+    "Scenario",
+    "Segment",
+    "Touchpoint",
+    "Uniform",
+    "Weibull",
+    "journey_graph",
+]

@@ -1,0 +1,232 @@
+"""The immutable journey model: touchpoints, outcomes, transitions, population.
+
+A :class:`Scenario` is validated when it is made: every structural problem is
+collected and raised together as one :class:`~cjsim.errors.ModelError`;
+warnings (e.g. an unreachable touchpoint) are kept in ``Scenario.warnings``.
+Plain dicts and lists given to the constructors are frozen on the way in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cjsim.errors import ModelError, Problem
+from cjsim.model.distributions import Distribution, Fixed
+from cjsim.model.frozen import FrozenMap
+
+__all__ = [
+    "CohortArrivals",
+    "Economics",
+    "ExperienceEffect",
+    "Outcome",
+    "PoissonArrivals",
+    "Population",
+    "Referrals",
+    "Scenario",
+    "Segment",
+    "Touchpoint",
+]
+
+NO_DWELL = Fixed(0.0)
+
+
+def _freeze(obj: Any, name: str, value: Any) -> None:
+    object.__setattr__(obj, name, value)
+
+
+@dataclass(frozen=True)
+class Referrals:
+    """Each visit spawns Poisson(``mean``) new customers entering at ``entry`` after ``delay``."""
+
+    mean: float
+    entry: str
+    delay: Distribution = NO_DWELL
+
+
+@dataclass(frozen=True)
+class ExperienceEffect:
+    """After a wait over ``waited_over_days``, multiply the named out-edges by ``scale``."""
+
+    waited_over_days: float
+    scale: Mapping[str, float]
+
+    def __post_init__(self) -> None:
+        _freeze(self, "scale", FrozenMap(self.scale))
+
+
+@dataclass(frozen=True)
+class Touchpoint:
+    """A node customers visit.
+
+    Parameters
+    ----------
+    name, stage : str
+        Identifier and the stage (one of ``Scenario.stages``) it belongs to.
+    dwell : Distribution
+        Days spent before moving on (before joining the queue when ``capacity`` is set).
+    purchase : bool
+        A visit is a purchase with value drawn from ``order_value``.
+    cost_per_visit : float
+        Money spent per visit, >= 0.
+    refund_share : float
+        In [0, 1]: a visit refunds this share of the customer's last order.
+    capacity, service, patience, renege_to :
+        Servers, service time (days), patience (days) and where impatient customers go.
+    experience : tuple of ExperienceEffect
+        Waiting-time effects on the out-edges (DES engine only).
+    referrals : Referrals or None
+        New customers spawned per visit.
+    """
+
+    name: str
+    stage: str
+    dwell: Distribution = NO_DWELL
+    purchase: bool = False
+    order_value: Distribution | None = None
+    cost_per_visit: float = 0.0
+    refund_share: float = 0.0
+    capacity: int | None = None
+    service: Distribution | None = None
+    patience: Distribution | None = None
+    renege_to: str | None = None
+    experience: tuple[ExperienceEffect, ...] = ()
+    referrals: Referrals | None = None
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        _freeze(self, "experience", tuple(self.experience))
+
+    @property
+    def time_mean_days(self) -> float:
+        """Mean days spent here ignoring queues: dwell plus service."""
+        service = self.service.mean if self.service is not None else 0.0
+        return self.dwell.mean + service
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An absorbing end of the journey (``lost``, ``churned`` …)."""
+
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class CohortArrivals:
+    """``size`` customers arriving at day 0."""
+
+    size: int
+
+    def expected_count(self, horizon_days: float | None) -> float:
+        return float(self.size)
+
+
+@dataclass(frozen=True)
+class PoissonArrivals:
+    """Poisson arrivals with piecewise-constant rates: ``((start_day, rate_per_day), ...)``."""
+
+    rates: tuple[tuple[float, float], ...]
+
+    def __post_init__(self) -> None:
+        _freeze(self, "rates", tuple((float(s), float(r)) for s, r in self.rates))
+
+    def expected_count(self, horizon_days: float | None) -> float:
+        """Expected arrivals in ``[0, horizon_days)``; NaN without a horizon."""
+        if horizon_days is None:
+            return float("nan")
+        total = 0.0
+        ends = [s for s, _ in self.rates[1:]] + [horizon_days]
+        for (start, rate), end in zip(self.rates, ends, strict=True):
+            total += rate * max(0.0, min(end, horizon_days) - start)
+        return total
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A persona: ``share`` of customers, with edge and order-value multipliers."""
+
+    name: str
+    share: float
+    order_value_multiplier: float = 1.0
+    edge_multipliers: Mapping[tuple[str, str], float] = field(default_factory=FrozenMap)
+
+    def __post_init__(self) -> None:
+        _freeze(self, "edge_multipliers", FrozenMap(self.edge_multipliers))
+
+
+@dataclass(frozen=True)
+class Population:
+    """Who arrives, when, where they enter, and which segments they belong to."""
+
+    arrivals: CohortArrivals | PoissonArrivals
+    entry: Mapping[str, float]
+    segments: tuple[Segment, ...] = ()
+
+    def __post_init__(self) -> None:
+        _freeze(self, "entry", FrozenMap(self.entry))
+        _freeze(self, "segments", tuple(self.segments))
+
+    @property
+    def effective_segments(self) -> tuple[Segment, ...]:
+        """The segments, or one implicit segment of everybody."""
+        return self.segments or (Segment("all", 1.0),)
+
+
+@dataclass(frozen=True)
+class Economics:
+    """Margin, costs and the annual discount rate."""
+
+    gross_margin: float = 1.0
+    discount_rate: float = 0.0
+    fixed_cost_per_day: float = 0.0
+    cost_per_customer: float = 0.0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A complete, validated journey design.
+
+    Raises
+    ------
+    ModelError
+        Listing every structural problem found.
+    """
+
+    name: str
+    stages: tuple[str, ...]
+    touchpoints: Mapping[str, Touchpoint]
+    outcomes: Mapping[str, Outcome]
+    transitions: Mapping[str, Mapping[str, float]]
+    population: Population
+    economics: Economics = field(default_factory=Economics)
+    horizon_days: float | None = None
+    currency: str = "EUR"
+    description: str = ""
+    warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        from cjsim.model.validation import validate
+
+        _freeze(self, "stages", tuple(self.stages))
+        _freeze(self, "touchpoints", FrozenMap(self.touchpoints))
+        _freeze(self, "outcomes", FrozenMap(self.outcomes))
+        _freeze(self, "transitions", FrozenMap(
+            {k: FrozenMap(v) for k, v in self.transitions.items()}))
+        problems = validate(self)
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            raise ModelError(errors)
+        _freeze(self, "warnings", tuple(p for p in problems if p.severity == "warning"))
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        """Touchpoints then outcomes, in definition order."""
+        return (*self.touchpoints, *self.outcomes)
+
+    def replace(self, **changes: Any) -> Scenario:
+        """A new, re-validated scenario with some fields changed."""
+        import dataclasses
+
+        return dataclasses.replace(self, **changes)

@@ -1,0 +1,249 @@
+"""Read scenario files (TOML) into validated :class:`~cjsim.model.Scenario` objects.
+
+Every problem of a file is reported together, each naming the file, the key
+path, what is wrong and a hint.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from cjsim.errors import (
+    ModelError,
+    Problem,
+    ScenarioFileError,
+    ScenarioFileNotFoundError,
+    did_you_mean,
+)
+from cjsim.model import (
+    CohortArrivals,
+    Distribution,
+    Economics,
+    Empirical,
+    Exponential,
+    ExperienceEffect,
+    Fixed,
+    Gamma,
+    LogNormal,
+    Outcome,
+    PoissonArrivals,
+    Population,
+    Referrals,
+    Scenario,
+    Segment,
+    Touchpoint,
+    Uniform,
+    Weibull,
+)
+from cjsim.model.rows import ROW_TOLERANCE
+from cjsim.scenario import schema as S
+from cjsim.scenario.errors import problems_from_validation
+
+__all__ = ["load_scenario", "read_toml", "scenario_from_dict"]
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Parse a TOML file, turning every way it can fail into a ScenarioFileError."""
+    p = Path(path)
+    src = str(path)
+    if p.is_dir():
+        raise ScenarioFileError("is a directory, not a scenario file",
+                                source=src) from None
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioFileNotFoundError(
+            [Problem("", "file not found", "check the path and the current directory")],
+            source=src) from None
+    except OSError as exc:
+        raise ScenarioFileError([Problem("", f"cannot read the file ({exc.strerror})",
+                                         "check its permissions")], source=src) from None
+    if not raw.strip():
+        raise ScenarioFileError([Problem("", "the file is empty",
+                                         "see scenarios/ for an example scenario")], source=src)
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ScenarioFileError([Problem("", "not a text file (not UTF-8)",
+                                         "a scenario is a TOML text file")], source=src) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioFileError([Problem("", f"not valid TOML: {exc}",
+                                         "check quotes, brackets and '=' on that line")],
+                                source=src) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario file.
+
+    Raises
+    ------
+    ScenarioFileError
+        Naming the file, key path, problem and a hint, for every problem found.
+    """
+    return scenario_from_dict(read_toml(path), source=str(path))
+
+
+def scenario_from_dict(data: dict[str, Any], source: str | None = None) -> Scenario:
+    """Build a scenario from the parsed TOML structure (see ``SCENARIO_FORMAT``)."""
+    try:
+        spec = S.ScenarioFile.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioFileError(problems_from_validation(exc, S.ScenarioFile, data),
+                                source=source) from None
+    builder = _Builder()
+    fields = builder.fields(spec)
+    try:
+        scenario = Scenario(**fields)
+    except ModelError as exc:
+        raise ScenarioFileError([*builder.problems, *exc.problems], source=source) from None
+    if builder.problems:
+        raise ScenarioFileError(builder.problems, source=source)
+    return scenario
+
+
+class _Builder:
+    """Converts validated specs to model objects, collecting problems on the way."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def fields(self, spec: S.ScenarioFile) -> dict[str, Any]:
+        head = spec.scenario
+        stages = head.stages
+        if stages is None:
+            stages = list(dict.fromkeys(tp.stage for tp in spec.touchpoints.values()))
+        nodes = set(spec.touchpoints) | set(spec.outcomes)
+        return {
+            "name": head.name,
+            "stages": tuple(stages),
+            "horizon_days": head.horizon_days,
+            "currency": head.currency,
+            "description": head.description or "",
+            "touchpoints": {k: self.touchpoint(k, v) for k, v in spec.touchpoints.items()},
+            "outcomes": {k: Outcome(k, v.description or "") for k, v in spec.outcomes.items()},
+            "transitions": {k: self.row(k, v, nodes) for k, v in spec.transitions.items()},
+            "population": self.population(spec.population),
+            "economics": Economics(**spec.economics.model_dump()),
+        }
+
+    def dist(self, path: str, spec: Any, default: Distribution | None = None) -> Any:
+        if spec is None:
+            return default
+        try:
+            return _make_dist(spec)
+        except ModelError as exc:
+            self.problems += [p.under(path) for p in exc.problems]
+            return default if default is not None else Fixed(0.0)
+
+    def touchpoint(self, name: str, spec: S.TouchpointSpec) -> Touchpoint:
+        at = f"touchpoints.{name}"
+        referrals = None
+        if spec.referrals is not None:
+            r = spec.referrals
+            referrals = Referrals(r.mean, r.entry, self.dist(f"{at}.referrals.delay", r.delay,
+                                                              Fixed(0.0)))
+        return Touchpoint(
+            name=name, stage=spec.stage, description=spec.description or "",
+            dwell=self.dist(f"{at}.dwell", spec.dwell, Fixed(0.0)),
+            purchase=spec.purchase,
+            order_value=self.dist(f"{at}.order_value", spec.order_value),
+            cost_per_visit=spec.cost_per_visit, refund_share=spec.refund_share,
+            capacity=spec.capacity,
+            service=self.dist(f"{at}.service", spec.service),
+            patience=self.dist(f"{at}.patience", spec.patience),
+            renege_to=spec.renege_to,
+            experience=tuple(ExperienceEffect(e.waited_over_days, e.scale)
+                             for e in spec.experience),
+            referrals=referrals,
+        )
+
+    def row(self, source: str, spec: dict[str, float | str], nodes: set[str]) -> dict[str, Any]:
+        at = f"transitions.{source}"
+        out: dict[str, Any] = {}
+        rest = spec.get("rest")
+        for target, p in spec.items():
+            if target == "rest":
+                continue
+            if isinstance(p, str):
+                self.problems.append(Problem(f"{at}.{target}", f"expected a probability, "
+                                             f"got {p!r}", 'only rest = "node" takes a name'))
+                continue
+            out[target] = p
+        if rest is None:
+            return out
+        if not isinstance(rest, str):
+            self.problems.append(Problem(f"{at}.rest", f"rest must name a node, got {rest!r}",
+                                         'e.g. rest = "lost"'))
+            return out
+        if rest not in nodes:
+            self.problems.append(Problem(f"{at}.rest", f"unknown node {rest!r}",
+                                         did_you_mean(rest, nodes)))
+            return out
+        numbers = [v for v in out.values() if isinstance(v, int | float)]
+        remainder = 1.0 - math.fsum(numbers)
+        if remainder < -ROW_TOLERANCE:
+            self.problems.append(Problem(at, f"probabilities sum to {1 - remainder:.10g} "
+                                         "before rest, more than 1",
+                                         "lower them so rest gets a share >= 0"))
+            return out
+        out[rest] = out.get(rest, 0.0) + max(remainder, 0.0)
+        return out
+
+    def population(self, spec: S.PopulationSpec) -> Population:
+        arr = spec.arrivals
+        arrivals: CohortArrivals | PoissonArrivals
+        if isinstance(arr, S.CohortSpec):
+            arrivals = CohortArrivals(arr.size)
+        elif isinstance(arr.rate_per_day, list):
+            pieces = [p for p in arr.rate_per_day if len(p) == 2]
+            if len(pieces) != len(arr.rate_per_day):
+                self.problems.append(Problem("population.arrivals.rate_per_day",
+                                             "each piece must be a [start_day, rate] pair",
+                                             "e.g. rate_per_day = [[0, 300], [180, 450]]"))
+            arrivals = PoissonArrivals(tuple((a, b) for a, b in pieces))
+        else:
+            arrivals = PoissonArrivals(((0.0, arr.rate_per_day),))
+        segments = tuple(self.segment(i, s) for i, s in enumerate(spec.segments))
+        return Population(arrivals, spec.entry, segments)
+
+    def segment(self, index: int, spec: S.SegmentSpec) -> Segment:
+        edges: dict[tuple[str, str], float] = {}
+        for key, factor in spec.edge_multipliers.items():
+            source, sep, target = key.partition("->")
+            if not sep or not source or not target:
+                self.problems.append(Problem(
+                    f"population.segments[{index}].edge_multipliers.{key}",
+                    "an edge is written 'from->to'", 'e.g. "website->checkout" = 1.2'))
+                continue
+            edges[(source.strip(), target.strip())] = factor
+        return Segment(spec.name, spec.share, spec.order_value_multiplier, edges)
+
+
+def _make_dist(spec: Any) -> Distribution:
+    kind = spec.dist
+    if kind == "exponential":
+        return Exponential(spec.mean)
+    if kind in ("gamma", "lognormal"):
+        alt = ("shape", "scale") if kind == "gamma" else ("median", "sigma")
+        given = {k for k in ("mean", "cv", *alt) if getattr(spec, k) is not None}
+        if given == {"mean", "cv"}:
+            return (Gamma if kind == "gamma" else LogNormal)(spec.mean, spec.cv)
+        if given == set(alt):
+            a, b = (getattr(spec, k) for k in alt)
+            return Gamma.from_shape_scale(a, b) if kind == "gamma" else \
+                LogNormal.from_median_sigma(a, b)
+        raise ModelError([Problem("", f"{kind} needs either mean and cv, or {alt[0]} and "
+                                  f"{alt[1]}; got {', '.join(sorted(given)) or 'none'}",
+                                  f'e.g. {{ dist = "{kind}", mean = 2.0, cv = 0.5 }}')])
+    if kind == "weibull":
+        return Weibull(spec.shape, spec.scale)
+    if kind == "uniform":
+        return Uniform(spec.low, spec.high)
+    if kind == "fixed":
+        return Fixed(spec.value)
+    return Empirical(tuple(spec.values), None if spec.weights is None else tuple(spec.weights))

@@ -1,0 +1,108 @@
+"""Write a :class:`~cjsim.model.Scenario` back to the TOML format.
+
+``load_scenario(save_scenario(sc, path))`` equals ``sc``: probabilities are
+written exactly (a row's remainder goes to ``rest`` only when that reproduces
+the same float on reading).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from cjsim._io import atomic_write_text
+from cjsim.model import CohortArrivals, Distribution, Scenario, Touchpoint
+from cjsim.scenario.toml_writer import format_key, table
+
+__all__ = ["save_scenario", "scenario_to_dict", "scenario_to_toml"]
+
+
+def _dist(d: Distribution | None) -> dict[str, Any] | None:
+    return None if d is None else d.to_dict()
+
+
+def _touchpoint(tp: Touchpoint) -> dict[str, Any]:
+    out: dict[str, Any] = {"stage": tp.stage}
+    if tp.description:
+        out["description"] = tp.description
+    if tp.dwell.mean != 0 or tp.dwell.kind != "fixed":
+        out["dwell"] = _dist(tp.dwell)
+    if tp.purchase:
+        out["purchase"] = True
+        out["order_value"] = _dist(tp.order_value)
+    if tp.cost_per_visit:
+        out["cost_per_visit"] = tp.cost_per_visit
+    if tp.refund_share:
+        out["refund_share"] = tp.refund_share
+    if tp.capacity is not None:
+        out["capacity"] = tp.capacity
+    out["service"], out["patience"] = _dist(tp.service), _dist(tp.patience)
+    out["renege_to"] = tp.renege_to
+    if tp.experience:
+        out["experience"] = [{"waited_over_days": e.waited_over_days, "scale": dict(e.scale)}
+                             for e in tp.experience]
+    if tp.referrals is not None:
+        r = tp.referrals
+        out["referrals"] = {"mean": r.mean, "entry": r.entry, "delay": r.delay.to_dict()}
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _row(row: dict[str, float], outcomes: list[str]) -> dict[str, Any]:
+    """The row with ``rest`` for an outcome whose probability is exactly the remainder."""
+    for target in [t for t in row if t in outcomes][::-1]:
+        others = {k: v for k, v in row.items() if k != target}
+        if 1.0 - math.fsum(others.values()) == row[target]:
+            return {**others, "rest": target}
+    return dict(row)
+
+
+def scenario_to_dict(sc: Scenario) -> dict[str, Any]:
+    """The scenario as the nested structure of the TOML format."""
+    arr = sc.population.arrivals
+    if isinstance(arr, CohortArrivals):
+        arrivals: dict[str, Any] = {"kind": "cohort", "size": arr.size}
+    elif len(arr.rates) == 1:
+        arrivals = {"kind": "poisson", "rate_per_day": arr.rates[0][1]}
+    else:
+        arrivals = {"kind": "poisson", "rate_per_day": [list(r) for r in arr.rates]}
+    header = {"name": sc.name, "horizon_days": sc.horizon_days, "currency": sc.currency,
+              "stages": list(sc.stages), "description": sc.description or None}
+    segments = [{"name": s.name, "share": s.share,
+                 "order_value_multiplier": s.order_value_multiplier,
+                 "edge_multipliers": {f"{a}->{b}": f for (a, b), f in s.edge_multipliers.items()}}
+                for s in sc.population.segments]
+    e = sc.economics
+    return {
+        "scenario": {k: v for k, v in header.items() if v is not None},
+        "population": {"arrivals": arrivals, "entry": dict(sc.population.entry),
+                       "segments": segments},
+        "economics": {"gross_margin": e.gross_margin, "discount_rate": e.discount_rate,
+                      "fixed_cost_per_day": e.fixed_cost_per_day,
+                      "cost_per_customer": e.cost_per_customer},
+        "touchpoints": {k: _touchpoint(tp) for k, tp in sc.touchpoints.items()},
+        "outcomes": {k: ({"description": o.description} if o.description else {})
+                     for k, o in sc.outcomes.items()},
+        "transitions": {k: _row(dict(v), list(sc.outcomes)) for k, v in sc.transitions.items()},
+    }
+
+
+def scenario_to_toml(sc: Scenario) -> str:
+    """The TOML text of ``sc``."""
+    d = scenario_to_dict(sc)
+    pop = d["population"]
+    parts = [f"# cjsim scenario: {sc.name}\n", table("scenario", d["scenario"]),
+             table("population", {"arrivals": pop["arrivals"], "entry": pop["entry"]})]
+    parts += [table("population.segments", s, array=True) for s in pop["segments"]]
+    parts.append(table("economics", d["economics"]))
+    parts += [table(f"touchpoints.{format_key(k)}", v) for k, v in d["touchpoints"].items()]
+    parts.append(table("outcomes", d["outcomes"]))
+    parts.append(table("transitions", d["transitions"]))
+    return "\n".join(parts)
+
+
+def save_scenario(sc: Scenario, path: str | Path) -> None:
+    """Write ``sc`` to ``path`` atomically (a temp file renamed into place)."""
+    atomic_write_text(path, scenario_to_toml(sc))
+
+

@@ -1,0 +1,159 @@
+"""The scenario file format as pydantic models: types, required and unknown keys.
+
+These models check the *shape* of a file (strict types, no unknown keys); the
+journey model then checks the meaning.  :func:`json_schema` is what
+``cjsim schema`` prints.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["DistSpec", "ScenarioFile", "TouchpointSpec", "json_schema"]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ExponentialSpec(_Spec):
+    dist: Literal["exponential"]
+    mean: float = Field(description="mean (days or money)")
+
+
+class GammaSpec(_Spec):
+    dist: Literal["gamma"]
+    mean: float | None = None
+    cv: float | None = Field(None, description="coefficient of variation, std/mean")
+    shape: float | None = None
+    scale: float | None = None
+
+
+class LogNormalSpec(_Spec):
+    dist: Literal["lognormal"]
+    mean: float | None = None
+    cv: float | None = None
+    median: float | None = None
+    sigma: float | None = Field(None, description="standard deviation of log(X)")
+
+
+class WeibullSpec(_Spec):
+    dist: Literal["weibull"]
+    shape: float
+    scale: float
+
+
+class UniformSpec(_Spec):
+    dist: Literal["uniform"]
+    low: float
+    high: float
+
+
+class FixedSpec(_Spec):
+    dist: Literal["fixed"]
+    value: float
+
+
+class EmpiricalSpec(_Spec):
+    dist: Literal["empirical"]
+    values: list[float]
+    weights: list[float] | None = None
+
+
+DistSpec = Annotated[
+    ExponentialSpec | GammaSpec | LogNormalSpec | WeibullSpec | UniformSpec | FixedSpec
+    | EmpiricalSpec,
+    Field(discriminator="dist"),
+]
+
+
+class HeaderSpec(_Spec):
+    name: str
+    horizon_days: float | None = Field(None, description="required by simulation engines")
+    currency: str = "EUR"
+    stages: list[str] | None = Field(None, description="ordered; default: order of first use")
+    description: str | None = None
+
+
+class CohortSpec(_Spec):
+    kind: Literal["cohort"]
+    size: int
+
+
+class PoissonSpec(_Spec):
+    kind: Literal["poisson"]
+    rate_per_day: float | list[list[float]] = Field(
+        description="a rate, or [[start_day, rate], ...] pieces starting at day 0")
+
+
+class SegmentSpec(_Spec):
+    name: str
+    share: float
+    order_value_multiplier: float = 1.0
+    edge_multipliers: dict[str, float] = Field(
+        default_factory=dict, description='keyed "from->to"; the row is renormalised')
+
+
+class PopulationSpec(_Spec):
+    arrivals: Annotated[CohortSpec | PoissonSpec, Field(discriminator="kind")]
+    entry: dict[str, float]
+    segments: list[SegmentSpec] = Field(default_factory=list)
+
+
+class EconomicsSpec(_Spec):
+    gross_margin: float = 1.0
+    discount_rate: float = Field(0.0, description="annual, for NPV and CLV")
+    fixed_cost_per_day: float = 0.0
+    cost_per_customer: float = 0.0
+
+
+class ReferralsSpec(_Spec):
+    mean: float = Field(description="expected new customers per visit (Poisson)")
+    entry: str
+    delay: DistSpec | None = None
+
+
+class ExperienceSpec(_Spec):
+    waited_over_days: float
+    scale: dict[str, float]
+
+
+class TouchpointSpec(_Spec):
+    stage: str
+    description: str | None = None
+    dwell: DistSpec | None = None
+    purchase: bool = False
+    order_value: DistSpec | None = None
+    cost_per_visit: float = 0.0
+    refund_share: float = 0.0
+    capacity: int | None = None
+    service: DistSpec | None = None
+    patience: DistSpec | None = None
+    renege_to: str | None = None
+    experience: list[ExperienceSpec] = Field(default_factory=list)
+    referrals: ReferralsSpec | None = None
+
+
+class OutcomeSpec(_Spec):
+    description: str | None = None
+
+
+class ScenarioFile(_Spec):
+    """A whole scenario file."""
+
+    scenario: HeaderSpec
+    population: PopulationSpec
+    economics: EconomicsSpec = Field(default_factory=EconomicsSpec)
+    touchpoints: dict[str, TouchpointSpec]
+    outcomes: dict[str, OutcomeSpec]
+    transitions: dict[str, dict[str, float | str]] = Field(
+        description='next-node probabilities; rest = "node" takes the remainder')
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the scenario file format."""
+    schema = ScenarioFile.model_json_schema()
+    schema["title"] = "cjsim scenario file"
+    return schema
