@@ -49,18 +49,25 @@ class ScenarioArrays:
     stage_index: np.ndarray  # (n,) stage number of each touchpoint
     segments: tuple[SegmentArrays, ...]
     daily_discount: float  # continuous daily rate: ln(1 + annual) / 365
+    removed: np.ndarray | None = None  # touchpoints whose inflow leaves the journey
 
     @property
     def n(self) -> int:
         return len(self.touchpoints)
 
     def segment_rows(self, base: np.ndarray, seg: SegmentArrays) -> np.ndarray:
-        """``base`` with the segment's multipliers applied row by row."""
-        if not len(seg.touched_rows):
+        """``base`` with the segment's multipliers applied row by row.
+
+        Removed touchpoints lose their inflow after the multipliers apply, so
+        that inflow leaves the journey instead of being renormalised away.
+        """
+        if not len(seg.touched_rows) and self.removed is None:
             return base
         out = base.copy()
         for i in seg.touched_rows:
             out[i] = apply_multipliers(base[i], seg.factors[i])
+        if self.removed is not None:
+            out[:, np.flatnonzero(self.removed)] = 0.0
         return out
 
 

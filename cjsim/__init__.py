@@ -1,0 +1,31 @@
+"""cjsim — simulate customer journeys and answer what-if questions about them."""
+
+from cjsim.engines import Result, solve_analytic
+from cjsim.errors import (
+    CalibrationError,
+    CJSimError,
+    InterventionError,
+    ModelError,
+    ScenarioFileError,
+    SimulationError,
+)
+from cjsim.model import JourneyBuilder, Scenario
+from cjsim.scenario import json_schema, load_scenario, save_scenario
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CJSimError",
+    "CalibrationError",
+    "InterventionError",
+    "JourneyBuilder",
+    "ModelError",
+    "Result",
+    "Scenario",
+    "ScenarioFileError",
+    "SimulationError",
+    "json_schema",
+    "load_scenario",
+    "save_scenario",
+    "solve_analytic",
+]

@@ -1,0 +1,184 @@
+"""The exact analytic engine: absorbing-Markov-chain algebra, infinite horizon.
+
+Answers, per segment and mixed over segment shares: absorption probabilities,
+expected visits, conversion, repeat rate, purchases, revenue (less refunds),
+costs, profit, discounted CLV, time to absorption and to first purchase,
+stage reach, referrals and the population multiplier, Markov removal effects
+and elasticities of every edge.  Queues, experience effects and the horizon
+are out of its reach; the result says so in ``notes``.
+
+>>> import cjsim
+>>> sc = cjsim.load_scenario("scenarios/fashionfusion.toml")
+>>> res = solve(sc)
+>>> 0 < res["conversion_rate"] < 1
+True
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from cjsim.engines._absorbing import evaluate
+from cjsim.engines._arrays import ScenarioArrays, to_arrays
+from cjsim.engines.result import KPI_COLUMNS, Result
+from cjsim.model import Scenario
+
+__all__ = ["ELASTICITY_KPIS", "solve"]
+
+ELASTICITY_KPIS = ("conversion_rate", "purchases_per_customer", "revenue_per_customer",
+                   "profit_per_customer", "clv", "time_to_absorption")
+_STEP = 1e-20  # complex-step size: no cancellation, so tiny is exact
+
+
+def _ratio(num: Any, den: Any) -> Any:
+    return num / den if abs(den) > 1e-300 else complex(math.nan) if np.iscomplexobj(den) \
+        else math.nan
+
+
+def _scalar_kpis(ev: dict[str, Any]) -> dict[str, Any]:
+    """Per-customer KPIs from :func:`evaluate` output (complex-safe)."""
+    revenue = ev["order_value"] - ev["refunds"]
+    cost = ev["cost"] + ev["cost_per_customer"]
+    return {
+        "conversion_rate": ev["conversion"],
+        "repeat_rate": _ratio(ev["two_plus"], ev["conversion"]),
+        "purchases_per_customer": ev["purchases"],
+        "revenue_per_customer": revenue,
+        "average_order_value": _ratio(ev["order_value"], ev["purchases"]),
+        "cost_per_customer": cost,
+        "profit_per_customer": ev["margin"] * revenue - cost,
+        "clv": ev["discounted_value"] - ev["cost_per_customer"],
+        "time_to_first_purchase": _ratio(ev["first_purchase_time"], ev["conversion"]),
+        "time_to_absorption": ev["time"],
+        "referrals_per_customer": 1 - 1 / ev["multiplier"],
+        "population_multiplier": ev["multiplier"],
+    }
+
+
+def _run(sc: Scenario, a: ScenarioArrays, base: np.ndarray, **kw: Any) -> dict[str, Any]:
+    return evaluate(a, base, sc.economics.gross_margin, sc.economics.cost_per_customer, **kw)
+
+
+def _kpi_rows(sc: Scenario, a: ScenarioArrays, ev: dict[str, Any]) -> dict[str, float]:
+    rows = {k: float(np.real(v)) for k, v in _scalar_kpis(ev).items()}
+    customers = sc.population.arrivals.expected_count(sc.horizon_days) * rows[
+        "population_multiplier"]
+    if math.isfinite(customers):
+        fixed = sc.economics.fixed_cost_per_day * (sc.horizon_days or 0.0)
+        rows["customers"] = customers
+        rows["revenue"] = customers * rows["revenue_per_customer"]
+        rows["cost"] = customers * rows["cost_per_customer"] + fixed
+        rows["profit"] = sc.economics.gross_margin * rows["revenue"] - rows["cost"]
+    rows |= {f"visits[{t}]": float(v) for t, v in zip(a.touchpoints, np.real(ev["visits"]),
+                                                        strict=True)}
+    rows |= {f"absorption[{o}]": float(v) for o, v in zip(a.outcomes, np.real(ev["absorption"]),
+                                                            strict=True)}
+    rows |= {f"stage_reach[{s}]": float(v) for s, v in zip(a.stages, np.real(ev["stage_reach"]),
+                                                             strict=True)}
+    return rows
+
+
+def removal_effects(sc: Scenario, a: ScenarioArrays, ev: dict[str, Any]) -> pd.DataFrame:
+    """Markov removal effect of every touchpoint on conversions per arriving customer.
+
+    Removing a touchpoint sends its inflow (and its share of the entry mix and of
+    referral entries) to a sink outside the journey.  The effect is the relative
+    drop in expected converting customers per arrival (referred ones included);
+    ``attribution_share`` normalises the effects to sum to 1.
+    """
+    conversions = float(np.real(ev["conversion"] * ev["multiplier"]))
+    rows = []
+    for i, name in enumerate(a.touchpoints):
+        mask = np.zeros(a.n, dtype=bool)
+        mask[i] = True
+        removed = _run(sc, a, a.base, removed=mask, stages=False)
+        without = float(np.real(removed["conversion"] * removed["multiplier"]))
+        effect = 1 - without / conversions if conversions > 0 else math.nan
+        rows.append({"touchpoint": name, "conversions_without": without,
+                     "removal_effect": effect})
+    table = pd.DataFrame(rows)
+    total = table["removal_effect"].sum()
+    table["attribution_share"] = table["removal_effect"] / total if total > 0 else math.nan
+    return table
+
+
+def elasticities(sc: Scenario, a: ScenarioArrays, ev: dict[str, Any]) -> pd.DataFrame:
+    """Derivative and elasticity of each KPI in :data:`ELASTICITY_KPIS` for every edge.
+
+    An edge ``p`` moves with the rest of its row rescaled proportionally (the
+    format's rule).  Derivatives are exact (complex step).  Edges with ``p = 1``
+    have no other edge to rescale and are reported as NaN.
+    """
+    base_kpis = _scalar_kpis(ev)
+    rows = []
+    nodes = (*a.touchpoints, *a.outcomes)
+    for i, j in zip(*np.nonzero(a.base), strict=True):
+        p = a.base[i, j]
+        record: dict[str, Any] = {"from": a.touchpoints[i], "to": nodes[j], "probability": p}
+        if p >= 1:
+            derivs = dict.fromkeys(ELASTICITY_KPIS, math.nan)
+        else:
+            direction = -a.base[i] / (1 - p)
+            direction[j] = 1.0
+            moved = a.base.astype(complex)
+            moved[i] += 1j * _STEP * direction
+            kpis = _scalar_kpis(_run(sc, a, moved, stages=False))
+            derivs = {k: float(np.imag(kpis[k])) / _STEP for k in ELASTICITY_KPIS}
+        for kpi, d in derivs.items():
+            level = float(np.real(base_kpis[kpi]))
+            rows.append({**record, "kpi": kpi, "derivative": d,
+                         "elasticity": d * p / level if level else math.nan})
+    return pd.DataFrame(rows)
+
+
+def _notes(sc: Scenario, ev: dict[str, Any]) -> list[str]:
+    notes = ["infinite horizon: every customer's whole journey is counted; horizon_days only "
+             "sets the number of arriving customers"]
+    queues = [n for n, tp in sc.touchpoints.items() if tp.capacity is not None]
+    if queues:
+        notes.append("queues ignored at " + ", ".join(queues) + ": time there is dwell plus "
+                     "mean service, with no waiting and no reneging (use engine='des')")
+    if any(tp.experience for tp in sc.touchpoints.values()):
+        notes.append("experience effects are out of the analytic engine's reach (DES only)")
+    if float(np.real(ev["multiplier"])) > 1:
+        notes.append("per-customer KPIs cover arriving and referred customers alike; "
+                     "removal effects count converting customers per arrival")
+    if sc.economics.fixed_cost_per_day:
+        notes.append("fixed_cost_per_day enters the total cost and profit only, not the "
+                     "per-customer figures")
+    return notes
+
+
+def solve(scenario: Scenario, *, removal: bool = True, elasticity: bool = True) -> Result:
+    """Exact expectations of ``scenario`` for an infinite horizon.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    removal : bool
+        Compute the removal effect of every touchpoint (one solve each).
+    elasticity : bool
+        Compute derivatives of the main KPIs for every edge (one solve each).
+
+    Raises
+    ------
+    ModelError
+        If the chain cannot absorb, or referrals grow without end (R >= 1).
+    """
+    with threadpool_limits(1):
+        a = to_arrays(scenario)
+        ev = _run(scenario, a, a.base)
+        kpis = _kpi_rows(scenario, a, ev)
+        tables = {}
+        if removal:
+            tables["removal_effects"] = removal_effects(scenario, a, ev)
+        if elasticity:
+            tables["elasticities"] = elasticities(scenario, a, ev)
+    frame = pd.DataFrame([(k, v, v, v, 0.0) for k, v in kpis.items()], columns=KPI_COLUMNS)
+    return Result(scenario.name, "analytic", frame, tables, tuple(_notes(scenario, ev)),
+                  {"currency": scenario.currency})

@@ -1,0 +1,88 @@
+"""The result every engine returns: KPIs with intervals, tables and notes."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cjsim._io import atomic_write_text
+
+__all__ = ["KPI_COLUMNS", "Result"]
+
+KPI_COLUMNS = ["kpi", "mean", "ci_low", "ci_high", "std_err"]
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN and infinities become None, numpy scalars become Python."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+@dataclass(frozen=True)
+class Result:
+    """What an engine run returns.
+
+    Attributes
+    ----------
+    scenario : str
+        The scenario's name.
+    engine : str
+        ``"analytic"``, ``"vectorized"`` or ``"des"``.
+    kpis : pandas.DataFrame
+        Columns ``kpi, mean, ci_low, ci_high, std_err``; exact engines give
+        zero-width intervals.
+    tables : dict of str to DataFrame
+        Extra tables, e.g. ``removal_effects`` and ``elasticities``.
+    notes : tuple of str
+        What the engine ignored or assumed (queues, horizon …).
+    """
+
+    scenario: str
+    engine: str
+    kpis: pd.DataFrame
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, kpi: str) -> float:
+        """The mean of one KPI, e.g. ``result["conversion_rate"]``."""
+        rows = self.kpis.loc[self.kpis["kpi"] == kpi, "mean"]
+        if rows.empty:
+            raise KeyError(f"no KPI {kpi!r}; available: {', '.join(self.kpis['kpi'])}")
+        return float(rows.iloc[0])
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict keyed by KPI name."""
+        kpis = {row.kpi: {c: getattr(row, c) for c in KPI_COLUMNS[1:]}
+                for row in self.kpis.itertuples(index=False)}
+        tables = {name: table.to_dict(orient="records") for name, table in self.tables.items()}
+        return _clean({"scenario": self.scenario, "engine": self.engine, "kpis": kpis,
+                       **tables, "notes": list(self.notes), "meta": self.meta})
+
+    def to_json(self) -> str:
+        """The result as JSON text (NaN written as null)."""
+        return json.dumps(self.to_dict(), indent=2, allow_nan=False)
+
+    def save(self, directory: str | Path) -> list[Path]:
+        """Write ``kpis.csv``, ``kpis.json`` and one CSV per table, each atomically."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        written = [out / "kpis.csv", out / "kpis.json"]
+        atomic_write_text(written[0], self.kpis.to_csv(index=False))
+        atomic_write_text(written[1], self.to_json())
+        for name, table in self.tables.items():
+            written.append(out / f"{name}.csv")
+            atomic_write_text(written[-1], table.to_csv(index=False))
+        return written
