@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -54,31 +55,25 @@ def _hitting(q: Array, alpha: Array, target: Array, extra: Array | None = None
     return hit, solver, rest
 
 
-def _refunds(a: ScenarioArrays, q: Array, alpha: Array, laplace: Array, ov: Array
-             ) -> tuple[complex, complex]:
-    """Expected and discounted refunds, on the chain augmented by "last purchase"."""
-    if not a.refund.any():
+def _refunds(a: ScenarioArrays, q: Array, buy_value: Array, visits: Array,
+             disc_visits: Array, rest: Array, sub: Solver) -> tuple[Any, Any]:
+    """Expected and discounted refunds of the last order.
+
+    A refund visit refunds a share of the *last* order.  By linearity, each
+    purchase at ``p`` contributes its mean value times the expected refund
+    shares visited before the next purchase: a solve on the non-purchase part
+    of the chain (``sub``), which :func:`_hitting` already factorised.
+    """
+    if not a.refund.any() or not len(rest):
         return 0.0, 0.0
-    n = a.n
     buy = np.flatnonzero(a.purchase)
-    layer_of = np.zeros(n, dtype=int)
-    layer_of[buy] = np.arange(1, len(buy) + 1)
-    layers = len(buy) + 1
-    big = np.zeros((n * layers, n * layers), dtype=q.dtype)
-    big_l = np.zeros_like(big)
-    for layer in range(layers):
-        rows = slice(layer * n, (layer + 1) * n)
-        cols = np.where(a.purchase, layer_of, layer) * n + np.arange(n)
-        big[rows, cols] = q
-        big_l[rows, cols] = laplace[:, None] * q
-    start = np.zeros(n * layers, dtype=alpha.dtype)
-    start[layer_of * n + np.arange(n)] = alpha
-    value = np.zeros(n * layers, dtype=ov.dtype)
-    for layer in range(1, layers):
-        value[layer * n:(layer + 1) * n] = a.refund * ov[buy[layer - 1]]
-    plain = Solver(big).left(start) @ value
-    discounted = Solver(big_l).left(start) @ value
-    return plain, discounted
+    after = q[np.ix_(buy, rest)]
+    plain = sub.right(a.refund[rest].astype(q.dtype))
+    lq = a.laplace[rest, None] * q[np.ix_(rest, rest)]
+    discounted = Solver(lq).right(a.refund[rest].astype(q.dtype))
+    refunds = visits[buy] @ (buy_value[buy] * (after @ plain))
+    disc = disc_visits[buy] @ (buy_value[buy] * a.laplace[buy] * (after @ discounted))
+    return refunds, disc
 
 
 def _segment(a: ScenarioArrays, base: Array, seg: SegmentArrays, alpha: Array,
@@ -97,7 +92,7 @@ def _segment(a: ScenarioArrays, base: Array, seg: SegmentArrays, alpha: Array,
     first_time = np.zeros(n, dtype=hit.dtype)
     if len(rest):
         first_time[rest] = sub.right(a.time_mean[rest] * hit[rest])
-    refunds, disc_refunds = _refunds(a, q, alpha, a.laplace, ov)
+    refunds, disc_refunds = _refunds(a, q, ov, visits, disc_visits, rest, sub)
     cash = margin * ov - a.cost
     reach = np.zeros(len(a.stages), dtype=hit.dtype)
     if stages:

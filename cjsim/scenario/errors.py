@@ -12,15 +12,15 @@ from cjsim.errors import Problem, did_you_mean
 
 __all__ = ["problems_from_validation"]
 
-_TYPE_NAMES = {
-    "float_type": "a number",
-    "int_type": "a whole number",
-    "bool_type": "true or false",
-    "string_type": "text in quotes",
-    "dict_type": "a table",
-    "model_type": "a table",
-    "list_type": "a list",
-    "tuple_type": "a list",
+_TYPE_NAMES = {  # pydantic error type -> (what was expected, hint)
+    "float_type": ("a number", "write a number without quotes, e.g. 0.25"),
+    "int_type": ("a whole number", "write a whole number without quotes, e.g. 5"),
+    "bool_type": ("true or false", "write true or false, without quotes"),
+    "string_type": ("text in quotes", 'put the text in quotes, e.g. "awareness"'),
+    "dict_type": ("a table", "write a table, e.g. { key = value }"),
+    "model_type": ("a table", "write a table, e.g. { key = value }"),
+    "list_type": ("a list", "write a list, e.g. [1, 2]"),
+    "tuple_type": ("a list", "write a list, e.g. [1, 2]"),
 }
 
 
@@ -111,10 +111,9 @@ def _one(error: Any, root: type[BaseModel], data: Any) -> Problem:
         return Problem(f"{path}.{field}" if path else field, f"{field} is missing",
                        f'say which kind, e.g. {field} = "exponential"' if field == "dist"
                        else f'e.g. {field} = "poisson"')
-    expected = _TYPE_NAMES.get(kind)
-    if expected:
-        return Problem(path, f"expected {expected}, got {_describe(value)}",
-                       "fix the value's type (numbers without quotes)")
+    if kind in _TYPE_NAMES:
+        expected, hint = _TYPE_NAMES[kind]
+        return Problem(path, f"expected {expected}, got {_describe(value)}", hint)
     return Problem(path, error["msg"], "see `cjsim schema` for the format")
 
 

@@ -1,0 +1,102 @@
+"""The ``cjsim`` command: check, run and schema.
+
+Errors a user can cause print one line per problem (file, key path, what,
+hint) and exit with code 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from cjsim.cli_format import check_summary, result_tables
+from cjsim.engines.analytic import solve
+from cjsim.errors import CJSimError, Problem
+from cjsim.scenario import json_schema, load_scenario
+
+__all__ = ["main"]
+
+EXIT_USAGE = 2
+
+_EXAMPLES = {
+    "check": "example: cjsim check scenarios/fashionfusion.toml",
+    "run": "example: cjsim run scenarios/fashionfusion.toml --engine analytic --json",
+    "schema": "example: cjsim schema > scenario.schema.json",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cjsim", description="Simulate customer journeys and answer what-if questions.",
+        epilog="example: cjsim run scenarios/fashionfusion.toml --engine analytic")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    check = sub.add_parser("check", help="validate a scenario file and summarise it",
+                           epilog=_EXAMPLES["check"])
+    check.add_argument("file", help="scenario TOML file")
+    run = sub.add_parser("run", help="compute the KPIs of a scenario", epilog=_EXAMPLES["run"])
+    run.add_argument("file", help="scenario TOML file")
+    run.add_argument("--engine", choices=["analytic"], default="analytic",
+                     help="analytic: exact infinite-horizon expectations (default)")
+    run.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    run.add_argument("--out", metavar="DIR", help="write kpis.csv, kpis.json and tables here")
+    sub.add_parser("schema", help="print the JSON Schema of the scenario format",
+                   epilog=_EXAMPLES["schema"])
+    return parser
+
+
+def _fail(exc: CJSimError, source: str | None) -> int:
+    problems: Sequence[Problem] = getattr(exc, "problems", ()) or [Problem("", str(exc))]
+    origin = getattr(exc, "source", None) or source
+    for problem in problems:
+        print(problem.format(origin), file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _check(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.file)
+    result = solve(scenario, removal=False, elasticity=False)
+    print(check_summary(scenario, result, args.file))
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.file)
+    if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
+        raise CJSimError(f"--out {args.out}: exists and is not a directory — "
+                         "choose a new or existing directory")
+    result = solve(scenario)
+    if args.out:
+        for path in result.save(args.out):
+            print(f"wrote {path}", file=sys.stderr)
+    print(result.to_json() if args.json else result_tables(result))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``cjsim`` console script; returns the exit code."""
+    args = _parser().parse_args(argv)
+    handlers = {"check": _check, "run": _run}
+    try:
+        if args.command == "schema":
+            print(json.dumps(json_schema(), indent=2))
+            return 0
+        return handlers[args.command](args)
+    except CJSimError as exc:
+        return _fail(exc, getattr(args, "file", None))
+    except KeyboardInterrupt:
+        print("cjsim: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug, not bad input: say so briefly
+        if os.environ.get("CJSIM_DEBUG"):
+            raise
+        print(f"cjsim: internal error: {type(exc).__name__}: {exc} — please report it; "
+              "set CJSIM_DEBUG=1 to see the traceback", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
