@@ -31,20 +31,28 @@ _EXAMPLES = {
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="cjsim", description="Simulate customer journeys and answer what-if questions.",
-        epilog="example: cjsim run scenarios/fashionfusion.toml --engine analytic")
+        prog="cjsim",
+        description="Simulate customer journeys and answer what-if questions.",
+        epilog="example: cjsim run scenarios/fashionfusion.toml --engine analytic",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    check = sub.add_parser("check", help="validate a scenario file and summarise it",
-                           epilog=_EXAMPLES["check"])
+    check = sub.add_parser(
+        "check", help="validate a scenario file and summarise it", epilog=_EXAMPLES["check"]
+    )
     check.add_argument("file", help="scenario TOML file")
     run = sub.add_parser("run", help="compute the KPIs of a scenario", epilog=_EXAMPLES["run"])
     run.add_argument("file", help="scenario TOML file")
-    run.add_argument("--engine", choices=["analytic"], default="analytic",
-                     help="analytic: exact infinite-horizon expectations (default)")
+    run.add_argument(
+        "--engine",
+        choices=["analytic"],
+        default="analytic",
+        help="analytic: exact infinite-horizon expectations (default)",
+    )
     run.add_argument("--json", action="store_true", help="print JSON instead of tables")
     run.add_argument("--out", metavar="DIR", help="write kpis.csv, kpis.json and tables here")
-    sub.add_parser("schema", help="print the JSON Schema of the scenario format",
-                   epilog=_EXAMPLES["schema"])
+    sub.add_parser(
+        "schema", help="print the JSON Schema of the scenario format", epilog=_EXAMPLES["schema"]
+    )
     return parser
 
 
@@ -66,8 +74,9 @@ def _check(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.file)
     if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
-        raise CJSimError(f"--out {args.out}: exists and is not a directory — "
-                         "choose a new or existing directory")
+        raise CJSimError(
+            f"--out {args.out}: exists and is not a directory — choose a new or existing directory"
+        )
     result = solve(scenario)
     if args.out:
         for path in result.save(args.out):
@@ -93,8 +102,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug, not bad input: say so briefly
         if os.environ.get("CJSIM_DEBUG"):
             raise
-        print(f"cjsim: internal error: {type(exc).__name__}: {exc} — please report it; "
-              "set CJSIM_DEBUG=1 to see the traceback", file=sys.stderr)
+        print(
+            f"cjsim: internal error: {type(exc).__name__}: {exc} — please report it; "
+            "set CJSIM_DEBUG=1 to see the traceback",
+            file=sys.stderr,
+        )
         return 1
 
 

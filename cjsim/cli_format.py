@@ -14,8 +14,16 @@ __all__ = ["check_summary", "format_number", "result_tables"]
 
 WIDTH = 100
 
-_MONEY = {"revenue_per_customer", "average_order_value", "cost_per_customer",
-          "profit_per_customer", "clv", "revenue", "cost", "profit"}
+_MONEY = {
+    "revenue_per_customer",
+    "average_order_value",
+    "cost_per_customer",
+    "profit_per_customer",
+    "clv",
+    "revenue",
+    "cost",
+    "profit",
+}
 _SHARES = {"conversion_rate", "repeat_rate", "referrals_per_customer"}
 
 
@@ -39,8 +47,7 @@ def _kind(kpi: str) -> str:
 
 
 def _wrap(label: str, text: str) -> str:
-    return textwrap.fill(text, WIDTH, initial_indent=f"  {label:<17}",
-                         subsequent_indent=" " * 19)
+    return textwrap.fill(text, WIDTH, initial_indent=f"  {label:<17}", subsequent_indent=" " * 19)
 
 
 def check_summary(sc: Scenario, result: Result, source: str) -> str:
@@ -50,26 +57,46 @@ def check_summary(sc: Scenario, result: Result, source: str) -> str:
         arrivals = f"cohort of {arr.size:,}"
     else:
         arrivals = ", ".join(f"{r:g}/day from day {s:g}" for s, r in arr.rates)
-    lines = [f"{source}: OK — {sc.name}",
-             _wrap("horizon", f"{sc.horizon_days:g} days" if sc.horizon_days else "not set "
-                   "(simulation engines need horizon_days)"),
-             _wrap("currency", sc.currency), _wrap("arrivals", "poisson " + arrivals
-                                                    if not isinstance(arr, CohortArrivals)
-                                                    else arrivals),
-             _wrap("stages", " → ".join(sc.stages))]
+    lines = [
+        f"{source}: OK — {sc.name}",
+        _wrap(
+            "horizon",
+            f"{sc.horizon_days:g} days"
+            if sc.horizon_days
+            else "not set (simulation engines need horizon_days)",
+        ),
+        _wrap("currency", sc.currency),
+        _wrap(
+            "arrivals", "poisson " + arrivals if not isinstance(arr, CohortArrivals) else arrivals
+        ),
+        _wrap("stages", " → ".join(sc.stages)),
+    ]
     for stage in sc.stages:
-        names = [n + ("*" if tp.capacity else "") + ("$" if tp.purchase else "")
-                 for n, tp in sc.touchpoints.items() if tp.stage == stage]
+        names = [
+            n + ("*" if tp.capacity else "") + ("$" if tp.purchase else "")
+            for n, tp in sc.touchpoints.items()
+            if tp.stage == stage
+        ]
         lines.append(_wrap(f"  {stage}", ", ".join(names) or "(none)"))
     lines.append(" " * 19 + "(* capacity: a queue in the DES engine; $ purchase)")
-    lines.append(_wrap("entry", ", ".join(f"{k} {100 * v:.1f} %"
-                                          for k, v in sc.population.entry.items())))
+    lines.append(
+        _wrap("entry", ", ".join(f"{k} {100 * v:.1f} %" for k, v in sc.population.entry.items()))
+    )
     lines.append(_wrap("outcomes", ", ".join(sc.outcomes)))
     if sc.population.segments:
-        lines.append(_wrap("segments", ", ".join(f"{s.name} {100 * s.share:.1f} %"
-                                                 for s in sc.population.segments)))
-    lines.append(_wrap("referrals", f"{result['referrals_per_customer']:.4g} per customer "
-                       f"(population × {result['population_multiplier']:.4g})"))
+        lines.append(
+            _wrap(
+                "segments",
+                ", ".join(f"{s.name} {100 * s.share:.1f} %" for s in sc.population.segments),
+            )
+        )
+    lines.append(
+        _wrap(
+            "referrals",
+            f"{result['referrals_per_customer']:.4g} per customer "
+            f"(population × {result['population_multiplier']:.4g})",
+        )
+    )
     lines.append(_wrap("conversion", f"{100 * result['conversion_rate']:.2f} % (analytic)"))
     warnings = [w.format() for w in sc.warnings] or ["none"]
     lines.append(_wrap("warnings", "; ".join(warnings)))
@@ -78,8 +105,8 @@ def check_summary(sc: Scenario, result: Result, source: str) -> str:
 
 def _kpi_block(frame: pd.DataFrame, title: str) -> list[str]:
     lines = [title]
-    for row in frame.itertuples(index=False):
-        lines.append(f"  {row.kpi:<40} {format_number(row.mean, _kind(row.kpi)):>18}")
+    for kpi, mean in zip(frame["kpi"], frame["mean"], strict=True):
+        lines.append(f"  {kpi!s:<40} {format_number(float(mean), _kind(str(kpi))):>18}")
     return lines
 
 
@@ -90,24 +117,35 @@ def result_tables(result: Result, top_edges: int = 10) -> str:
     detail = k["kpi"].str.contains(r"\[")
     lines = [f"{result.scenario} — engine: {result.engine} (money in {currency})", ""]
     lines += _kpi_block(k[~detail], "KPIs")
-    for prefix, title in (("stage_reach[", "Stage reach"), ("visits[", "Expected visits per "
-                          "customer"), ("absorption[", "Where customers end")):
+    for prefix, title in (
+        ("stage_reach[", "Stage reach"),
+        ("visits[", "Expected visits per customer"),
+        ("absorption[", "Where customers end"),
+    ):
         lines += ["", *_kpi_block(k[k["kpi"].str.startswith(prefix)], title)]
     removal = result.tables.get("removal_effects")
     if removal is not None:
         lines += ["", "Removal effects (share of conversions lost without the touchpoint)"]
-        for row in removal.sort_values("removal_effect", ascending=False).itertuples():
-            lines.append(f"  {row.touchpoint:<40} {100 * row.removal_effect:>16.2f} %")
+        ranked = removal.sort_values("removal_effect", ascending=False)
+        for name, effect in zip(ranked["touchpoint"], ranked["removal_effect"], strict=True):
+            lines.append(f"  {name!s:<40} {100 * float(effect):>16.2f} %")
     el = result.tables.get("elasticities")
     if el is not None and not el.empty:
         conv = el[el["kpi"] == "conversion_rate"].dropna(subset=["elasticity"])
         conv = conv.reindex(conv["elasticity"].abs().sort_values(ascending=False).index)
-        lines += ["", f"Edges that move conversion most (elasticity: % change per 1 % change "
-                  f"of the edge; top {top_edges})"]
-        for row in conv.head(top_edges).itertuples():
-            edge = f"{row._1} -> {row.to}"
-            lines.append(f"  {edge:<40} {row.probability:>8.3f} {row.elasticity:>+9.3f}")
+        lines += [
+            "",
+            f"Edges that move conversion most (elasticity: % change per 1 % change "
+            f"of the edge; top {top_edges})",
+        ]
+        for record in conv.head(top_edges).to_dict(orient="records"):
+            edge = f"{record['from']} -> {record['to']}"
+            lines.append(
+                f"  {edge:<40} {record['probability']:>8.3f} {record['elasticity']:>+9.3f}"
+            )
     if result.notes:
-        lines += ["", "Notes"] + [textwrap.fill(n, WIDTH, initial_indent="  - ",
-                                                subsequent_indent="    ") for n in result.notes]
+        lines += ["", "Notes"] + [
+            textwrap.fill(n, WIDTH, initial_indent="  - ", subsequent_indent="    ")
+            for n in result.notes
+        ]
     return "\n".join(lines)

@@ -28,20 +28,21 @@ class _SegmentSums:
 
     visits: Array
     absorption: Array
-    conversion: complex
-    two_plus: complex
-    first_purchase_time: complex  # E[T1 ; converted]
-    purchases: complex
-    order_value: complex  # gross, before refunds
-    refunds: complex
-    cost: complex
-    time: complex
-    discounted_value: complex  # margin * (orders - refunds) - costs, discounted to arrival
+    conversion: Any
+    two_plus: Any
+    first_purchase_time: Any  # E[T1 ; converted]
+    purchases: Any
+    order_value: Any  # gross, before refunds
+    refunds: Any
+    cost: Any
+    time: Any
+    discounted_value: Any  # margin * (orders - refunds) - costs, discounted to arrival
     stage_reach: Array
 
 
-def _hitting(q: Array, alpha: Array, target: Array, extra: Array | None = None
-             ) -> tuple[Array, Solver, Array]:
+def _hitting(
+    q: Array, alpha: Array, target: Array, extra: Array | None = None
+) -> tuple[Array, Solver, Array]:
     """Probability of ever reaching the states in ``target`` (a bool mask).
 
     Returns the hitting probabilities from every state, the solver of the chain
@@ -55,8 +56,15 @@ def _hitting(q: Array, alpha: Array, target: Array, extra: Array | None = None
     return hit, solver, rest
 
 
-def _refunds(a: ScenarioArrays, q: Array, buy_value: Array, visits: Array,
-             disc_visits: Array, rest: Array, sub: Solver) -> tuple[Any, Any]:
+def _refunds(
+    a: ScenarioArrays,
+    q: Array,
+    buy_value: Array,
+    visits: Array,
+    disc_visits: Array,
+    rest: Array,
+    sub: Solver,
+) -> tuple[Any, Any]:
     """Expected and discounted refunds of the last order.
 
     A refund visit refunds a share of the *last* order.  By linearity, each
@@ -76,8 +84,9 @@ def _refunds(a: ScenarioArrays, q: Array, buy_value: Array, visits: Array,
     return refunds, disc
 
 
-def _segment(a: ScenarioArrays, base: Array, seg: SegmentArrays, alpha: Array,
-             margin: float, stages: bool) -> _SegmentSums:
+def _segment(
+    a: ScenarioArrays, base: Array, seg: SegmentArrays, alpha: Array, margin: float, stages: bool
+) -> _SegmentSums:
     p = a.segment_rows(base, seg)
     n = a.n
     q, r = p[:, :n], p[:, n:]
@@ -101,11 +110,19 @@ def _segment(a: ScenarioArrays, base: Array, seg: SegmentArrays, alpha: Array,
             if in_stage.any():
                 reach[s] = alpha @ _hitting(q, alpha, in_stage)[0]
     return _SegmentSums(
-        visits=visits, absorption=visits @ r, conversion=alpha @ hit, two_plus=alpha @ two,
-        first_purchase_time=alpha @ first_time, purchases=visits @ a.purchase,
-        order_value=visits @ ov, refunds=refunds, cost=visits @ a.cost,
+        visits=visits,
+        absorption=visits @ r,
+        conversion=alpha @ hit,
+        two_plus=alpha @ two,
+        first_purchase_time=alpha @ first_time,
+        purchases=visits @ a.purchase,
+        order_value=visits @ ov,
+        refunds=refunds,
+        cost=visits @ a.cost,
         time=visits @ a.time_mean,
-        discounted_value=disc_visits @ cash - margin * disc_refunds, stage_reach=reach)
+        discounted_value=disc_visits @ cash - margin * disc_refunds,
+        stage_reach=reach,
+    )
 
 
 def _population_entry(a: ScenarioArrays, base: Array, entry: Array) -> tuple[Array, complex]:
@@ -116,7 +133,7 @@ def _population_entry(a: ScenarioArrays, base: Array, entry: Array) -> tuple[Arr
     starts = np.union1d(np.flatnonzero(entry), targets)
     m = np.zeros((len(starts), len(starts)), dtype=base.dtype)
     for seg in a.segments:
-        q = a.segment_rows(base, seg)[:, :a.n]
+        q = a.segment_rows(base, seg)[:, : a.n]
         solver = Solver(q, a.touchpoints)
         for t in targets:
             made = solver.right(np.where(a.referral_entry == t, a.referral_mean, 0.0))
@@ -124,10 +141,16 @@ def _population_entry(a: ScenarioArrays, base: Array, entry: Array) -> tuple[Arr
     radius = max(abs(np.linalg.eigvals(m.real))) if len(m) else 0.0
     if radius >= 1:
         sources = [a.touchpoints[i] for i in np.flatnonzero(a.referral_mean)]
-        raise ModelError([Problem(f"touchpoints.{sources[0]}.referrals",
-                                  f"referrals grow without end: each customer brings "
-                                  f"{radius:.3g} or more new customers in expectation (R >= 1)",
-                                  "lower referrals.mean; an infinite-horizon answer needs R < 1")])
+        raise ModelError(
+            [
+                Problem(
+                    f"touchpoints.{sources[0]}.referrals",
+                    f"referrals grow without end: each customer brings "
+                    f"{radius:.3g} or more new customers in expectation (R >= 1)",
+                    "lower referrals.mean; an infinite-horizon answer needs R < 1",
+                )
+            ]
+        )
     counts = np.linalg.solve((np.eye(len(starts)) - m).T, entry[starts].astype(m.dtype))
     mix = np.zeros(a.n, dtype=counts.dtype)
     mix[starts] = counts
@@ -137,8 +160,14 @@ def _population_entry(a: ScenarioArrays, base: Array, entry: Array) -> tuple[Arr
     return mix / total, total
 
 
-def evaluate(a: ScenarioArrays, base: Array, margin: float, cost_per_customer: float,
-             removed: Array | None = None, stages: bool = True) -> dict[str, object]:
+def evaluate(
+    a: ScenarioArrays,
+    base: Array,
+    margin: float,
+    cost_per_customer: float,
+    removed: Array | None = None,
+    stages: bool = True,
+) -> dict[str, object]:
     """Every analytic KPI for the transition matrix ``base`` (real or complex).
 
     ``removed`` (bool mask of touchpoints) sends all inflow of those touchpoints,
@@ -155,12 +184,16 @@ def evaluate(a: ScenarioArrays, base: Array, margin: float, cost_per_customer: f
         return sum(w * getattr(s, field) for w, s in sums)
 
     return {name: mix(name) for name in _SegmentSums.__dataclass_fields__} | {
-        "multiplier": multiplier, "alpha": alpha, "margin": margin,
-        "cost_per_customer": cost_per_customer}
+        "multiplier": multiplier,
+        "alpha": alpha,
+        "margin": margin,
+        "cost_per_customer": cost_per_customer,
+    }
 
 
 def _without_referrals_to(a: ScenarioArrays, removed: Array) -> ScenarioArrays:
     """``a`` with ``removed`` touchpoints cut out: no inflow, no referral entries."""
     lost_entry = np.isin(a.referral_entry, np.flatnonzero(removed))
-    return dataclasses.replace(a, referral_mean=np.where(lost_entry, 0.0, a.referral_mean),
-                               removed=removed)
+    return dataclasses.replace(
+        a, referral_mean=np.where(lost_entry, 0.0, a.referral_mean), removed=removed
+    )

@@ -98,10 +98,14 @@ def to_arrays(sc: Scenario) -> ScenarioArrays:
         for (a, b), f in seg.edge_multipliers.items():
             factors[index[a], index[b]] = f
         touched = np.flatnonzero((factors != 1.0).any(axis=1))
-        segments.append(SegmentArrays(seg.name, seg.share, seg.order_value_multiplier,
-                                      factors, touched))
+        segments.append(
+            SegmentArrays(seg.name, seg.share, seg.order_value_multiplier, factors, touched)
+        )
     return ScenarioArrays(
-        touchpoints=tps, outcomes=outs, stages=sc.stages, base=base,
+        touchpoints=tps,
+        outcomes=outs,
+        stages=sc.stages,
+        base=base,
         entry=np.array([sc.population.entry.get(t, 0.0) for t in tps]),
         time_mean=per_tp(lambda tp: tp.time_mean_days),
         laplace=per_tp(visit_laplace) if delta > 0 else np.ones(n),
@@ -110,8 +114,10 @@ def to_arrays(sc: Scenario) -> ScenarioArrays:
         order_value=per_tp(lambda tp: tp.order_value.mean if tp.purchase else 0.0),
         refund=per_tp(lambda tp: tp.refund_share),
         referral_mean=per_tp(lambda tp: tp.referrals.mean if tp.referrals else 0.0),
-        referral_entry=np.array([index[tp.referrals.entry] if tp.referrals else -1
-                                 for tp in tp_list], dtype=int),
+        referral_entry=np.array(
+            [index[tp.referrals.entry] if tp.referrals else -1 for tp in tp_list], dtype=int
+        ),
         stage_index=np.array([sc.stages.index(tp.stage) for tp in tp_list], dtype=int),
-        segments=tuple(segments), daily_discount=delta,
+        segments=tuple(segments),
+        daily_discount=delta,
     )

@@ -47,9 +47,16 @@ class Solver:
     def _fail(self, q: np.ndarray) -> None:
         stuck = np.flatnonzero(np.abs(q.sum(axis=1)) >= 1 - 1e-12)
         names = [self._labels[i] for i in stuck] if self._labels else [str(i) for i in stuck]
-        raise ModelError([Problem("transitions", "the chain cannot absorb: customers can walk "
-                                  "forever among " + ", ".join(names[:10]),
-                                  "give every loop an edge to an outcome")])
+        raise ModelError(
+            [
+                Problem(
+                    "transitions",
+                    "the chain cannot absorb: customers can walk "
+                    "forever among " + ", ".join(names[:10]),
+                    "give every loop an edge to an outcome",
+                )
+            ]
+        )
 
     def right(self, b: np.ndarray) -> np.ndarray:
         """``x`` with ``(I - Q) x = b`` (expected totals from each start)."""

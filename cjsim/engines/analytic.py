@@ -30,14 +30,21 @@ from cjsim.model import Scenario
 
 __all__ = ["ELASTICITY_KPIS", "solve"]
 
-ELASTICITY_KPIS = ("conversion_rate", "purchases_per_customer", "revenue_per_customer",
-                   "profit_per_customer", "clv", "time_to_absorption")
+ELASTICITY_KPIS = (
+    "conversion_rate",
+    "purchases_per_customer",
+    "revenue_per_customer",
+    "profit_per_customer",
+    "clv",
+    "time_to_absorption",
+)
 _STEP = 1e-20  # complex-step size: no cancellation, so tiny is exact
 
 
 def _ratio(num: Any, den: Any) -> Any:
-    return num / den if abs(den) > 1e-300 else complex(math.nan) if np.iscomplexobj(den) \
-        else math.nan
+    return (
+        num / den if abs(den) > 1e-300 else complex(math.nan) if np.iscomplexobj(den) else math.nan
+    )
 
 
 def _scalar_kpis(ev: dict[str, Any]) -> dict[str, Any]:
@@ -66,20 +73,26 @@ def _run(sc: Scenario, a: ScenarioArrays, base: np.ndarray, **kw: Any) -> dict[s
 
 def _kpi_rows(sc: Scenario, a: ScenarioArrays, ev: dict[str, Any]) -> dict[str, float]:
     rows = {k: float(np.real(v)) for k, v in _scalar_kpis(ev).items()}
-    customers = sc.population.arrivals.expected_count(sc.horizon_days) * rows[
-        "population_multiplier"]
+    customers = (
+        sc.population.arrivals.expected_count(sc.horizon_days) * rows["population_multiplier"]
+    )
     if math.isfinite(customers):
         fixed = sc.economics.fixed_cost_per_day * (sc.horizon_days or 0.0)
         rows["customers"] = customers
         rows["revenue"] = customers * rows["revenue_per_customer"]
         rows["cost"] = customers * rows["cost_per_customer"] + fixed
         rows["profit"] = sc.economics.gross_margin * rows["revenue"] - rows["cost"]
-    rows |= {f"visits[{t}]": float(v) for t, v in zip(a.touchpoints, np.real(ev["visits"]),
-                                                        strict=True)}
-    rows |= {f"absorption[{o}]": float(v) for o, v in zip(a.outcomes, np.real(ev["absorption"]),
-                                                            strict=True)}
-    rows |= {f"stage_reach[{s}]": float(v) for s, v in zip(a.stages, np.real(ev["stage_reach"]),
-                                                             strict=True)}
+    rows |= {
+        f"visits[{t}]": float(v) for t, v in zip(a.touchpoints, np.real(ev["visits"]), strict=True)
+    }
+    rows |= {
+        f"absorption[{o}]": float(v)
+        for o, v in zip(a.outcomes, np.real(ev["absorption"]), strict=True)
+    }
+    rows |= {
+        f"stage_reach[{s}]": float(v)
+        for s, v in zip(a.stages, np.real(ev["stage_reach"]), strict=True)
+    }
     return rows
 
 
@@ -99,8 +112,7 @@ def removal_effects(sc: Scenario, a: ScenarioArrays, ev: dict[str, Any]) -> pd.D
         removed = _run(sc, a, a.base, removed=mask, stages=False)
         without = float(np.real(removed["conversion"] * removed["multiplier"]))
         effect = 1 - without / conversions if conversions > 0 else math.nan
-        rows.append({"touchpoint": name, "conversions_without": without,
-                     "removal_effect": effect})
+        rows.append({"touchpoint": name, "conversions_without": without, "removal_effect": effect})
     table = pd.DataFrame(rows)
     total = table["removal_effect"].sum()
     table["attribution_share"] = table["removal_effect"] / total if total > 0 else math.nan
@@ -131,26 +143,39 @@ def elasticities(sc: Scenario, a: ScenarioArrays, ev: dict[str, Any]) -> pd.Data
             derivs = {k: float(np.imag(kpis[k])) / _STEP for k in ELASTICITY_KPIS}
         for kpi, d in derivs.items():
             level = float(np.real(base_kpis[kpi]))
-            rows.append({**record, "kpi": kpi, "derivative": d,
-                         "elasticity": d * p / level if level else math.nan})
+            rows.append(
+                {
+                    **record,
+                    "kpi": kpi,
+                    "derivative": d,
+                    "elasticity": d * p / level if level else math.nan,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def _notes(sc: Scenario, ev: dict[str, Any]) -> list[str]:
-    notes = ["infinite horizon: every customer's whole journey is counted; horizon_days only "
-             "sets the number of arriving customers"]
+    notes = [
+        "infinite horizon: every customer's whole journey is counted; horizon_days only "
+        "sets the number of arriving customers"
+    ]
     queues = [n for n, tp in sc.touchpoints.items() if tp.capacity is not None]
     if queues:
-        notes.append("queues ignored at " + ", ".join(queues) + ": time there is dwell plus "
-                     "mean service, with no waiting and no reneging (use engine='des')")
+        notes.append(
+            "queues ignored at " + ", ".join(queues) + ": time there is dwell plus "
+            "mean service, with no waiting and no reneging (use engine='des')"
+        )
     if any(tp.experience for tp in sc.touchpoints.values()):
         notes.append("experience effects are out of the analytic engine's reach (DES only)")
     if float(np.real(ev["multiplier"])) > 1:
-        notes.append("per-customer KPIs cover arriving and referred customers alike; "
-                     "removal effects count converting customers per arrival")
+        notes.append(
+            "per-customer KPIs cover arriving and referred customers alike; "
+            "removal effects count converting customers per arrival"
+        )
     if sc.economics.fixed_cost_per_day:
-        notes.append("fixed_cost_per_day enters the total cost and profit only, not the "
-                     "per-customer figures")
+        notes.append(
+            "fixed_cost_per_day enters the total cost and profit only, not the per-customer figures"
+        )
     return notes
 
 
@@ -180,5 +205,11 @@ def solve(scenario: Scenario, *, removal: bool = True, elasticity: bool = True) 
         if elasticity:
             tables["elasticities"] = elasticities(scenario, a, ev)
     frame = pd.DataFrame([(k, v, v, v, 0.0) for k, v in kpis.items()], columns=KPI_COLUMNS)
-    return Result(scenario.name, "analytic", frame, tables, tuple(_notes(scenario, ev)),
-                  {"currency": scenario.currency})
+    return Result(
+        scenario.name,
+        "analytic",
+        frame,
+        tables,
+        tuple(_notes(scenario, ev)),
+        {"currency": scenario.currency},
+    )

@@ -65,11 +65,21 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict keyed by KPI name."""
-        kpis = {row.kpi: {c: getattr(row, c) for c in KPI_COLUMNS[1:]}
-                for row in self.kpis.itertuples(index=False)}
+        kpis = {
+            row.kpi: {c: getattr(row, c) for c in KPI_COLUMNS[1:]}
+            for row in self.kpis.itertuples(index=False)
+        }
         tables = {name: table.to_dict(orient="records") for name, table in self.tables.items()}
-        return _clean({"scenario": self.scenario, "engine": self.engine, "kpis": kpis,
-                       **tables, "notes": list(self.notes), "meta": self.meta})
+        return _clean(
+            {
+                "scenario": self.scenario,
+                "engine": self.engine,
+                "kpis": kpis,
+                **tables,
+                "notes": list(self.notes),
+                "meta": self.meta,
+            }
+        )
 
     def to_json(self) -> str:
         """The result as JSON text (NaN written as null)."""

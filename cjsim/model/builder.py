@@ -50,10 +50,15 @@ def resolve_rest(row: dict[str, Any]) -> dict[str, float]:
 class JourneyBuilder:
     """A mutable helper that collects parts and makes an immutable :class:`Scenario`."""
 
-    def __init__(self, name: str, stages: list[str], horizon_days: float | None = None,
-                 currency: str = "EUR") -> None:
-        self._header: dict[str, Any] = {"name": name, "stages": tuple(stages),
-                                        "horizon_days": horizon_days, "currency": currency}
+    def __init__(
+        self, name: str, stages: list[str], horizon_days: float | None = None, currency: str = "EUR"
+    ) -> None:
+        self._header: dict[str, Any] = {
+            "name": name,
+            "stages": tuple(stages),
+            "horizon_days": horizon_days,
+            "currency": currency,
+        }
         self._touchpoints: dict[str, Touchpoint] = {}
         self._outcomes: dict[str, Outcome] = {}
         self._transitions: dict[str, dict[str, float]] = {}
@@ -93,8 +98,13 @@ class JourneyBuilder:
         self._entry = dict(shares)
         return self
 
-    def segment(self, name: str, share: float, order_value_multiplier: float = 1.0,
-                edge_multipliers: dict[str, float] | None = None) -> JourneyBuilder:
+    def segment(
+        self,
+        name: str,
+        share: float,
+        order_value_multiplier: float = 1.0,
+        edge_multipliers: dict[str, float] | None = None,
+    ) -> JourneyBuilder:
         """Add a segment; edge multipliers are keyed ``"from->to"``."""
         edges = {tuple(k.split("->", 1)): v for k, v in (edge_multipliers or {}).items()}
         self._segments.append(Segment(name, share, order_value_multiplier, edges))  # type: ignore[arg-type]
@@ -108,6 +118,11 @@ class JourneyBuilder:
     def build(self) -> Scenario:
         """The validated scenario (raises :class:`~cjsim.errors.ModelError`)."""
         population = Population(self._arrivals, self._entry, tuple(self._segments))
-        return Scenario(touchpoints=self._touchpoints, outcomes=self._outcomes,
-                        transitions=self._transitions, population=population,
-                        economics=self._economics, **self._header)
+        return Scenario(
+            touchpoints=self._touchpoints,
+            outcomes=self._outcomes,
+            transitions=self._transitions,
+            population=population,
+            economics=self._economics,
+            **self._header,
+        )

@@ -140,10 +140,18 @@ class Gamma(Distribution):
     @classmethod
     def from_shape_scale(cls, shape: float, scale: float) -> Gamma:
         """Gamma with native ``shape`` (k) and ``scale`` (theta)."""
-        _require(_finite(shape) and shape > 0, "shape", f"gamma shape must be > 0, got {shape!r}",
-                 "shape = 1 is the exponential")
-        _require(_finite(scale) and scale > 0, "scale", f"gamma scale must be > 0, got {scale!r}",
-                 "use a positive number")
+        _require(
+            _finite(shape) and shape > 0,
+            "shape",
+            f"gamma shape must be > 0, got {shape!r}",
+            "shape = 1 is the exponential",
+        )
+        _require(
+            _finite(scale) and scale > 0,
+            "scale",
+            f"gamma scale must be > 0, got {scale!r}",
+            "use a positive number",
+        )
         return cls(shape * scale, 1.0 / math.sqrt(shape))
 
     @property
@@ -185,10 +193,18 @@ class LogNormal(Distribution):
     @classmethod
     def from_median_sigma(cls, median: float, sigma: float) -> LogNormal:
         """Lognormal with ``median`` = exp(mu) and log-scale ``sigma``."""
-        _require(_finite(median) and median > 0, "median",
-                 f"lognormal median must be > 0, got {median!r}", "use a positive number")
-        _require(_finite(sigma) and sigma > 0, "sigma",
-                 f"lognormal sigma must be > 0, got {sigma!r}", "use a positive number")
+        _require(
+            _finite(median) and median > 0,
+            "median",
+            f"lognormal median must be > 0, got {median!r}",
+            "use a positive number",
+        )
+        _require(
+            _finite(sigma) and sigma > 0,
+            "sigma",
+            f"lognormal sigma must be > 0, got {sigma!r}",
+            "use a positive number",
+        )
         return cls(median * math.exp(sigma**2 / 2), math.sqrt(math.expm1(sigma**2)))
 
     @property
@@ -225,8 +241,12 @@ class Weibull(Distribution):
     def __post_init__(self) -> None:
         for name in ("shape", "scale"):
             value = getattr(self, name)
-            _require(_finite(value) and value > 0, name,
-                     f"weibull {name} must be > 0, got {value!r}", "use a positive number")
+            _require(
+                _finite(value) and value > 0,
+                name,
+                f"weibull {name} must be > 0, got {value!r}",
+                "use a positive number",
+            )
         object.__setattr__(self, "mean", self.scale * math.gamma(1 + 1 / self.shape))
 
     @property
@@ -254,11 +274,18 @@ class Uniform(Distribution):
     kind: ClassVar[str] = "uniform"
 
     def __post_init__(self) -> None:
-        _require(_finite(self.low) and self.low >= 0, "low",
-                 f"uniform low must be >= 0, got {self.low!r}", "times and money are not negative")
-        _require(_finite(self.high) and self.high > self.low, "high",
-                 f"uniform high must be > low ({self.low!r}), got {self.high!r}",
-                 "swap low and high, or use dist = 'fixed'")
+        _require(
+            _finite(self.low) and self.low >= 0,
+            "low",
+            f"uniform low must be >= 0, got {self.low!r}",
+            "times and money are not negative",
+        )
+        _require(
+            _finite(self.high) and self.high > self.low,
+            "high",
+            f"uniform high must be > low ({self.low!r}), got {self.high!r}",
+            "swap low and high, or use dist = 'fixed'",
+        )
         object.__setattr__(self, "mean", (self.low + self.high) / 2)
 
     @property
@@ -289,9 +316,12 @@ class Fixed(Distribution):
     kind: ClassVar[str] = "fixed"
 
     def __post_init__(self) -> None:
-        _require(_finite(self.value) and self.value >= 0, "value",
-                 f"fixed value must be >= 0, got {self.value!r}",
-                 "times and money are not negative")
+        _require(
+            _finite(self.value) and self.value >= 0,
+            "value",
+            f"fixed value must be >= 0, got {self.value!r}",
+            "times and money are not negative",
+        )
         object.__setattr__(self, "mean", float(self.value))
 
     @property
@@ -324,22 +354,36 @@ class Empirical(Distribution):
         object.__setattr__(self, "values", tuple(self.values))
         if self.weights is not None:
             object.__setattr__(self, "weights", tuple(self.weights))
-        _require(len(self.values) > 0, "values", "empirical values are empty",
-                 "give at least one observed value")
-        _require(all(_finite(v) and v >= 0 for v in self.values), "values",
-                 "empirical values must be finite and >= 0", "remove negative or missing values")
+        _require(
+            len(self.values) > 0,
+            "values",
+            "empirical values are empty",
+            "give at least one observed value",
+        )
+        _require(
+            all(_finite(v) and v >= 0 for v in self.values),
+            "values",
+            "empirical values must be finite and >= 0",
+            "remove negative or missing values",
+        )
         if self.weights is not None:
             self._check_weights()
         object.__setattr__(self, "mean", float(np.dot(self.probabilities, self.values)))
 
     def _check_weights(self) -> None:
         assert self.weights is not None
-        _require(len(self.weights) == len(self.values), "weights",
-                 f"empirical has {len(self.values)} values but {len(self.weights)} weights",
-                 "give one weight per value, or no weights")
-        _require(all(_finite(w) and w >= 0 for w in self.weights) and sum(self.weights) > 0,
-                 "weights", "empirical weights must be >= 0 with a positive sum",
-                 "weights are relative frequencies")
+        _require(
+            len(self.weights) == len(self.values),
+            "weights",
+            f"empirical has {len(self.values)} values but {len(self.weights)} weights",
+            "give one weight per value, or no weights",
+        )
+        _require(
+            all(_finite(w) and w >= 0 for w in self.weights) and sum(self.weights) > 0,
+            "weights",
+            "empirical weights must be >= 0 with a positive sum",
+            "weights are relative frequencies",
+        )
 
     @property
     def probabilities(self) -> np.ndarray:

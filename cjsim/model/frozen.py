@@ -22,7 +22,7 @@ class FrozenMap(Mapping[K, V]):
     __slots__ = ("_data", "_hash")
 
     def __init__(self, data: Mapping[K, V] | None = None, **kwargs: V) -> None:
-        self._data: dict[K, V] = dict(data or {}, **kwargs)  # type: ignore[arg-type]
+        self._data: dict[K, V] = dict(data or {}, **kwargs)
         self._hash: int | None = None
 
     def __getitem__(self, key: K) -> V:

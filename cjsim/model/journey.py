@@ -212,8 +212,9 @@ class Scenario:
         _freeze(self, "stages", tuple(self.stages))
         _freeze(self, "touchpoints", FrozenMap(self.touchpoints))
         _freeze(self, "outcomes", FrozenMap(self.outcomes))
-        _freeze(self, "transitions", FrozenMap(
-            {k: FrozenMap(v) for k, v in self.transitions.items()}))
+        _freeze(
+            self, "transitions", FrozenMap({k: FrozenMap(v) for k, v in self.transitions.items()})
+        )
         problems = validate(self)
         errors = [p for p in problems if p.severity == "error"]
         if errors:

@@ -16,9 +16,16 @@ from cjsim.model.distributions import Exponential, Gamma
 __all__ = ["random_journey"]
 
 
-def random_journey(rng: np.random.Generator, n_touchpoints: int = 8, n_outcomes: int = 2,
-                   density: float = 0.4, min_exit: float = 0.05, refunds: bool = True,
-                   referrals: bool = False, segments: bool = False) -> object:
+def random_journey(
+    rng: np.random.Generator,
+    n_touchpoints: int = 8,
+    n_outcomes: int = 2,
+    density: float = 0.4,
+    min_exit: float = 0.05,
+    refunds: bool = True,
+    referrals: bool = False,
+    segments: bool = False,
+) -> object:
     """A valid random journey whose every touchpoint leaves with at least ``min_exit``.
 
     Touchpoint ``tp0`` is an entry; about a third of the touchpoints are purchases.
@@ -53,8 +60,9 @@ def random_journey(rng: np.random.Generator, n_touchpoints: int = 8, n_outcomes:
     return b.build()
 
 
-def _row(rng: np.random.Generator, nodes: list[str], n_outcomes: int, density: float,
-         min_exit: float) -> dict[str, float]:
+def _row(
+    rng: np.random.Generator, nodes: list[str], n_outcomes: int, density: float, min_exit: float
+) -> dict[str, float | str]:
     weights = rng.uniform(0, 1, len(nodes)) * (rng.uniform(0, 1, len(nodes)) < density)
     outcome_mass = weights[-n_outcomes:].sum()
     if outcome_mass == 0:
@@ -64,10 +72,11 @@ def _row(rng: np.random.Generator, nodes: list[str], n_outcomes: int, density: f
     if exit_share < min_exit:
         probs[:-n_outcomes] *= (1 - min_exit) / (1 - exit_share)
         probs[-n_outcomes:] *= min_exit / exit_share
-    row = {n: float(p) for n, p in zip(nodes, probs, strict=True) if p > 0}
+    row: dict[str, float | str] = {n: float(p) for n, p in zip(nodes, probs, strict=True) if p > 0}
     last = next(n for n in reversed(nodes) if n in row)
     row.pop(last)
-    return {**row, "rest": last}
+    row["rest"] = last
+    return row
 
 
 def _referral(rng: np.random.Generator, names: list[str]) -> object:
@@ -79,7 +88,7 @@ def _referral(rng: np.random.Generator, names: list[str]) -> object:
 def _add_segments(b: JourneyBuilder, rng: np.random.Generator, names: list[str]) -> None:
     source = names[0]
     row = b._transitions[source]
-    edges = {}
+    edges: dict[str, float] = {}
     if len(row) >= 2:
         target = next(iter(row))
         edges[f"{source}->{target}"] = float(min(1.5, 0.99 / row[target]))

@@ -25,8 +25,8 @@ def apply_multipliers(row: np.ndarray, factors: np.ndarray) -> np.ndarray:
         If the multiplied edges alone exceed 1, or there is no untouched edge
         left to take up the difference.
 
-    >>> apply_multipliers(np.array([0.2, 0.3, 0.5]), np.array([2.0, 1.0, 1.0]))
-    array([0.4  , 0.225, 0.375])
+    >>> apply_multipliers(np.array([0.2, 0.3, 0.5]), np.array([2.0, 1.0, 1.0])).round(3).tolist()
+    [0.4, 0.225, 0.375]
     """
     touched = factors != 1.0
     if not touched.any():
@@ -47,8 +47,8 @@ def apply_multipliers(row: np.ndarray, factors: np.ndarray) -> np.ndarray:
 def set_edge(row: np.ndarray, index: int, probability: complex | float) -> np.ndarray:
     """Set one edge to ``probability`` and rescale the others proportionally.
 
-    >>> set_edge(np.array([0.2, 0.3, 0.5]), 0, 0.6)
-    array([0.6, 0.15, 0.25])
+    >>> set_edge(np.array([0.2, 0.3, 0.5]), 0, 0.6).round(3).tolist()
+    [0.6, 0.15, 0.25]
     """
     others = 1 - row[index]
     if not 0 <= np.real(probability) <= 1 + ROW_TOLERANCE:

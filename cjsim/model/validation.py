@@ -7,6 +7,7 @@ paths of the scenario format, e.g. ``transitions.website.checkout``.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -35,8 +36,13 @@ def _check_range(path: str, value: Any, low: float, high: float, what: str) -> l
     if _number(value) and low <= value <= high:
         return []
     upper = "" if high == math.inf else f" and <= {high:g}"
-    return [Problem(path, f"{what} must be >= {low:g}{upper}, got {value!r}",
-                    f"use a number in [{low:g}, {high:g}]" if upper else "use a number >= 0")]
+    return [
+        Problem(
+            path,
+            f"{what} must be >= {low:g}{upper}, got {value!r}",
+            f"use a number in [{low:g}, {high:g}]" if upper else "use a number >= 0",
+        )
+    ]
 
 
 def validate(sc: Scenario) -> list[Problem]:
@@ -57,17 +63,31 @@ def _check_header(sc: Scenario) -> list[Problem]:
     if not isinstance(sc.name, str) or not sc.name.strip():
         out.append(Problem("scenario.name", "the scenario has no name", 'add name = "My shop"'))
     if sc.horizon_days is not None and not (_number(sc.horizon_days) and sc.horizon_days > 0):
-        out.append(Problem("scenario.horizon_days",
-                           f"horizon must be > 0 days, got {sc.horizon_days!r}",
-                           "e.g. horizon_days = 365"))
+        out.append(
+            Problem(
+                "scenario.horizon_days",
+                f"horizon must be > 0 days, got {sc.horizon_days!r}",
+                "e.g. horizon_days = 365",
+            )
+        )
     if not sc.stages:
-        out.append(Problem("scenario.stages", "no stages are defined",
-                           'e.g. stages = ["awareness", "purchase"]'))
+        out.append(
+            Problem(
+                "scenario.stages",
+                "no stages are defined",
+                'e.g. stages = ["awareness", "purchase"]',
+            )
+        )
     seen: set[str] = set()
     for stage in sc.stages:
         if stage in seen:
-            out.append(Problem("scenario.stages", f"stage {stage!r} is listed twice",
-                               "list each stage once, in journey order"))
+            out.append(
+                Problem(
+                    "scenario.stages",
+                    f"stage {stage!r} is listed twice",
+                    "list each stage once, in journey order",
+                )
+            )
         seen.add(stage)
     return out
 
@@ -75,25 +95,47 @@ def _check_header(sc: Scenario) -> list[Problem]:
 def _check_names(sc: Scenario) -> list[Problem]:
     out: list[Problem] = []
     kinds: list[tuple[str, Mapping[str, Any]]] = [
-        ("touchpoints", sc.touchpoints), ("outcomes", sc.outcomes)]
+        ("touchpoints", sc.touchpoints),
+        ("outcomes", sc.outcomes),
+    ]
     for kind, items in kinds:
         for key, item in items.items():
             if not isinstance(key, str) or not NAME_PATTERN.match(key):
-                out.append(Problem(f"{kind}.{key!r}", f"{key!r} is not a valid name",
-                                   "use letters, digits and _ and start with a letter, "
-                                   "e.g. size_guide"))
+                out.append(
+                    Problem(
+                        f"{kind}.{key!r}",
+                        f"{key!r} is not a valid name",
+                        "use letters, digits and _ and start with a letter, e.g. size_guide",
+                    )
+                )
             elif item.name != key:
-                out.append(Problem(f"{kind}.{key}", f"is keyed {key!r} but named {item.name!r}",
-                                   "use the same name for both"))
+                out.append(
+                    Problem(
+                        f"{kind}.{key}",
+                        f"is keyed {key!r} but named {item.name!r}",
+                        "use the same name for both",
+                    )
+                )
     for name in set(sc.touchpoints) & set(sc.outcomes):
-        out.append(Problem(f"outcomes.{name}", f"{name!r} is both a touchpoint and an outcome",
-                           "rename one of them"))
+        out.append(
+            Problem(
+                f"outcomes.{name}",
+                f"{name!r} is both a touchpoint and an outcome",
+                "rename one of them",
+            )
+        )
     if not sc.touchpoints:
-        out.append(Problem("touchpoints", "no touchpoints are defined",
-                           "add a [touchpoints.NAME] table"))
+        out.append(
+            Problem("touchpoints", "no touchpoints are defined", "add a [touchpoints.NAME] table")
+        )
     if not sc.outcomes:
-        out.append(Problem("outcomes", "no outcomes are defined",
-                           "add an absorbing outcome, e.g. [outcomes] lost = {}"))
+        out.append(
+            Problem(
+                "outcomes",
+                "no outcomes are defined",
+                "add an absorbing outcome, e.g. [outcomes] lost = {}",
+            )
+        )
     return out
 
 
@@ -101,28 +143,53 @@ def _check_dist(path: str, value: Any, required: bool = False) -> list[Problem]:
     if value is None:
         return [Problem(path, "is missing", "give a distribution")] if required else []
     if not isinstance(value, Distribution):
-        return [Problem(path, f"expected a distribution, got {value!r}",
-                        'e.g. { dist = "exponential", mean = 2.0 }')]
+        return [
+            Problem(
+                path,
+                f"expected a distribution, got {value!r}",
+                'e.g. { dist = "exponential", mean = 2.0 }',
+            )
+        ]
     return []
 
 
 def _check_touchpoint(sc: Scenario, tp: Touchpoint) -> list[Problem]:
     out = _check_dist("dwell", tp.dwell, required=True)
     if tp.stage not in sc.stages:
-        out.append(Problem("stage", f"unknown stage {tp.stage!r}", did_you_mean(
-            str(tp.stage), sc.stages) + " (stages come from scenario.stages)"))
+        out.append(
+            Problem(
+                "stage",
+                f"unknown stage {tp.stage!r}",
+                did_you_mean(str(tp.stage), sc.stages) + " (stages come from scenario.stages)",
+            )
+        )
     if tp.purchase and tp.order_value is None:
-        out.append(Problem("order_value", "a purchase touchpoint needs an order_value",
-                           'e.g. order_value = { dist = "gamma", mean = 85.0, cv = 0.6 }'))
+        out.append(
+            Problem(
+                "order_value",
+                "a purchase touchpoint needs an order_value",
+                'e.g. order_value = { dist = "gamma", mean = 85.0, cv = 0.6 }',
+            )
+        )
     if not tp.purchase and tp.order_value is not None:
-        out.append(Problem("order_value", "order_value is given but purchase is not true",
-                           "add purchase = true or remove order_value"))
+        out.append(
+            Problem(
+                "order_value",
+                "order_value is given but purchase is not true",
+                "add purchase = true or remove order_value",
+            )
+        )
     out += _check_dist("order_value", tp.order_value)
     out += _check_range("cost_per_visit", tp.cost_per_visit, 0, math.inf, "cost_per_visit")
     out += _check_range("refund_share", tp.refund_share, 0, 1, "refund_share")
     if tp.purchase and tp.refund_share:
-        out.append(Problem("refund_share", "a purchase touchpoint cannot also refund",
-                           "model the return as its own touchpoint"))
+        out.append(
+            Problem(
+                "refund_share",
+                "a purchase touchpoint cannot also refund",
+                "model the return as its own touchpoint",
+            )
+        )
     out += _check_capacity(sc, tp)
     out += _check_referrals(sc, tp)
     return out
@@ -131,40 +198,86 @@ def _check_touchpoint(sc: Scenario, tp: Touchpoint) -> list[Problem]:
 def _check_capacity(sc: Scenario, tp: Touchpoint) -> list[Problem]:
     out: list[Problem] = []
     has_capacity = tp.capacity is not None
-    if has_capacity and not (isinstance(tp.capacity, int) and not isinstance(tp.capacity, bool)
-                             and tp.capacity >= 1):
-        out.append(Problem("capacity", f"capacity must be a whole number >= 1, got "
-                           f"{tp.capacity!r}", "the number of servers, e.g. capacity = 5"))
+    if has_capacity and not (
+        isinstance(tp.capacity, int) and not isinstance(tp.capacity, bool) and tp.capacity >= 1
+    ):
+        out.append(
+            Problem(
+                "capacity",
+                f"capacity must be a whole number >= 1, got {tp.capacity!r}",
+                "the number of servers, e.g. capacity = 5",
+            )
+        )
     if has_capacity and tp.service is None:
-        out.append(Problem("service", "a touchpoint with capacity needs a service time",
-                           'e.g. service = { dist = "gamma", mean = 1.0, cv = 0.5 }'))
+        out.append(
+            Problem(
+                "service",
+                "a touchpoint with capacity needs a service time",
+                'e.g. service = { dist = "gamma", mean = 1.0, cv = 0.5 }',
+            )
+        )
     for key, value in (("service", tp.service), ("patience", tp.patience)):
         out += _check_dist(key, value)
         if value is not None and not has_capacity:
-            out.append(Problem(key, f"{key} is given but the touchpoint has no capacity",
-                               "add capacity = N servers, or remove it"))
+            out.append(
+                Problem(
+                    key,
+                    f"{key} is given but the touchpoint has no capacity",
+                    "add capacity = N servers, or remove it",
+                )
+            )
     if tp.patience is not None and tp.renege_to is None:
-        out.append(Problem("renege_to", "patience is given without renege_to",
-                           'say where impatient customers go, e.g. renege_to = "lost"'))
+        out.append(
+            Problem(
+                "renege_to",
+                "patience is given without renege_to",
+                'say where impatient customers go, e.g. renege_to = "lost"',
+            )
+        )
     if tp.renege_to is not None:
         if tp.patience is None:
-            out.append(Problem("patience", "renege_to is given without patience",
-                               'e.g. patience = { dist = "exponential", mean = 2.0 }'))
+            out.append(
+                Problem(
+                    "patience",
+                    "renege_to is given without patience",
+                    'e.g. patience = { dist = "exponential", mean = 2.0 }',
+                )
+            )
         if tp.renege_to not in sc.nodes:
-            out.append(Problem("renege_to", f"unknown node {tp.renege_to!r}",
-                               did_you_mean(str(tp.renege_to), sc.nodes)))
+            out.append(
+                Problem(
+                    "renege_to",
+                    f"unknown node {tp.renege_to!r}",
+                    did_you_mean(str(tp.renege_to), sc.nodes),
+                )
+            )
     if tp.experience and not has_capacity:
-        out.append(Problem("experience", "experience effects need a capacity touchpoint",
-                           "waiting only happens in a queue: add capacity and service"))
+        out.append(
+            Problem(
+                "experience",
+                "experience effects need a capacity touchpoint",
+                "waiting only happens in a queue: add capacity and service",
+            )
+        )
     row = sc.transitions.get(tp.name, {})
     for i, effect in enumerate(tp.experience):
-        out += _check_range(f"experience[{i}].waited_over_days", effect.waited_over_days,
-                            0, math.inf, "waited_over_days")
+        out += _check_range(
+            f"experience[{i}].waited_over_days",
+            effect.waited_over_days,
+            0,
+            math.inf,
+            "waited_over_days",
+        )
         for target, factor in effect.scale.items():
             path = f"experience[{i}].scale.{target}"
             if target not in row:
-                out.append(Problem(path, f"{target!r} is not an edge of {tp.name!r}",
-                                   did_you_mean(str(target), row)))
+                out.append(
+                    Problem(
+                        path,
+                        f"{target!r} is not an edge of {tp.name!r}",
+                        did_you_mean(str(target), row),
+                    )
+                )
             out += _check_range(path, factor, 0, math.inf, "scale")
     return out
 
@@ -176,8 +289,13 @@ def _check_referrals(sc: Scenario, tp: Touchpoint) -> list[Problem]:
     out = _check_range("referrals.mean", ref.mean, 0, math.inf, "referrals mean")
     out += _check_dist("referrals.delay", ref.delay, required=True)
     if ref.entry not in sc.touchpoints:
-        out.append(Problem("referrals.entry", f"unknown entry touchpoint {ref.entry!r}",
-                           did_you_mean(str(ref.entry), sc.touchpoints)))
+        out.append(
+            Problem(
+                "referrals.entry",
+                f"unknown entry touchpoint {ref.entry!r}",
+                did_you_mean(str(ref.entry), sc.touchpoints),
+            )
+        )
     return out
 
 
@@ -186,18 +304,29 @@ def _check_transitions(sc: Scenario) -> list[Problem]:
     for source, row in sc.transitions.items():
         path = f"transitions.{source}"
         if source in sc.outcomes:
-            out.append(Problem(path, f"{source!r} is an outcome and cannot have edges",
-                               "outcomes are absorbing: remove this row, or make it a touchpoint"))
+            out.append(
+                Problem(
+                    path,
+                    f"{source!r} is an outcome and cannot have edges",
+                    "outcomes are absorbing: remove this row, or make it a touchpoint",
+                )
+            )
             continue
         if source not in sc.touchpoints:
-            out.append(Problem(path, f"unknown node {source!r}",
-                               did_you_mean(str(source), sc.touchpoints)))
+            out.append(
+                Problem(path, f"unknown node {source!r}", did_you_mean(str(source), sc.touchpoints))
+            )
             continue
         out += _check_row(sc, path, row)
     for name in sc.touchpoints:
         if name not in sc.transitions:
-            out.append(Problem(f"transitions.{name}", f"touchpoint {name!r} has no transitions",
-                               f'add {name} = {{ rest = "lost" }} or its real next steps'))
+            out.append(
+                Problem(
+                    f"transitions.{name}",
+                    f"touchpoint {name!r} has no transitions",
+                    f'add {name} = {{ rest = "lost" }} or its real next steps',
+                )
+            )
     return out
 
 
@@ -206,20 +335,33 @@ def _check_row(sc: Scenario, path: str, row: Mapping[str, float]) -> list[Proble
     valid = True
     for target, p in row.items():
         if target not in sc.nodes:
-            out.append(Problem(f"{path}.{target}", f"unknown node {target!r}",
-                               did_you_mean(str(target), sc.nodes)))
+            out.append(
+                Problem(
+                    f"{path}.{target}",
+                    f"unknown node {target!r}",
+                    did_you_mean(str(target), sc.nodes),
+                )
+            )
             valid = False
         if not (_number(p) and 0 <= p <= 1):
-            out.append(Problem(f"{path}.{target}", f"probability must be in [0, 1], got {p!r}",
-                               "write probabilities as shares, e.g. 0.25 for 25 %"))
+            out.append(
+                Problem(
+                    f"{path}.{target}",
+                    f"probability must be in [0, 1], got {p!r}",
+                    "write probabilities as shares, e.g. 0.25 for 25 %",
+                )
+            )
             valid = False
     if not row:
         out.append(Problem(path, "the row has no edges", 'add rest = "lost"'))
     elif valid:
         total = math.fsum(row.values())
         if abs(total - 1) > ROW_TOLERANCE:
-            hint = (f'add rest = "lost" to send the remaining {1 - total:.6g} somewhere'
-                    if total < 1 else f"reduce the probabilities by {total - 1:.6g} in all")
+            hint = (
+                f'add rest = "lost" to send the remaining {1 - total:.6g} somewhere'
+                if total < 1
+                else f"reduce the probabilities by {total - 1:.6g} in all"
+            )
             out.append(Problem(path, f"probabilities sum to {total:.10g}, expected 1", hint))
     return out
 
@@ -231,8 +373,13 @@ def _check_population(sc: Scenario, pop: Population) -> list[Problem]:
     arr = pop.arrivals
     if isinstance(arr, CohortArrivals):
         if not (isinstance(arr.size, int) and not isinstance(arr.size, bool) and arr.size >= 1):
-            out.append(Problem("population.arrivals.size", f"cohort size must be a whole "
-                               f"number >= 1, got {arr.size!r}", "e.g. size = 10000"))
+            out.append(
+                Problem(
+                    "population.arrivals.size",
+                    f"cohort size must be a whole number >= 1, got {arr.size!r}",
+                    "e.g. size = 10000",
+                )
+            )
     else:
         out += _check_rates(arr.rates)
     out += _check_shares("population.entry", pop.entry, sc.touchpoints, "entry touchpoint")
@@ -247,29 +394,41 @@ def _check_rates(rates: tuple[tuple[float, float], ...]) -> list[Problem]:
     out: list[Problem] = []
     starts = [s for s, _ in rates]
     if starts[0] != 0:
-        out.append(Problem(path, f"the first piece starts at day {starts[0]:g}, not 0",
-                           "start the first [day, rate] pair at day 0"))
-    if any(b <= a for a, b in zip(starts, starts[1:], strict=False)):
+        out.append(
+            Problem(
+                path,
+                f"the first piece starts at day {starts[0]:g}, not 0",
+                "start the first [day, rate] pair at day 0",
+            )
+        )
+    if any(b <= a for a, b in itertools.pairwise(starts)):
         out.append(Problem(path, "start days must increase", "sort the [day, rate] pairs"))
     for _, rate in rates:
         out += _check_range(path, rate, 0, math.inf, "rate_per_day")
     return out
 
 
-def _check_shares(path: str, shares: Mapping[str, float], known: Iterable[str],
-                  what: str) -> list[Problem]:
+def _check_shares(
+    path: str, shares: Mapping[str, float], known: Iterable[str], what: str
+) -> list[Problem]:
     known = list(known)
     out: list[Problem] = []
     if not shares:
         return [Problem(path, f"no {what} is given", "e.g. entry = { website = 1.0 }")]
     for key, value in shares.items():
         if key not in known:
-            out.append(Problem(f"{path}.{key}", f"unknown {what} {key!r}",
-                               did_you_mean(str(key), known)))
+            out.append(
+                Problem(f"{path}.{key}", f"unknown {what} {key!r}", did_you_mean(str(key), known))
+            )
         out += _check_range(f"{path}.{key}", value, 0, 1, "a share")
     if not out and abs(math.fsum(shares.values()) - 1) > ROW_TOLERANCE:
-        out.append(Problem(path, f"shares sum to {math.fsum(shares.values()):.10g}, expected 1",
-                           "make the shares add up to 1"))
+        out.append(
+            Problem(
+                path,
+                f"shares sum to {math.fsum(shares.values()):.10g}, expected 1",
+                "make the shares add up to 1",
+            )
+        )
     return out
 
 
@@ -279,39 +438,61 @@ def _check_segments(sc: Scenario, pop: Population) -> list[Problem]:
     out: list[Problem] = []
     names = [s.name for s in pop.segments]
     if len(set(names)) != len(names):
-        out.append(Problem("population.segments", "segment names repeat",
-                           "give every segment its own name"))
+        out.append(
+            Problem(
+                "population.segments", "segment names repeat", "give every segment its own name"
+            )
+        )
     for i, seg in enumerate(pop.segments):
         path = f"population.segments[{i}]"
         out += _check_range(f"{path}.share", seg.share, 0, 1, "share")
         if not (_number(seg.order_value_multiplier) and seg.order_value_multiplier > 0):
-            out.append(Problem(f"{path}.order_value_multiplier", "must be > 0, got "
-                               f"{seg.order_value_multiplier!r}", "1 leaves order values as "
-                               "they are"))
+            out.append(
+                Problem(
+                    f"{path}.order_value_multiplier",
+                    f"must be > 0, got {seg.order_value_multiplier!r}",
+                    "1 leaves order values as they are",
+                )
+            )
         out += _check_edge_multipliers(sc, path, seg.edge_multipliers)
     total = math.fsum(s.share for s in pop.segments if _number(s.share))
     if not out and abs(total - 1) > ROW_TOLERANCE:
-        out.append(Problem("population.segments", f"segment shares sum to {total:.10g}, "
-                           "expected 1", "make the shares add up to 1"))
+        out.append(
+            Problem(
+                "population.segments",
+                f"segment shares sum to {total:.10g}, expected 1",
+                "make the shares add up to 1",
+            )
+        )
     return out
 
 
-def _check_edge_multipliers(sc: Scenario, path: str,
-                            multipliers: Mapping[tuple[str, str], float]) -> list[Problem]:
+def _check_edge_multipliers(
+    sc: Scenario, path: str, multipliers: Mapping[tuple[str, str], float]
+) -> list[Problem]:
     out: list[Problem] = []
     by_row: dict[str, dict[str, float]] = {}
     for (source, target), factor in multipliers.items():
         key = f"{path}.edge_multipliers.{source}->{target}"
         row = sc.transitions.get(source)
         if row is None or source not in sc.touchpoints:
-            out.append(Problem(key, f"unknown touchpoint {source!r}",
-                               did_you_mean(str(source), sc.touchpoints)))
+            out.append(
+                Problem(
+                    key, f"unknown touchpoint {source!r}", did_you_mean(str(source), sc.touchpoints)
+                )
+            )
         elif target not in row:
-            out.append(Problem(key, f"{source!r} has no edge to {target!r}",
-                               did_you_mean(str(target), row)))
+            out.append(
+                Problem(
+                    key, f"{source!r} has no edge to {target!r}", did_you_mean(str(target), row)
+                )
+            )
         elif not (_number(factor) and factor >= 0):
-            out.append(Problem(key, f"multiplier must be >= 0, got {factor!r}",
-                               "1 leaves the edge as it is"))
+            out.append(
+                Problem(
+                    key, f"multiplier must be >= 0, got {factor!r}", "1 leaves the edge as it is"
+                )
+            )
         else:
             by_row.setdefault(source, {})[target] = factor
     for source, factors in by_row.items():
@@ -321,26 +502,38 @@ def _check_edge_multipliers(sc: Scenario, path: str,
         try:
             new = apply_multipliers(probs, scale)
         except ValueError as exc:
-            out.append(Problem(f"{path}.edge_multipliers", f"row {source!r}: {exc}",
-                               "lower the multipliers so the row can still sum to 1"))
+            out.append(
+                Problem(
+                    f"{path}.edge_multipliers",
+                    f"row {source!r}: {exc}",
+                    "lower the multipliers so the row can still sum to 1",
+                )
+            )
             continue
         for target, value in zip(row, new, strict=True):
             if value > 1 + ROW_TOLERANCE:
-                out.append(Problem(f"{path}.edge_multipliers",
-                                   f"{source}->{target} becomes {value:.6g} > 1",
-                                   "lower the multiplier"))
+                out.append(
+                    Problem(
+                        f"{path}.edge_multipliers",
+                        f"{source}->{target} becomes {value:.6g} > 1",
+                        "lower the multiplier",
+                    )
+                )
     return out
 
 
 def _check_economics(sc: Scenario) -> list[Problem]:
     e = sc.economics
-    return (_check_range("economics.gross_margin", e.gross_margin, 0, 1, "gross_margin")
-            + _check_range("economics.discount_rate", e.discount_rate, 0, math.inf,
-                           "discount_rate")
-            + _check_range("economics.fixed_cost_per_day", e.fixed_cost_per_day, 0, math.inf,
-                           "fixed_cost_per_day")
-            + _check_range("economics.cost_per_customer", e.cost_per_customer, 0, math.inf,
-                           "cost_per_customer"))
+    return (
+        _check_range("economics.gross_margin", e.gross_margin, 0, 1, "gross_margin")
+        + _check_range("economics.discount_rate", e.discount_rate, 0, math.inf, "discount_rate")
+        + _check_range(
+            "economics.fixed_cost_per_day", e.fixed_cost_per_day, 0, math.inf, "fixed_cost_per_day"
+        )
+        + _check_range(
+            "economics.cost_per_customer", e.cost_per_customer, 0, math.inf, "cost_per_customer"
+        )
+    )
 
 
 def journey_graph(sc: Scenario) -> nx.DiGraph:
@@ -366,9 +559,14 @@ def _check_graph(sc: Scenario) -> list[Problem]:
     for name in sc.touchpoints:
         if name not in can_end:
             trapped = sorted(nx.descendants(g, name) | {name})
-            out.append(Problem(f"transitions.{name}", f"customers at {name!r} can never reach "
-                               f"an outcome (trapped among {', '.join(trapped)})",
-                               'add an edge to an outcome, e.g. rest = "lost"'))
+            out.append(
+                Problem(
+                    f"transitions.{name}",
+                    f"customers at {name!r} can never reach "
+                    f"an outcome (trapped among {', '.join(trapped)})",
+                    'add an edge to an outcome, e.g. rest = "lost"',
+                )
+            )
     starts = set(sc.population.entry)
     starts |= {tp.referrals.entry for tp in sc.touchpoints.values() if tp.referrals}
     reached = set(starts)
@@ -376,7 +574,12 @@ def _check_graph(sc: Scenario) -> list[Problem]:
         reached |= nx.descendants(g, start)
     for name in sc.touchpoints:
         if name not in reached:
-            out.append(Problem(f"touchpoints.{name}", f"{name!r} cannot be reached from any "
-                               "entry touchpoint", "add an edge into it, or remove it",
-                               severity="warning"))
+            out.append(
+                Problem(
+                    f"touchpoints.{name}",
+                    f"{name!r} cannot be reached from any entry touchpoint",
+                    "add an edge into it, or remove it",
+                    severity="warning",
+                )
+            )
     return out

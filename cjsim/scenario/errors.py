@@ -25,8 +25,14 @@ _TYPE_NAMES = {  # pydantic error type -> (what was expected, hint)
 
 
 def _describe(value: Any) -> str:
-    names = {bool: "true/false", int: "a whole number", float: "a number", str: "text",
-             list: "a list", dict: "a table"}
+    names = {
+        bool: "true/false",
+        int: "a whole number",
+        float: "a number",
+        str: "text",
+        list: "a list",
+        dict: "a table",
+    }
     return f"{value!r} ({names.get(type(value), type(value).__name__)})"
 
 
@@ -104,21 +110,27 @@ def _one(error: Any, root: type[BaseModel], data: Any) -> Problem:
         tag, field = ctx.get("tag"), ctx.get("discriminator", "").strip("'")
         choices = [t.strip().strip("'") for t in str(ctx.get("expected_tags", "")).split(",")]
         what = "distribution" if field == "dist" else field
-        return Problem(f"{path}.{field}", f"unknown {what} {tag!r}", did_you_mean(str(tag),
-                                                                                    choices))
+        return Problem(
+            f"{path}.{field}", f"unknown {what} {tag!r}", did_you_mean(str(tag), choices)
+        )
     if kind == "union_tag_not_found":
         field = str(error.get("ctx", {}).get("discriminator", "")).strip("'")
-        return Problem(f"{path}.{field}" if path else field, f"{field} is missing",
-                       f'say which kind, e.g. {field} = "exponential"' if field == "dist"
-                       else f'e.g. {field} = "poisson"')
+        return Problem(
+            f"{path}.{field}" if path else field,
+            f"{field} is missing",
+            f'say which kind, e.g. {field} = "exponential"'
+            if field == "dist"
+            else f'e.g. {field} = "poisson"',
+        )
     if kind in _TYPE_NAMES:
         expected, hint = _TYPE_NAMES[kind]
         return Problem(path, f"expected {expected}, got {_describe(value)}", hint)
     return Problem(path, error["msg"], "see `cjsim schema` for the format")
 
 
-def problems_from_validation(exc: ValidationError, root: type[BaseModel],
-                             data: Any) -> list[Problem]:
+def problems_from_validation(
+    exc: ValidationError, root: type[BaseModel], data: Any
+) -> list[Problem]:
     """One :class:`Problem` per key path (union alternatives merged)."""
     seen: dict[str, Problem] = {}
     for error in exc.errors():

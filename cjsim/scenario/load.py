@@ -25,8 +25,8 @@ from cjsim.model import (
     Distribution,
     Economics,
     Empirical,
-    Exponential,
     ExperienceEffect,
+    Exponential,
     Fixed,
     Gamma,
     LogNormal,
@@ -52,29 +52,34 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     p = Path(path)
     src = str(path)
     if p.is_dir():
-        raise ScenarioFileError("is a directory, not a scenario file",
-                                source=src) from None
+        raise ScenarioFileError("is a directory, not a scenario file", source=src) from None
     try:
         raw = p.read_bytes()
     except FileNotFoundError:
         raise ScenarioFileNotFoundError(
-            [Problem("", "file not found", "check the path and the current directory")],
-            source=src) from None
+            [Problem("", "file not found", "check the path and the current directory")], source=src
+        ) from None
     except OSError as exc:
-        raise ScenarioFileError([Problem("", f"cannot read the file ({exc.strerror})",
-                                         "check its permissions")], source=src) from None
+        raise ScenarioFileError(
+            [Problem("", f"cannot read the file ({exc.strerror})", "check its permissions")],
+            source=src,
+        ) from None
     if not raw.strip():
-        raise ScenarioFileError([Problem("", "the file is empty",
-                                         "see scenarios/ for an example scenario")], source=src)
+        raise ScenarioFileError(
+            [Problem("", "the file is empty", "see scenarios/ for an example scenario")], source=src
+        )
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise ScenarioFileError([Problem("", "not a text file (not UTF-8)",
-                                         "a scenario is a TOML text file")], source=src) from None
+        raise ScenarioFileError(
+            [Problem("", "not a text file (not UTF-8)", "a scenario is a TOML text file")],
+            source=src,
+        ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioFileError([Problem("", f"not valid TOML: {exc}",
-                                         "check quotes, brackets and '=' on that line")],
-                                source=src) from None
+        raise ScenarioFileError(
+            [Problem("", f"not valid TOML: {exc}", "check quotes, brackets and '=' on that line")],
+            source=src,
+        ) from None
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -93,8 +98,9 @@ def scenario_from_dict(data: dict[str, Any], source: str | None = None) -> Scena
     try:
         spec = S.ScenarioFile.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioFileError(problems_from_validation(exc, S.ScenarioFile, data),
-                                source=source) from None
+        raise ScenarioFileError(
+            problems_from_validation(exc, S.ScenarioFile, data), source=source
+        ) from None
     builder = _Builder()
     fields = builder.fields(spec)
     try:
@@ -145,20 +151,25 @@ class _Builder:
         referrals = None
         if spec.referrals is not None:
             r = spec.referrals
-            referrals = Referrals(r.mean, r.entry, self.dist(f"{at}.referrals.delay", r.delay,
-                                                              Fixed(0.0)))
+            referrals = Referrals(
+                r.mean, r.entry, self.dist(f"{at}.referrals.delay", r.delay, Fixed(0.0))
+            )
         return Touchpoint(
-            name=name, stage=spec.stage, description=spec.description or "",
+            name=name,
+            stage=spec.stage,
+            description=spec.description or "",
             dwell=self.dist(f"{at}.dwell", spec.dwell, Fixed(0.0)),
             purchase=spec.purchase,
             order_value=self.dist(f"{at}.order_value", spec.order_value),
-            cost_per_visit=spec.cost_per_visit, refund_share=spec.refund_share,
+            cost_per_visit=spec.cost_per_visit,
+            refund_share=spec.refund_share,
             capacity=spec.capacity,
             service=self.dist(f"{at}.service", spec.service),
             patience=self.dist(f"{at}.patience", spec.patience),
             renege_to=spec.renege_to,
-            experience=tuple(ExperienceEffect(e.waited_over_days, e.scale)
-                             for e in spec.experience),
+            experience=tuple(
+                ExperienceEffect(e.waited_over_days, e.scale) for e in spec.experience
+            ),
             referrals=referrals,
         )
 
@@ -170,26 +181,37 @@ class _Builder:
             if target == "rest":
                 continue
             if isinstance(p, str):
-                self.problems.append(Problem(f"{at}.{target}", f"expected a probability, "
-                                             f"got {p!r}", 'only rest = "node" takes a name'))
+                self.problems.append(
+                    Problem(
+                        f"{at}.{target}",
+                        f"expected a probability, got {p!r}",
+                        'only rest = "node" takes a name',
+                    )
+                )
                 continue
             out[target] = p
         if rest is None:
             return out
         if not isinstance(rest, str):
-            self.problems.append(Problem(f"{at}.rest", f"rest must name a node, got {rest!r}",
-                                         'e.g. rest = "lost"'))
+            self.problems.append(
+                Problem(f"{at}.rest", f"rest must name a node, got {rest!r}", 'e.g. rest = "lost"')
+            )
             return out
         if rest not in nodes:
-            self.problems.append(Problem(f"{at}.rest", f"unknown node {rest!r}",
-                                         did_you_mean(rest, nodes)))
+            self.problems.append(
+                Problem(f"{at}.rest", f"unknown node {rest!r}", did_you_mean(rest, nodes))
+            )
             return out
         numbers = [v for v in out.values() if isinstance(v, int | float)]
         remainder = 1.0 - math.fsum(numbers)
         if remainder < -ROW_TOLERANCE:
-            self.problems.append(Problem(at, f"probabilities sum to {1 - remainder:.10g} "
-                                         "before rest, more than 1",
-                                         "lower them so rest gets a share >= 0"))
+            self.problems.append(
+                Problem(
+                    at,
+                    f"probabilities sum to {1 - remainder:.10g} before rest, more than 1",
+                    "lower them so rest gets a share >= 0",
+                )
+            )
             return out
         out[rest] = out.get(rest, 0.0) + max(remainder, 0.0)
         return out
@@ -202,9 +224,13 @@ class _Builder:
         elif isinstance(arr.rate_per_day, list):
             pieces = [p for p in arr.rate_per_day if len(p) == 2]
             if len(pieces) != len(arr.rate_per_day):
-                self.problems.append(Problem("population.arrivals.rate_per_day",
-                                             "each piece must be a [start_day, rate] pair",
-                                             "e.g. rate_per_day = [[0, 300], [180, 450]]"))
+                self.problems.append(
+                    Problem(
+                        "population.arrivals.rate_per_day",
+                        "each piece must be a [start_day, rate] pair",
+                        "e.g. rate_per_day = [[0, 300], [180, 450]]",
+                    )
+                )
             arrivals = PoissonArrivals(tuple((a, b) for a, b in pieces))
         else:
             arrivals = PoissonArrivals(((0.0, arr.rate_per_day),))
@@ -216,9 +242,13 @@ class _Builder:
         for key, factor in spec.edge_multipliers.items():
             source, sep, target = key.partition("->")
             if not sep or not source or not target:
-                self.problems.append(Problem(
-                    f"population.segments[{index}].edge_multipliers.{key}",
-                    "an edge is written 'from->to'", 'e.g. "website->checkout" = 1.2'))
+                self.problems.append(
+                    Problem(
+                        f"population.segments[{index}].edge_multipliers.{key}",
+                        "an edge is written 'from->to'",
+                        'e.g. "website->checkout" = 1.2',
+                    )
+                )
                 continue
             edges[(source.strip(), target.strip())] = factor
         return Segment(spec.name, spec.share, spec.order_value_multiplier, edges)
@@ -235,11 +265,21 @@ def _make_dist(spec: Any) -> Distribution:
             return (Gamma if kind == "gamma" else LogNormal)(spec.mean, spec.cv)
         if given == set(alt):
             a, b = (getattr(spec, k) for k in alt)
-            return Gamma.from_shape_scale(a, b) if kind == "gamma" else \
-                LogNormal.from_median_sigma(a, b)
-        raise ModelError([Problem("", f"{kind} needs either mean and cv, or {alt[0]} and "
-                                  f"{alt[1]}; got {', '.join(sorted(given)) or 'none'}",
-                                  f'e.g. {{ dist = "{kind}", mean = 2.0, cv = 0.5 }}')])
+            return (
+                Gamma.from_shape_scale(a, b)
+                if kind == "gamma"
+                else LogNormal.from_median_sigma(a, b)
+            )
+        raise ModelError(
+            [
+                Problem(
+                    "",
+                    f"{kind} needs either mean and cv, or {alt[0]} and "
+                    f"{alt[1]}; got {', '.join(sorted(given)) or 'none'}",
+                    f'e.g. {{ dist = "{kind}", mean = 2.0, cv = 0.5 }}',
+                )
+            ]
+        )
     if kind == "weibull":
         return Weibull(spec.shape, spec.scale)
     if kind == "uniform":

@@ -40,8 +40,9 @@ def _touchpoint(tp: Touchpoint) -> dict[str, Any]:
     out["service"], out["patience"] = _dist(tp.service), _dist(tp.patience)
     out["renege_to"] = tp.renege_to
     if tp.experience:
-        out["experience"] = [{"waited_over_days": e.waited_over_days, "scale": dict(e.scale)}
-                             for e in tp.experience]
+        out["experience"] = [
+            {"waited_over_days": e.waited_over_days, "scale": dict(e.scale)} for e in tp.experience
+        ]
     if tp.referrals is not None:
         r = tp.referrals
         out["referrals"] = {"mean": r.mean, "entry": r.entry, "delay": r.delay.to_dict()}
@@ -66,23 +67,41 @@ def scenario_to_dict(sc: Scenario) -> dict[str, Any]:
         arrivals = {"kind": "poisson", "rate_per_day": arr.rates[0][1]}
     else:
         arrivals = {"kind": "poisson", "rate_per_day": [list(r) for r in arr.rates]}
-    header = {"name": sc.name, "horizon_days": sc.horizon_days, "currency": sc.currency,
-              "stages": list(sc.stages), "description": sc.description or None}
-    segments = [{"name": s.name, "share": s.share,
-                 "order_value_multiplier": s.order_value_multiplier,
-                 "edge_multipliers": {f"{a}->{b}": f for (a, b), f in s.edge_multipliers.items()}}
-                for s in sc.population.segments]
+    header = {
+        "name": sc.name,
+        "horizon_days": sc.horizon_days,
+        "currency": sc.currency,
+        "stages": list(sc.stages),
+        "description": sc.description or None,
+    }
+    segments = [
+        {
+            "name": s.name,
+            "share": s.share,
+            "order_value_multiplier": s.order_value_multiplier,
+            "edge_multipliers": {f"{a}->{b}": f for (a, b), f in s.edge_multipliers.items()},
+        }
+        for s in sc.population.segments
+    ]
     e = sc.economics
     return {
         "scenario": {k: v for k, v in header.items() if v is not None},
-        "population": {"arrivals": arrivals, "entry": dict(sc.population.entry),
-                       "segments": segments},
-        "economics": {"gross_margin": e.gross_margin, "discount_rate": e.discount_rate,
-                      "fixed_cost_per_day": e.fixed_cost_per_day,
-                      "cost_per_customer": e.cost_per_customer},
+        "population": {
+            "arrivals": arrivals,
+            "entry": dict(sc.population.entry),
+            "segments": segments,
+        },
+        "economics": {
+            "gross_margin": e.gross_margin,
+            "discount_rate": e.discount_rate,
+            "fixed_cost_per_day": e.fixed_cost_per_day,
+            "cost_per_customer": e.cost_per_customer,
+        },
         "touchpoints": {k: _touchpoint(tp) for k, tp in sc.touchpoints.items()},
-        "outcomes": {k: ({"description": o.description} if o.description else {})
-                     for k, o in sc.outcomes.items()},
+        "outcomes": {
+            k: ({"description": o.description} if o.description else {})
+            for k, o in sc.outcomes.items()
+        },
         "transitions": {k: _row(dict(v), list(sc.outcomes)) for k, v in sc.transitions.items()},
     }
 
@@ -91,8 +110,11 @@ def scenario_to_toml(sc: Scenario) -> str:
     """The TOML text of ``sc``."""
     d = scenario_to_dict(sc)
     pop = d["population"]
-    parts = [f"# cjsim scenario: {sc.name}\n", table("scenario", d["scenario"]),
-             table("population", {"arrivals": pop["arrivals"], "entry": pop["entry"]})]
+    parts = [
+        f"# cjsim scenario: {sc.name}\n",
+        table("scenario", d["scenario"]),
+        table("population", {"arrivals": pop["arrivals"], "entry": pop["entry"]}),
+    ]
     parts += [table("population.segments", s, array=True) for s in pop["segments"]]
     parts.append(table("economics", d["economics"]))
     parts += [table(f"touchpoints.{format_key(k)}", v) for k, v in d["touchpoints"].items()]
@@ -104,5 +126,3 @@ def scenario_to_toml(sc: Scenario) -> str:
 def save_scenario(sc: Scenario, path: str | Path) -> None:
     """Write ``sc`` to ``path`` atomically (a temp file renamed into place)."""
     atomic_write_text(path, scenario_to_toml(sc))
-
-

@@ -63,7 +63,12 @@ class EmpiricalSpec(_Spec):
 
 
 DistSpec = Annotated[
-    ExponentialSpec | GammaSpec | LogNormalSpec | WeibullSpec | UniformSpec | FixedSpec
+    ExponentialSpec
+    | GammaSpec
+    | LogNormalSpec
+    | WeibullSpec
+    | UniformSpec
+    | FixedSpec
     | EmpiricalSpec,
     Field(discriminator="dist"),
 ]
@@ -85,7 +90,8 @@ class CohortSpec(_Spec):
 class PoissonSpec(_Spec):
     kind: Literal["poisson"]
     rate_per_day: float | list[list[float]] = Field(
-        description="a rate, or [[start_day, rate], ...] pieces starting at day 0")
+        description="a rate, or [[start_day, rate], ...] pieces starting at day 0"
+    )
 
 
 class SegmentSpec(_Spec):
@@ -93,7 +99,8 @@ class SegmentSpec(_Spec):
     share: float
     order_value_multiplier: float = 1.0
     edge_multipliers: dict[str, float] = Field(
-        default_factory=dict, description='keyed "from->to"; the row is renormalised')
+        default_factory=dict, description='keyed "from->to"; the row is renormalised'
+    )
 
 
 class PopulationSpec(_Spec):
@@ -149,7 +156,8 @@ class ScenarioFile(_Spec):
     touchpoints: dict[str, TouchpointSpec]
     outcomes: dict[str, OutcomeSpec]
     transitions: dict[str, dict[str, float | str]] = Field(
-        description='next-node probabilities; rest = "node" takes the remainder')
+        description='next-node probabilities; rest = "node" takes the remainder'
+    )
 
 
 def json_schema() -> dict[str, Any]:

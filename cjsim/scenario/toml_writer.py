@@ -45,6 +45,7 @@ def format_value(value: Any) -> str:
 def table(header: str, items: Mapping[str, Any], array: bool = False) -> str:
     """A ``[header]`` (or ``[[header]]``) table with one ``key = value`` line per item."""
     head = f"[[{header}]]" if array else f"[{header}]"
-    lines = [head] + [f"{format_key(k)} = {format_value(v)}" for k, v in items.items()
-                      if v is not None]
+    lines = [head] + [
+        f"{format_key(k)} = {format_value(v)}" for k, v in items.items() if v is not None
+    ]
     return "\n".join(lines) + "\n"

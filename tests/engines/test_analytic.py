@@ -19,22 +19,24 @@ DELTA = math.log(1.10) / 365
 
 
 def small_journey(segments: bool = True) -> cjsim.Scenario:
-    b = (JourneyBuilder("enumerable", stages=["a", "b"], horizon_days=30)
-         .touchpoint("ad", "a", dwell=Exponential(1.0), cost_per_visit=0.5)
-         .touchpoint("site", "a", dwell=Gamma(0.5, 0.8), cost_per_visit=0.1)
-         .touchpoint("buy", "b", purchase=True, order_value=Gamma(80.0, 0.5))
-         .touchpoint("ret", "b", dwell=Uniform(1.0, 3.0), refund_share=0.7, cost_per_visit=4.0)
-         .touchpoint("again", "b", purchase=True, order_value=Fixed(30.0),
-                     dwell=Exponential(10.0))
-         .outcome("lost").outcome("done")
-         .edges("ad", site=0.4, ad=0.05, rest="lost")
-         .edges("site", site=0.1, buy=0.3, rest="lost")
-         .edges("buy", ret=0.3, again=0.3, rest="done")
-         .edges("ret", site=0.1, rest="done")
-         .edges("again", again=0.1, ret=0.1, rest="done")
-         .entry(ad=0.7, site=0.3)
-         .cohort(100)
-         .economics(gross_margin=0.4, discount_rate=0.10, cost_per_customer=1.5))
+    b = (
+        JourneyBuilder("enumerable", stages=["a", "b"], horizon_days=30)
+        .touchpoint("ad", "a", dwell=Exponential(1.0), cost_per_visit=0.5)
+        .touchpoint("site", "a", dwell=Gamma(0.5, 0.8), cost_per_visit=0.1)
+        .touchpoint("buy", "b", purchase=True, order_value=Gamma(80.0, 0.5))
+        .touchpoint("ret", "b", dwell=Uniform(1.0, 3.0), refund_share=0.7, cost_per_visit=4.0)
+        .touchpoint("again", "b", purchase=True, order_value=Fixed(30.0), dwell=Exponential(10.0))
+        .outcome("lost")
+        .outcome("done")
+        .edges("ad", site=0.4, ad=0.05, rest="lost")
+        .edges("site", site=0.1, buy=0.3, rest="lost")
+        .edges("buy", ret=0.3, again=0.3, rest="done")
+        .edges("ret", site=0.1, rest="done")
+        .edges("again", again=0.1, ret=0.1, rest="done")
+        .entry(ad=0.7, site=0.3)
+        .cohort(100)
+        .economics(gross_margin=0.4, discount_rate=0.10, cost_per_customer=1.5)
+    )
     if segments:
         b.segment("keen", 0.3, 1.5, {"site->buy": 2.0})
         b.segment("casual", 0.7, 0.8)
@@ -60,8 +62,10 @@ def enumerate_paths(sc, rows, ov_mult):
 
     Returns the sums, absorption, visits and the probability mass left unexplored.
     """
-    tps, out = sc.touchpoints, {k: 0.0 for k in
-                                ("conv", "two", "purch", "rev", "cost", "time", "t1", "clv")}
+    tps, out = (
+        sc.touchpoints,
+        {k: 0.0 for k in ("conv", "two", "purch", "rev", "cost", "time", "t1", "clv")},
+    )
     absorb = dict.fromkeys(sc.outcomes, 0.0)
     visits = dict.fromkeys(tps, 0.0)
     stack = [(node, p, 0, 0.0, 0.0, 1.0, 0.0, 0.0) for node, p in sc.population.entry.items()]
@@ -98,19 +102,24 @@ def enumerate_paths(sc, rows, ov_mult):
             if p * q <= CUT:
                 dropped += p * q
                 continue
-            stack.append((nxt, p * q, n_buy, last, t + stay, disc * tp.dwell.laplace(DELTA),
-                          t1, value))
+            stack.append(
+                (nxt, p * q, n_buy, last, t + stay, disc * tp.dwell.laplace(DELTA), t1, value)
+            )
     return out, absorb, visits, dropped
 
 
 def reference(sc):
     total: dict = {}
     for seg in sc.population.effective_segments:
-        out, absorb, visits, dropped = enumerate_paths(sc, segment_rows(sc, seg),
-                                                       seg.order_value_multiplier)
-        for key, value in {**out, **{f"a_{k}": v for k, v in absorb.items()},
-                           **{f"v_{k}": v for k, v in visits.items()},
-                           "dropped": dropped}.items():
+        out, absorb, visits, dropped = enumerate_paths(
+            sc, segment_rows(sc, seg), seg.order_value_multiplier
+        )
+        for key, value in {
+            **out,
+            **{f"a_{k}": v for k, v in absorb.items()},
+            **{f"v_{k}": v for k, v in visits.items()},
+            "dropped": dropped,
+        }.items():
             total[key] = total.get(key, 0.0) + seg.share * value
     return total
 
@@ -146,10 +155,12 @@ def test_matches_brute_force_path_enumeration(segments):
 def test_brute_force_check_has_teeth():
     """A journey with one edge changed gives a different answer than the reference."""
     sc = small_journey()
-    wrong = sc.replace(transitions={**sc.transitions, "site": {"site": 0.2, "buy": 0.31,
-                                                               "lost": 0.49}})
+    wrong = sc.replace(
+        transitions={**sc.transitions, "site": {"site": 0.2, "buy": 0.31, "lost": 0.49}}
+    )
     assert cjsim.solve_analytic(wrong, removal=False, elasticity=False)[
-        "conversion_rate"] != pytest.approx(reference(sc)["conv"], rel=1e-9)
+        "conversion_rate"
+    ] != pytest.approx(reference(sc)["conv"], rel=1e-9)
 
 
 def fundamental(sc):
@@ -171,8 +182,13 @@ def fundamental(sc):
     hit = np.linalg.inv(np.eye(n) - q2) @ (p[:, :n][:, buy].sum(axis=1))
     hit[buy] = 1.0
     dwell = np.array([sc.touchpoints[t].dwell.mean for t in tps])
-    return {"visits": visits, "absorption": visits @ p[:, n:], "conversion": alpha @ hit,
-            "time": visits @ dwell, "purchases": visits @ buy}
+    return {
+        "visits": visits,
+        "absorption": visits @ p[:, n:],
+        "conversion": alpha @ hit,
+        "time": visits @ dwell,
+        "purchases": visits @ buy,
+    }
 
 
 @pytest.mark.parametrize("seed", range(25))
@@ -190,8 +206,7 @@ def test_matches_fundamental_matrix_on_random_chains(seed):
 
 
 def test_large_sparse_chain_matches_dense_reference():
-    sc = random_journey(np.random.default_rng(3), n_touchpoints=450, density=0.01,
-                        refunds=False)
+    sc = random_journey(np.random.default_rng(3), n_touchpoints=450, density=0.01, refunds=False)
     ref = fundamental(sc)
     res = cjsim.solve_analytic(sc, removal=False, elasticity=False)
     assert res["conversion_rate"] == pytest.approx(ref["conversion"], rel=1e-9)
@@ -207,22 +222,34 @@ def test_referral_multiplier_is_one_over_one_minus_r():
 
 
 def test_referrals_that_grow_without_end_are_refused():
-    b = (JourneyBuilder("viral", stages=["s"]).touchpoint("post", "s")
-         .outcome("gone").edges("post", post=0.5, rest="gone").entry(post=1.0))
+    b = (
+        JourneyBuilder("viral", stages=["s"])
+        .touchpoint("post", "s")
+        .outcome("gone")
+        .edges("post", post=0.5, rest="gone")
+        .entry(post=1.0)
+    )
     sc = b.build()
     from cjsim.model import Referrals, Touchpoint
 
-    viral = sc.replace(touchpoints={"post": Touchpoint("post", "s",
-                                                       referrals=Referrals(0.6, "post"))})
+    viral = sc.replace(
+        touchpoints={"post": Touchpoint("post", "s", referrals=Referrals(0.6, "post"))}
+    )
     with pytest.raises(ModelError, match=r"R >= 1") as info:
         cjsim.solve_analytic(viral)
     assert info.value.problems[0].path == "touchpoints.post.referrals"
 
 
 def test_a_segment_that_cannot_absorb_is_a_clear_error():
-    sc = (JourneyBuilder("loop", stages=["s"]).touchpoint("a", "s").outcome("end")
-          .edges("a", a=0.5, rest="end").entry(a=1.0).segment("stuck", 1.0, 1.0, {"a->a": 2.0})
-          .build())
+    sc = (
+        JourneyBuilder("loop", stages=["s"])
+        .touchpoint("a", "s")
+        .outcome("end")
+        .edges("a", a=0.5, rest="end")
+        .entry(a=1.0)
+        .segment("stuck", 1.0, 1.0, {"a->a": 2.0})
+        .build()
+    )
     with pytest.raises(ModelError, match="cannot absorb"):
         cjsim.solve_analytic(sc)
 

@@ -18,8 +18,12 @@ from cjsim.model.rows import set_edge
 
 journeys = st.builds(
     lambda seed, n, density, referrals, segments: random_journey(
-        np.random.default_rng(seed), n_touchpoints=n, density=density, referrals=referrals,
-        segments=segments),
+        np.random.default_rng(seed),
+        n_touchpoints=n,
+        density=density,
+        referrals=referrals,
+        segments=segments,
+    ),
     seed=st.integers(0, 2**32 - 1),
     n=st.integers(2, 9),
     density=st.floats(0.1, 0.9),
@@ -55,8 +59,7 @@ def moved(sc, source, target, probability):
     row = sc.transitions[source]
     names = list(row)
     new = set_edge(np.array([row[t] for t in names]), names.index(target), probability)
-    return sc.replace(transitions={**sc.transitions, source: dict(zip(names, new,
-                                                                      strict=True))})
+    return sc.replace(transitions={**sc.transitions, source: dict(zip(names, new, strict=True))})
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -68,8 +71,7 @@ def test_elasticities_match_central_finite_differences(sc):
         p = rows["probability"].iloc[0]
         if not h < p < 1 - h:
             continue
-        up, down = solve(moved(sc, source, target, p + h)), solve(moved(sc, source, target,
-                                                                         p - h))
+        up, down = solve(moved(sc, source, target, p + h)), solve(moved(sc, source, target, p - h))
         for row in rows.itertuples():
             fd = (up[row.kpi] - down[row.kpi]) / (2 * h)
             # FD error: h^2 curvature + rounding eps*|K|/h; both far below this bound.

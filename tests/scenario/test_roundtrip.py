@@ -1,18 +1,19 @@
 """Scenario files round-trip: load -> save -> load gives an equal scenario."""
 
+import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
-import tomllib
 
 import cjsim
 from cjsim.model.random import random_journey
 from cjsim.scenario import scenario_from_dict, scenario_to_toml
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
-SCENARIO_FILES = sorted(p for p in SCENARIOS.glob("*.toml")
-                        if "scenario" in tomllib.loads(p.read_text()))
+SCENARIO_FILES = sorted(
+    p for p in SCENARIOS.glob("*.toml") if "scenario" in tomllib.loads(p.read_text())
+)
 
 
 def test_there_are_example_scenarios():
@@ -32,8 +33,7 @@ def test_every_bundled_scenario_round_trips(path, tmp_path):
 
 @pytest.mark.parametrize("seed", range(20))
 def test_random_journeys_round_trip(seed):
-    sc = random_journey(np.random.default_rng(seed), n_touchpoints=7, referrals=True,
-                        segments=True)
+    sc = random_journey(np.random.default_rng(seed), n_touchpoints=7, referrals=True, segments=True)
     assert scenario_from_dict(tomllib.loads(scenario_to_toml(sc))) == sc
 
 
@@ -65,6 +65,12 @@ def test_errors_are_collected_together():
 
 def test_schema_describes_every_top_level_table():
     schema = cjsim.json_schema()
-    assert set(schema["properties"]) == {"scenario", "population", "economics", "touchpoints",
-                                         "outcomes", "transitions"}
+    assert set(schema["properties"]) == {
+        "scenario",
+        "population",
+        "economics",
+        "touchpoints",
+        "outcomes",
+        "transitions",
+    }
     assert schema["additionalProperties"] is False

@@ -1,0 +1,128 @@
+"""The ``cjsim`` command: check, run, schema, and the error contract.
+
+Most tests call ``cjsim.cli.main`` in-process; one runs the installed console path
+(``python -m cjsim``) to prove the real process behaves the same.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import cjsim
+from cjsim.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+FASHION = str(ROOT / "scenarios" / "fashionfusion.toml")
+
+
+def test_run_json_is_keyed_by_kpi_names_and_matches_the_engine(capsys):
+    assert main(["run", FASHION, "--engine", "analytic", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    expected = cjsim.solve_analytic(cjsim.load_scenario(FASHION))
+    for kpi in (
+        "conversion_rate",
+        "revenue_per_customer",
+        "clv",
+        "visits[checkout]",
+        "stage_reach[purchase]",
+        "absorption[churned]",
+        "population_multiplier",
+    ):
+        assert data["kpis"][kpi]["mean"] == pytest.approx(expected[kpi], rel=1e-12)
+    assert data["engine"] == "analytic"
+    assert {r["touchpoint"] for r in data["removal_effects"]} == set(
+        cjsim.load_scenario(FASHION).touchpoints
+    )
+    assert data["elasticities"] and data["notes"]
+
+
+def test_run_prints_tables_that_fit_100_columns(capsys):
+    assert main(["run", FASHION]) == 0
+    out = capsys.readouterr().out
+    assert "conversion_rate" in out and "Removal effects" in out
+    assert max(len(line) for line in out.splitlines()) <= 100
+
+
+def test_run_out_writes_files_atomically(tmp_path, capsys):
+    out = tmp_path / "results"
+    assert main(["run", FASHION, "--out", str(out)]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["elasticities.csv", "kpis.csv", "kpis.json", "removal_effects.csv"]
+    assert json.loads((out / "kpis.json").read_text())["scenario"] == "FashionFusion"
+
+
+def test_run_out_onto_a_file_is_refused_without_touching_it(tmp_path, capsys):
+    target = tmp_path / "notes.txt"
+    target.write_text("keep me")
+    assert main(["run", FASHION, "--out", str(target)]) == 2
+    assert target.read_text() == "keep me"
+    assert "not a directory" in capsys.readouterr().err
+
+
+def test_check_summarises_a_valid_file(capsys):
+    assert main(["check", FASHION]) == 0
+    out = capsys.readouterr().out
+    for word in ("OK", "stages", "entry", "outcomes", "warnings", "support_chat*", "checkout$"):
+        assert word in out
+    assert max(len(line) for line in out.splitlines()) <= 100
+
+
+def test_check_lists_every_problem_one_per_line(tmp_path, capsys):
+    text = (ROOT / "tests/scenario/malformed/_valid_base.toml").read_text()
+    bad = tmp_path / "two_problems.toml"
+    bad.write_text(
+        text.replace("gross_margin = 0.4", "gross_margin = 4.0").replace(
+            'stage = "awareness"', 'stage = "awarenes"', 1
+        )
+    )
+    assert main(["check", str(bad)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 2
+    assert all(line.startswith(str(bad)) for line in lines)
+    assert any("did you mean 'awareness'" in line for line in lines)
+
+
+def test_check_reports_unreachable_touchpoints_as_warnings(tmp_path, capsys):
+    text = (ROOT / "tests/scenario/malformed/_valid_base.toml").read_text()
+    orphan = (
+        text.replace("[outcomes]", '[touchpoints.orphan]\nstage = "retention"\n\n[outcomes]')
+        + 'orphan = { rest = "lost" }\n'
+    )
+    path = tmp_path / "orphan.toml"
+    path.write_text(orphan)
+    assert main(["check", str(path)]) == 0
+    assert "'orphan' cannot be reached" in capsys.readouterr().out
+
+
+def test_schema_is_json_schema(capsys):
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["type"] == "object" and "touchpoints" in schema["properties"]
+
+
+def test_unknown_engine_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["run", FASHION, "--engine", "quantum"])
+    assert info.value.code == 2
+
+
+def test_console_entry_point_runs_in_a_real_process():
+    done = subprocess.run(
+        [sys.executable, "-m", "cjsim", "run", FASHION, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["kpis"]["conversion_rate"]["mean"] > 0
+
+
+@pytest.mark.parametrize("command", ["check", "run", "schema"])
+def test_help_has_an_example(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    assert "example: cjsim" in capsys.readouterr().out
