@@ -9,6 +9,7 @@ from cjsim.errors import (
     ScenarioFileError,
     SimulationError,
 )
+from cjsim.experiment import simulate
 from cjsim.model import JourneyBuilder, Scenario
 from cjsim.scenario import json_schema, load_scenario, save_scenario
 
@@ -27,5 +28,6 @@ __all__ = [
     "json_schema",
     "load_scenario",
     "save_scenario",
+    "simulate",
     "solve_analytic",
 ]

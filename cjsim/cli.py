@@ -16,6 +16,7 @@ from pathlib import Path
 from cjsim.cli_format import check_summary, result_tables
 from cjsim.engines.analytic import solve
 from cjsim.errors import CJSimError, Problem
+from cjsim.experiment import simulate
 from cjsim.scenario import json_schema, load_scenario
 
 __all__ = ["main"]
@@ -24,7 +25,9 @@ EXIT_USAGE = 2
 
 _EXAMPLES = {
     "check": "example: cjsim check scenarios/fashionfusion.toml",
-    "run": "example: cjsim run scenarios/fashionfusion.toml --engine analytic --json",
+    "run": "examples:\n  cjsim run scenarios/fashionfusion.toml --engine analytic --json\n"
+    "  cjsim run scenarios/fashionfusion.toml --engine des --replications 20 --seed 1 "
+    "--workers 2 --out results/",
     "schema": "example: cjsim schema > scenario.schema.json",
 }
 
@@ -40,20 +43,78 @@ def _parser() -> argparse.ArgumentParser:
         "check", help="validate a scenario file and summarise it", epilog=_EXAMPLES["check"]
     )
     check.add_argument("file", help="scenario TOML file")
-    run = sub.add_parser("run", help="compute the KPIs of a scenario", epilog=_EXAMPLES["run"])
+    run = sub.add_parser(
+        "run",
+        help="compute the KPIs of a scenario",
+        epilog=_EXAMPLES["run"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     run.add_argument("file", help="scenario TOML file")
     run.add_argument(
         "--engine",
-        choices=["analytic"],
+        choices=["analytic", "des", "vectorized"],
         default="analytic",
-        help="analytic: exact infinite-horizon expectations (default)",
+        help="analytic: exact, infinite horizon (default); des: discrete-event with queues; "
+        "vectorized: fast Monte Carlo without queues",
     )
+    run.add_argument(
+        "--replications",
+        type=_positive_int,
+        default=10,
+        metavar="R",
+        help="replications for des/vectorized (default 10)",
+    )
+    run.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        metavar="S",
+        help="root seed; the same seed gives the same numbers (default: fresh "
+        "entropy, recorded in the output)",
+    )
+    run.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="W",
+        help="worker processes (a local pool, or a local Dask cluster with --dask)",
+    )
+    run.add_argument(
+        "--scheduler",
+        metavar="ADDR",
+        default=None,
+        help="run on an existing Dask scheduler, e.g. tcp://10.0.0.5:8786",
+    )
+    run.add_argument("--dask", action="store_true", help="run on a local Dask cluster")
+    run.add_argument(
+        "--events",
+        action="store_true",
+        help="keep the per-customer event log (needs --out; events.parquet)",
+    )
+    run.add_argument(
+        "--ignore-capacity",
+        action="store_true",
+        help="let the vectorized engine run a model with queues, ignoring them",
+    )
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    run.add_argument("--out", metavar="DIR", help="write kpis.csv, kpis.json and tables here")
+    run.add_argument(
+        "--out", metavar="DIR", help="write kpis.csv, kpis.json, timeseries.csv and tables here"
+    )
     sub.add_parser(
         "schema", help="print the JSON Schema of the scenario format", epilog=_EXAMPLES["schema"]
     )
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
 
 
 def _fail(exc: CJSimError, source: str | None) -> int:
@@ -77,7 +138,23 @@ def _run(args: argparse.Namespace) -> int:
         raise CJSimError(
             f"--out {args.out}: exists and is not a directory — choose a new or existing directory"
         )
-    result = solve(scenario)
+    if args.events and not args.out:
+        raise CJSimError(
+            "--events needs --out DIR — the event log is written to DIR/events.parquet"
+        )
+    executor = "dask" if (args.dask or args.scheduler) else None
+    result = simulate(
+        scenario,
+        engine=args.engine,
+        replications=args.replications,
+        seed=args.seed,
+        workers=args.workers,
+        executor=executor,
+        scheduler=args.scheduler,
+        events=args.events,
+        progress=False if args.quiet else None,
+        ignore_capacity=args.ignore_capacity,
+    )
     if args.out:
         for path in result.save(args.out):
             print(f"wrote {path}", file=sys.stderr)

@@ -24,7 +24,13 @@ _MONEY = {
     "cost",
     "profit",
 }
-_SHARES = {"conversion_rate", "repeat_rate", "referrals_per_customer"}
+_SHARES = {
+    "conversion_rate",
+    "repeat_rate",
+    "referrals_per_customer",
+    "retained_rate",
+    "in_flight_share",
+}
 
 
 def format_number(value: float, kind: str = "") -> str:
@@ -41,7 +47,9 @@ def format_number(value: float, kind: str = "") -> str:
 
 
 def _kind(kpi: str) -> str:
-    if kpi in _SHARES or kpi.startswith(("stage_reach[", "absorption[")):
+    if kpi in _SHARES or kpi.startswith(
+        ("stage_reach[", "absorption[", "utilization[", "reneged[", "wait_probability[")
+    ):
         return "share"
     return "money" if kpi in _MONEY else ""
 
@@ -103,10 +111,16 @@ def check_summary(sc: Scenario, result: Result, source: str) -> str:
     return "\n".join(lines)
 
 
-def _kpi_block(frame: pd.DataFrame, title: str) -> list[str]:
-    lines = [title]
-    for kpi, mean in zip(frame["kpi"], frame["mean"], strict=True):
-        lines.append(f"  {kpi!s:<40} {format_number(float(mean), _kind(str(kpi))):>18}")
+def _kpi_block(frame: pd.DataFrame, title: str, intervals: bool) -> list[str]:
+    lines = [f"{title:<42} {'mean':>18}   95 % interval" if intervals else title]
+    for kpi, mean, low, high in zip(
+        frame["kpi"], frame["mean"], frame["ci_low"], frame["ci_high"], strict=True
+    ):
+        kind = _kind(str(kpi))
+        line = f"  {kpi!s:<40} {format_number(float(mean), kind):>18}"
+        if intervals:
+            line += f"   [{format_number(float(low), kind)}, {format_number(float(high), kind)}]"
+        lines.append(line)
     return lines
 
 
@@ -115,14 +129,28 @@ def result_tables(result: Result, top_edges: int = 10) -> str:
     currency = result.meta.get("currency", "")
     k = result.kpis
     detail = k["kpi"].str.contains(r"\[")
-    lines = [f"{result.scenario} — engine: {result.engine} (money in {currency})", ""]
-    lines += _kpi_block(k[~detail], "KPIs")
+    intervals = result.engine != "analytic"
+    head = f"{result.scenario} — engine: {result.engine} (money in {currency})"
+    if intervals:
+        meta = result.meta
+        head += (
+            f"\n{meta.get('replications')} replications, seed {meta.get('seed')}, "
+            f"horizon {meta.get('horizon_days'):g} days"
+        )
+    lines = [head, ""]
+    lines += _kpi_block(k[~detail], "KPIs", intervals)
     for prefix, title in (
         ("stage_reach[", "Stage reach"),
-        ("visits[", "Expected visits per customer"),
+        ("visits[", "Visits per customer"),
         ("absorption[", "Where customers end"),
+        ("wait_mean[", "Queues: mean wait (days)"),
+        ("wait_p90[", "Queues: 90th percentile wait (days)"),
+        ("utilization[", "Queues: utilisation"),
+        ("reneged[", "Queues: share who gave up"),
     ):
-        lines += ["", *_kpi_block(k[k["kpi"].str.startswith(prefix)], title)]
+        block = k[k["kpi"].str.startswith(prefix)]
+        if not block.empty:
+            lines += ["", *_kpi_block(block, title, intervals)]
     removal = result.tables.get("removal_effects")
     if removal is not None:
         lines += ["", "Removal effects (share of conversions lost without the touchpoint)"]

@@ -172,6 +172,11 @@ def _notes(sc: Scenario, ev: dict[str, Any]) -> list[str]:
             "per-customer KPIs cover arriving and referred customers alike; "
             "removal effects count converting customers per arrival"
         )
+    if sc.population.initial:
+        notes.append(
+            "the warm start (population.initial) is ignored: the analytic engine "
+            "describes customers from their arrival"
+        )
     if sc.economics.fixed_cost_per_day:
         notes.append(
             "fixed_cost_per_day enters the total cost and profit only, not the per-customer figures"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from cjsim._io import atomic_write_text
+from cjsim._io import atomic_write_bytes, atomic_write_text
 
 __all__ = ["KPI_COLUMNS", "Result"]
 
@@ -55,6 +55,7 @@ class Result:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
+    events: pd.DataFrame | None = None
 
     def __getitem__(self, kpi: str) -> float:
         """The mean of one KPI, e.g. ``result["conversion_rate"]``."""
@@ -69,7 +70,11 @@ class Result:
             row.kpi: {c: getattr(row, c) for c in KPI_COLUMNS[1:]}
             for row in self.kpis.itertuples(index=False)
         }
-        tables = {name: table.to_dict(orient="records") for name, table in self.tables.items()}
+        tables = {
+            name: table.to_dict(orient="records")
+            for name, table in self.tables.items()
+            if name not in ("timeseries", "replications")
+        }
         return _clean(
             {
                 "scenario": self.scenario,
@@ -85,8 +90,16 @@ class Result:
         """The result as JSON text (NaN written as null)."""
         return json.dumps(self.to_dict(), indent=2, allow_nan=False)
 
+    @property
+    def timeseries(self) -> pd.DataFrame | None:
+        """Per-day means over replications (simulation engines only)."""
+        return self.tables.get("timeseries")
+
     def save(self, directory: str | Path) -> list[Path]:
-        """Write ``kpis.csv``, ``kpis.json`` and one CSV per table, each atomically."""
+        """Write ``kpis.csv``, ``kpis.json``, one CSV per table and ``events.parquet``.
+
+        Each file is written to a temporary name and renamed into place.
+        """
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         written = [out / "kpis.csv", out / "kpis.json"]
@@ -95,4 +108,11 @@ class Result:
         for name, table in self.tables.items():
             written.append(out / f"{name}.csv")
             atomic_write_text(written[-1], table.to_csv(index=False))
+        if self.events is not None:
+            import io
+
+            buffer = io.BytesIO()
+            self.events.to_parquet(buffer, index=False)
+            written.append(out / "events.parquet")
+            atomic_write_bytes(written[-1], buffer.getvalue())
         return written

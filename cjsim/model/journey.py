@@ -163,10 +163,13 @@ class Population:
     arrivals: CohortArrivals | PoissonArrivals
     entry: Mapping[str, float]
     segments: tuple[Segment, ...] = ()
+    initial: Mapping[str, int] = field(default_factory=FrozenMap)
+    """Warm start: customers already at these touchpoints at day 0 (simulation engines)."""
 
     def __post_init__(self) -> None:
         _freeze(self, "entry", FrozenMap(self.entry))
         _freeze(self, "segments", tuple(self.segments))
+        _freeze(self, "initial", FrozenMap(self.initial))
 
     @property
     def effective_segments(self) -> tuple[Segment, ...]:

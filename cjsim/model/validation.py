@@ -384,6 +384,28 @@ def _check_population(sc: Scenario, pop: Population) -> list[Problem]:
         out += _check_rates(arr.rates)
     out += _check_shares("population.entry", pop.entry, sc.touchpoints, "entry touchpoint")
     out += _check_segments(sc, pop)
+    out += _check_initial(sc, pop)
+    return out
+
+
+def _check_initial(sc: Scenario, pop: Population) -> list[Problem]:
+    out: list[Problem] = []
+    for name, count in pop.initial.items():
+        path = f"population.initial.{name}"
+        if name not in sc.touchpoints:
+            out.append(
+                Problem(
+                    path, f"unknown touchpoint {name!r}", did_you_mean(str(name), sc.touchpoints)
+                )
+            )
+        if not (isinstance(count, int) and not isinstance(count, bool) and count >= 0):
+            out.append(
+                Problem(
+                    path,
+                    f"must be a whole number >= 0, got {count!r}",
+                    "the number of customers at that touchpoint at day 0",
+                )
+            )
     return out
 
 
@@ -567,7 +589,7 @@ def _check_graph(sc: Scenario) -> list[Problem]:
                     'add an edge to an outcome, e.g. rest = "lost"',
                 )
             )
-    starts = set(sc.population.entry)
+    starts = set(sc.population.entry) | set(sc.population.initial)
     starts |= {tp.referrals.entry for tp in sc.touchpoints.values() if tp.referrals}
     reached = set(starts)
     for start in starts:

@@ -235,7 +235,7 @@ class _Builder:
         else:
             arrivals = PoissonArrivals(((0.0, arr.rate_per_day),))
         segments = tuple(self.segment(i, s) for i, s in enumerate(spec.segments))
-        return Population(arrivals, spec.entry, segments)
+        return Population(arrivals, spec.entry, segments, spec.initial)
 
     def segment(self, index: int, spec: S.SegmentSpec) -> Segment:
         edges: dict[tuple[str, str], float] = {}

@@ -90,6 +90,7 @@ def scenario_to_dict(sc: Scenario) -> dict[str, Any]:
             "arrivals": arrivals,
             "entry": dict(sc.population.entry),
             "segments": segments,
+            "initial": dict(sc.population.initial),
         },
         "economics": {
             "gross_margin": e.gross_margin,
@@ -110,10 +111,13 @@ def scenario_to_toml(sc: Scenario) -> str:
     """The TOML text of ``sc``."""
     d = scenario_to_dict(sc)
     pop = d["population"]
+    head = {"arrivals": pop["arrivals"], "entry": pop["entry"]}
+    if pop["initial"]:
+        head["initial"] = pop["initial"]
     parts = [
         f"# cjsim scenario: {sc.name}\n",
         table("scenario", d["scenario"]),
-        table("population", {"arrivals": pop["arrivals"], "entry": pop["entry"]}),
+        table("population", head),
     ]
     parts += [table("population.segments", s, array=True) for s in pop["segments"]]
     parts.append(table("economics", d["economics"]))

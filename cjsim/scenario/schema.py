@@ -107,6 +107,10 @@ class PopulationSpec(_Spec):
     arrivals: Annotated[CohortSpec | PoissonSpec, Field(discriminator="kind")]
     entry: dict[str, float]
     segments: list[SegmentSpec] = Field(default_factory=list)
+    initial: dict[str, int] = Field(
+        default_factory=dict,
+        description="warm start: customers at these touchpoints at day 0 (simulation engines)",
+    )
 
 
 class EconomicsSpec(_Spec):

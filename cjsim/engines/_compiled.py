@@ -1,0 +1,160 @@
+"""A scenario compiled to plain Python lists for the simulation engines' inner loops.
+
+Nodes are integers: touchpoints ``0..n-1``, outcomes ``n..n+m-1``.  Each row is
+kept as its targets and cumulative probabilities (last one exactly 1.0) so a
+next node is ``targets[bisect_right(cum, u)]`` with no numpy scalar in sight.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from cjsim.engines._draws import (
+    Purpose,
+    Sampler,
+    distribution_sampler,
+    poisson_sampler,
+    uniform_sampler,
+)
+from cjsim.model import Scenario
+from cjsim.model.rows import apply_multipliers
+
+__all__ = ["Compiled", "compile_scenario"]
+
+
+def _cumulative(row: np.ndarray) -> tuple[list[int], list[float]]:
+    targets = [int(j) for j in np.flatnonzero(row > 0)]
+    cum = np.cumsum(row[targets]).tolist()
+    cum[-1] = 1.0
+    return targets, cum
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """Static, picklable description of a scenario for the simulation engines."""
+
+    n: int
+    names: tuple[str, ...]
+    stage_of: list[int]
+    n_stages: int
+    targets: list[list[list[int]]]  # [segment][node] -> target nodes
+    cum: list[list[list[float]]]  # [segment][node] -> cumulative probabilities
+    experience: dict[tuple[int, int], list[tuple[float, list[int], list[float]]]]
+    cost: list[float]
+    purchase: list[bool]
+    refund: list[float]
+    capacity: list[int]
+    patience: list[bool]
+    renege_to: list[int]
+    referral_mean: list[float]
+    referral_entry: list[int]
+    dwell_zero: list[bool]
+    segment_cum: list[float]
+    order_value_multiplier: list[float]
+    entry_nodes: list[int]
+    entry_cum: list[float]
+    initial: list[tuple[int, int]]  # (node, count)
+    daily_discount: float
+    samplers: dict[tuple[int, int], Sampler]
+
+
+def _rows(sc: Scenario, base: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    out = base.copy()
+    for i in np.flatnonzero((factors != 1.0).any(axis=1)):
+        out[i] = apply_multipliers(base[i], factors[i])
+    return out
+
+
+def _experience_rows(
+    sc: Scenario,
+    rows: np.ndarray,
+    index: dict[str, int],
+    node: int,
+) -> list[tuple[float, list[int], list[float]]]:
+    tp = list(sc.touchpoints.values())[node]
+    out = []
+    for effect in sorted(tp.experience, key=lambda e: -e.waited_over_days):
+        factors = np.ones(rows.shape[1])
+        for target, scale in effect.scale.items():
+            factors[index[target]] = scale
+        targets, cum = _cumulative(apply_multipliers(rows[node], factors))
+        out.append((float(effect.waited_over_days), targets, cum))
+    return out
+
+
+def _samplers(sc: Scenario) -> dict[tuple[int, int], Sampler]:
+    out: dict[tuple[int, int], Sampler] = {}
+    for i, tp in enumerate(sc.touchpoints.values()):
+        out[Purpose.DWELL, i] = distribution_sampler(tp.dwell)
+        out[Purpose.TRANSITION, i] = uniform_sampler
+        if tp.order_value is not None:
+            out[Purpose.ORDER_VALUE, i] = distribution_sampler(tp.order_value)
+        if tp.service is not None:
+            out[Purpose.SERVICE, i] = distribution_sampler(tp.service)
+        if tp.patience is not None:
+            out[Purpose.PATIENCE, i] = distribution_sampler(tp.patience)
+        if tp.referrals is not None:
+            mean, delay = tp.referrals.mean, tp.referrals.delay
+            out[Purpose.REFERRAL_COUNT, i] = poisson_sampler(mean)
+            out[Purpose.REFERRAL_DELAY, i] = distribution_sampler(delay)
+    return out
+
+
+def compile_scenario(sc: Scenario) -> Compiled:
+    """Compile ``sc`` (validated) for simulation."""
+    tps, nodes = list(sc.touchpoints.values()), [*sc.touchpoints, *sc.outcomes]
+    index = {name: i for i, name in enumerate(nodes)}
+    n = len(tps)
+    base = np.zeros((n, len(nodes)))
+    for source, row in sc.transitions.items():
+        for target, p in row.items():
+            base[index[source], index[target]] += p
+    targets, cums, experience = [], [], {}
+    for s, seg in enumerate(sc.population.effective_segments):
+        factors = np.ones_like(base)
+        for (a, b), f in seg.edge_multipliers.items():
+            factors[index[a], index[b]] = f
+        rows = _rows(sc, base, factors)
+        pairs = [_cumulative(rows[i]) for i in range(n)]
+        targets.append([p[0] for p in pairs])
+        cums.append([p[1] for p in pairs])
+        for i, tp in enumerate(tps):
+            if tp.experience:
+                experience[s, i] = _experience_rows(sc, rows, index, i)
+    segs = sc.population.effective_segments
+    entry = [(index[k], v) for k, v in sc.population.entry.items() if v > 0]
+    return Compiled(
+        n=n,
+        names=tuple(nodes),
+        stage_of=[sc.stages.index(tp.stage) for tp in tps],
+        n_stages=len(sc.stages),
+        targets=targets,
+        cum=cums,
+        experience=experience,
+        cost=[float(tp.cost_per_visit) for tp in tps],
+        purchase=[bool(tp.purchase) for tp in tps],
+        refund=[float(tp.refund_share) for tp in tps],
+        capacity=[int(tp.capacity or 0) for tp in tps],
+        patience=[tp.patience is not None for tp in tps],
+        renege_to=[index[tp.renege_to] if tp.renege_to else -1 for tp in tps],
+        referral_mean=[float(tp.referrals.mean) if tp.referrals else 0.0 for tp in tps],
+        referral_entry=[index[tp.referrals.entry] if tp.referrals else -1 for tp in tps],
+        dwell_zero=[tp.dwell.kind == "fixed" and tp.dwell.mean == 0 for tp in tps],
+        segment_cum=_cum_list([s.share for s in segs]),
+        order_value_multiplier=[float(s.order_value_multiplier) for s in segs],
+        entry_nodes=[i for i, _ in entry],
+        entry_cum=_cum_list([p for _, p in entry]),
+        initial=[(index[k], int(v)) for k, v in sc.population.initial.items() if v > 0],
+        daily_discount=math.log1p(sc.economics.discount_rate) / 365.0,
+        samplers=_samplers(sc),
+    )
+
+
+def _cum_list(weights: list[float]) -> list[float]:
+    cum = np.cumsum(weights) / np.sum(weights)
+    out = cum.tolist()
+    out[-1] = 1.0
+    return out

@@ -1,0 +1,145 @@
+"""The seed tree and per-customer random draws with common random numbers.
+
+One seed drives a run.  Every stream is a ``numpy.random.SeedSequence`` whose
+``spawn_key`` is built directly (never by stateful ``spawn``):
+``(replication, purpose, *key)``.  Draws for a customer are indexed by
+*(customer, touchpoint, visit number)*: a customer's third dwell at the website
+is the same number in the baseline and in a variant that changed something
+elsewhere in the journey (common random numbers).
+
+Primary customers are grouped in batches of :data:`BATCH`; each batch draws, per
+touchpoint and purpose, ``BATCH * VISITS`` values at once (pre-drawn blocks,
+converted to Python floats), lazily on first use.  A customer's ``k``-th visit
+uses slot ``i * VISITS + k``; rare visits beyond :data:`VISITS` get a draw from
+their own small stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import IntEnum
+from typing import Any
+
+import numpy as np
+
+__all__ = ["BATCH", "VISITS", "Bank", "Purpose", "stream"]
+
+BATCH = 1024
+VISITS = 4
+
+
+class Purpose(IntEnum):
+    """Named streams of the seed tree."""
+
+    ARRIVALS = 0
+    CUSTOMER = 1  # segment and entry choice
+    DWELL = 2
+    TRANSITION = 3
+    ORDER_VALUE = 4
+    SERVICE = 5
+    PATIENCE = 6
+    REFERRAL_COUNT = 7
+    REFERRAL_DELAY = 8
+    INITIAL = 9
+    REFERRED = 10
+    OVERFLOW = 11
+    RESERVOIR = 12
+    PRIMARY = 13
+
+
+def stream(seed: int | None, replication: int, purpose: int, *key: int) -> np.random.Generator:
+    """The generator of one named stream: ``spawn_key = (replication, purpose, *key)``."""
+    seq = np.random.SeedSequence(seed, spawn_key=(replication, int(purpose), *key))
+    return np.random.Generator(np.random.PCG64(seq))
+
+
+Sampler = Callable[[np.random.Generator, int], np.ndarray]
+
+
+class Bank:
+    """Pre-drawn values for a batch of customers sharing one key prefix.
+
+    Parameters
+    ----------
+    seed, replication :
+        Root of the seed tree and the replication number.
+    key : tuple of int
+        Identifies the batch: ``(PRIMARY, batch)``, ``(INITIAL, batch)`` or a
+        referred customer's ``(REFERRED, *parent key, ...)``.
+    size : int
+        Customers in the batch.
+    samplers : dict
+        ``(purpose, node) -> sampler(rng, n)`` for every value the engine draws.
+    n_nodes : int
+        Touchpoints; ``blocks[purpose][node]`` is None until first used.
+    """
+
+    __slots__ = ("_replication", "_samplers", "_seed", "blocks", "customer", "key", "size")
+
+    def __init__(
+        self,
+        seed: int | None,
+        replication: int,
+        key: tuple[int, ...],
+        size: int,
+        samplers: dict[tuple[int, int], Sampler],
+        n_nodes: int,
+    ) -> None:
+        self._seed, self._replication, self.key = seed, replication, key
+        self.size, self._samplers = size, samplers
+        self.blocks: dict[int, list[list[float] | None]] = {
+            int(p): [None] * n_nodes for p in Purpose
+        }
+        self.customer = self._uniforms(Purpose.CUSTOMER, 2)  # segment, entry
+
+    def fill(self, purpose: int, node: int) -> list[float]:
+        """Draw all ``size * VISITS`` values of one purpose at one node."""
+        rng = stream(self._seed, self._replication, purpose, *self.key, node)
+        values: list[float] = self._samplers[purpose, node](rng, self.size * VISITS).tolist()
+        self.blocks[purpose][node] = values
+        return values
+
+    def draw(self, purpose: int, node: int, index: int, visit: int) -> float:
+        """The value for customer ``index`` at its ``visit``-th visit of ``node``."""
+        if visit >= VISITS:
+            rng = stream(
+                self._seed,
+                self._replication,
+                Purpose.OVERFLOW,
+                *self.key,
+                purpose,
+                node,
+                index,
+                visit,
+            )
+            return float(self._samplers[purpose, node](rng, 1)[0])
+        block = self.blocks[purpose][node]
+        if block is None:
+            block = self.fill(purpose, node)
+        return block[index * VISITS + visit]
+
+    def _uniforms(self, purpose: int, count: int) -> list[float]:
+        rng = stream(self._seed, self._replication, purpose, *self.key)
+        values: list[float] = rng.random(self.size * count).tolist()
+        return values
+
+
+def uniform_sampler(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Uniforms on [0, 1)."""
+    return rng.random(n)
+
+
+def distribution_sampler(dist: Any, scale: float = 1.0) -> Sampler:
+    """A sampler drawing from ``dist`` (times ``scale``)."""
+    if scale == 1.0:
+        return lambda rng, n: dist.sample(rng, n)
+    return lambda rng, n: dist.sample(rng, n) * scale
+
+
+def poisson_sampler(mean: float) -> Sampler:
+    """Poisson counts with ``mean`` (as floats, like every other block)."""
+
+    def sample(rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.poisson(mean, n).astype(float)
+
+    return sample

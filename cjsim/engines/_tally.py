@@ -1,0 +1,158 @@
+"""Per-replication totals that both simulation engines fill, and the KPIs made from them.
+
+Memory stays flat in the number of customers: each customer is folded into these
+sums when it leaves the journey or the horizon ends.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cjsim.model import Scenario
+
+__all__ = ["QueueTotals", "Totals", "kpi_values", "timeseries"]
+
+RESERVOIR = 20_000  # waits kept per desk for the p90 (exact below this many)
+
+
+@dataclass
+class QueueTotals:
+    """What a capacity touchpoint saw."""
+
+    servers: int
+    joined: int = 0
+    served: int = 0
+    reneged: int = 0
+    waited: int = 0  # served after a wait > 0
+    wait_sum: float = 0.0
+    busy_time: float = 0.0  # server-days of service within the horizon
+    queue_time: float = 0.0  # customer-days spent waiting within the horizon
+    waits: list[float] = field(default_factory=list)  # a uniform reservoir sample
+
+    def add_wait(self, wait: float, u: float) -> None:
+        """Record one served customer's wait; ``u`` is a uniform for the reservoir."""
+        self.served += 1
+        self.wait_sum += wait
+        self.waited += wait > 0
+        if len(self.waits) < RESERVOIR:
+            self.waits.append(wait)
+        else:
+            slot = int(u * self.served)
+            if slot < RESERVOIR:
+                self.waits[slot] = wait
+
+
+@dataclass
+class Totals:
+    """Sums over the customers of one replication."""
+
+    n_nodes: int
+    n_outcomes: int
+    n_stages: int
+    days: int
+    customers: int = 0
+    initial_customers: int = 0
+    converters: int = 0
+    two_plus: int = 0
+    retained: int = 0
+    in_flight: int = 0
+    absorbed: int = 0
+    absorbed_time: float = 0.0
+    first_purchase_time: float = 0.0
+    purchases: int = 0
+    order_value: float = 0.0
+    refunds: float = 0.0
+    touchpoint_cost: float = 0.0
+    discounted_value: float = 0.0
+    transitions: int = 0
+    queues: dict[int, QueueTotals] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        d = self.days + 1
+        self.visits = [0] * self.n_nodes
+        self.outcome_counts = [0] * self.n_outcomes
+        self.reach = [0] * self.n_stages
+        self.starts_by_day = [0] * (self.n_nodes * d)  # node * d + day of arrival there
+        self.stage_ends_by_day = [0] * (self.n_stages * d)
+        self.arrivals_by_day = [0] * d
+        self.purchases_by_day = [0] * d
+        self.revenue_by_day = [0.0] * d
+        self.cost_by_day = [0.0] * d  # touchpoint costs, on the day they are incurred
+
+
+def _share(num: float, den: float) -> float:
+    return num / den if den else math.nan
+
+
+def kpi_values(t: Totals, sc: Scenario, horizon: float) -> dict[str, float]:
+    """Every KPI of the design from one replication's totals."""
+    e = sc.economics
+    n = t.customers
+    revenue = t.order_value - t.refunds
+    cost = t.touchpoint_cost + e.cost_per_customer * n + e.fixed_cost_per_day * horizon
+    out = {
+        "customers": float(n),
+        "initial_customers": float(t.initial_customers),
+        "conversion_rate": _share(t.converters, n),
+        "repeat_rate": _share(t.two_plus, t.converters),
+        "retained_rate": _share(t.retained, t.converters),
+        "purchases_per_customer": _share(t.purchases, n),
+        "revenue": revenue,
+        "revenue_per_customer": _share(revenue, n),
+        "average_order_value": _share(t.order_value, t.purchases),
+        "cost": cost,
+        "cost_per_customer": _share(t.touchpoint_cost, n) + e.cost_per_customer,
+        "profit": e.gross_margin * revenue - cost,
+        "profit_per_customer": _share(e.gross_margin * revenue - t.touchpoint_cost, n)
+        - e.cost_per_customer,
+        "clv": _share(t.discounted_value, n) - e.cost_per_customer,
+        "time_to_first_purchase": _share(t.first_purchase_time, t.converters),
+        "time_to_absorption": _share(t.absorbed_time, t.absorbed),
+        "in_flight_share": _share(t.in_flight, n),
+    }
+    out |= {
+        f"visits[{name}]": _share(v, n) for name, v in zip(sc.touchpoints, t.visits, strict=True)
+    }
+    out |= {
+        f"absorption[{name}]": _share(v, n)
+        for name, v in zip(sc.outcomes, t.outcome_counts, strict=True)
+    }
+    out |= {f"stage_reach[{s}]": _share(v, n) for s, v in zip(sc.stages, t.reach, strict=True)}
+    names = list(sc.touchpoints)
+    for node, q in sorted(t.queues.items()):
+        name = names[node]
+        out[f"wait_mean[{name}]"] = _share(q.wait_sum, q.served)
+        out[f"wait_p90[{name}]"] = float(np.quantile(q.waits, 0.9)) if q.waits else math.nan
+        out[f"wait_probability[{name}]"] = _share(q.waited, q.served)
+        out[f"utilization[{name}]"] = q.busy_time / (q.servers * horizon)
+        out[f"queue_length[{name}]"] = q.queue_time / horizon
+        out[f"reneged[{name}]"] = _share(q.reneged, q.served + q.reneged)
+    return out
+
+
+def timeseries(t: Totals, sc: Scenario) -> pd.DataFrame:
+    """Per-day series: customers in each stage at the end of the day, flows, cumulative money."""
+    d = t.days + 1
+    starts = np.asarray(t.starts_by_day, dtype=float).reshape(t.n_nodes, d)
+    ends = np.asarray(t.stage_ends_by_day, dtype=float).reshape(t.n_stages, d)
+    stage_of = np.array([sc.stages.index(tp.stage) for tp in sc.touchpoints.values()])
+    frame = pd.DataFrame({"day": np.arange(t.days)})
+    for s, stage in enumerate(sc.stages):
+        inflow = starts[stage_of == s].sum(axis=0)
+        frame[f"in_{stage}"] = np.cumsum(inflow - ends[s])[: t.days]
+    e = sc.economics
+    arrivals = np.asarray(t.arrivals_by_day[: t.days], dtype=float)
+    revenue = np.asarray(t.revenue_by_day[: t.days])
+    cost = np.asarray(t.cost_by_day[: t.days]) + e.cost_per_customer * arrivals
+    cost = cost + e.fixed_cost_per_day
+    frame["arrivals"] = arrivals
+    frame["purchases"] = np.asarray(t.purchases_by_day[: t.days], dtype=float)
+    frame["revenue"] = revenue
+    frame["cost"] = cost
+    frame["cumulative_revenue"] = np.cumsum(revenue)
+    frame["cumulative_profit"] = np.cumsum(e.gross_margin * revenue - cost)
+    return frame

@@ -1,0 +1,341 @@
+"""The discrete-event engine (SimPy): time, queues, reneging, experience effects, referrals.
+
+Customers interact only at capacity touchpoints.  Between two such touchpoints a
+customer's path depends on nothing but its own draws, so the engine advances it
+arithmetically (each visit is still recorded at its own time) and hands control
+to SimPy where customers meet: arrivals, queues (``simpy.Resource``, FIFO),
+patience and reneging, service, and referred customers arriving later.  The
+results are those of a step-by-step simulation; only the bookkeeping is cheaper.
+
+Semantics shared with the vectorized engine: a visit starts when the customer
+arrives at a touchpoint (cost, purchase and refund happen then; at a capacity
+touchpoint they happen when service ends, and a customer who reneges pays and
+buys nothing); the customer then dwells; at a capacity touchpoint it then
+queues and is served.  Customers still in the journey at the horizon are
+in flight, never lost.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+import simpy
+
+from cjsim.engines._compiled import Compiled
+from cjsim.engines._draws import BATCH, VISITS, Bank, Purpose, stream
+from cjsim.engines._tally import QueueTotals, Totals
+from cjsim.model import CohortArrivals, Scenario
+
+__all__ = ["DesReplication", "arrival_times"]
+
+D, T, OV = int(Purpose.DWELL), int(Purpose.TRANSITION), int(Purpose.ORDER_VALUE)
+
+
+def arrival_times(sc: Scenario, rng: np.random.Generator, horizon: float) -> np.ndarray:
+    """Sorted arrival days in ``[0, horizon)``: a cohort at 0 or a piecewise Poisson process."""
+    arr = sc.population.arrivals
+    if isinstance(arr, CohortArrivals):
+        return np.zeros(arr.size)
+    ends = [s for s, _ in arr.rates[1:]] + [horizon]
+    pieces = []
+    for (start, rate), end in zip(arr.rates, ends, strict=True):
+        end = min(end, horizon)
+        if end > start and rate > 0:
+            count = rng.poisson(rate * (end - start))
+            pieces.append(np.sort(rng.uniform(start, end, count)))
+    return np.concatenate(pieces) if pieces else np.zeros(0)
+
+
+class _Customer:
+    """A customer's state while in the journey."""
+
+    __slots__ = (
+        "bank",
+        "counts",
+        "first",
+        "i",
+        "id",
+        "last",
+        "purchases",
+        "queue_node",
+        "seg",
+        "stages",
+        "t0",
+        "t_join",
+        "value",
+    )
+
+    def __init__(self, bank: Bank, i: int, cid: int, seg: int, t0: float, n: int) -> None:
+        self.bank, self.i, self.id, self.seg, self.t0 = bank, i, cid, seg, t0
+        self.counts = [0] * n
+        self.purchases, self.first, self.last, self.value = 0, -1.0, 0.0, 0.0
+        self.stages, self.t_join, self.queue_node = 0, -1.0, -1
+
+
+class DesReplication:
+    """One replication of the DES engine; :meth:`run` returns its :class:`Totals`."""
+
+    def __init__(
+        self,
+        sc: Scenario,
+        comp: Compiled,
+        seed: int | None,
+        replication: int,
+        horizon: float,
+        events: bool = False,
+    ) -> None:
+        self.sc, self.c, self.seed, self.rep, self.h = sc, comp, seed, replication, horizon
+        self.env = simpy.Environment()
+        self.days = math.ceil(horizon)
+        self.t = Totals(comp.n, len(comp.names) - comp.n, comp.n_stages, self.days)
+        self.margin = sc.economics.gross_margin
+        self.resources = {
+            i: simpy.Resource(self.env, cap) for i, cap in enumerate(comp.capacity) if cap
+        }
+        self.t.queues = {i: QueueTotals(cap) for i, cap in enumerate(comp.capacity) if cap}
+        self._reservoir = {
+            i: stream(seed, replication, Purpose.RESERVOIR, i).random(4096).tolist()
+            for i in self.resources
+        }
+        self.in_queue: dict[int, _Customer] = {}
+        self.log: list[tuple[int, float, str, str, float]] | None = [] if events else None
+        self._next_id = 0
+        self._banks: dict[tuple[int, ...], Bank] = {}
+        self.cash_at = [
+            bool(
+                comp.cost[i]
+                or comp.purchase[i]
+                or comp.refund[i]
+                or comp.referral_mean[i]
+                or events
+            )
+            for i in range(comp.n)
+        ]
+
+    # ---------------------------------------------------------------- customers
+    def _bank(self, key: tuple[int, ...]) -> Bank:
+        """The batch of ``key``; only the current batch is kept (customers hold theirs)."""
+        bank = self._banks.get(key)
+        if bank is None:
+            bank = Bank(self.seed, self.rep, key, BATCH, self.c.samplers, self.c.n)
+            self._banks = {key: bank}
+        return bank
+
+    def _new(self, bank: Bank, i: int, t0: float, initial: bool = False) -> _Customer:
+        seg = bisect_right(self.c.segment_cum, bank.customer[2 * i])
+        cust = _Customer(
+            bank, i, self._next_id, min(seg, len(self.c.segment_cum) - 1), t0, self.c.n
+        )
+        self._next_id += 1
+        self.t.customers += 1
+        self.t.initial_customers += initial
+        self.t.arrivals_by_day[min(int(t0), self.days)] += 1
+        return cust
+
+    def _entry(self, cust: _Customer) -> int:
+        u = cust.bank.customer[2 * cust.i + 1]
+        return self.c.entry_nodes[bisect_right(self.c.entry_cum, u)]
+
+    def _start(self, cust: _Customer, node: int, t: float) -> None:
+        stop = self._walk(cust, node, t)
+        if stop is not None:
+            self.env.process(self._queue(cust, *stop))
+
+    def _source(self, times: list[float]) -> Generator[Any, Any, None]:
+        env = self.env
+        for index, t in enumerate(times):
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            cust = self._new(self._bank((Purpose.PRIMARY, index // BATCH)), index % BATCH, t)
+            self._start(cust, self._entry(cust), t)
+
+    def _referred(self, parent: _Customer, node: int, visit: int, t: float) -> None:
+        c = self.c
+        count = int(parent.bank.draw(Purpose.REFERRAL_COUNT, node, parent.i, visit))
+        for j in range(count):
+            key = (Purpose.REFERRED, *parent.bank.key, parent.i, node, visit, j)
+            bank = Bank(self.seed, self.rep, key, 1, c.samplers, c.n)
+            arrive = t + bank.draw(Purpose.REFERRAL_DELAY, node, 0, 0)
+            if arrive < self.h:
+                self.env.process(self._arrive_later(bank, c.referral_entry[node], arrive))
+
+    def _arrive_later(self, bank: Bank, node: int, t: float) -> Generator[Any, Any, None]:
+        yield self.env.timeout(t - self.env.now)
+        self._start(self._new(bank, 0, t), node, t)
+
+    # ---------------------------------------------------------------- the walk
+    def _cash(self, cust: _Customer, node: int, t: float, visit: int) -> None:
+        """Cost, purchase, refund and referrals of one visit at time ``t``."""
+        c, tl, day = self.c, self.t, int(t)
+        disc = math.exp(-c.daily_discount * (t - cust.t0)) if c.daily_discount else 1.0
+        cost, logged = c.cost[node], 0.0
+        if cost:
+            tl.touchpoint_cost += cost
+            tl.cost_by_day[day] += cost
+            cust.value -= cost * disc
+        if c.purchase[node]:
+            value = cust.bank.draw(OV, node, cust.i, visit) * c.order_value_multiplier[cust.seg]
+            if not cust.purchases:
+                cust.first = t
+            cust.purchases += 1
+            cust.last = value
+            tl.purchases += 1
+            tl.order_value += value
+            tl.purchases_by_day[day] += 1
+            tl.revenue_by_day[day] += value
+            cust.value += self.margin * value * disc
+            logged = value
+        elif c.refund[node] and cust.purchases:
+            refund = c.refund[node] * cust.last
+            logged = -refund
+            tl.refunds += refund
+            tl.revenue_by_day[day] -= refund
+            cust.value -= self.margin * refund * disc
+        if c.referral_mean[node]:
+            self._referred(cust, node, visit, t)
+        if self.log is not None:
+            self.log.append((cust.id, t, c.names[node], self.sc.stages[c.stage_of[node]], logged))
+
+    def _walk(self, cust: _Customer, node: int, t: float) -> tuple[int, float, int] | None:
+        """Advance ``cust`` from arriving at ``node`` at ``t``.
+
+        Returns ``(node, join_time, visit)`` at a capacity touchpoint whose queue the
+        customer joins before the horizon, else None (absorbed or in flight).
+        """
+        c, tl, h, n = self.c, self.t, self.h, self.c.n
+        targets, cum = c.targets[cust.seg], c.cum[cust.seg]
+        counts, bank, i = cust.counts, cust.bank, cust.i
+        dwell_blocks, trans_blocks = bank.blocks[D], bank.blocks[T]
+        visits, starts, ends, d1 = tl.visits, tl.starts_by_day, tl.stage_ends_by_day, self.days + 1
+        capacity, cash_at, stage_of, zero = c.capacity, self.cash_at, c.stage_of, c.dwell_zero
+        while node < n and t < h:
+            k = counts[node]
+            counts[node] = k + 1
+            visits[node] += 1
+            tl.transitions += 1
+            starts[node * d1 + int(t)] += 1
+            cust.stages |= 1 << stage_of[node]
+            slot = i * VISITS + k
+            if zero[node]:
+                dwell = 0.0
+            elif k < VISITS:
+                block = dwell_blocks[node] or bank.fill(D, node)
+                dwell = block[slot]
+            else:
+                dwell = bank.draw(D, node, i, k)
+            if capacity[node]:
+                if t + dwell >= h:
+                    break
+                return node, t + dwell, k
+            if cash_at[node]:
+                self._cash(cust, node, t, k)
+            t += dwell
+            ends[stage_of[node] * d1 + (int(t) if t < h else self.days)] += 1
+            if k < VISITS:
+                block = trans_blocks[node] or bank.fill(T, node)
+                u = block[slot]
+            else:
+                u = bank.draw(T, node, i, k)
+            node = targets[node][bisect_right(cum[node], u)]
+        self._finish(cust, node, t)
+        return None
+
+    # ---------------------------------------------------------------- queues
+    def _queue(
+        self, cust: _Customer, node: int, t_join: float, visit: int
+    ) -> Generator[Any, Any, None]:
+        env, c = self.env, self.c
+        while True:
+            if t_join > env.now:
+                yield env.timeout(t_join - env.now)
+            q = self.t.queues[node]
+            q.joined += 1
+            cust.t_join, cust.queue_node = t_join, node
+            self.in_queue[cust.id] = cust
+            req = self.resources[node].request()
+            if c.patience[node]:
+                patience = cust.bank.draw(Purpose.PATIENCE, node, cust.i, visit)
+                got = yield req | env.timeout(patience)
+                if req not in got:
+                    req.cancel()
+                    q.reneged += 1
+                    q.queue_time += env.now - t_join
+                    nxt, now = c.renege_to[node], env.now
+                    self._leave(cust, node, now)
+                    stop = self._walk(cust, nxt, now)
+                    if stop is None:
+                        return
+                    node, t_join, visit = stop
+                    continue
+            else:
+                yield req
+            wait = env.now - t_join
+            q.queue_time += wait
+            q.add_wait(wait, self._reservoir[node][q.served % 4096])
+            service = cust.bank.draw(Purpose.SERVICE, node, cust.i, visit)
+            q.busy_time += min(service, self.h - env.now)
+            cust.t_join = -2.0  # in service
+            yield env.timeout(service)
+            self.resources[node].release(req)
+            now = env.now
+            self._cash(cust, node, now, visit)
+            self._leave(cust, node, now)
+            stop = self._walk(cust, self._next_after_wait(cust, node, visit, wait), now)
+            if stop is None:
+                return
+            node, t_join, visit = stop
+
+    def _leave(self, cust: _Customer, node: int, now: float) -> None:
+        self.in_queue.pop(cust.id, None)
+        self.t.stage_ends_by_day[self.c.stage_of[node] * (self.days + 1) + int(now)] += 1
+
+    def _next_after_wait(self, cust: _Customer, node: int, visit: int, wait: float) -> int:
+        c = self.c
+        targets, cum = c.targets[cust.seg][node], c.cum[cust.seg][node]
+        for threshold, alt_targets, alt_cum in c.experience.get((cust.seg, node), ()):
+            if wait > threshold:
+                targets, cum = alt_targets, alt_cum
+                break
+        u = cust.bank.draw(T, node, cust.i, visit)
+        return targets[bisect_right(cum, u)]
+
+    # ---------------------------------------------------------------- the end
+    def _finish(self, cust: _Customer, node: int, t: float) -> None:
+        tl = self.t
+        if cust.purchases:
+            tl.converters += 1
+            tl.two_plus += cust.purchases >= 2
+            tl.first_purchase_time += cust.first - cust.t0
+            tl.retained += node < self.c.n
+        stages, s = cust.stages, 0
+        while stages:
+            if stages & 1:
+                tl.reach[s] += 1
+            stages >>= 1
+            s += 1
+        tl.discounted_value += cust.value
+        if node < self.c.n:
+            tl.in_flight += 1
+        else:
+            tl.absorbed += 1
+            tl.absorbed_time += t - cust.t0
+            tl.outcome_counts[node - self.c.n] += 1
+
+    def run(self) -> Totals:
+        """Simulate to the horizon and fold every customer into the totals."""
+        times = arrival_times(self.sc, stream(self.seed, self.rep, Purpose.ARRIVALS), self.h)
+        for node, count in self.c.initial:
+            for index in range(count):
+                bank = self._bank((Purpose.INITIAL, node, index // BATCH))
+                self._start(self._new(bank, index % BATCH, 0.0, initial=True), node, 0.0)
+        self.env.process(self._source(times.tolist()))
+        self.env.run(until=self.h)
+        for cust in self.in_queue.values():  # waiting or in service at the horizon
+            if cust.t_join >= 0:
+                self.t.queues[cust.queue_node].queue_time += self.h - cust.t_join
+            self._finish(cust, cust.queue_node, self.h)
+        return self.t

@@ -1,0 +1,311 @@
+"""The vectorized engine: every customer of a chunk advances one visit per numpy step.
+
+Same semantics as the DES engine without queues: a visit starts on arrival (cost,
+purchase, refund, referrals), the customer dwells, then moves on by its segment's
+row (alias tables: O(1) per draw).  Customers who finish are dropped every step;
+large populations run in chunks.  Capacity touchpoints are refused unless
+``ignore_capacity=True``, which counts their mean service time as extra dwell with
+no waiting.  Referred customers are simulated after their referrers, as further
+generations, which is exact because without queues customers never interact.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from cjsim.engines._alias import AliasTable
+from cjsim.engines._draws import Purpose, stream
+from cjsim.engines._tally import Totals
+from cjsim.engines.des import arrival_times
+from cjsim.errors import SimulationError
+from cjsim.model import Distribution, Gamma, LogNormal, Scenario, Uniform, Weibull
+
+__all__ = ["VectorizedReplication"]
+
+CHUNK = 1 << 18
+
+
+def _params(d: Distribution) -> tuple[float, float]:
+    """The two numbers numpy's sampler of ``d.kind`` takes."""
+    if isinstance(d, Gamma | Weibull):
+        return d.shape, d.scale
+    if isinstance(d, LogNormal):
+        return d.mu, d.sigma
+    if isinstance(d, Uniform):
+        return d.low, d.high
+    return d.mean, 0.0
+
+
+@dataclass(frozen=True)
+class _DwellGroup:
+    """Touchpoints whose dwell shares a distribution kind, sampled in one numpy call."""
+
+    member: np.ndarray  # bool per node
+    kind: str
+    params: np.ndarray  # (n, 2) per node
+    dist: Distribution  # the group's first distribution (used for empirical)
+
+    def sample(self, nodes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        a, b = self.params[nodes, 0], self.params[nodes, 1]
+        if self.kind == "exponential":
+            return rng.exponential(a)
+        if self.kind == "gamma":
+            return rng.gamma(a, b)
+        if self.kind == "lognormal":
+            return rng.lognormal(a, b)
+        if self.kind == "weibull":
+            return b * rng.weibull(a)
+        if self.kind == "uniform":
+            return rng.uniform(a, b)
+        if self.kind == "fixed":
+            return a.copy()
+        return self.dist.sample(rng, len(nodes))
+
+
+def _dwell_groups(dists: list[Distribution]) -> list[_DwellGroup]:
+    """Group nodes by kind (each empirical distribution is its own group)."""
+    groups: dict[str, list[int]] = {}
+    for i, d in enumerate(dists):
+        groups.setdefault(d.kind if d.kind != "empirical" else f"empirical{i}", []).append(i)
+    out = []
+    for kind, nodes in groups.items():
+        member = np.zeros(len(dists), dtype=bool)
+        member[nodes] = True
+        params = np.zeros((len(dists), 2))
+        for i in nodes:
+            params[i] = _params(dists[i])
+        out.append(_DwellGroup(member, kind.rstrip("0123456789"), params, dists[nodes[0]]))
+    return out
+
+
+class VectorizedReplication:
+    """One replication of the vectorized engine; :meth:`run` returns its :class:`Totals`."""
+
+    def __init__(
+        self,
+        sc: Scenario,
+        seed: int | None,
+        replication: int,
+        horizon: float,
+        events: bool = False,
+        ignore_capacity: bool = False,
+    ) -> None:
+        queues = [n for n, tp in sc.touchpoints.items() if tp.capacity is not None]
+        if queues and not ignore_capacity:
+            raise SimulationError(
+                f"the vectorized engine has no queues, but {', '.join(queues)} have capacity — "
+                "use engine='des', or ignore_capacity=True to treat service as extra dwell"
+            )
+        self.sc, self.seed, self.rep, self.h = sc, seed, replication, horizon
+        self.days = math.ceil(horizon)
+        self._setup(sc)
+        self.t = Totals(self.n, len(sc.outcomes), len(sc.stages), self.days)
+        self.log: list[np.ndarray] | None = [] if events else None
+
+    def _setup(self, sc: Scenario) -> None:
+        from cjsim.engines._compiled import compile_scenario
+
+        c = compile_scenario(sc)
+        tps = list(sc.touchpoints.values())
+        self.c, self.n = c, c.n
+        width = max(len(t) for seg in c.targets for t in seg)
+        rows = len(c.targets) * c.n
+        probs, self.targets = np.zeros((rows, width)), np.zeros((rows, width), dtype=np.intp)
+        for s, (seg_t, seg_c) in enumerate(zip(c.targets, c.cum, strict=True)):
+            for i, (tg, cm) in enumerate(zip(seg_t, seg_c, strict=True)):
+                probs[s * c.n + i, : len(tg)] = np.diff([0.0, *cm])
+                self.targets[s * c.n + i, : len(tg)] = tg
+        self.alias = AliasTable(probs)
+        self.dwell = _dwell_groups([tp.dwell for tp in tps])
+        self.service_mean = np.array([tp.service.mean if tp.service else 0.0 for tp in tps])
+        self.stage = np.array(c.stage_of)
+        self.cost, self.refund = np.array(c.cost), np.array(c.refund)
+        self.purchase_nodes = [i for i, tp in enumerate(tps) if tp.purchase]
+        self.order_value = {i: tp.order_value for i, tp in enumerate(tps) if tp.order_value}
+        self.ref_mean = np.array(c.referral_mean)
+        self.ref_delay = {i: tp.referrals.delay for i, tp in enumerate(tps) if tp.referrals}
+        self.ov_mult = np.array(c.order_value_multiplier)
+
+    def _population(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        times = arrival_times(self.sc, stream(self.seed, self.rep, Purpose.ARRIVALS), self.h)
+        c = self.c
+        entry = np.asarray(c.entry_nodes)[
+            np.searchsorted(c.entry_cum, rng.random(len(times)), side="right")
+        ]
+        nodes, t0 = [entry], [times]
+        for node, count in c.initial:
+            nodes.append(np.full(count, node))
+            t0.append(np.zeros(count))
+        self.t.initial_customers = sum(count for _, count in c.initial)
+        return {"node": np.concatenate(nodes).astype(np.intp), "t": np.concatenate(t0)}
+
+    def run(self) -> Totals:
+        """Simulate every generation of customers to the horizon."""
+        rng = stream(self.seed, self.rep, Purpose.PRIMARY)
+        pop = self._population(rng)
+        first_id = 0
+        while len(pop["node"]):
+            children: list[dict[str, np.ndarray]] = []
+            for start in range(0, len(pop["node"]), CHUNK):
+                part = {k: v[start : start + CHUNK] for k, v in pop.items()}
+                children.append(self._chunk(part, rng, first_id + start))
+            first_id += len(pop["node"])
+            pop = {k: np.concatenate([ch[k] for ch in children]) for k in ("node", "t")}
+        return self.t
+
+    def _chunk(
+        self, part: dict[str, np.ndarray], rng: np.random.Generator, first_id: int
+    ) -> dict[str, np.ndarray]:
+        tl, n, h, d1 = self.t, self.n, self.h, self.days + 1
+        node, t = part["node"], part["t"]
+        size = len(node)
+        tl.customers += size
+        _add(tl.arrivals_by_day, np.minimum(t.astype(np.intp), self.days), np.ones(size), True)
+        st = {
+            "node": node,
+            "t": t,
+            "t0": t.copy(),
+            "seg": np.searchsorted(self.c.segment_cum, rng.random(size), side="right"),
+            "id": np.arange(first_id, first_id + size),
+            "buys": np.zeros(size, np.int64),
+            "first": np.zeros(size),
+            "last": np.zeros(size),
+            "value": np.zeros(size),
+            "stages": np.zeros(size, np.int64),
+        }
+        st["seg"] = np.minimum(st["seg"], len(self.c.segment_cum) - 1)
+        kids_node, kids_t = [], []
+        starts = np.zeros(n * d1, np.int64)
+        ends = np.zeros(tl.n_stages * d1, np.int64)
+        while len(st["node"]):
+            node, t = st["node"], st["t"]
+            tl.transitions += len(node)
+            day = t.astype(np.intp)
+            starts += np.bincount(node * d1 + day, minlength=n * d1)
+            st["stages"] |= np.left_shift(1, self.stage[node])
+            kid = self._cash(st, node, t, day, rng)
+            if kid is not None:
+                kids_node.append(kid[0])
+                kids_t.append(kid[1])
+            t2 = t + self._dwell(node, rng)
+            stage_end = np.where(t2 < h, t2, self.days).astype(np.intp)
+            ends += np.bincount(self.stage[node] * d1 + stage_end, minlength=tl.n_stages * d1)
+            row = st["seg"] * n + node
+            nxt = self.targets[
+                row, self.alias.draw(row, rng.random(len(row)), rng.random(len(row)))
+            ]
+            done = (t2 >= h) | (nxt >= n)
+            if done.any():
+                self._finish(st, done, np.where(t2 >= h, node, nxt), t2)
+            keep = ~done
+            st = {k: v[keep] for k, v in st.items()}
+            st["node"], st["t"] = nxt[keep], t2[keep]
+        tl.starts_by_day = (np.asarray(tl.starts_by_day) + starts).tolist()
+        by_node = starts.reshape(n, d1).sum(axis=1)
+        tl.visits = [a + int(b) for a, b in zip(tl.visits, by_node, strict=True)]
+        tl.stage_ends_by_day = (np.asarray(tl.stage_ends_by_day) + ends).tolist()
+        return {
+            "node": np.concatenate(kids_node) if kids_node else np.zeros(0, np.intp),
+            "t": np.concatenate(kids_t) if kids_t else np.zeros(0),
+        }
+
+    def _dwell(self, node: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        out = self.service_mean[node].copy()
+        for group in self.dwell:
+            idx = np.flatnonzero(group.member[node])
+            if len(idx) == len(node):
+                return out + group.sample(node, rng)
+            if len(idx):
+                out[idx] += group.sample(node[idx], rng)
+        return out
+
+    def _cash(
+        self,
+        st: dict[str, np.ndarray],
+        node: np.ndarray,
+        t: np.ndarray,
+        day: np.ndarray,
+        rng: np.random.Generator,
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        tl, delta, margin = self.t, self.c.daily_discount, self.sc.economics.gross_margin
+        disc = np.exp(-delta * (t - st["t0"])) if delta else np.ones(len(node))
+        cost = self.cost[node]
+        tl.touchpoint_cost += float(cost.sum())
+        _add(tl.cost_by_day, day, cost)
+        st["value"] -= cost * disc
+        logged = np.zeros(len(node)) if self.log is not None else None
+        for p in self.purchase_nodes:
+            idx = np.flatnonzero(node == p)
+            if not len(idx):
+                continue
+            value = self.order_value[p].sample(rng, len(idx)) * self.ov_mult[st["seg"][idx]]
+            new = st["buys"][idx] == 0
+            st["first"][idx[new]] = t[idx[new]]
+            st["buys"][idx] += 1
+            st["last"][idx] = value
+            st["value"][idx] += margin * value * disc[idx]
+            tl.purchases += len(idx)
+            tl.order_value += float(value.sum())
+            _add(tl.purchases_by_day, day[idx], np.ones(len(idx)), as_int=True)
+            _add(tl.revenue_by_day, day[idx], value)
+            if logged is not None:
+                logged[idx] = value
+        refunding = np.flatnonzero((self.refund[node] > 0) & (st["buys"] > 0))
+        if len(refunding):
+            refund = self.refund[node[refunding]] * st["last"][refunding]
+            tl.refunds += float(refund.sum())
+            _add(tl.revenue_by_day, day[refunding], -refund)
+            st["value"][refunding] -= margin * refund * disc[refunding]
+            if logged is not None:
+                logged[refunding] = -refund
+        if self.log is not None and logged is not None:
+            self.log.append(np.column_stack([st["id"], t, node, logged]))
+        return self._referrals(node, t, rng)
+
+    def _referrals(
+        self, node: np.ndarray, t: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        idx = np.flatnonzero(self.ref_mean[node] > 0)
+        if not len(idx):
+            return None
+        counts = rng.poisson(self.ref_mean[node[idx]])
+        src = np.repeat(node[idx], counts)
+        born = np.repeat(t[idx], counts)
+        arrive = np.empty(len(src))
+        for s, delay in self.ref_delay.items():
+            m = src == s
+            arrive[m] = born[m] + delay.sample(rng, int(m.sum()))
+        ok = arrive < self.h
+        entry = np.asarray(self.c.referral_entry)[src[ok]]
+        return entry.astype(np.intp), arrive[ok]
+
+    def _finish(
+        self, st: dict[str, np.ndarray], done: np.ndarray, where: np.ndarray, t2: np.ndarray
+    ) -> None:
+        tl, n = self.t, self.n
+        buys, in_flight = st["buys"][done], where[done] < n
+        conv = buys > 0
+        tl.converters += int(conv.sum())
+        tl.two_plus += int((buys >= 2).sum())
+        tl.first_purchase_time += float((st["first"][done] - st["t0"][done])[conv].sum())
+        tl.retained += int((conv & in_flight).sum())
+        stages = st["stages"][done]
+        for s in range(tl.n_stages):
+            tl.reach[s] += int(((stages >> s) & 1).sum())
+        tl.discounted_value += float(st["value"][done].sum())
+        tl.in_flight += int(in_flight.sum())
+        absorbed = ~in_flight
+        tl.absorbed += int(absorbed.sum())
+        tl.absorbed_time += float((t2[done] - st["t0"][done])[absorbed].sum())
+        counts = np.bincount(where[done][absorbed] - n, minlength=tl.n_outcomes)
+        tl.outcome_counts = [a + int(b) for a, b in zip(tl.outcome_counts, counts, strict=True)]
+
+
+def _add(target: list[Any], day: np.ndarray, values: np.ndarray, as_int: bool = False) -> None:
+    sums = np.bincount(day, weights=values, minlength=len(target))
+    for i in np.flatnonzero(sums):
+        target[i] += round(float(sums[i])) if as_int else float(sums[i])

@@ -1,0 +1,92 @@
+"""Where replications run: in this process, a local process pool, or Dask distributed.
+
+Every executor returns the same outputs for the same tasks: a replication's
+numbers depend only on its seed-tree key, never on the worker that ran it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Any
+
+from cjsim.errors import SimulationError
+
+__all__ = ["EXECUTORS", "run_all"]
+
+EXECUTORS = ("serial", "process", "dask")
+
+
+def _progress(total: int, enabled: bool | None, label: str) -> Any:
+    from tqdm import tqdm
+
+    if enabled is None:
+        enabled = sys.stderr.isatty() and not os.environ.get("CI")
+    return tqdm(total=total, desc=label, unit="rep", disable=not enabled, leave=False)
+
+
+def _dask_results(
+    fn: Callable[[Any], Any], tasks: Sequence[Any], workers: int, scheduler: str | None
+) -> Iterator[tuple[int, Any]]:
+    try:
+        from distributed import Client, LocalCluster
+        from distributed import as_completed as dask_completed
+    except ImportError as exc:  # pragma: no cover - dask is a dependency
+        raise SimulationError("executor='dask' needs the 'distributed' package") from exc
+    cluster = None
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except OSError as exc:
+            raise SimulationError(
+                f"cannot reach the Dask scheduler at {scheduler}: {exc} — "
+                "check the address, or leave out scheduler= to start a "
+                "local cluster"
+            ) from None
+    else:
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = Client(cluster)
+    try:
+        futures = {client.submit(fn, task, pure=False): i for i, task in enumerate(tasks)}
+        for future in dask_completed(futures):
+            yield futures[future], future.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def run_all(
+    fn: Callable[[Any], Any],
+    tasks: Sequence[Any],
+    sizes: Sequence[int],
+    executor: str = "serial",
+    workers: int = 1,
+    scheduler: str | None = None,
+    progress: bool | None = None,
+    label: str = "simulating",
+) -> list[Any]:
+    """``[fn(task) for task in tasks]``, run by ``executor``, with a progress bar."""
+    if executor not in EXECUTORS:
+        raise SimulationError(f"unknown executor {executor!r} — use one of {', '.join(EXECUTORS)}")
+    results: list[Any] = [None] * len(tasks)
+    with _progress(sum(sizes), progress, label) as bar:
+        if executor == "serial":
+            for i, task in enumerate(tasks):
+                results[i] = fn(task)
+                bar.update(sizes[i])
+        elif executor == "process":
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                futures = {pool.submit(fn, task): i for i, task in enumerate(tasks)}
+                for future in as_completed(futures):
+                    results[futures[future]] = future.result()
+                    bar.update(sizes[futures[future]])
+        else:
+            for i, value in _dask_results(fn, tasks, workers, scheduler):
+                results[i] = value
+                bar.update(sizes[i])
+    return results
