@@ -14,9 +14,16 @@ import pandas as pd
 
 from cjsim.model import Scenario
 
-__all__ = ["QueueTotals", "Totals", "kpi_values", "timeseries"]
+__all__ = ["QueueTotals", "Totals", "kpi_values", "time_bins", "timeseries"]
 
 RESERVOIR = 20_000  # waits kept per desk for the p90 (exact below this many)
+MAX_BINS = 20_000  # time-series bins; longer horizons get bins of several days
+
+
+def time_bins(horizon: float) -> tuple[int, float]:
+    """(number of bins, days per bin) of the time series for ``horizon`` days."""
+    width = 1.0 if horizon <= MAX_BINS else float(math.ceil(horizon / MAX_BINS))
+    return math.ceil(horizon / width), width
 
 
 @dataclass
@@ -53,7 +60,8 @@ class Totals:
     n_nodes: int
     n_outcomes: int
     n_stages: int
-    days: int
+    days: int  # number of time bins
+    bin_days: float = 1.0
     customers: int = 0
     initial_customers: int = 0
     converters: int = 0
@@ -140,7 +148,7 @@ def timeseries(t: Totals, sc: Scenario) -> pd.DataFrame:
     starts = np.asarray(t.starts_by_day, dtype=float).reshape(t.n_nodes, d)
     ends = np.asarray(t.stage_ends_by_day, dtype=float).reshape(t.n_stages, d)
     stage_of = np.array([sc.stages.index(tp.stage) for tp in sc.touchpoints.values()])
-    frame = pd.DataFrame({"day": np.arange(t.days)})
+    frame = pd.DataFrame({"day": np.arange(t.days) * t.bin_days})
     for s, stage in enumerate(sc.stages):
         inflow = starts[stage_of == s].sum(axis=0)
         frame[f"in_{stage}"] = np.cumsum(inflow - ends[s])[: t.days]
@@ -148,7 +156,7 @@ def timeseries(t: Totals, sc: Scenario) -> pd.DataFrame:
     arrivals = np.asarray(t.arrivals_by_day[: t.days], dtype=float)
     revenue = np.asarray(t.revenue_by_day[: t.days])
     cost = np.asarray(t.cost_by_day[: t.days]) + e.cost_per_customer * arrivals
-    cost = cost + e.fixed_cost_per_day
+    cost = cost + e.fixed_cost_per_day * t.bin_days
     frame["arrivals"] = arrivals
     frame["purchases"] = np.asarray(t.purchases_by_day[: t.days], dtype=float)
     frame["revenue"] = revenue

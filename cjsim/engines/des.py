@@ -27,7 +27,7 @@ import simpy
 
 from cjsim.engines._compiled import Compiled
 from cjsim.engines._draws import BATCH, VISITS, Bank, Purpose, stream
-from cjsim.engines._tally import QueueTotals, Totals
+from cjsim.engines._tally import QueueTotals, Totals, time_bins
 from cjsim.model import CohortArrivals, Scenario
 
 __all__ = ["DesReplication", "arrival_times"]
@@ -90,8 +90,9 @@ class DesReplication:
     ) -> None:
         self.sc, self.c, self.seed, self.rep, self.h = sc, comp, seed, replication, horizon
         self.env = simpy.Environment()
-        self.days = math.ceil(horizon)
-        self.t = Totals(comp.n, len(comp.names) - comp.n, comp.n_stages, self.days)
+        self.days, width = time_bins(horizon)
+        self.per_bin = 1.0 / width
+        self.t = Totals(comp.n, len(comp.names) - comp.n, comp.n_stages, self.days, width)
         self.margin = sc.economics.gross_margin
         self.resources = {
             i: simpy.Resource(self.env, cap) for i, cap in enumerate(comp.capacity) if cap
@@ -133,7 +134,7 @@ class DesReplication:
         self._next_id += 1
         self.t.customers += 1
         self.t.initial_customers += initial
-        self.t.arrivals_by_day[min(int(t0), self.days)] += 1
+        self.t.arrivals_by_day[min(int(t0 * self.per_bin), self.days)] += 1
         return cust
 
     def _entry(self, cust: _Customer) -> int:
@@ -170,7 +171,7 @@ class DesReplication:
     # ---------------------------------------------------------------- the walk
     def _cash(self, cust: _Customer, node: int, t: float, visit: int) -> None:
         """Cost, purchase, refund and referrals of one visit at time ``t``."""
-        c, tl, day = self.c, self.t, int(t)
+        c, tl, day = self.c, self.t, int(t * self.per_bin)
         disc = math.exp(-c.daily_discount * (t - cust.t0)) if c.daily_discount else 1.0
         cost, logged = c.cost[node], 0.0
         if cost:
@@ -211,13 +212,16 @@ class DesReplication:
         counts, bank, i = cust.counts, cust.bank, cust.i
         dwell_blocks, trans_blocks = bank.blocks[D], bank.blocks[T]
         visits, starts, ends, d1 = tl.visits, tl.starts_by_day, tl.stage_ends_by_day, self.days + 1
+        pb = self.per_bin
         capacity, cash_at, stage_of, zero = c.capacity, self.cash_at, c.stage_of, c.dwell_zero
-        while node < n and t < h:
+        while node < n:
+            if t >= h:  # defensive: arrivals and queue exits happen before the horizon
+                break
             k = counts[node]
             counts[node] = k + 1
             visits[node] += 1
             tl.transitions += 1
-            starts[node * d1 + int(t)] += 1
+            starts[node * d1 + int(t * pb)] += 1
             cust.stages |= 1 << stage_of[node]
             slot = i * VISITS + k
             if zero[node]:
@@ -234,7 +238,9 @@ class DesReplication:
             if cash_at[node]:
                 self._cash(cust, node, t, k)
             t += dwell
-            ends[stage_of[node] * d1 + (int(t) if t < h else self.days)] += 1
+            if t >= h:  # still dwelling here at the horizon: in flight
+                break
+            ends[stage_of[node] * d1 + int(t * pb)] += 1
             if k < VISITS:
                 block = trans_blocks[node] or bank.fill(T, node)
                 u = block[slot]
@@ -291,7 +297,9 @@ class DesReplication:
 
     def _leave(self, cust: _Customer, node: int, now: float) -> None:
         self.in_queue.pop(cust.id, None)
-        self.t.stage_ends_by_day[self.c.stage_of[node] * (self.days + 1) + int(now)] += 1
+        self.t.stage_ends_by_day[
+            self.c.stage_of[node] * (self.days + 1) + int(now * self.per_bin)
+        ] += 1
 
     def _next_after_wait(self, cust: _Customer, node: int, visit: int, wait: float) -> int:
         c = self.c

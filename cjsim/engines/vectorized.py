@@ -11,7 +11,6 @@ generations, which is exact because without queues customers never interact.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +18,7 @@ import numpy as np
 
 from cjsim.engines._alias import AliasTable
 from cjsim.engines._draws import Purpose, stream
-from cjsim.engines._tally import Totals
+from cjsim.engines._tally import Totals, time_bins
 from cjsim.engines.des import arrival_times
 from cjsim.errors import SimulationError
 from cjsim.model import Distribution, Gamma, LogNormal, Scenario, Uniform, Weibull
@@ -101,9 +100,10 @@ class VectorizedReplication:
                 "use engine='des', or ignore_capacity=True to treat service as extra dwell"
             )
         self.sc, self.seed, self.rep, self.h = sc, seed, replication, horizon
-        self.days = math.ceil(horizon)
+        self.days, width = time_bins(horizon)
+        self.per_bin = 1.0 / width
         self._setup(sc)
-        self.t = Totals(self.n, len(sc.outcomes), len(sc.stages), self.days)
+        self.t = Totals(self.n, len(sc.outcomes), len(sc.stages), self.days, width)
         self.log: list[np.ndarray] | None = [] if events else None
 
     def _setup(self, sc: Scenario) -> None:
@@ -164,7 +164,12 @@ class VectorizedReplication:
         node, t = part["node"], part["t"]
         size = len(node)
         tl.customers += size
-        _add(tl.arrivals_by_day, np.minimum(t.astype(np.intp), self.days), np.ones(size), True)
+        _add(
+            tl.arrivals_by_day,
+            np.minimum((t * self.per_bin).astype(np.intp), self.days),
+            np.ones(size),
+            True,
+        )
         st = {
             "node": node,
             "t": t,
@@ -184,7 +189,7 @@ class VectorizedReplication:
         while len(st["node"]):
             node, t = st["node"], st["t"]
             tl.transitions += len(node)
-            day = t.astype(np.intp)
+            day = (t * self.per_bin).astype(np.intp)
             starts += np.bincount(node * d1 + day, minlength=n * d1)
             st["stages"] |= np.left_shift(1, self.stage[node])
             kid = self._cash(st, node, t, day, rng)
@@ -192,7 +197,7 @@ class VectorizedReplication:
                 kids_node.append(kid[0])
                 kids_t.append(kid[1])
             t2 = t + self._dwell(node, rng)
-            stage_end = np.where(t2 < h, t2, self.days).astype(np.intp)
+            stage_end = np.where(t2 < h, t2 * self.per_bin, self.days).astype(np.intp)
             ends += np.bincount(self.stage[node] * d1 + stage_end, minlength=tl.n_stages * d1)
             row = st["seg"] * n + node
             nxt = self.targets[

@@ -38,7 +38,7 @@ def _dask_results(
     cluster = None
     if scheduler:
         try:
-            client = Client(scheduler, timeout="10s")
+            client = Client(scheduler, timeout="5s")
         except OSError as exc:
             raise SimulationError(
                 f"cannot reach the Dask scheduler at {scheduler}: {exc} — "

@@ -49,8 +49,11 @@ def random_journey(
         b.touchpoint(name, "early" if i < n_touchpoints / 2 else "late", **fields)
     for name in outcomes:
         b.outcome(name)
-    for name in names:
-        b.edges(name, **_row(rng, names + outcomes, n_outcomes, density, min_exit))
+    for i, name in enumerate(names):
+        # the referral touchpoint leaves with >= 0.5, so it is visited at most twice per
+        # customer in expectation and R <= 2 * 0.4 < 1
+        exit_share = 0.5 if referrals and i == n_touchpoints - 1 else min_exit
+        b.edges(name, **_row(rng, names + outcomes, n_outcomes, density, exit_share))
     entry = rng.dirichlet(np.ones(n_touchpoints)) * 0.5
     entry[0] += 0.5
     b.entry(**{n: float(p) for n, p in zip(names, entry / entry.sum(), strict=True)})
@@ -82,7 +85,7 @@ def _row(
 def _referral(rng: np.random.Generator, names: list[str]) -> object:
     from cjsim.model.journey import Referrals
 
-    return Referrals(float(rng.uniform(0.1, 0.5)), names[0], Exponential(5.0))
+    return Referrals(float(rng.uniform(0.1, 0.4)), names[0], Exponential(5.0))
 
 
 def _add_segments(b: JourneyBuilder, rng: np.random.Generator, names: list[str]) -> None:

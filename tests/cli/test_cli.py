@@ -125,4 +125,67 @@ def test_console_entry_point_runs_in_a_real_process():
 def test_help_has_an_example(command, capsys):
     with pytest.raises(SystemExit):
         main([command, "--help"])
-    assert "example: cjsim" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "example" in out and "cjsim " in out
+
+
+def test_run_des_writes_every_output_file(tmp_path, capsys):
+    out = tmp_path / "des"
+    code = main(
+        [
+            "run",
+            FASHION,
+            "--engine",
+            "des",
+            "--replications",
+            "2",
+            "--seed",
+            "1",
+            "--events",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    names = {p.name for p in out.iterdir()}
+    assert {"kpis.csv", "kpis.json", "timeseries.csv", "events.parquet"} <= names
+    import pandas as pd
+
+    events = pd.read_parquet(out / "events.parquet")
+    assert set(events["touchpoint"]) <= set(cjsim.load_scenario(FASHION).touchpoints)
+    text = capsys.readouterr().out
+    assert "95 % interval" in text and "seed 1" in text
+    assert max(len(line) for line in text.splitlines()) <= 100
+
+
+def test_run_vectorized_on_a_model_with_queues_is_refused_with_a_reason(capsys):
+    assert main(["run", FASHION, "--engine", "vectorized", "--replications", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "have capacity" in err and "ignore_capacity" in err and "Traceback" not in err
+
+
+def test_events_without_out_is_refused(capsys):
+    assert main(["run", FASHION, "--engine", "des", "--events"]) == 2
+    assert "--events needs --out" in capsys.readouterr().err
+
+
+def test_same_seed_same_json_from_the_command_line(capsys):
+    args = [
+        "run",
+        FASHION,
+        "--engine",
+        "vectorized",
+        "--ignore-capacity",
+        "--replications",
+        "2",
+        "--seed",
+        "9",
+        "--json",
+    ]
+    main(args)
+    first = json.loads(capsys.readouterr().out)
+    main([*args, "--workers", "2"])
+    second = json.loads(capsys.readouterr().out)
+    assert first["kpis"] == second["kpis"]
+    assert (first["meta"]["executor"], second["meta"]["executor"]) == ("serial", "process")
