@@ -153,12 +153,13 @@ def test_seed_is_recorded_when_not_given(small):
 
 
 def test_long_horizons_get_coarser_time_bins(small):
+    pop = small.population
+    cohort = small.replace(
+        horizon_days=50_000.0,
+        population=type(pop)(cjsim.model.CohortArrivals(2000), pop.entry, pop.segments),
+    )
     res = cjsim.simulate(
-        small.replace(horizon_days=50_000.0),
-        engine="vectorized",
-        replications=1,
-        seed=1,
-        ignore_capacity=True,
+        cohort, engine="vectorized", replications=1, seed=1, ignore_capacity=True
     )
     assert len(res.timeseries) <= 20_000
     assert res.timeseries["day"].iloc[1] == 3.0
