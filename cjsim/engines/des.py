@@ -106,6 +106,13 @@ class DesReplication:
         self.log: list[tuple[int, float, str, str, float]] | None = [] if events else None
         self._next_id = 0
         self._banks: dict[tuple[int, ...], Bank] = {}
+        self.cost_only = [
+            bool(
+                comp.cost[i]
+                and not (comp.purchase[i] or comp.refund[i] or comp.referral_mean[i] or events)
+            )
+            for i in range(comp.n)
+        ]
         self.cash_at = [
             bool(
                 comp.cost[i]
@@ -146,13 +153,15 @@ class DesReplication:
         if stop is not None:
             self.env.process(self._queue(cust, *stop))
 
-    def _source(self, times: list[float]) -> Generator[Any, Any, None]:
+    def _source(self, times: np.ndarray) -> Generator[Any, Any, None]:
         env = self.env
-        for index, t in enumerate(times):
-            if t > env.now:
-                yield env.timeout(t - env.now)
-            cust = self._new(self._bank((Purpose.PRIMARY, index // BATCH)), index % BATCH, t)
-            self._start(cust, self._entry(cust), t)
+        for first in range(0, len(times), BATCH):  # Python floats one batch at a time
+            bank = self._bank((Purpose.PRIMARY, first // BATCH))
+            for i, t in enumerate(times[first : first + BATCH].tolist()):
+                if t > env.now:
+                    yield env.timeout(t - env.now)
+                cust = self._new(bank, i, t)
+                self._start(cust, self._entry(cust), t)
 
     def _referred(self, parent: _Customer, node: int, visit: int, t: float) -> None:
         c = self.c
@@ -214,6 +223,8 @@ class DesReplication:
         visits, starts, ends, d1 = tl.visits, tl.starts_by_day, tl.stage_ends_by_day, self.days + 1
         pb = self.per_bin
         capacity, cash_at, stage_of, zero = c.capacity, self.cash_at, c.stage_of, c.dwell_zero
+        cost_only, cost, cost_days, delta = self.cost_only, c.cost, tl.cost_by_day, c.daily_discount
+        exp = math.exp
         while node < n:
             if t >= h:  # defensive: arrivals and queue exits happen before the horizon
                 break
@@ -236,7 +247,13 @@ class DesReplication:
                     break
                 return node, t + dwell, k
             if cash_at[node]:
-                self._cash(cust, node, t, k)
+                if cost_only[node]:  # the common case, inline: a cost and nothing else
+                    cst = cost[node]
+                    tl.touchpoint_cost += cst
+                    cost_days[int(t * pb)] += cst
+                    cust.value -= cst * exp(-delta * (t - cust.t0)) if delta else cst
+                else:
+                    self._cash(cust, node, t, k)
             t += dwell
             if t >= h:  # still dwelling here at the horizon: in flight
                 break
@@ -340,7 +357,7 @@ class DesReplication:
             for index in range(count):
                 bank = self._bank((Purpose.INITIAL, node, index // BATCH))
                 self._start(self._new(bank, index % BATCH, 0.0, initial=True), node, 0.0)
-        self.env.process(self._source(times.tolist()))
+        self.env.process(self._source(times))
         self.env.run(until=self.h)
         for cust in self.in_queue.values():  # waiting or in service at the horizon
             if cust.t_join >= 0:

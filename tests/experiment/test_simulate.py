@@ -44,6 +44,17 @@ def test_dask_local_cluster_gives_the_serial_numbers(small):
     assert dask.meta["executor"] == "dask"
 
 
+def test_an_existing_dask_scheduler_by_address_gives_the_serial_numbers(small):
+    from distributed import LocalCluster
+
+    serial = cjsim.simulate(small, engine="des", replications=2, seed=6)
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
+        remote = cjsim.simulate(
+            small, engine="des", replications=2, seed=6, scheduler=cluster.scheduler_address
+        )
+    pd.testing.assert_frame_equal(serial.kpis, remote.kpis)
+
+
 def test_unreachable_dask_scheduler_is_a_clear_error(small):
     with pytest.raises(SimulationError, match="cannot reach the Dask scheduler"):
         cjsim.simulate(small, engine="des", replications=1, seed=1, scheduler="tcp://127.0.0.1:9")
@@ -158,8 +169,6 @@ def test_long_horizons_get_coarser_time_bins(small):
         horizon_days=50_000.0,
         population=type(pop)(cjsim.model.CohortArrivals(2000), pop.entry, pop.segments),
     )
-    res = cjsim.simulate(
-        cohort, engine="vectorized", replications=1, seed=1, ignore_capacity=True
-    )
+    res = cjsim.simulate(cohort, engine="vectorized", replications=1, seed=1, ignore_capacity=True)
     assert len(res.timeseries) <= 20_000
     assert res.timeseries["day"].iloc[1] == 3.0
