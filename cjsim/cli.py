@@ -13,10 +13,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cjsim.cli_format import check_summary, result_tables
+from cjsim.cli_format import (
+    check_summary,
+    comparison_tables,
+    portfolio_table,
+    result_tables,
+)
 from cjsim.engines.analytic import solve
 from cjsim.errors import CJSimError, Problem
 from cjsim.experiment import simulate
+from cjsim.interventions import load_interventions
+from cjsim.interventions.compare import compare
+from cjsim.interventions.portfolio import portfolio
 from cjsim.scenario import json_schema, load_scenario
 
 __all__ = ["main"]
@@ -29,6 +37,8 @@ _EXAMPLES = {
     "  cjsim run scenarios/fashionfusion.toml --engine des --replications 20 --seed 1 "
     "--workers 2 --out results/",
     "schema": "example: cjsim schema > scenario.schema.json",
+    "compare": "example:\n  cjsim compare scenarios/fashionfusion.toml "
+    "--interventions scenarios/fashionfusion_investments.toml --seed 1",
 }
 
 
@@ -101,10 +111,106 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--out", metavar="DIR", help="write kpis.csv, kpis.json, timeseries.csv and tables here"
     )
+    cmp = sub.add_parser(
+        "compare",
+        help="compare the baseline with interventions: ranked investments with intervals",
+        epilog=_EXAMPLES["compare"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    cmp.add_argument("file", help="scenario TOML file (the baseline)")
+    cmp.add_argument(
+        "--interventions", required=True, metavar="FILE2", help="intervention TOML file"
+    )
+    cmp.add_argument(
+        "--engine",
+        choices=["des", "vectorized", "analytic"],
+        default="des",
+        help="des (default): queues and experience effects; analytic: exact and "
+        "instant, but blind to queues",
+    )
+    cmp.add_argument(
+        "--replications",
+        type=_positive_int,
+        default=10,
+        metavar="R",
+        help="paired replications per variant (default 10)",
+    )
+    cmp.add_argument("--seed", type=int, default=None, metavar="S", help="root seed")
+    cmp.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=_default_workers(),
+        metavar="W",
+        help="worker processes (default: the machine's cores, up to 4)",
+    )
+    cmp.add_argument(
+        "--scheduler", metavar="ADDR", default=None, help="run on an existing Dask scheduler"
+    )
+    cmp.add_argument(
+        "--budget",
+        type=float,
+        default=None,
+        metavar="MONEY",
+        help="also find the best portfolio of interventions within this budget",
+    )
+    cmp.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    cmp.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write ranking.csv, comparison.csv, deltas.csv and comparison.json here",
+    )
+    cmp.add_argument("--quiet", action="store_true", help="no progress bar")
     sub.add_parser(
         "schema", help="print the JSON Schema of the scenario format", epilog=_EXAMPLES["schema"]
     )
     return parser
+
+
+def _default_workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _compare(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.file)
+    _check_out(args.out)
+    interventions = load_interventions(args.interventions)
+    result = compare(
+        scenario,
+        interventions,
+        engine=args.engine,
+        replications=args.replications,
+        seed=args.seed,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        progress=False if args.quiet else None,
+    )
+    text = result.to_json() if args.json else comparison_tables(result)
+    if args.budget is not None:
+        best = portfolio(
+            scenario,
+            interventions,
+            args.budget,
+            engine=args.engine,
+            replications=args.replications,
+            seed=result.meta["seed"],
+            workers=args.workers,
+            progress=False if args.quiet else None,
+        )
+        text += "\n\n" + (
+            best.to_json(orient="records") if args.json else portfolio_table(best, args.budget)
+        )
+    if args.out:
+        for path in result.save(args.out):
+            print(f"wrote {path}", file=sys.stderr)
+    print(text)
+    return 0
+
+
+def _check_out(out: str | None) -> None:
+    if out and Path(out).exists() and not Path(out).is_dir():
+        raise CJSimError(
+            f"--out {out}: exists and is not a directory — choose a new or existing directory"
+        )
 
 
 def _positive_int(text: str) -> int:
@@ -165,7 +271,7 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cjsim`` console script; returns the exit code."""
     args = _parser().parse_args(argv)
-    handlers = {"check": _check, "run": _run}
+    handlers = {"check": _check, "run": _run, "compare": _compare}
     try:
         if args.command == "schema":
             print(json.dumps(json_schema(), indent=2))

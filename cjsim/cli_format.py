@@ -177,3 +177,110 @@ def result_tables(result: Result, top_edges: int = 10) -> str:
             for n in result.notes
         ]
     return "\n".join(lines)
+
+
+def _money(value: float) -> str:
+    return "n/a" if value is None or math.isnan(value) else f"{value:,.0f}"
+
+
+def _pct(value: float) -> str:
+    return "n/a" if value is None or math.isnan(value) else f"{100 * value:.0f} %"
+
+
+def comparison_tables(cmp: object) -> str:
+    """What ``cjsim compare`` prints: the ranked investments, the deltas, the notes."""
+    ranking: pd.DataFrame = cmp.ranking  # type: ignore[attr-defined]
+    table: pd.DataFrame = cmp.table  # type: ignore[attr-defined]
+    meta: dict = cmp.meta  # type: ignore[attr-defined]
+    head = (
+        f"{cmp.scenario} — what-if comparison, engine {cmp.engine}, "  # type: ignore[attr-defined]
+        f"{meta['replications']} replication(s), seed {meta['seed']}, horizon "
+        f"{meta['horizon_days']:g} days, money in {meta['currency']}"
+    )
+    lines = [
+        textwrap.fill(head, WIDTH),
+        "",
+        "Investments ranked by incremental profit (net of their cost; 95 % intervals)",
+        f"{'#':>2} {'investment':<22} {'incremental profit':>28} {'cost':>8} {'ROI':>6} "
+        f"{'NPV':>9} {'payback':>8} {'P>base':>6} {'P best':>6}",
+    ]
+    for i, r in enumerate(ranking.to_dict(orient="records"), start=1):
+        ci = (
+            f"[{_money(r['incremental_profit_ci_low'])}, {_money(r['incremental_profit_ci_high'])}]"
+        )
+        profit = f"{_money(r['incremental_profit'])} {ci}"
+        payback = r["payback_day"]
+        pay = "never" if math.isnan(payback) else f"day {payback:.0f}"
+        if math.isnan(r["intervention_cost"]):
+            pay = "n/a"
+        lines.append(
+            f"{i:>2} {r['variant'][:22]:<22} {profit:>28} {_money(r['intervention_cost']):>8} "
+            f"{_pct(r['roi']):>6} {_money(r['npv']):>9} {pay:>8} "
+            f"{_pct(r['p_beats_baseline']):>6} {_pct(r['p_best']):>6}"
+        )
+    lines += [
+        "",
+        "Break-even: share of the estimated effect each investment needs to pay for itself",
+    ]
+    for r in ranking.to_dict(orient="records"):
+        b = r["break_even_uplift"]
+        text = (
+            "n/a"
+            if math.isnan(b)
+            else "no benefit to scale"
+            if math.isinf(b)
+            else f"{100 * b:.0f} %"
+        )
+        lines.append(f"   {r['variant'][:40]:<40} {text:>18}")
+    kpis = ["conversion_rate", "repeat_rate", "retained_rate", "revenue", "net_profit"]
+    kpis += sorted({k for k in table["kpi"] if k.startswith(("wait_mean[", "reneged["))})
+    kpis += [k for k in table["kpi"].unique() if k.startswith("absorption[")]
+    lines += ["", "Change against the baseline (95 % interval)"]
+    for name in ranking["variant"]:
+        lines.append(f"  {name}")
+        sub = table[table["variant"] == name].set_index("kpi")
+        for kpi in kpis:
+            if kpi not in sub.index:
+                continue
+            row = sub.loc[kpi]
+            kind = _kind(kpi) if kpi != "net_profit" else "money"
+            fmt = (
+                (lambda v: f"{100 * v:+.2f} pp")
+                if kind == "share"
+                else (
+                    lambda v: (
+                        "n/a" if math.isnan(v) else f"{v:+,.4g}" if abs(v) < 1000 else f"{v:+,.0f}"
+                    )
+                )
+            )
+            lines.append(
+                f"    {kpi:<34} {fmt(row['delta']):>16}   "
+                f"[{fmt(row['delta_ci_low'])}, {fmt(row['delta_ci_high'])}]"
+            )
+    lines += ["", "Notes"] + [
+        textwrap.fill(n, WIDTH, initial_indent="  - ", subsequent_indent="    ") for n in cmp.notes
+    ]  # type: ignore[attr-defined]
+    return "\n".join(lines)
+
+
+def portfolio_table(table: pd.DataFrame, budget: float, top: int = 8) -> str:
+    """The best portfolios under ``budget``."""
+    lines = [
+        f"Portfolios within a budget of {budget:,.0f} (simulated together; best first)",
+        f"{'portfolio':<48} {'cost':>9} {'incremental profit':>28} {'fits':>5}",
+    ]
+    for r in table.head(top).to_dict(orient="records"):
+        ci = (
+            f"[{_money(r.get('incremental_profit_ci_low', math.nan))}, "
+            f"{_money(r.get('incremental_profit_ci_high', math.nan))}]"
+        )
+        lines.append(
+            f"{r['portfolio'][:48]:<48} {_money(r['intervention_cost']):>9} "
+            f"{_money(r['incremental_profit']) + ' ' + ci:>28} "
+            f"{'yes' if r['within_budget'] else 'no':>5}"
+        )
+    lines += [
+        textwrap.fill(n, WIDTH, initial_indent="  - ", subsequent_indent="    ")
+        for n in table.attrs.get("notes", [])
+    ]
+    return "\n".join(lines)

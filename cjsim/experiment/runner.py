@@ -42,6 +42,7 @@ class ReplicationOutput:
     kpis: dict[str, float]
     timeseries: pd.DataFrame
     events: pd.DataFrame | None
+    visits_by_day: np.ndarray  # (touchpoints, days): visits started per day
 
 
 def _events(rows: list, sc: Scenario, replication: int, engine: str) -> pd.DataFrame:
@@ -82,9 +83,14 @@ def run_task(task: Task) -> list[ReplicationOutput]:
             )
         totals = engine.run()
         events = _events(engine.log, sc, rep, task.engine) if engine.log is not None else None
+        visits = np.asarray(totals.starts_by_day, dtype=float).reshape(totals.n_nodes, -1)
         out.append(
             ReplicationOutput(
-                rep, kpi_values(totals, sc, task.horizon), timeseries(totals, sc), events
+                rep,
+                kpi_values(totals, sc, task.horizon),
+                timeseries(totals, sc),
+                events,
+                visits[:, : totals.days],
             )
         )
     return out

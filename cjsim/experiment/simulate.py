@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -119,6 +120,49 @@ def _notes(sc: Scenario, engine: str, ignore_capacity: bool) -> list[str]:
     return notes
 
 
+def run_replications(
+    scenarios: list[Scenario],
+    engine: str,
+    replications: int,
+    seed: int,
+    workers: int = 1,
+    executor: str = "serial",
+    scheduler: str | None = None,
+    progress: bool | None = None,
+    horizon: float | None = None,
+    events: bool = False,
+    ignore_capacity: bool = False,
+    first: int = 0,
+) -> list[list[ReplicationOutput]]:
+    """Replications ``first .. first + replications - 1`` of each scenario, all submitted at
+    once to the executor; the same replication number means the same draws (common random
+    numbers)."""
+    horizon = _check(scenarios[0], engine, replications, workers, horizon)
+    if engine == "vectorized":  # refuse capacity here, before any worker starts
+        from cjsim.engines.vectorized import VectorizedReplication
+
+        for sc in scenarios:
+            VectorizedReplication(sc, seed, 0, horizon, ignore_capacity=ignore_capacity)
+    parallel = workers if executor != "serial" else 1
+    tasks, owner = [], []
+    for k, sc in enumerate(scenarios):
+        for task in _tasks(
+            sc, engine, seed, replications, horizon, parallel, events, ignore_capacity
+        ):
+            tasks.append(dataclasses.replace(task, first=task.first + first))
+            owner.append(k)
+    label = f"{engine} {scenarios[0].name}" + (
+        f" +{len(scenarios) - 1}" if len(scenarios) > 1 else ""
+    )
+    chunks = run_all(
+        run_task, tasks, [t.count for t in tasks], executor, workers, scheduler, progress, label
+    )
+    out: list[list[ReplicationOutput]] = [[] for _ in scenarios]
+    for k, chunk in zip(owner, chunks, strict=True):
+        out[k].extend(chunk)
+    return out
+
+
 def simulate(
     scenario: Scenario,
     engine: str = "des",
@@ -166,23 +210,19 @@ def simulate(
         executor = "dask" if scheduler else ("process" if workers > 1 else "serial")
     if executor not in EXECUTORS:
         raise SimulationError(f"unknown executor {executor!r} — use one of {', '.join(EXECUTORS)}")
-    parallel = workers if executor != "serial" else 1
-    tasks = _tasks(scenario, engine, seed, replications, horizon, parallel, events, ignore_capacity)
-    if engine == "vectorized":  # refuse capacity here, before any worker starts
-        from cjsim.engines.vectorized import VectorizedReplication
-
-        VectorizedReplication(scenario, seed, 0, horizon, ignore_capacity=ignore_capacity)
-    chunks = run_all(
-        run_task,
-        tasks,
-        [t.count for t in tasks],
-        executor,
+    outputs = run_replications(
+        [scenario],
+        engine,
+        replications,
+        seed,
         workers,
+        executor,
         scheduler,
         progress,
-        f"{engine} {scenario.name}",
-    )
-    outputs = [o for chunk in chunks for o in chunk]
+        horizon,
+        events,
+        ignore_capacity,
+    )[0]
     per_rep = pd.DataFrame(
         [o.kpis for o in outputs], index=pd.RangeIndex(len(outputs), name="replication")
     )

@@ -78,6 +78,30 @@ class Distribution:
         """The scenario-file form, e.g. ``{"dist": "exponential", "mean": 2.0}``."""
         raise NotImplementedError
 
+    def scaled(self, factor: float) -> Distribution:
+        """The distribution of ``factor * X`` (same kind; ``factor`` > 0)."""
+        import dataclasses
+
+        _require(
+            _finite(factor) and factor > 0,
+            "factor",
+            f"a scale factor must be > 0, got {factor!r}",
+            "e.g. 0.5 halves every value",
+        )
+        fields = {
+            "exponential": ("mean",),
+            "gamma": ("mean",),
+            "lognormal": ("mean",),
+            "weibull": ("scale",),
+            "uniform": ("low", "high"),
+            "fixed": ("value",),
+        }
+        if self.kind == "empirical":
+            values = tuple(v * factor for v in self.values)  # type: ignore[attr-defined]
+            return dataclasses.replace(self, values=values)  # type: ignore[type-var]
+        changes = {k: getattr(self, k) * factor for k in fields[self.kind]}
+        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
+
 
 @dataclass(frozen=True)
 class Exponential(Distribution):
