@@ -192,10 +192,15 @@ def comparison_tables(cmp: object) -> str:
     ranking: pd.DataFrame = cmp.ranking  # type: ignore[attr-defined]
     table: pd.DataFrame = cmp.table  # type: ignore[attr-defined]
     meta: dict = cmp.meta  # type: ignore[attr-defined]
+    engine: str = cmp.engine  # type: ignore[attr-defined]
+    runs = (
+        "exact expectations"
+        if engine == "analytic"
+        else f"{meta['replications']} paired replications, seed {meta['seed']}"
+    )
     head = (
-        f"{cmp.scenario} — what-if comparison, engine {cmp.engine}, "  # type: ignore[attr-defined]
-        f"{meta['replications']} replication(s), seed {meta['seed']}, horizon "
-        f"{meta['horizon_days']:g} days, money in {meta['currency']}"
+        f"{cmp.scenario} — what-if comparison, engine {engine}, {runs}, "  # type: ignore[attr-defined]
+        f"horizon {meta['horizon_days']:g} days, money in {meta['currency']}"
     )
     lines = [
         textwrap.fill(head, WIDTH),
