@@ -8,6 +8,7 @@ import textwrap
 import pandas as pd
 
 from cjsim.engines.result import Result
+from cjsim.interventions.compare import Comparison
 from cjsim.model import CohortArrivals, Scenario
 
 __all__ = ["check_summary", "format_number", "result_tables"]
@@ -187,19 +188,17 @@ def _pct(value: float) -> str:
     return "n/a" if value is None or math.isnan(value) else f"{100 * value:.0f} %"
 
 
-def comparison_tables(cmp: object) -> str:
+def comparison_tables(cmp: Comparison) -> str:
     """What ``cjsim compare`` prints: the ranked investments, the deltas, the notes."""
-    ranking: pd.DataFrame = cmp.ranking  # type: ignore[attr-defined]
-    table: pd.DataFrame = cmp.table  # type: ignore[attr-defined]
-    meta: dict = cmp.meta  # type: ignore[attr-defined]
-    engine: str = cmp.engine  # type: ignore[attr-defined]
+    ranking, table, meta = cmp.ranking, cmp.table, cmp.meta
+    engine = cmp.engine
     runs = (
         "exact expectations"
         if engine == "analytic"
         else f"{meta['replications']} paired replications, seed {meta['seed']}"
     )
     head = (
-        f"{cmp.scenario} — what-if comparison, engine {engine}, {runs}, "  # type: ignore[attr-defined]
+        f"{cmp.scenario} — what-if comparison, engine {engine}, {runs}, "
         f"horizon {meta['horizon_days']:g} days, money in {meta['currency']}"
     )
     lines = [
@@ -264,7 +263,7 @@ def comparison_tables(cmp: object) -> str:
             )
     lines += ["", "Notes"] + [
         textwrap.fill(n, WIDTH, initial_indent="  - ", subsequent_indent="    ") for n in cmp.notes
-    ]  # type: ignore[attr-defined]
+    ]
     return "\n".join(lines)
 
 

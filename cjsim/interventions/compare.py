@@ -173,7 +173,7 @@ def _analytic(
     kpis, cash = [], []
     for scen, iv in [(sc, None), *zip(_variants(sc, interventions), interventions, strict=True)]:
         res = solve(scen, removal=False, elasticity=False)
-        k = {row.kpi: float(row.mean) for row in res.kpis.itertuples()}
+        k = {str(n): float(v) for n, v in zip(res.kpis["kpi"], res.kpis["mean"], strict=True)}
         costs = iv.costs if iv else Costs()
         customers = k["customers"]
         visits = sum(c * k[f"visits[{t}]"] for t, c in costs.per_visit.items())
@@ -298,7 +298,7 @@ def _ranking(
                 else math.nan,
                 "payback_day_p97.5": float(np.percentile(paybacks, 97.5)),
                 "break_even_uplift": break_even_uplift(
-                    t.loc["net_profit", "delta"], float(cost.mean())
+                    float(t["delta"]["net_profit"]), float(cost.mean())
                 ),
                 "p_beats_baseline": float((net > 0).mean()),
                 "p_best": float((best == v - 1).mean()),

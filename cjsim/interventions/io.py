@@ -89,7 +89,8 @@ def _change(raw: dict[str, Any], path: str, problems: list[Problem]) -> Change |
         ]
         return None
     except ModelError as exc:
-        problems += [p.under(path) for p in exc.problems]
+        where = f"{path}.{_DISTS[op]}" if op in _DISTS else path
+        problems += [p.under(where) for p in exc.problems]
         return None
     return Change(op, params)
 

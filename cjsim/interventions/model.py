@@ -208,7 +208,14 @@ def _add_touchpoint(sc: Scenario, p: Mapping[str, Any]) -> Scenario:
         transitions={**sc.transitions, tp.name: resolve_rest(dict(p["transitions"]))},
     )
     for source, prob in dict(p.get("inbound", {})).items():
-        new = _edge(new, {"from": source, "to": tp.name}, lambda old, q=prob: q)
+        new = _edge(new, {"from": source, "to": tp.name}, _constant(float(prob)))
+    return new
+
+
+def _constant(value: float) -> Callable[[float], float]:
+    def new(old: float) -> float:
+        return value
+
     return new
 
 
