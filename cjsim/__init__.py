@@ -10,6 +10,8 @@ from cjsim.errors import (
     SimulationError,
 )
 from cjsim.experiment import simulate
+from cjsim.interventions import Intervention, apply, load_interventions
+from cjsim.interventions.compare import Comparison, compare
 from cjsim.model import JourneyBuilder, Scenario
 from cjsim.scenario import json_schema, load_scenario, save_scenario
 
@@ -18,6 +20,8 @@ __version__ = "0.1.0"
 __all__ = [
     "CJSimError",
     "CalibrationError",
+    "Comparison",
+    "Intervention",
     "InterventionError",
     "JourneyBuilder",
     "ModelError",
@@ -25,7 +29,10 @@ __all__ = [
     "Scenario",
     "ScenarioFileError",
     "SimulationError",
+    "apply",
+    "compare",
     "json_schema",
+    "load_interventions",
     "load_scenario",
     "save_scenario",
     "simulate",
