@@ -79,6 +79,7 @@ def _analytic_rows(sc: Scenario, kpi: str, change: float) -> list[dict[str, obje
             "engine": "analytic",
         }
         for kind, name, v, lo, hi in rows
+        if lo is not None or hi is not None
     ]
 
 

@@ -27,7 +27,8 @@ def test_edge_rows_match_the_exact_derivative(sc):
 
 def test_rows_are_sorted_by_span_and_queues_come_from_the_des(sc):
     table = tornado(sc, kpi="profit_per_customer", change=0.2, replications=2)
-    assert list(table["span"]) == sorted(table["span"], reverse=True)
+    spans = table["span"].dropna()  # NaN: an edge that cannot grow by 20 % (it would pass 1)
+    assert list(spans) == sorted(spans, reverse=True)
     queues = table[table["engine"] == "des"]
     assert set(queues["kind"]) == {"capacity", "service"}
     assert set(queues["parameter"]) == {"support_chat", "returns"}
