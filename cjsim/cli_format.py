@@ -205,7 +205,7 @@ def comparison_tables(cmp: Comparison) -> str:
         textwrap.fill(head, WIDTH),
         "",
         "Investments ranked by incremental profit (net of their cost; 95 % intervals)",
-        f"{'#':>2} {'investment':<22} {'incremental profit':>28} {'cost':>8} {'ROI':>6} "
+        f"{'#':>2} {'investment':<20} {'incremental profit':>27} {'cost':>8} {'ROI':>6} "
         f"{'NPV':>9} {'payback':>8} {'P>base':>6} {'P best':>6}",
     ]
     for i, r in enumerate(ranking.to_dict(orient="records"), start=1):
@@ -218,7 +218,7 @@ def comparison_tables(cmp: Comparison) -> str:
         if math.isnan(r["intervention_cost"]):
             pay = "n/a"
         lines.append(
-            f"{i:>2} {r['variant'][:22]:<22} {profit:>28} {_money(r['intervention_cost']):>8} "
+            f"{i:>2} {r['variant'][:20]:<20} {profit:>27} {_money(r['intervention_cost']):>8} "
             f"{_pct(r['roi']):>6} {_money(r['npv']):>9} {pay:>8} "
             f"{_pct(r['p_beats_baseline']):>6} {_pct(r['p_best']):>6}"
         )

@@ -9,7 +9,7 @@ from cjsim.analysis import tornado
 
 @pytest.fixture(scope="module")
 def sc():
-    return cjsim.load_scenario("scenarios/fashionfusion.toml").replace(horizon_days=60.0)
+    return cjsim.load_scenario("scenarios/fashionfusion.toml").replace(horizon_days=30.0)
 
 
 def test_edge_rows_match_the_exact_derivative(sc):

@@ -189,3 +189,68 @@ def test_same_seed_same_json_from_the_command_line(capsys):
     second = json.loads(capsys.readouterr().out)
     assert first["kpis"] == second["kpis"]
     assert (first["meta"]["executor"], second["meta"]["executor"]) == ("serial", "process")
+
+
+INVESTMENTS = str(ROOT / "scenarios" / "fashionfusion_investments.toml")
+
+
+def test_compare_prints_a_ranked_table_a_planner_can_read(capsys):
+    code = main(["compare", FASHION, "--interventions", INVESTMENTS, "--engine", "analytic"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "Investments ranked by incremental profit" in out
+    for name in ("better_size_guide", "loyalty_program", "faster_returns"):
+        assert name in out
+    assert "cannot see all of its effect (queues)" in out
+    assert max(len(line) for line in out.splitlines()) <= 100
+
+
+def test_compare_json_and_out(tmp_path, capsys):
+    code = main(
+        [
+            "compare",
+            FASHION,
+            "--interventions",
+            INVESTMENTS,
+            "--engine",
+            "analytic",
+            "--json",
+            "--out",
+            str(tmp_path / "cmp"),
+        ]
+    )
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {r["variant"] for r in data["ranking"]} >= {"loyalty_program", "better_size_guide"}
+    assert (tmp_path / "cmp" / "ranking.csv").exists()
+
+
+def test_compare_with_a_bad_interventions_file_is_refused(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[[interventions]]\nname = "x"\nchanges = [{ op = "scale_transition", '
+        'from = "webiste", to = "checkout", factor = 2.0 }]\n'
+    )
+    assert main(["compare", FASHION, "--interventions", str(bad), "--engine", "analytic"]) == 2
+    err = capsys.readouterr().err
+    assert "interventions[x].changes[0] (scale_transition)" in err
+    assert "did you mean 'website'" in err and "Traceback" not in err
+    assert main(["compare", FASHION, "--interventions", str(tmp_path / "none.toml")]) == 2
+    assert "file not found" in capsys.readouterr().err
+
+
+def test_compare_with_a_budget_adds_the_portfolio(capsys):
+    code = main(
+        [
+            "compare",
+            FASHION,
+            "--interventions",
+            INVESTMENTS,
+            "--engine",
+            "analytic",
+            "--budget",
+            "10000",
+        ]
+    )
+    assert code == 0
+    assert "Portfolios within a budget of 10,000" in capsys.readouterr().out
