@@ -159,6 +159,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="write ranking.csv, comparison.csv, deltas.csv and comparison.json here",
     )
+    cmp.add_argument("--dask", action="store_true", help="run on a local Dask cluster")
+    cmp.add_argument(
+        "--ignore-capacity",
+        action="store_true",
+        help="let the vectorized engine run a model with queues, ignoring them",
+    )
     cmp.add_argument("--quiet", action="store_true", help="no progress bar")
     sub.add_parser(
         "schema", help="print the JSON Schema of the scenario format", epilog=_EXAMPLES["schema"]
@@ -174,28 +180,19 @@ def _compare(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.file)
     _check_out(args.out)
     interventions = load_interventions(args.interventions)
-    result = compare(
-        scenario,
-        interventions,
-        engine=args.engine,
-        replications=args.replications,
-        seed=args.seed,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        progress=False if args.quiet else None,
-    )
+    common = {
+        "engine": args.engine,
+        "replications": args.replications,
+        "workers": args.workers,
+        "scheduler": args.scheduler,
+        "executor": "dask" if (args.dask or args.scheduler) else None,
+        "progress": False if args.quiet else None,
+        "ignore_capacity": args.ignore_capacity,
+    }
+    result = compare(scenario, interventions, seed=args.seed, **common)
     text = result.to_json() if args.json else comparison_tables(result)
     if args.budget is not None:
-        best = portfolio(
-            scenario,
-            interventions,
-            args.budget,
-            engine=args.engine,
-            replications=args.replications,
-            seed=result.meta["seed"],
-            workers=args.workers,
-            progress=False if args.quiet else None,
-        )
+        best = portfolio(scenario, interventions, args.budget, seed=result.meta["seed"], **common)
         text += "\n\n" + (
             best.to_json(orient="records") if args.json else portfolio_table(best, args.budget)
         )

@@ -444,4 +444,10 @@ def _compare_notes(
             "variants share the baseline's random numbers (common random numbers): "
             "intervals are for paired differences"
         )
+    if engine == "vectorized":
+        notes.append(
+            "the vectorized engine draws per step for the whole population, so a variant "
+            "that reroutes some customers shifts the others' draws: its common random "
+            "numbers are partial and its paired intervals wider than the DES's"
+        )
     return notes
