@@ -142,13 +142,19 @@ def kpi_values(t: Totals, sc: Scenario, horizon: float) -> dict[str, float]:
     return out
 
 
-def timeseries(t: Totals, sc: Scenario) -> pd.DataFrame:
-    """Per-day series: customers in each stage at the end of the day, flows, cumulative money."""
+def timeseries(t: Totals, sc: Scenario, horizon: float) -> pd.DataFrame:
+    """Per-day series: customers in each stage at the end of the day, flows, cumulative money.
+
+    ``day`` is where each bin starts and ``days`` its width (1, or several days for
+    horizons over 20,000 days; the last bin ends at the horizon).
+    """
     d = t.days + 1
     starts = np.asarray(t.starts_by_day, dtype=float).reshape(t.n_nodes, d)
     ends = np.asarray(t.stage_ends_by_day, dtype=float).reshape(t.n_stages, d)
     stage_of = np.array([sc.stages.index(tp.stage) for tp in sc.touchpoints.values()])
-    frame = pd.DataFrame({"day": np.arange(t.days) * t.bin_days})
+    start = np.arange(t.days) * t.bin_days
+    width = np.minimum(start + t.bin_days, horizon) - start
+    frame = pd.DataFrame({"day": start, "days": width})
     for s, stage in enumerate(sc.stages):
         inflow = starts[stage_of == s].sum(axis=0)
         frame[f"in_{stage}"] = np.cumsum(inflow - ends[s])[: t.days]
@@ -156,7 +162,7 @@ def timeseries(t: Totals, sc: Scenario) -> pd.DataFrame:
     arrivals = np.asarray(t.arrivals_by_day[: t.days], dtype=float)
     revenue = np.asarray(t.revenue_by_day[: t.days])
     cost = np.asarray(t.cost_by_day[: t.days]) + e.cost_per_customer * arrivals
-    cost = cost + e.fixed_cost_per_day * t.bin_days
+    cost = cost + e.fixed_cost_per_day * width
     frame["arrivals"] = arrivals
     frame["purchases"] = np.asarray(t.purchases_by_day[: t.days], dtype=float)
     frame["revenue"] = revenue

@@ -9,10 +9,10 @@ results are those of a step-by-step simulation; only the bookkeeping is cheaper.
 
 Semantics shared with the vectorized engine: a visit starts when the customer
 arrives at a touchpoint (cost, purchase and refund happen then; at a capacity
-touchpoint they happen when service ends, and a customer who reneges pays and
-buys nothing); the customer then dwells; at a capacity touchpoint it then
-queues and is served.  Customers still in the journey at the horizon are
-in flight, never lost.
+touchpoint they happen when service ends; a customer who reneges pays no cost and
+buys nothing, but is still refunded at a refund desk, since the goods came back); the
+customer then dwells; at a capacity touchpoint it then queues and is served.
+Customers still in the journey at the horizon are in flight, never lost.
 """
 
 from __future__ import annotations
@@ -200,15 +200,19 @@ class DesReplication:
             cust.value += self.margin * value * disc
             logged = value
         elif c.refund[node] and cust.purchases:
-            refund = c.refund[node] * cust.last
-            logged = -refund
-            tl.refunds += refund
-            tl.revenue_by_day[day] -= refund
-            cust.value -= self.margin * refund * disc
+            logged = -self._refund(cust, node, day, disc)
         if c.referral_mean[node]:
             self._referred(cust, node, visit, t)
         if self.log is not None:
             self.log.append((cust.id, t, c.names[node], self.sc.stages[c.stage_of[node]], logged))
+
+    def _refund(self, cust: _Customer, node: int, day: int, disc: float) -> float:
+        """Refund a share of the customer's last order; returns the amount."""
+        refund = self.c.refund[node] * cust.last
+        self.t.refunds += refund
+        self.t.revenue_by_day[day] -= refund
+        cust.value -= self.margin * refund * disc
+        return refund
 
     def _walk(self, cust: _Customer, node: int, t: float) -> tuple[int, float, int] | None:
         """Advance ``cust`` from arriving at ``node`` at ``t``.
@@ -288,6 +292,9 @@ class DesReplication:
                     q.reneged += 1
                     q.queue_time += env.now - t_join
                     nxt, now = c.renege_to[node], env.now
+                    if c.refund[node] and cust.purchases:  # the goods came back: refund due
+                        disc = math.exp(-c.daily_discount * (now - cust.t0))
+                        self._refund(cust, node, int(now * self.per_bin), disc)
                     self._leave(cust, node, now)
                     stop = self._walk(cust, nxt, now)
                     if stop is None:

@@ -88,7 +88,7 @@ def run_task(task: Task) -> list[ReplicationOutput]:
             ReplicationOutput(
                 rep,
                 kpi_values(totals, sc, task.horizon),
-                timeseries(totals, sc),
+                timeseries(totals, sc, task.horizon),
                 events,
                 visits[:, : totals.days],
             )

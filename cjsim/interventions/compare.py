@@ -38,7 +38,7 @@ class Comparison:
     Attributes
     ----------
     table : DataFrame
-        ``variant, kpi, mean, delta, delta_ci_low, delta_ci_high, delta_std_err, p_better``.
+        ``variant, kpi, mean, delta, delta_ci_low, delta_ci_high, delta_std_err, p_increase``.
     ranking : DataFrame
         One row per variant, best incremental profit first: profit, cost, ROI, NPV,
         payback, break-even uplift, P(beats baseline), P(best), each with its interval.
@@ -96,10 +96,10 @@ class Comparison:
 
 # ----------------------------------------------------------------------------- economics
 def _cost_series(costs: Costs, sc: Scenario, out: ReplicationOutput) -> np.ndarray:
-    """Intervention cost per day of one replication (the fixed cost on day 0)."""
+    """Intervention cost per time bin (a day) of one replication; the fixed cost on day 0."""
     ts = out.timeseries
     daily = (
-        costs.per_day
+        costs.per_day * ts["days"].to_numpy()
         + costs.per_customer * ts["arrivals"].to_numpy()
         + costs.per_purchase * ts["purchases"].to_numpy()
     )
@@ -122,7 +122,8 @@ def _replication_economics(
     kpis = dict(out.kpis)
     kpis["intervention_cost"] = float(spend.sum())
     kpis["net_profit"] = kpis["profit"] - kpis["intervention_cost"]
-    kpis["npv"] = float(cash @ discount_factors(len(cash), sc.economics.discount_rate))
+    days = ts["day"].to_numpy(dtype=float)
+    kpis["npv"] = float(cash @ np.power(1.0 + sc.economics.discount_rate, -days / 365.0))
     return kpis, cash
 
 
@@ -170,21 +171,23 @@ def _analytic(
     sc: Scenario, interventions: list[Intervention], horizon: float
 ) -> tuple[list[list[dict[str, float]]], list[list[np.ndarray]]]:
     days = math.ceil(horizon)
+    width = np.minimum(np.arange(days) + 1.0, horizon) - np.arange(days)  # last day partial
     kpis, cash = [], []
     for scen, iv in [(sc, None), *zip(_variants(sc, interventions), interventions, strict=True)]:
-        res = solve(scen, removal=False, elasticity=False)
+        res = solve(scen.replace(horizon_days=horizon), removal=False, elasticity=False)
         k = {str(n): float(v) for n, v in zip(res.kpis["kpi"], res.kpis["mean"], strict=True)}
         costs = iv.costs if iv else Costs()
         customers = k["customers"]
         visits = sum(c * k[f"visits[{t}]"] for t, c in costs.per_visit.items())
         variable = costs.per_customer + costs.per_purchase * k["purchases_per_customer"] + visits
         arrivals = _analytic_daily_arrivals(scen, days) * k["population_multiplier"]
-        spend = costs.per_day + variable * arrivals
+        spend = costs.per_day * width + variable * arrivals
         spend[0] += costs.fixed
         k["intervention_cost"] = float(spend.sum())
         k["net_profit"] = k["profit"] - k["intervention_cost"]
-        daily = arrivals * k["profit_per_customer"] - scen.economics.fixed_cost_per_day - spend
-        lifetime = arrivals * k["clv"] - scen.economics.fixed_cost_per_day - spend
+        fixed = scen.economics.fixed_cost_per_day * width
+        daily = arrivals * k["profit_per_customer"] - fixed - spend
+        lifetime = arrivals * k["clv"] - fixed - spend
         k["npv"] = float(lifetime @ discount_factors(days, scen.economics.discount_rate))
         kpis.append([k])
         cash.append([daily])
@@ -254,7 +257,7 @@ def _table(deltas: pd.DataFrame, draws: int) -> pd.DataFrame:
             "delta_ci_low",
             "delta_ci_high",
             "delta_std_err",
-            "p_better",
+            "p_increase",
         ],
     )
 
@@ -265,7 +268,10 @@ def _ranking(
     wide = deltas[deltas["kpi"] == "net_profit"].pivot_table(
         index=["draw", "replication"], columns="variant", values="delta"
     )[names]
-    best = wide.to_numpy().argmax(axis=1)
+    # P(best): a tie shares the win; a variant without a figure (NaN) never wins
+    values = np.nan_to_num(wide.to_numpy(dtype=float), nan=-np.inf)
+    top = values == values.max(axis=1, keepdims=True)
+    wins = top / top.sum(axis=1, keepdims=True)
     rows = []
     for v, name in enumerate(names, start=1):
         t = table[table["variant"] == name].set_index("kpi")
@@ -277,7 +283,10 @@ def _ranking(
             [np.mean([c - b for c, b in zip(k[v], k[0], strict=True)], axis=0) for _, k in runs],
             axis=0,
         )
-        paybacks = [payback_day(c - b) for _, k in runs for c, b in zip(k[v], k[0], strict=True)]
+        paybacks = np.array(
+            [payback_day(c - b) for _, k in runs for c, b in zip(k[v], k[0], strict=True)]
+        )
+        paybacks = np.where(np.isnan(paybacks), np.inf, paybacks)  # never = later than any
         r_mean, r_low, r_high, _ = _interval(roi) if np.isfinite(roi).all() else (math.nan,) * 4
         rows.append(
             {
@@ -293,15 +302,13 @@ def _ranking(
                 "npv_ci_low": t.loc["npv", "delta_ci_low"],
                 "npv_ci_high": t.loc["npv", "delta_ci_high"],
                 "payback_day": payback_day(cash),
-                "payback_day_p2.5": float(np.nanpercentile(paybacks, 2.5))
-                if np.isfinite(paybacks).any()
-                else math.nan,
-                "payback_day_p97.5": float(np.percentile(paybacks, 97.5)),
+                "payback_day_p2.5": _finite(np.percentile(paybacks, 2.5, method="lower")),
+                "payback_day_p97.5": _finite(np.percentile(paybacks, 97.5, method="higher")),
                 "break_even_uplift": break_even_uplift(
                     float(t["delta"]["net_profit"]), float(cost.mean())
                 ),
                 "p_beats_baseline": float((net > 0).mean()),
-                "p_best": float((best == v - 1).mean()),
+                "p_best": float(wins[:, v - 1].mean()),
                 "delta_conversion": t.loc["conversion_rate", "delta"],
                 "delta_conversion_ci_low": t.loc["conversion_rate", "delta_ci_low"],
                 "delta_conversion_ci_high": t.loc["conversion_rate", "delta_ci_high"],
@@ -311,12 +318,18 @@ def _ranking(
     return ranking.sort_values("incremental_profit", ascending=False, ignore_index=True)
 
 
+def _finite(value: float) -> float:
+    """``value``, or NaN where it is infinite ("never")."""
+    return float(value) if np.isfinite(value) else math.nan
+
+
 def _uncertainty(deltas: pd.DataFrame) -> pd.DataFrame:
     """Split each delta's variance into parameter uncertainty and simulation noise."""
     rows = []
     for (variant, kpi), group in deltas.groupby(["variant", "kpi"], sort=False):
         by_draw = group.groupby("draw")["delta"]
-        means, within = by_draw.mean(), (by_draw.var(ddof=1) / by_draw.count()).mean()
+        means = by_draw.mean()
+        within = float((by_draw.var(ddof=1) / by_draw.count()).fillna(0.0).mean())
         total = float(means.var(ddof=1))
         parameter = max(total - float(within), 0.0)
         rows.append(
@@ -423,8 +436,9 @@ def _compare_notes(
     if engine == "analytic":
         notes.append(
             "analytic: exact expected deltas for customers arriving within the "
-            "horizon, each counted over their whole journey; NPV books each "
-            "customer's lifetime value (CLV) on their arrival day"
+            "horizon, each counted over their whole journey; NPV and payback book each "
+            "customer's lifetime value on their arrival day, so the analytic payback is "
+            "early (a cohort pays back on day 0 or never) — use the DES for payback"
         )
         for name, what in _blind(interventions).items():
             notes.append(

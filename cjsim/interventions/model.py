@@ -303,15 +303,18 @@ def _keys(change: Change) -> list[tuple[tuple[str, ...], str, Any]]:
     p = change.params
     op = change.op
     if op in ("scale_transition", "set_transition"):
-        how = "scale" if op == "scale_transition" or "factor" in p else "set"
-        return [
-            (("edge", p["from"], p["to"]), how, p.get("factor", p.get("probability"))),
-            (("row", p["from"]), "edge", None),
-        ]
+        if op == "scale_transition" or "factor" in p:  # scales of one row compose in order
+            return [(("row", p["from"]), "edge", None)]
+        # a set edge rescales the rest of its row: any other change there breaks it
+        return [(("row", p["from"]), "set", (p["to"], p["probability"]))]
     if op == "set_transitions":
         return [(("row", p["from"]), "set", dict(p["row"]))]
     if op == "add_touchpoint":
-        return [(("node", p["touchpoint"].name), "set", p["touchpoint"])]
+        name = p["touchpoint"].name
+        inbound = [
+            (("row", src), "set", (name, q)) for src, q in dict(p.get("inbound", {})).items()
+        ]
+        return [(("node", name), "set", p["touchpoint"]), *inbound]
     kind = op.split("_", 1)[1]
     target = p.get("node", "")
     how = "scale" if op.startswith("scale") else "set"
@@ -329,7 +332,7 @@ def combine(name: str, parts: Iterable[Intervention], description: str = "") -> 
         another scales (the order would decide the answer).
     """
     parts = list(parts)
-    seen: dict[tuple[str, ...], tuple[str, str, Any]] = {}
+    seen: dict[tuple[str, ...], list[tuple[str, str, Any]]] = {}
     for part in parts:
         for change in part.changes:
             for key, how, value in _keys(change):
@@ -344,19 +347,24 @@ def combine(name: str, parts: Iterable[Intervention], description: str = "") -> 
     )
 
 
+def _compatible(old: tuple[str, str, Any], new: tuple[str, str, Any]) -> bool:
+    """Two parts may both touch a parameter if both scale it, or both set it alike."""
+    kinds = {old[1], new[1]}
+    return kinds <= {"scale", "edge"} or (kinds == {"set"} and old[2] == new[2])
+
+
 def _conflict(
     name: str,
     key: tuple[str, ...],
     new: tuple[str, str, Any],
-    seen: dict[tuple[str, ...], tuple[str, str, Any]],
+    seen: dict[tuple[str, ...], list[tuple[str, str, Any]]],
 ) -> None:
-    old = seen.get(key)
-    seen.setdefault(key, new)
-    if old is None or old[0] == new[0]:
+    earlier = seen.setdefault(key, [])
+    clash = next((old for old in earlier if old[0] != new[0] and not _compatible(old, new)), None)
+    earlier.append(new)
+    if clash is None:
         return
-    kinds = {old[1], new[1]}
-    if kinds <= {"scale", "edge"} or (kinds == {"set"} and old[2] == new[2]):
-        return
+    old = clash
     what = ".".join(str(k) for k in key if k)
     raise InterventionError(
         [

@@ -4,6 +4,7 @@ Statistical claims are checked with tolerances from the replications' standard e
 and fixed seeds; each is paired with the situation in which it must not hold.
 """
 
+import dataclasses
 import math
 
 import numpy as np
@@ -187,3 +188,47 @@ def test_comparison_saves_its_files(tmp_path, sc, investments):
     }
     assert not pd.read_csv(tmp_path / "ranking.csv").empty
     assert np.isfinite(cmp.ranking["incremental_profit"]).all()
+
+
+def test_analytic_compare_uses_the_horizon_it_is_given(sc, investments):
+    short = compare(sc, [investments["loyalty_program"]], engine="analytic", horizon_days=30)
+    long = compare(sc, [investments["loyalty_program"]], engine="analytic", horizon_days=300)
+    customers = lambda c: c.table.set_index("kpi").loc["customers", "mean"]  # noqa: E731
+    assert customers(long) == pytest.approx(10 * customers(short), rel=0.05)
+    no_horizon = compare(
+        sc.replace(horizon_days=None),
+        [investments["loyalty_program"]],
+        engine="analytic",
+        horizon_days=30,
+    )
+    assert customers(no_horizon) == pytest.approx(customers(short))
+
+
+def test_tied_variants_share_p_best(sc, investments):
+    twin = Intervention(
+        "twin", investments["loyalty_program"].changes, investments["loyalty_program"].costs
+    )
+    cmp = compare(sc, [investments["loyalty_program"], twin], engine="analytic")
+    assert list(cmp.ranking["p_best"]) == [0.5, 0.5]
+
+
+def test_analytic_parameter_draws_are_all_parameter_uncertainty(sc, investments):
+    draws = [sc.replace(economics=type(sc.economics)(gross_margin=m)) for m in (0.3, 0.45, 0.6)]
+    cmp = compare(sc, [investments["better_size_guide"]], engine="analytic", scenario_draws=draws)
+    u = cmp.uncertainty.set_index("kpi")
+    assert u.loc["net_profit", "parameter_share"] == pytest.approx(1.0)
+    assert u.loc["net_profit", "sd_simulation"] == 0
+
+
+def test_net_profit_equals_the_sum_of_the_daily_cash(sc, investments):
+    """Without discounting, NPV is the sum of the daily cash, which must be the net profit —
+    also for a horizon that ends mid-day (the last day's fixed costs are prorated)."""
+    flat = sc.replace(
+        horizon_days=40.5, economics=dataclasses.replace(sc.economics, discount_rate=0.0)
+    )
+    res = compare(flat, [investments["faster_returns"]], engine="des", replications=2, seed=8)
+    d = res.deltas.set_index(["replication", "kpi"])
+    for r in (0, 1):
+        assert d.loc[(r, "npv"), "value"] == pytest.approx(
+            d.loc[(r, "net_profit"), "value"], rel=1e-9
+        )

@@ -155,6 +155,21 @@ def test_combining_equals_applying_in_sequence(sc):
             Change("set_transitions", {"from": "review", "row": {"rest": "churned"}}),
             Change("scale_transition", {"from": "review", "to": "churned", "factor": 1.1}),
         ),
+        (
+            Change("set_transition", {"from": "website", "to": "checkout", "probability": 0.2}),
+            Change("scale_transition", {"from": "website", "to": "size_guide", "factor": 2.0}),
+        ),
+        (
+            Change(
+                "add_touchpoint",
+                {
+                    "touchpoint": Touchpoint("mail", "retention"),
+                    "transitions": {"rest": "churned"},
+                    "inbound": {"website": 0.1},
+                },
+            ),
+            Change("set_transitions", {"from": "website", "row": {"rest": "lost"}}),
+        ),
     ],
 )
 def test_conflicting_changes_are_a_clear_error(first, second):
