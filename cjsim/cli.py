@@ -60,54 +60,18 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("file", help="scenario TOML file")
-    run.add_argument(
-        "--engine",
-        choices=["analytic", "des", "vectorized"],
-        default="analytic",
-        help="analytic: exact, infinite horizon (default); des: discrete-event with queues; "
-        "vectorized: fast Monte Carlo without queues",
+    _engine_options(
+        run,
+        ENGINE_HELP_RUN,
+        default_engine="analytic",
+        default_workers=1,
+        replications_help="replications for des/vectorized (default 10)",
     )
-    run.add_argument(
-        "--replications",
-        type=_positive_int,
-        default=10,
-        metavar="R",
-        help="replications for des/vectorized (default 10)",
-    )
-    run.add_argument(
-        "--seed",
-        type=int,
-        default=None,
-        metavar="S",
-        help="root seed; the same seed gives the same numbers (default: fresh "
-        "entropy, recorded in the output)",
-    )
-    run.add_argument(
-        "--workers",
-        type=_positive_int,
-        default=1,
-        metavar="W",
-        help="worker processes (a local pool, or a local Dask cluster with --dask)",
-    )
-    run.add_argument(
-        "--scheduler",
-        metavar="ADDR",
-        default=None,
-        help="run on an existing Dask scheduler, e.g. tcp://10.0.0.5:8786",
-    )
-    run.add_argument("--dask", action="store_true", help="run on a local Dask cluster")
     run.add_argument(
         "--events",
         action="store_true",
         help="keep the per-customer event log (needs --out; events.parquet)",
     )
-    run.add_argument(
-        "--ignore-capacity",
-        action="store_true",
-        help="let the vectorized engine run a model with queues, ignoring them",
-    )
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
-    run.add_argument("--json", action="store_true", help="print JSON instead of tables")
     run.add_argument(
         "--out", metavar="DIR", help="write kpis.csv, kpis.json, timeseries.csv and tables here"
     )
@@ -121,30 +85,12 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument(
         "--interventions", required=True, metavar="FILE2", help="intervention TOML file"
     )
-    cmp.add_argument(
-        "--engine",
-        choices=["des", "vectorized", "analytic"],
-        default="des",
-        help="des (default): queues and experience effects; analytic: exact and "
-        "instant, but blind to queues",
-    )
-    cmp.add_argument(
-        "--replications",
-        type=_positive_int,
-        default=10,
-        metavar="R",
-        help="paired replications per variant (default 10)",
-    )
-    cmp.add_argument("--seed", type=int, default=None, metavar="S", help="root seed")
-    cmp.add_argument(
-        "--workers",
-        type=_positive_int,
-        default=_default_workers(),
-        metavar="W",
-        help="worker processes (default: the machine's cores, up to 4)",
-    )
-    cmp.add_argument(
-        "--scheduler", metavar="ADDR", default=None, help="run on an existing Dask scheduler"
+    _engine_options(
+        cmp,
+        ENGINE_HELP_COMPARE,
+        default_engine="des",
+        default_workers=_default_workers(),
+        replications_help="paired replications per variant (default 10)",
     )
     cmp.add_argument(
         "--budget",
@@ -153,23 +99,74 @@ def _parser() -> argparse.ArgumentParser:
         metavar="MONEY",
         help="also find the best portfolio of interventions within this budget",
     )
-    cmp.add_argument("--json", action="store_true", help="print JSON instead of tables")
     cmp.add_argument(
         "--out",
         metavar="DIR",
         help="write ranking.csv, comparison.csv, deltas.csv and comparison.json here",
     )
-    cmp.add_argument("--dask", action="store_true", help="run on a local Dask cluster")
-    cmp.add_argument(
-        "--ignore-capacity",
-        action="store_true",
-        help="let the vectorized engine run a model with queues, ignoring them",
-    )
-    cmp.add_argument("--quiet", action="store_true", help="no progress bar")
     sub.add_parser(
         "schema", help="print the JSON Schema of the scenario format", epilog=_EXAMPLES["schema"]
     )
     return parser
+
+
+ENGINE_HELP_RUN = (
+    "analytic: exact, infinite horizon (default); des: discrete-event with "
+    "queues; vectorized: fast Monte Carlo without queues"
+)
+ENGINE_HELP_COMPARE = (
+    "des (default): queues and experience effects; analytic: exact and "
+    "instant, but blind to queues; vectorized: fast, no queues"
+)
+
+
+def _engine_options(
+    parser: argparse.ArgumentParser,
+    engine_help: str,
+    default_engine: str,
+    default_workers: int,
+    replications_help: str,
+) -> None:
+    """The options ``run`` and ``compare`` share: engine, replications, seed, executors."""
+    parser.add_argument(
+        "--engine",
+        choices=["analytic", "des", "vectorized"],
+        default=default_engine,
+        help=engine_help,
+    )
+    parser.add_argument(
+        "--replications", type=_positive_int, default=10, metavar="R", help=replications_help
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        metavar="S",
+        help="root seed; the same seed gives the same numbers (default: fresh "
+        "entropy, recorded in the output)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=default_workers,
+        metavar="W",
+        help=f"worker processes (default {default_workers}; a local pool, or "
+        "a local Dask cluster with --dask)",
+    )
+    parser.add_argument("--dask", action="store_true", help="run on a local Dask cluster")
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDR",
+        default=None,
+        help="run on an existing Dask scheduler, e.g. tcp://10.0.0.5:8786",
+    )
+    parser.add_argument(
+        "--ignore-capacity",
+        action="store_true",
+        help="let the vectorized engine run a model with queues, ignoring them",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _default_workers() -> int:

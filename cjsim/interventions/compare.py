@@ -177,7 +177,6 @@ def _analytic(
         res = solve(scen.replace(horizon_days=horizon), removal=False, elasticity=False)
         k = {str(n): float(v) for n, v in zip(res.kpis["kpi"], res.kpis["mean"], strict=True)}
         costs = iv.costs if iv else Costs()
-        customers = k["customers"]
         visits = sum(c * k[f"visits[{t}]"] for t, c in costs.per_visit.items())
         variable = costs.per_customer + costs.per_purchase * k["purchases_per_customer"] + visits
         arrivals = _analytic_daily_arrivals(scen, days) * k["population_multiplier"]
@@ -191,7 +190,6 @@ def _analytic(
         k["npv"] = float(lifetime @ discount_factors(days, scen.economics.discount_rate))
         kpis.append([k])
         cash.append([daily])
-        del customers
     return kpis, cash
 
 
