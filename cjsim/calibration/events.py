@@ -1,0 +1,228 @@
+"""Event logs and event-to-touchpoint mappings: reading and checking, before any fit.
+
+An event log has one row per event: a customer id, a timestamp, an event name and,
+optionally, a value and a segment (column names configurable).  A mapping says which
+events are which touchpoints (many-to-one), which touchpoints are purchases, their
+stages, the outcomes and the calibration cut-off.  Every way a log can be wrong gives a
+clear :class:`~cjsim.errors.CalibrationError` or a counted warning in the
+:class:`MappedLog` report — never a silently wrong fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cjsim.errors import CalibrationError, did_you_mean
+from cjsim.scenario.errors import problems_from_validation
+from cjsim.scenario.load import read_toml
+
+__all__ = ["EventColumns", "MappedLog", "Mapping", "load_mapping", "map_events", "read_events"]
+
+
+@dataclass(frozen=True)
+class EventColumns:
+    """Names of the log's columns; ``value`` and ``segment`` are optional."""
+
+    customer: str = "customer_id"
+    time: str = "timestamp"
+    event: str = "event"
+    value: str | None = "value"
+    segment: str | None = "segment"
+
+
+def _read_table(source: str | Path) -> pd.DataFrame:
+    path = Path(source)
+    if path.is_dir():
+        raise CalibrationError(f"{path}: is a directory, not an event log")
+    if not path.exists():
+        raise CalibrationError(f"{path}: file not found — check the path")
+    if path.stat().st_size == 0:
+        raise CalibrationError(
+            f"{path}: the file is empty — an event log needs a header and one row per event"
+        )
+    try:
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path, sep=None, engine="python", dtype=str)
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        raise CalibrationError(
+            f"{path}: cannot read the event log ({exc}) — give a CSV "
+            "with a header row, or a Parquet file"
+        ) from None
+
+
+def read_events(
+    events: pd.DataFrame | str | Path, columns: EventColumns | None = None
+) -> pd.DataFrame:
+    """The log as a DataFrame ``customer_id, time, event[, value][, segment]``, sorted.
+
+    Raises
+    ------
+    CalibrationError
+        Missing columns, an empty log, unparsable timestamps or values.
+    """
+    cols = columns or EventColumns()
+    where = "events" if isinstance(events, pd.DataFrame) else str(events)
+    frame = events.copy() if isinstance(events, pd.DataFrame) else _read_table(events)
+    if frame.empty:
+        raise CalibrationError(f"{where}: the event log has no rows")
+    required = [cols.customer, cols.time, cols.event]
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        hints = "; ".join(f"{m!r}: {did_you_mean(m, map(str, frame.columns))}" for m in missing)
+        raise CalibrationError(
+            f"{where}: missing column(s) {', '.join(map(repr, missing))} — "
+            f"{hints}; name them with EventColumns(...)"
+        )
+    out = pd.DataFrame(
+        {
+            "customer_id": frame[cols.customer].astype(str),
+            "time": _times(frame[cols.time], where, cols.time),
+            "event": frame[cols.event].astype(str),
+        }
+    )
+    if cols.value and cols.value in frame.columns:
+        out["value"] = _numbers(frame[cols.value], where, cols.value)
+    if cols.segment and cols.segment in frame.columns:
+        out["segment"] = frame[cols.segment].astype(str)
+    out["order"] = range(len(out))
+    out = out.sort_values(["customer_id", "time", "order"], kind="stable", ignore_index=True)
+    same = out["customer_id"].eq(out["customer_id"].shift())
+    out.attrs["out_of_order"] = int((same & (out["order"].diff() < 0)).sum())
+    return out.drop(columns="order")
+
+
+def _times(column: pd.Series, where: str, name: str) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(column):
+        times = column
+    else:
+        times = pd.to_datetime(column, errors="coerce", utc=True, format="mixed")
+    bad = times.isna() & column.notna()
+    if bad.any() or column.isna().any():
+        examples = ", ".join(repr(v) for v in column[bad | column.isna()].head(3))
+        raise CalibrationError(
+            f"{where}: column {name!r}: {int((bad | column.isna()).sum())} "
+            f"timestamp(s) cannot be read, e.g. {examples} — use ISO 8601 "
+            "like 2012-01-31T14:05:00"
+        )
+    if getattr(times.dt, "tz", None) is not None:
+        times = times.dt.tz_convert("UTC").dt.tz_localize(None)
+    return times
+
+
+def _numbers(column: pd.Series, where: str, name: str) -> pd.Series:
+    values = pd.to_numeric(column, errors="coerce")
+    bad = values.isna() & column.notna() & (column.astype(str).str.strip() != "")
+    if bad.any():
+        examples = ", ".join(repr(v) for v in column[bad].head(3))
+        raise CalibrationError(
+            f"{where}: column {name!r}: {int(bad.sum())} value(s) are not numbers, e.g. {examples}"
+        )
+    return values
+
+
+class Mapping(BaseModel):
+    """How events become touchpoints (the ``mapping`` of :func:`cjsim.calibrate`)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    touchpoints: dict[str, list[str]] = Field(
+        description="touchpoint -> the event names that are visits to it"
+    )
+    purchases: list[str] = Field(default_factory=list, description="purchase touchpoints")
+    stages: dict[str, str] = Field(default_factory=dict, description="touchpoint -> stage")
+    outcomes: dict[str, list[str]] = Field(
+        default_factory=dict, description="outcome -> event names that end a journey there"
+    )
+    cutoff: str | None = Field(None, description="end of the calibration period (ISO date)")
+
+    def event_names(self) -> dict[str, str]:
+        """event name -> touchpoint or outcome."""
+        out: dict[str, str] = {}
+        for node, names in {**self.touchpoints, **self.outcomes}.items():
+            for name in names:
+                out[name] = node
+        return out
+
+
+def load_mapping(mapping: Mapping | dict[str, Any] | str | Path) -> Mapping:
+    """A mapping from a TOML file, a dict or a :class:`Mapping`."""
+    if isinstance(mapping, Mapping):
+        return mapping
+    source = None
+    if not isinstance(mapping, dict):
+        source, mapping = str(mapping), read_toml(mapping)
+    try:
+        parsed = Mapping.model_validate(mapping)
+    except ValidationError as exc:
+        problems = problems_from_validation(exc, Mapping, mapping)
+        raise CalibrationError("\n".join(p.format(source) for p in problems)) from None
+    unknown = [p for p in parsed.purchases if p not in parsed.touchpoints]
+    unknown += [t for t in parsed.stages if t not in parsed.touchpoints]
+    if unknown:
+        raise CalibrationError(
+            f"{source or 'mapping'}: {unknown[0]!r} is not one of the "
+            f"mapped touchpoints — {did_you_mean(unknown[0], parsed.touchpoints)}"
+        )
+    return parsed
+
+
+@dataclass(frozen=True)
+class MappedLog:
+    """Events mapped to nodes, with counts of everything dropped or odd."""
+
+    events: pd.DataFrame  # customer_id, time, event, node[, value][, segment]
+    dropped_events: dict[str, int] = field(default_factory=dict)
+    unused_mapping: tuple[str, ...] = ()
+    customers_without_events: int = 0
+    out_of_order: int = 0
+
+    @property
+    def warnings(self) -> list[str]:
+        """One line per thing worth knowing before a fit."""
+        out = []
+        if self.dropped_events:
+            total = sum(self.dropped_events.values())
+            top = ", ".join(
+                f"{k} ({v})"
+                for k, v in sorted(self.dropped_events.items(), key=lambda kv: -kv[1])[:5]
+            )
+            out.append(f"{total} events with no touchpoint in the mapping were dropped: {top}")
+        if self.unused_mapping:
+            out.append(
+                "mapped event names that never occur in the log: "
+                + ", ".join(self.unused_mapping[:10])
+            )
+        if self.customers_without_events:
+            out.append(
+                f"{self.customers_without_events} customers have no mapped events and are left out"
+            )
+        if self.out_of_order:
+            out.append(f"{self.out_of_order} events were out of time order and were sorted")
+        return out
+
+
+def map_events(log: pd.DataFrame, mapping: Mapping) -> MappedLog:
+    """Attach each event's touchpoint or outcome; count what is dropped."""
+    names = mapping.event_names()
+    node = log["event"].map(names)
+    dropped = log.loc[node.isna(), "event"].value_counts()
+    mapped = log.assign(node=node)[node.notna()].reset_index(drop=True)
+    if mapped.empty:
+        raise CalibrationError(
+            "no event of the log is in the mapping — "
+            f"log events include {', '.join(log['event'].unique()[:5])}"
+        )
+    unused = tuple(sorted(set(names) - set(log["event"])))
+    without = log["customer_id"].nunique() - mapped["customer_id"].nunique()
+    return MappedLog(
+        mapped,
+        {str(k): int(v) for k, v in dropped.items()},
+        unused,
+        int(without),
+        int(log.attrs.get("out_of_order", 0)),
+    )
