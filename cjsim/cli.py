@@ -25,6 +25,7 @@ from cjsim.experiment import simulate
 from cjsim.interventions import load_interventions
 from cjsim.interventions.compare import compare
 from cjsim.interventions.portfolio import portfolio
+from cjsim.model import Scenario
 from cjsim.scenario import json_schema, load_scenario
 
 __all__ = ["main"]
@@ -165,6 +166,13 @@ def _engine_options(
         action="store_true",
         help="let the vectorized engine run a model with queues, ignoring them",
     )
+    parser.add_argument(
+        "--horizon",
+        type=_positive_float,
+        default=None,
+        metavar="DAYS",
+        help="simulate this many days instead of the scenario's horizon_days",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -174,7 +182,7 @@ def _default_workers() -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.file)
+    scenario = _scenario(args)
     _check_out(args.out)
     interventions = load_interventions(args.interventions)
     common = {
@@ -207,6 +215,22 @@ def _check_out(out: str | None) -> None:
         )
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of days, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of days, got {text}")
+    return value
+
+
+def _scenario(args: argparse.Namespace) -> Scenario:
+    """The scenario of ``args.file``, with ``--horizon`` applied."""
+    scenario = load_scenario(args.file)
+    return scenario.replace(horizon_days=args.horizon) if args.horizon else scenario
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -233,7 +257,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.file)
+    scenario = _scenario(args)
     if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
         raise CJSimError(
             f"--out {args.out}: exists and is not a directory — choose a new or existing directory"
