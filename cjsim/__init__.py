@@ -1,5 +1,6 @@
 """cjsim — simulate customer journeys and answer what-if questions about them."""
 
+from cjsim.calibration import calibrate
 from cjsim.engines import Result, solve_analytic
 from cjsim.errors import (
     CalibrationError,
@@ -30,6 +31,7 @@ __all__ = [
     "ScenarioFileError",
     "SimulationError",
     "apply",
+    "calibrate",
     "compare",
     "json_schema",
     "load_interventions",

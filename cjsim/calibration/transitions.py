@@ -45,14 +45,17 @@ class RowPosterior:
         a = self.alpha
         lo, hi = (1 - level) / 2, (1 + level) / 2
         rest = a.sum() - a
+        single = rest <= 0  # one observed target: the edge is certain given the support
+        low = np.where(single, 1.0, stats.beta.ppf(lo, a, np.where(single, 1.0, rest)))
+        high = np.where(single, 1.0, stats.beta.ppf(hi, a, np.where(single, 1.0, rest)))
         return pd.DataFrame(
             {
                 "from": self.source,
                 "to": self.targets,
                 "count": self.counts,
                 "mean": a / a.sum(),
-                "low": stats.beta.ppf(lo, a, rest),
-                "high": stats.beta.ppf(hi, a, rest),
+                "low": low,
+                "high": high,
             }
         )
 
