@@ -26,6 +26,7 @@ import time
 import simpy
 
 from cjsim.engines._compiled import compile_scenario
+from cjsim.engines._tally import transitions
 from cjsim.engines.des import DesReplication
 from cjsim.engines.vectorized import VectorizedReplication
 from cjsim.model import Exponential, Gamma, JourneyBuilder, Scenario
@@ -81,13 +82,13 @@ def des_rate(sc: Scenario) -> tuple[float, float, int]:
     start = time.perf_counter()
     totals = DesReplication(sc, comp, 1, 0, float(sc.horizon_days or 0)).run()
     took = time.perf_counter() - start
-    return totals.transitions / took, totals.customers / took, totals.customers
+    return transitions(totals) / took, totals.customers / took, totals.customers
 
 
 def vectorized_rate(sc: Scenario) -> float:
     start = time.perf_counter()
     totals = VectorizedReplication(sc, 1, 0, float(sc.horizon_days or 0)).run()
-    return totals.transitions / (time.perf_counter() - start)
+    return transitions(totals) / (time.perf_counter() - start)
 
 
 def peak_memory_child(customers: int) -> None:

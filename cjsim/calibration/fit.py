@@ -32,7 +32,7 @@ from cjsim.calibration.events import (
 )
 from cjsim.calibration.exits import ExitFit, fit_exit
 from cjsim.calibration.transitions import RowPosterior, count_transitions
-from cjsim.errors import CalibrationError
+from cjsim.errors import CalibrationError, ModelError
 from cjsim.model import (
     Distribution,
     Exponential,
@@ -178,7 +178,7 @@ def calibrate(
     b.poisson(float(len(first)) / span)
     try:
         scenario = b.build()
-    except Exception as exc:
+    except ModelError as exc:
         raise CalibrationError(f"the fitted journey is not valid: {exc}") from None
     report = {
         "transitions": pd.concat([r.interval() for r in rows.values()], ignore_index=True),

@@ -40,9 +40,7 @@ class _SegmentSums:
     stage_reach: Array
 
 
-def _hitting(
-    q: Array, alpha: Array, target: Array, extra: Array | None = None
-) -> tuple[Array, Solver, Array]:
+def _hitting(q: Array, target: Array) -> tuple[Array, Solver, Array]:
     """Probability of ever reaching the states in ``target`` (a bool mask).
 
     Returns the hitting probabilities from every state, the solver of the chain
@@ -93,7 +91,7 @@ def _segment(
     visits = Solver(q, a.touchpoints).left(alpha)
     ov = a.order_value * seg.order_value_multiplier
     disc_visits = Solver(a.laplace[:, None] * q, a.touchpoints).left(alpha)
-    hit, sub, rest = _hitting(q, alpha, a.purchase)
+    hit, sub, rest = _hitting(q, a.purchase)
     again = q @ hit
     two = again.copy()
     if len(rest):
@@ -108,7 +106,7 @@ def _segment(
         for s in range(len(a.stages)):
             in_stage = a.stage_index == s
             if in_stage.any():
-                reach[s] = alpha @ _hitting(q, alpha, in_stage)[0]
+                reach[s] = alpha @ _hitting(q, in_stage)[0]
     return _SegmentSums(
         visits=visits,
         absorption=visits @ r,

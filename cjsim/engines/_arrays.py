@@ -15,7 +15,7 @@ import numpy as np
 from cjsim.model import Scenario
 from cjsim.model.rows import apply_multipliers
 
-__all__ = ["ScenarioArrays", "to_arrays"]
+__all__ = ["ScenarioArrays", "segment_arrays", "to_arrays", "transition_matrix"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,15 @@ class SegmentArrays:
     order_value_multiplier: float
     factors: np.ndarray  # (n, n + m)
     touched_rows: np.ndarray  # indices of rows with a factor != 1
+
+    def rows(self, base: np.ndarray) -> np.ndarray:
+        """``base`` with this segment's multipliers applied row by row."""
+        if not len(self.touched_rows):
+            return base
+        out = base.copy()
+        for i in self.touched_rows:
+            out[i] = apply_multipliers(base[i], self.factors[i])
+        return out
 
 
 @dataclass(frozen=True)
@@ -61,25 +70,42 @@ class ScenarioArrays:
         Removed touchpoints lose their inflow after the multipliers apply, so
         that inflow leaves the journey instead of being renormalised away.
         """
-        if not len(seg.touched_rows) and self.removed is None:
-            return base
-        out = base.copy()
-        for i in seg.touched_rows:
-            out[i] = apply_multipliers(base[i], seg.factors[i])
+        out = seg.rows(base)
         if self.removed is not None:
+            out = out.copy()
             out[:, np.flatnonzero(self.removed)] = 0.0
         return out
+
+
+def transition_matrix(sc: Scenario) -> tuple[np.ndarray, dict[str, int]]:
+    """The (touchpoints x nodes) transition matrix and each node's index."""
+    index = {name: i for i, name in enumerate(sc.nodes)}
+    base = np.zeros((len(sc.touchpoints), len(index)))
+    for source, row in sc.transitions.items():
+        for target, p in row.items():
+            base[index[source], index[target]] += p
+    return base, index
+
+
+def segment_arrays(
+    sc: Scenario, index: dict[str, int], shape: tuple[int, int]
+) -> tuple[SegmentArrays, ...]:
+    """Each segment's edge factors (the implicit single segment when there are none)."""
+    out = []
+    for seg in sc.population.effective_segments:
+        factors = np.ones(shape)
+        for (a, b), f in seg.edge_multipliers.items():
+            factors[index[a], index[b]] = f
+        touched = np.flatnonzero((factors != 1.0).any(axis=1))
+        out.append(SegmentArrays(seg.name, seg.share, seg.order_value_multiplier, factors, touched))
+    return tuple(out)
 
 
 def to_arrays(sc: Scenario) -> ScenarioArrays:
     """Convert ``sc`` to arrays (one pass; the scenario is already validated)."""
     tps, outs = tuple(sc.touchpoints), tuple(sc.outcomes)
-    index = {name: i for i, name in enumerate((*tps, *outs))}
-    n, m = len(tps), len(outs)
-    base = np.zeros((n, n + m))
-    for source, row in sc.transitions.items():
-        for target, p in row.items():
-            base[index[source], index[target]] += p
+    base, index = transition_matrix(sc)
+    n = len(tps)
     delta = math.log1p(sc.economics.discount_rate) / 365.0
     tp_list = list(sc.touchpoints.values())
 
@@ -92,15 +118,7 @@ def to_arrays(sc: Scenario) -> ScenarioArrays:
             value *= tp.service.laplace(delta)  # type: ignore[attr-defined]
         return float(value)
 
-    segments = []
-    for seg in sc.population.effective_segments:
-        factors = np.ones((n, n + m))
-        for (a, b), f in seg.edge_multipliers.items():
-            factors[index[a], index[b]] = f
-        touched = np.flatnonzero((factors != 1.0).any(axis=1))
-        segments.append(
-            SegmentArrays(seg.name, seg.share, seg.order_value_multiplier, factors, touched)
-        )
+    segments = segment_arrays(sc, index, base.shape)
     return ScenarioArrays(
         touchpoints=tps,
         outcomes=outs,
@@ -118,6 +136,6 @@ def to_arrays(sc: Scenario) -> ScenarioArrays:
             [index[tp.referrals.entry] if tp.referrals else -1 for tp in tp_list], dtype=int
         ),
         stage_index=np.array([sc.stages.index(tp.stage) for tp in tp_list], dtype=int),
-        segments=tuple(segments),
+        segments=segments,
         daily_discount=delta,
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cjsim.engines._arrays import segment_arrays, transition_matrix
 from cjsim.engines._draws import (
     Purpose,
     Sampler,
@@ -61,13 +62,6 @@ class Compiled:
     samplers: dict[tuple[int, int], Sampler]
 
 
-def _rows(sc: Scenario, base: np.ndarray, factors: np.ndarray) -> np.ndarray:
-    out = base.copy()
-    for i in np.flatnonzero((factors != 1.0).any(axis=1)):
-        out[i] = apply_multipliers(base[i], factors[i])
-    return out
-
-
 def _experience_rows(
     sc: Scenario,
     rows: np.ndarray,
@@ -105,19 +99,12 @@ def _samplers(sc: Scenario) -> dict[tuple[int, int], Sampler]:
 
 def compile_scenario(sc: Scenario) -> Compiled:
     """Compile ``sc`` (validated) for simulation."""
-    tps, nodes = list(sc.touchpoints.values()), [*sc.touchpoints, *sc.outcomes]
-    index = {name: i for i, name in enumerate(nodes)}
+    tps, nodes = list(sc.touchpoints.values()), list(sc.nodes)
+    base, index = transition_matrix(sc)
     n = len(tps)
-    base = np.zeros((n, len(nodes)))
-    for source, row in sc.transitions.items():
-        for target, p in row.items():
-            base[index[source], index[target]] += p
     targets, cums, experience = [], [], {}
-    for s, seg in enumerate(sc.population.effective_segments):
-        factors = np.ones_like(base)
-        for (a, b), f in seg.edge_multipliers.items():
-            factors[index[a], index[b]] = f
-        rows = _rows(sc, base, factors)
+    for s, seg in enumerate(segment_arrays(sc, index, base.shape)):
+        rows = seg.rows(base)
         pairs = [_cumulative(rows[i]) for i in range(n)]
         targets.append([p[0] for p in pairs])
         cums.append([p[1] for p in pairs])

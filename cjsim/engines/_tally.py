@@ -76,7 +76,6 @@ class Totals:
     refunds: float = 0.0
     touchpoint_cost: float = 0.0
     discounted_value: float = 0.0
-    transitions: int = 0
     queues: dict[int, QueueTotals] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -90,6 +89,11 @@ class Totals:
         self.purchases_by_day = [0] * d
         self.revenue_by_day = [0.0] * d
         self.cost_by_day = [0.0] * d  # touchpoint costs, on the day they are incurred
+
+
+def transitions(t: Totals) -> int:
+    """Visits made (each a step of the journey): derived, not counted in the hot loop."""
+    return sum(t.visits)
 
 
 def _share(num: float, den: float) -> float:

@@ -235,7 +235,6 @@ class DesReplication:
             k = counts[node]
             counts[node] = k + 1
             visits[node] += 1
-            tl.transitions += 1
             starts[node * d1 + int(t * pb)] += 1
             cust.stages |= 1 << stage_of[node]
             slot = i * VISITS + k

@@ -188,7 +188,6 @@ class VectorizedReplication:
         ends = np.zeros(tl.n_stages * d1, np.int64)
         while len(st["node"]):
             node, t = st["node"], st["t"]
-            tl.transitions += len(node)
             day = (t * self.per_bin).astype(np.intp)
             starts += np.bincount(node * d1 + day, minlength=n * d1)
             st["stages"] |= np.left_shift(1, self.stage[node])

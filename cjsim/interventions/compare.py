@@ -24,7 +24,7 @@ from cjsim.errors import SimulationError
 from cjsim.experiment.runner import ReplicationOutput
 from cjsim.experiment.simulate import ENGINES, interval_table, run_replications
 from cjsim.interventions.model import Costs, Intervention, apply
-from cjsim.model import Scenario
+from cjsim.model import CohortArrivals, Scenario
 
 __all__ = ["ANALYTIC_BLIND", "Comparison", "compare"]
 
@@ -158,13 +158,13 @@ def _simulated(
 
 
 def _analytic_daily_arrivals(sc: Scenario, days: int) -> np.ndarray:
+    """Expected arrivals on each day: a cohort on day 0, Poisson by its piecewise rate."""
     arr = sc.population.arrivals
-    edges = np.arange(days + 1, dtype=float)
-    counts = np.diff([arr.expected_count(float(e)) if e > 0 else 0.0 for e in edges])
-    if hasattr(arr, "size"):
+    if isinstance(arr, CohortArrivals):
         counts = np.zeros(days)
         counts[0] = float(arr.size)
-    return counts
+        return counts
+    return np.diff([0.0, *(arr.expected_count(float(d)) for d in range(1, days + 1))])
 
 
 def _analytic(
