@@ -74,13 +74,11 @@ class Totals:
     purchases: int = 0
     order_value: float = 0.0
     refunds: float = 0.0
-    touchpoint_cost: float = 0.0
     discounted_value: float = 0.0
     queues: dict[int, QueueTotals] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         d = self.days + 1
-        self.visits = [0] * self.n_nodes
         self.outcome_counts = [0] * self.n_outcomes
         self.reach = [0] * self.n_stages
         self.starts_by_day = [0] * (self.n_nodes * d)  # node * d + day of arrival there
@@ -89,6 +87,17 @@ class Totals:
         self.purchases_by_day = [0] * d
         self.revenue_by_day = [0.0] * d
         self.cost_by_day = [0.0] * d  # touchpoint costs, on the day they are incurred
+
+    @property
+    def visits(self) -> list[int]:
+        """Visits per touchpoint, summed from the per-day starts (not counted twice)."""
+        d = self.days + 1
+        return [sum(self.starts_by_day[i * d : (i + 1) * d]) for i in range(self.n_nodes)]
+
+    @property
+    def touchpoint_cost(self) -> float:
+        """Touchpoint costs, summed from the per-day costs."""
+        return math.fsum(self.cost_by_day)
 
 
 def transitions(t: Totals) -> int:

@@ -184,7 +184,6 @@ class DesReplication:
         disc = math.exp(-c.daily_discount * (t - cust.t0)) if c.daily_discount else 1.0
         cost, logged = c.cost[node], 0.0
         if cost:
-            tl.touchpoint_cost += cost
             tl.cost_by_day[day] += cost
             cust.value -= cost * disc
         if c.purchase[node]:
@@ -224,19 +223,18 @@ class DesReplication:
         targets, cum = c.targets[cust.seg], c.cum[cust.seg]
         counts, bank, i = cust.counts, cust.bank, cust.i
         dwell_blocks, trans_blocks = bank.blocks[D], bank.blocks[T]
-        visits, starts, ends, d1 = tl.visits, tl.starts_by_day, tl.stage_ends_by_day, self.days + 1
+        starts, ends, d1 = tl.starts_by_day, tl.stage_ends_by_day, self.days + 1
         pb = self.per_bin
         capacity, cash_at, stage_of, zero = c.capacity, self.cash_at, c.stage_of, c.dwell_zero
         cost_only, cost, cost_days, delta = self.cost_only, c.cost, tl.cost_by_day, c.daily_discount
-        exp = math.exp
+        exp, stages = math.exp, cust.stages
         while node < n:
             if t >= h:  # defensive: arrivals and queue exits happen before the horizon
                 break
             k = counts[node]
             counts[node] = k + 1
-            visits[node] += 1
             starts[node * d1 + int(t * pb)] += 1
-            cust.stages |= 1 << stage_of[node]
+            stages |= 1 << stage_of[node]
             slot = i * VISITS + k
             if zero[node]:
                 dwell = 0.0
@@ -248,11 +246,11 @@ class DesReplication:
             if capacity[node]:
                 if t + dwell >= h:
                     break
+                cust.stages = stages
                 return node, t + dwell, k
             if cash_at[node]:
                 if cost_only[node]:  # the common case, inline: a cost and nothing else
                     cst = cost[node]
-                    tl.touchpoint_cost += cst
                     cost_days[int(t * pb)] += cst
                     cust.value -= cst * exp(-delta * (t - cust.t0)) if delta else cst
                 else:
@@ -267,6 +265,7 @@ class DesReplication:
             else:
                 u = bank.draw(T, node, i, k)
             node = targets[node][bisect_right(cum[node], u)]
+        cust.stages = stages
         self._finish(cust, node, t)
         return None
 
@@ -283,7 +282,9 @@ class DesReplication:
             cust.t_join, cust.queue_node = t_join, node
             self.in_queue[cust.id] = cust
             req = self.resources[node].request()
-            if c.patience[node]:
+            # a free server grants the request at once: no wait, so patience cannot run
+            # out and the costly AnyOf condition is not needed
+            if c.patience[node] and not req.triggered:
                 patience = cust.bank.draw(Purpose.PATIENCE, node, cust.i, visit)
                 got = yield req | env.timeout(patience)
                 if req not in got:

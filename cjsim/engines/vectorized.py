@@ -209,8 +209,6 @@ class VectorizedReplication:
             st = {k: v[keep] for k, v in st.items()}
             st["node"], st["t"] = nxt[keep], t2[keep]
         tl.starts_by_day = (np.asarray(tl.starts_by_day) + starts).tolist()
-        by_node = starts.reshape(n, d1).sum(axis=1)
-        tl.visits = [a + int(b) for a, b in zip(tl.visits, by_node, strict=True)]
         tl.stage_ends_by_day = (np.asarray(tl.stage_ends_by_day) + ends).tolist()
         return {
             "node": np.concatenate(kids_node) if kids_node else np.zeros(0, np.intp),
@@ -238,7 +236,6 @@ class VectorizedReplication:
         tl, delta, margin = self.t, self.c.daily_discount, self.sc.economics.gross_margin
         disc = np.exp(-delta * (t - st["t0"])) if delta else np.ones(len(node))
         cost = self.cost[node]
-        tl.touchpoint_cost += float(cost.sum())
         _add(tl.cost_by_day, day, cost)
         st["value"] -= cost * disc
         logged = np.zeros(len(node)) if self.log is not None else None
