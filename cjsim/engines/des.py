@@ -301,7 +301,7 @@ class DesReplication:
                         return
                     node, t_join, visit = stop
                     continue
-            else:
+            elif not req.triggered:  # granted at once needs no round trip through SimPy
                 yield req
             wait = env.now - t_join
             q.queue_time += wait
@@ -312,7 +312,8 @@ class DesReplication:
             yield env.timeout(service)
             self.resources[node].release(req)
             now = env.now
-            self._cash(cust, node, now, visit)
+            if self.cash_at[node]:
+                self._cash(cust, node, now, visit)
             self._leave(cust, node, now)
             stop = self._walk(cust, self._next_after_wait(cust, node, visit, wait), now)
             if stop is None:
