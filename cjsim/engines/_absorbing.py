@@ -56,6 +56,7 @@ def _hitting(q: Array, target: Array) -> tuple[Array, Solver, Array]:
 
 def _refunds(
     a: ScenarioArrays,
+    laplace: Array,
     q: Array,
     buy_value: Array,
     visits: Array,
@@ -75,10 +76,10 @@ def _refunds(
     buy = np.flatnonzero(a.purchase)
     after = q[np.ix_(buy, rest)]
     plain = sub.right(a.refund[rest].astype(q.dtype))
-    lq = a.laplace[rest, None] * q[np.ix_(rest, rest)]
+    lq = laplace[rest, None] * q[np.ix_(rest, rest)]
     discounted = Solver(lq).right(a.refund[rest].astype(q.dtype))
     refunds = visits[buy] @ (buy_value[buy] * (after @ plain))
-    disc = disc_visits[buy] @ (buy_value[buy] * a.laplace[buy] * (after @ discounted))
+    disc = disc_visits[buy] @ (buy_value[buy] * laplace[buy] * (after @ discounted))
     return refunds, disc
 
 
@@ -87,10 +88,12 @@ def _segment(
 ) -> _SegmentSums:
     p = a.segment_rows(base, seg)
     n = a.n
+    time_mean = a.time_mean if seg.time_mean is None else seg.time_mean
+    laplace = a.laplace if seg.laplace is None else seg.laplace
     q, r = p[:, :n], p[:, n:]
     visits = Solver(q, a.touchpoints).left(alpha)
     ov = a.order_value * seg.order_value_multiplier
-    disc_visits = Solver(a.laplace[:, None] * q, a.touchpoints).left(alpha)
+    disc_visits = Solver(laplace[:, None] * q, a.touchpoints).left(alpha)
     hit, sub, rest = _hitting(q, a.purchase)
     again = q @ hit
     two = again.copy()
@@ -98,8 +101,8 @@ def _segment(
         two[rest] = sub.right(q[np.ix_(rest, np.flatnonzero(a.purchase))] @ again[a.purchase])
     first_time = np.zeros(n, dtype=hit.dtype)
     if len(rest):
-        first_time[rest] = sub.right(a.time_mean[rest] * hit[rest])
-    refunds, disc_refunds = _refunds(a, q, ov, visits, disc_visits, rest, sub)
+        first_time[rest] = sub.right(time_mean[rest] * hit[rest])
+    refunds, disc_refunds = _refunds(a, laplace, q, ov, visits, disc_visits, rest, sub)
     cash = margin * ov - a.cost
     reach = np.zeros(len(a.stages), dtype=hit.dtype)
     if stages:
@@ -117,7 +120,7 @@ def _segment(
         order_value=visits @ ov,
         refunds=refunds,
         cost=visits @ a.cost,
-        time=visits @ a.time_mean,
+        time=visits @ time_mean,
         discounted_value=disc_visits @ cash - margin * disc_refunds,
         stage_reach=reach,
     )

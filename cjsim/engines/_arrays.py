@@ -7,12 +7,13 @@ renormalisation rule (:func:`cjsim.model.rows.apply_multipliers`).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from cjsim.model import Scenario
+from cjsim.model import Scenario, Touchpoint
 from cjsim.model.rows import apply_multipliers
 
 __all__ = ["ScenarioArrays", "segment_arrays", "to_arrays", "transition_matrix"]
@@ -20,13 +21,20 @@ __all__ = ["ScenarioArrays", "segment_arrays", "to_arrays", "transition_matrix"]
 
 @dataclass(frozen=True)
 class SegmentArrays:
-    """A segment's share, order-value multiplier and per-edge factors (1 = untouched)."""
+    """A segment's share, order-value multiplier, per-edge and per-dwell factors (1 = untouched).
+
+    ``time_mean`` and ``laplace`` are the segment's own per-visit mean time and discount
+    factor (dwell scaled by ``dwell_factor``, service as is); :func:`to_arrays` fills them.
+    """
 
     name: str
     share: float
     order_value_multiplier: float
     factors: np.ndarray  # (n, n + m)
     touched_rows: np.ndarray  # indices of rows with a factor != 1
+    dwell_factor: np.ndarray  # (n,) dwell multiplier per touchpoint
+    time_mean: np.ndarray | None = None  # (n,) mean days per visit for this segment
+    laplace: np.ndarray | None = None  # (n,) E[exp(-delta * time per visit)] for this segment
 
     def rows(self, base: np.ndarray) -> np.ndarray:
         """``base`` with this segment's multipliers applied row by row."""
@@ -48,7 +56,7 @@ class ScenarioArrays:
     base: np.ndarray  # (n, n + m) transition probabilities
     entry: np.ndarray  # (n,) entry mix of arriving customers
     time_mean: np.ndarray  # (n,) mean days per visit: dwell + service (queues ignored)
-    laplace: np.ndarray  # (n,) E[exp(-delta * time per visit)]
+    laplace: np.ndarray  # (n,) E[exp(-delta * time per visit)]; segments have their own
     cost: np.ndarray  # (n,) cost per visit
     purchase: np.ndarray  # (n,) bool
     order_value: np.ndarray  # (n,) mean order value (0 where no purchase)
@@ -97,8 +105,41 @@ def segment_arrays(
         for (a, b), f in seg.edge_multipliers.items():
             factors[index[a], index[b]] = f
         touched = np.flatnonzero((factors != 1.0).any(axis=1))
-        out.append(SegmentArrays(seg.name, seg.share, seg.order_value_multiplier, factors, touched))
+        dwell = np.ones(shape[0])
+        for name, f in seg.dwell_multipliers.items():
+            dwell[index[name]] = f
+        out.append(
+            SegmentArrays(seg.name, seg.share, seg.order_value_multiplier, factors, touched, dwell)
+        )
     return tuple(out)
+
+
+def _visit_laplace(tp: Touchpoint, delta: float, dwell_factor: float = 1.0) -> float:
+    """``E[exp(-delta (c D + S))]`` of one visit: ``L_D(c delta) * L_S(delta)``."""
+    value = tp.dwell.laplace(delta * dwell_factor)
+    if tp.service is not None:
+        value *= tp.service.laplace(delta)
+    return float(value)
+
+
+def _with_times(
+    seg: SegmentArrays,
+    tps: list[Touchpoint],
+    time_mean: np.ndarray,
+    laplace: np.ndarray,
+    delta: float,
+) -> SegmentArrays:
+    """``seg`` with its own mean time and discount factor per visit (dwell scaled)."""
+    scaled = np.flatnonzero(seg.dwell_factor != 1.0)
+    if not len(scaled):
+        return dataclasses.replace(seg, time_mean=time_mean, laplace=laplace)
+    mean, lap = time_mean.copy(), laplace.copy()
+    for i in scaled:
+        c = float(seg.dwell_factor[i])
+        mean[i] += (c - 1.0) * tps[i].dwell.mean
+        if delta > 0:
+            lap[i] = _visit_laplace(tps[i], delta, c)
+    return dataclasses.replace(seg, time_mean=mean, laplace=lap)
 
 
 def to_arrays(sc: Scenario) -> ScenarioArrays:
@@ -112,21 +153,20 @@ def to_arrays(sc: Scenario) -> ScenarioArrays:
     def per_tp(fn: object) -> np.ndarray:
         return np.array([fn(tp) for tp in tp_list], dtype=float)  # type: ignore[operator]
 
-    def visit_laplace(tp: object) -> float:
-        value = tp.dwell.laplace(delta)  # type: ignore[attr-defined]
-        if tp.service is not None:  # type: ignore[attr-defined]
-            value *= tp.service.laplace(delta)  # type: ignore[attr-defined]
-        return float(value)
-
-    segments = segment_arrays(sc, index, base.shape)
+    time_mean = per_tp(lambda tp: tp.time_mean_days)
+    laplace = per_tp(lambda tp: _visit_laplace(tp, delta)) if delta > 0 else np.ones(n)
+    segments = tuple(
+        _with_times(seg, tp_list, time_mean, laplace, delta)
+        for seg in segment_arrays(sc, index, base.shape)
+    )
     return ScenarioArrays(
         touchpoints=tps,
         outcomes=outs,
         stages=sc.stages,
         base=base,
         entry=np.array([sc.population.entry.get(t, 0.0) for t in tps]),
-        time_mean=per_tp(lambda tp: tp.time_mean_days),
-        laplace=per_tp(visit_laplace) if delta > 0 else np.ones(n),
+        time_mean=time_mean,
+        laplace=laplace,
         cost=per_tp(lambda tp: tp.cost_per_visit),
         purchase=np.array([tp.purchase for tp in tp_list], dtype=bool),
         order_value=per_tp(lambda tp: tp.order_value.mean if tp.purchase else 0.0),

@@ -60,6 +60,12 @@ class Compiled:
     initial: list[tuple[int, int]]  # (node, count)
     daily_discount: float
     samplers: dict[tuple[int, int], Sampler]
+    dwell_factor: np.ndarray  # (segments, n): dwell multiplier of each segment at each node
+
+    @property
+    def scales_dwell(self) -> bool:
+        """Whether any segment has a dwell multiplier other than 1."""
+        return bool((self.dwell_factor != 1.0).any())
 
 
 def _experience_rows(
@@ -103,7 +109,8 @@ def compile_scenario(sc: Scenario) -> Compiled:
     base, index = transition_matrix(sc)
     n = len(tps)
     targets, cums, experience = [], [], {}
-    for s, seg in enumerate(segment_arrays(sc, index, base.shape)):
+    seg_arrays = segment_arrays(sc, index, base.shape)
+    for s, seg in enumerate(seg_arrays):
         rows = seg.rows(base)
         pairs = [_cumulative(rows[i]) for i in range(n)]
         targets.append([p[0] for p in pairs])
@@ -137,6 +144,7 @@ def compile_scenario(sc: Scenario) -> Compiled:
         initial=[(index[k], int(v)) for k, v in sc.population.initial.items() if v > 0],
         daily_discount=math.log1p(sc.economics.discount_rate) / 365.0,
         samplers=_samplers(sc),
+        dwell_factor=np.array([seg.dwell_factor for seg in seg_arrays]),
     )
 
 

@@ -74,7 +74,16 @@ class Bank:
         Touchpoints; ``blocks[purpose][node]`` is None until first used.
     """
 
-    __slots__ = ("_replication", "_samplers", "_seed", "blocks", "customer", "key", "size")
+    __slots__ = (
+        "_replication",
+        "_samplers",
+        "_seed",
+        "blocks",
+        "customer",
+        "dwell_scale",
+        "key",
+        "size",
+    )
 
     def __init__(
         self,
@@ -91,11 +100,19 @@ class Bank:
             int(p): [None] * n_nodes for p in Purpose
         }
         self.customer = self._uniforms(Purpose.CUSTOMER, 2)  # segment, entry
+        self.dwell_scale: np.ndarray | None = None  # (size, n_nodes) or None: all 1
 
     def fill(self, purpose: int, node: int) -> list[float]:
-        """Draw all ``size * VISITS`` values of one purpose at one node."""
+        """Draw all ``size * VISITS`` values of one purpose at one node.
+
+        Dwell values are multiplied by ``dwell_scale[customer, node]`` when it is set
+        (segment dwell multipliers), so the engine's inner loop needs no multiplication.
+        """
         rng = stream(self._seed, self._replication, purpose, *self.key, node)
-        values: list[float] = self._samplers[purpose, node](rng, self.size * VISITS).tolist()
+        drawn = self._samplers[purpose, node](rng, self.size * VISITS)
+        if purpose == Purpose.DWELL and self.dwell_scale is not None:
+            drawn = (drawn.reshape(self.size, VISITS) * self.dwell_scale[:, node, None]).ravel()
+        values: list[float] = drawn.tolist()
         self.blocks[purpose][node] = values
         return values
 
@@ -112,7 +129,10 @@ class Bank:
                 index,
                 visit,
             )
-            return float(self._samplers[purpose, node](rng, 1)[0])
+            value = float(self._samplers[purpose, node](rng, 1)[0])
+            if purpose == Purpose.DWELL and self.dwell_scale is not None:
+                value *= float(self.dwell_scale[index, node])
+            return value
         block = self.blocks[purpose][node]
         if block is None:
             block = self.fill(purpose, node)

@@ -106,6 +106,7 @@ class DesReplication:
         self.log: list[tuple[int, float, str, str, float]] | None = [] if events else None
         self._next_id = 0
         self._banks: dict[tuple[int, ...], Bank] = {}
+        self._dwell_factor = comp.dwell_factor if comp.scales_dwell else None
         self.cost_only = [
             bool(
                 comp.cost[i]
@@ -129,8 +130,19 @@ class DesReplication:
         """The batch of ``key``; only the current batch is kept (customers hold theirs)."""
         bank = self._banks.get(key)
         if bank is None:
-            bank = Bank(self.seed, self.rep, key, BATCH, self.c.samplers, self.c.n)
+            bank = self._make_bank(key, BATCH)
             self._banks = {key: bank}
+        return bank
+
+    def _make_bank(self, key: tuple[int, ...], size: int, segs: np.ndarray | None = None) -> Bank:
+        """A new bank; with segment dwell multipliers, its dwell draws come pre-scaled."""
+        bank = Bank(self.seed, self.rep, key, size, self.c.samplers, self.c.n)
+        if self._dwell_factor is not None:
+            if segs is None:  # the same choice _new makes from the bank's uniforms
+                u = np.asarray(bank.customer[0::2])
+                segs = np.searchsorted(self.c.segment_cum, u, side="right")
+                segs = np.minimum(segs, len(self.c.segment_cum) - 1)
+            bank.dwell_scale = self._dwell_factor[segs]
         return bank
 
     def _new(self, bank: Bank, i: int, t0: float, initial: bool = False) -> _Customer:
@@ -168,7 +180,7 @@ class DesReplication:
         count = int(parent.bank.draw(Purpose.REFERRAL_COUNT, node, parent.i, visit))
         for j in range(count):
             key = (Purpose.REFERRED, *parent.bank.key, parent.i, node, visit, j)
-            bank = Bank(self.seed, self.rep, key, 1, c.samplers, c.n)
+            bank = self._make_bank(key, 1)
             arrive = t + bank.draw(Purpose.REFERRAL_DELAY, node, 0, 0)
             if arrive < self.h:
                 self.env.process(self._arrive_later(bank, c.referral_entry[node], arrive))

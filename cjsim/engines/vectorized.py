@@ -129,6 +129,7 @@ class VectorizedReplication:
         self.ref_mean = np.array(c.referral_mean)
         self.ref_delay = {i: tp.referrals.delay for i, tp in enumerate(tps) if tp.referrals}
         self.ov_mult = np.array(c.order_value_multiplier)
+        self.dwell_factor = c.dwell_factor if c.scales_dwell else None
 
     def _population(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
         times = arrival_times(self.sc, stream(self.seed, self.rep, Purpose.ARRIVALS), self.h)
@@ -195,7 +196,7 @@ class VectorizedReplication:
             if kid is not None:
                 kids_node.append(kid[0])
                 kids_t.append(kid[1])
-            t2 = t + self._dwell(node, rng)
+            t2 = t + self._dwell(node, st["seg"], rng)
             stage_end = np.where(t2 < h, t2 * self.per_bin, self.days).astype(np.intp)
             ends += np.bincount(self.stage[node] * d1 + stage_end, minlength=tl.n_stages * d1)
             row = st["seg"] * n + node
@@ -215,14 +216,21 @@ class VectorizedReplication:
             "t": np.concatenate(kids_t) if kids_t else np.zeros(0),
         }
 
-    def _dwell(self, node: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        out = self.service_mean[node].copy()
+    def _dwell(self, node: np.ndarray, seg: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Time at ``node``: dwell (times the segment's dwell multiplier) plus mean service."""
+        dwell = self._base_dwell(node, rng)
+        if self.dwell_factor is not None:
+            dwell *= self.dwell_factor[seg, node]
+        return dwell + self.service_mean[node]
+
+    def _base_dwell(self, node: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        out = np.zeros(len(node))
         for group in self.dwell:
             idx = np.flatnonzero(group.member[node])
             if len(idx) == len(node):
-                return out + group.sample(node, rng)
+                return group.sample(node, rng)
             if len(idx):
-                out[idx] += group.sample(node[idx], rng)
+                out[idx] = group.sample(node[idx], rng)
         return out
 
     def _cash(

@@ -104,10 +104,12 @@ class JourneyBuilder:
         share: float,
         order_value_multiplier: float = 1.0,
         edge_multipliers: dict[str, float] | None = None,
+        dwell_multipliers: dict[str, float] | None = None,
     ) -> JourneyBuilder:
-        """Add a segment; edge multipliers are keyed ``"from->to"``."""
+        """Add a segment; edge multipliers are keyed ``"from->to"``, dwell ones by touchpoint."""
         edges = {tuple(k.split("->", 1)): v for k, v in (edge_multipliers or {}).items()}
-        self._segments.append(Segment(name, share, order_value_multiplier, edges))  # type: ignore[arg-type]
+        segment = Segment(name, share, order_value_multiplier, edges, dwell_multipliers or {})  # type: ignore[arg-type]
+        self._segments.append(segment)
         return self
 
     def economics(self, **fields: float) -> JourneyBuilder:

@@ -145,15 +145,31 @@ class PoissonArrivals:
 
 @dataclass(frozen=True)
 class Segment:
-    """A persona: ``share`` of customers, with edge and order-value multipliers."""
+    """A persona: ``share`` of customers, with edge, order-value and dwell multipliers.
+
+    Parameters
+    ----------
+    name : str
+    share : float
+        In [0, 1]; the shares of all segments sum to 1.
+    order_value_multiplier : float
+        > 0; order values of this segment's customers are multiplied by it.
+    edge_multipliers : mapping of (from, to) to float
+        >= 0; the edge is multiplied and the rest of its row rescaled.
+    dwell_multipliers : mapping of touchpoint name to float
+        > 0; this segment's dwell time at that touchpoint is the base dwell times the
+        factor (``L_{cX}(s) = L_X(c s)``); service time is unaffected.
+    """
 
     name: str
     share: float
     order_value_multiplier: float = 1.0
     edge_multipliers: Mapping[tuple[str, str], float] = field(default_factory=FrozenMap)
+    dwell_multipliers: Mapping[str, float] = field(default_factory=FrozenMap)
 
     def __post_init__(self) -> None:
         _freeze(self, "edge_multipliers", FrozenMap(self.edge_multipliers))
+        _freeze(self, "dwell_multipliers", FrozenMap(self.dwell_multipliers))
 
 
 @dataclass(frozen=True)

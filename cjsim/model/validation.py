@@ -477,6 +477,7 @@ def _check_segments(sc: Scenario, pop: Population) -> list[Problem]:
                 )
             )
         out += _check_edge_multipliers(sc, path, seg.edge_multipliers)
+        out += _check_dwell_multipliers(sc, path, seg.dwell_multipliers)
     total = math.fsum(s.share for s in pop.segments if _number(s.share))
     if not out and abs(total - 1) > ROW_TOLERANCE:
         out.append(
@@ -541,6 +542,29 @@ def _check_edge_multipliers(
                         "lower the multiplier",
                     )
                 )
+    return out
+
+
+def _check_dwell_multipliers(
+    sc: Scenario, path: str, multipliers: Mapping[str, float]
+) -> list[Problem]:
+    out: list[Problem] = []
+    for name, factor in multipliers.items():
+        key = f"{path}.dwell_multipliers.{name}"
+        if name not in sc.touchpoints:
+            out.append(
+                Problem(
+                    key, f"unknown touchpoint {name!r}", did_you_mean(str(name), sc.touchpoints)
+                )
+            )
+        if not (_number(factor) and factor > 0):
+            out.append(
+                Problem(
+                    key,
+                    f"dwell multiplier must be a finite number > 0, got {factor!r}",
+                    "1 leaves the dwell as it is, 0.5 halves it",
+                )
+            )
     return out
 
 

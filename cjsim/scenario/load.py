@@ -251,7 +251,9 @@ class _Builder:
                 )
                 continue
             edges[(source.strip(), target.strip())] = factor
-        return Segment(spec.name, spec.share, spec.order_value_multiplier, edges)
+        return Segment(
+            spec.name, spec.share, spec.order_value_multiplier, edges, spec.dwell_multipliers
+        )
 
 
 def _make_dist(spec: Any) -> Distribution:

@@ -49,6 +49,10 @@ def _touchpoint(tp: Touchpoint) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v is not None}
 
 
+def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if v is not None}
+
+
 def _row(row: dict[str, float], outcomes: list[str]) -> dict[str, Any]:
     """The row with ``rest`` for an outcome whose probability is exactly the remainder."""
     for target in [t for t in row if t in outcomes][::-1]:
@@ -75,12 +79,15 @@ def scenario_to_dict(sc: Scenario) -> dict[str, Any]:
         "description": sc.description or None,
     }
     segments = [
-        {
-            "name": s.name,
-            "share": s.share,
-            "order_value_multiplier": s.order_value_multiplier,
-            "edge_multipliers": {f"{a}->{b}": f for (a, b), f in s.edge_multipliers.items()},
-        }
+        _drop_none(
+            {
+                "name": s.name,
+                "share": s.share,
+                "order_value_multiplier": s.order_value_multiplier,
+                "edge_multipliers": {f"{a}->{b}": f for (a, b), f in s.edge_multipliers.items()},
+                "dwell_multipliers": dict(s.dwell_multipliers) or None,
+            }
+        )
         for s in sc.population.segments
     ]
     e = sc.economics

@@ -101,6 +101,11 @@ class SegmentSpec(_Spec):
     edge_multipliers: dict[str, float] = Field(
         default_factory=dict, description='keyed "from->to"; the row is renormalised'
     )
+    dwell_multipliers: dict[str, float] = Field(
+        default_factory=dict,
+        description="keyed by touchpoint: this segment's dwell there is the base dwell times "
+        "the factor (> 0); service time is unaffected",
+    )
 
 
 class PopulationSpec(_Spec):

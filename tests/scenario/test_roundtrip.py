@@ -1,5 +1,6 @@
 """Scenario files round-trip: load -> save -> load gives an equal scenario."""
 
+import dataclasses
 import tomllib
 from pathlib import Path
 
@@ -74,3 +75,46 @@ def test_schema_describes_every_top_level_table():
         "transitions",
     }
     assert schema["additionalProperties"] is False
+
+
+def test_dwell_multipliers_round_trip(tmp_path):
+    base = cjsim.load_scenario(SCENARIOS / "fashionfusion.toml")
+    first, *others = base.population.segments
+    seg = dataclasses.replace(first, dwell_multipliers={"dormant": 0.4, "website": 2.5})
+    sc = base.replace(population=dataclasses.replace(base.population, segments=(seg, *others)))
+    cjsim.save_scenario(sc, tmp_path / "dwell.toml")
+    assert (
+        "dwell_multipliers = { dormant = 0.4, website = 2.5 }"
+        in (tmp_path / "dwell.toml").read_text()
+    )
+    again = cjsim.load_scenario(tmp_path / "dwell.toml")
+    assert again == sc
+    assert again.population.segments[0].dwell_multipliers == {"dormant": 0.4, "website": 2.5}
+    assert again != base
+
+
+@pytest.mark.parametrize(
+    ("factor", "words"),
+    [(0.0, "> 0, got 0.0"), (-1.5, "got -1.5"), (float("inf"), "got inf"), (float("nan"), "nan")],
+)
+def test_bad_dwell_multipliers_are_rejected(factor, words):
+    data = tomllib.loads((Path(__file__).parent / "malformed" / "_valid_base.toml").read_text())
+    data["population"]["segments"][1]["dwell_multipliers"] = {"review": factor, "chekout": 1.0}
+    with pytest.raises(cjsim.ScenarioFileError) as info:
+        scenario_from_dict(data, source="x.toml")
+    lines = str(info.value).splitlines()
+    assert any(
+        line.startswith("x.toml: population.segments[1].dwell_multipliers.review: ")
+        and words in line
+        for line in lines
+    ), lines
+    assert any(
+        "population.segments[1].dwell_multipliers.chekout: unknown touchpoint" in line
+        and "did you mean 'checkout'?" in line
+        for line in lines
+    ), lines
+
+
+def test_dwell_multipliers_appear_in_the_schema():
+    segment = cjsim.json_schema()["$defs"]["SegmentSpec"]["properties"]
+    assert segment["dwell_multipliers"]["additionalProperties"] == {"type": "number"}
