@@ -13,7 +13,7 @@ from cjsim.errors import (
 from cjsim.experiment import simulate
 from cjsim.interventions import Intervention, apply, load_interventions
 from cjsim.interventions.compare import Comparison, compare
-from cjsim.model import JourneyBuilder, Scenario
+from cjsim.model import JourneyBuilder, Scenario, WarmStart
 from cjsim.scenario import json_schema, load_scenario, save_scenario
 
 __version__ = "0.1.0"
@@ -30,6 +30,7 @@ __all__ = [
     "Scenario",
     "ScenarioFileError",
     "SimulationError",
+    "WarmStart",
     "apply",
     "calibrate",
     "compare",

@@ -20,6 +20,7 @@ from cjsim.engines._draws import (
     poisson_sampler,
     uniform_sampler,
 )
+from cjsim.engines._warm import WarmRows, compile_warm
 from cjsim.model import Scenario
 from cjsim.model.rows import apply_multipliers
 
@@ -61,6 +62,7 @@ class Compiled:
     daily_discount: float
     samplers: dict[tuple[int, int], Sampler]
     dwell_factor: np.ndarray  # (segments, n): dwell multiplier of each segment at each node
+    warm: WarmRows | None  # per-customer warm start (population.warm_start)
 
     @property
     def scales_dwell(self) -> bool:
@@ -145,6 +147,7 @@ def compile_scenario(sc: Scenario) -> Compiled:
         daily_discount=math.log1p(sc.economics.discount_rate) / 365.0,
         samplers=_samplers(sc),
         dwell_factor=np.array([seg.dwell_factor for seg in seg_arrays]),
+        warm=compile_warm(sc, index),
     )
 
 

@@ -45,6 +45,7 @@ class Purpose(IntEnum):
     OVERFLOW = 11
     RESERVOIR = 12
     PRIMARY = 13
+    WARM_START = 14  # per-customer warm start: alternative, segment, remaining dwell, order
 
 
 def stream(seed: int | None, replication: int, purpose: int, *key: int) -> np.random.Generator:

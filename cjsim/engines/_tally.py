@@ -87,6 +87,7 @@ class Totals:
         self.purchases_by_day = [0] * d
         self.revenue_by_day = [0.0] * d
         self.cost_by_day = [0.0] * d  # touchpoint costs, on the day they are incurred
+        self.warm_by_stage = [0] * self.n_stages  # warm-start customers mid-visit at day 0
 
     @property
     def visits(self) -> list[int]:
@@ -170,6 +171,7 @@ def timeseries(t: Totals, sc: Scenario, horizon: float) -> pd.DataFrame:
     frame = pd.DataFrame({"day": start, "days": width})
     for s, stage in enumerate(sc.stages):
         inflow = starts[stage_of == s].sum(axis=0)
+        inflow[0] += t.warm_by_stage[s]  # in the stage at day 0 without a visit starting
         frame[f"in_{stage}"] = np.cumsum(inflow - ends[s])[: t.days]
     e = sc.economics
     arrivals = np.asarray(t.arrivals_by_day[: t.days], dtype=float)

@@ -172,10 +172,10 @@ def _notes(sc: Scenario, ev: dict[str, Any]) -> list[str]:
             "per-customer KPIs cover arriving and referred customers alike; "
             "removal effects count converting customers per arrival"
         )
-    if sc.population.initial:
+    if sc.population.initial or sc.population.warm_start is not None:
         notes.append(
-            "the warm start (population.initial) is ignored: the analytic engine "
-            "describes customers from their arrival"
+            "the warm start (population.initial, population.warm_start) is ignored: the "
+            "analytic engine describes customers from their arrival"
         )
     if sc.economics.fixed_cost_per_day:
         notes.append(

@@ -13,6 +13,12 @@ touchpoint they happen when service ends; a customer who reneges pays no cost an
 buys nothing, but is still refunded at a refund desk, since the goods came back); the
 customer then dwells; at a capacity touchpoint it then queues and is served.
 Customers still in the journey at the horizon are in flight, never lost.
+
+Warm-start customers (``population.warm_start``) start at day 0 in the middle of a visit
+that began before it: that visit is not booked again (no visit, cost, purchase, refund,
+referral or event row); the rest of its dwell is drawn given the time already spent, then
+the customer queues (capacity touchpoint) or moves on.  ``warm_ids`` maps their simulated
+ids to the warm-start customer ids.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import simpy
 from cjsim.engines._compiled import Compiled
 from cjsim.engines._draws import BATCH, VISITS, Bank, Purpose, stream
 from cjsim.engines._tally import QueueTotals, Totals, time_bins
+from cjsim.engines._warm import place
 from cjsim.model import CohortArrivals, Scenario
 
 __all__ = ["DesReplication", "arrival_times"]
@@ -107,6 +114,7 @@ class DesReplication:
         self._next_id = 0
         self._banks: dict[tuple[int, ...], Bank] = {}
         self._dwell_factor = comp.dwell_factor if comp.scales_dwell else None
+        self.warm_ids: dict[int, str] = {}  # simulated customer id -> warm-start customer id
         self.cost_only = [
             bool(
                 comp.cost[i]
@@ -145,11 +153,13 @@ class DesReplication:
             bank.dwell_scale = self._dwell_factor[segs]
         return bank
 
-    def _new(self, bank: Bank, i: int, t0: float, initial: bool = False) -> _Customer:
-        seg = bisect_right(self.c.segment_cum, bank.customer[2 * i])
-        cust = _Customer(
-            bank, i, self._next_id, min(seg, len(self.c.segment_cum) - 1), t0, self.c.n
-        )
+    def _new(
+        self, bank: Bank, i: int, t0: float, initial: bool = False, seg: int | None = None
+    ) -> _Customer:
+        if seg is None:
+            last = len(self.c.segment_cum) - 1
+            seg = min(bisect_right(self.c.segment_cum, bank.customer[2 * i]), last)
+        cust = _Customer(bank, i, self._next_id, seg, t0, self.c.n)
         self._next_id += 1
         self.t.customers += 1
         self.t.initial_customers += initial
@@ -174,6 +184,37 @@ class DesReplication:
                     yield env.timeout(t - env.now)
                 cust = self._new(bank, i, t)
                 self._start(cust, self._entry(cust), t)
+
+    def _place_warm(self) -> None:
+        """Put the warm-start customers of this replication in the journey at day 0."""
+        placed = place(self.sc, self.c, self.seed, self.rep)
+        for first in range(0, len(placed.node), BATCH):
+            segs = placed.segment[first : first + BATCH]
+            bank = self._make_bank((Purpose.WARM_START, first // BATCH), len(segs), segs)
+            for j, seg in enumerate(segs.tolist()):
+                k = first + j
+                cust = self._new(bank, j, 0.0, initial=True, seg=seg)
+                self.warm_ids[cust.id] = str(placed.warm_id[k])
+                cust.last = float(placed.last_order[k])
+                self._resume(cust, int(placed.node[k]), float(placed.remaining[k]))
+
+    def _resume(self, cust: _Customer, node: int, t: float) -> None:
+        """Continue ``cust`` mid-visit at ``node``, its dwell ending at ``t``; the visit
+        under way is visit 0 of the node's draws but is not booked."""
+        c = self.c
+        cust.counts[node] = 1
+        stage = c.stage_of[node]
+        cust.stages |= 1 << stage
+        self.t.warm_by_stage[stage] += 1
+        if t >= self.h:
+            self._finish(cust, node, t)  # still dwelling at the horizon: in flight
+        elif c.capacity[node]:
+            self.env.process(self._queue(cust, node, t, 0, warm=True))
+        else:
+            self.t.stage_ends_by_day[stage * (self.days + 1) + int(t * self.per_bin)] += 1
+            u = cust.bank.draw(T, node, cust.i, 0)
+            seg = cust.seg
+            self._start(cust, c.targets[seg][node][bisect_right(c.cum[seg][node], u)], t)
 
     def _referred(self, parent: _Customer, node: int, visit: int, t: float) -> None:
         c = self.c
@@ -210,7 +251,7 @@ class DesReplication:
             tl.revenue_by_day[day] += value
             cust.value += self.margin * value * disc
             logged = value
-        elif c.refund[node] and cust.purchases:
+        elif c.refund[node] and cust.last:  # an order to refund (bought, or warm start)
             logged = -self._refund(cust, node, day, disc)
         if c.referral_mean[node]:
             self._referred(cust, node, visit, t)
@@ -283,8 +324,10 @@ class DesReplication:
 
     # ---------------------------------------------------------------- queues
     def _queue(
-        self, cust: _Customer, node: int, t_join: float, visit: int
+        self, cust: _Customer, node: int, t_join: float, visit: int, warm: bool = False
     ) -> Generator[Any, Any, None]:
+        """Queue, be served (or renege) and walk on, until the next queue; ``warm``: the
+        first visit is a warm start's visit under way, whose money is not booked."""
         env, c = self.env, self.c
         while True:
             if t_join > env.now:
@@ -304,7 +347,7 @@ class DesReplication:
                     q.reneged += 1
                     q.queue_time += env.now - t_join
                     nxt, now = c.renege_to[node], env.now
-                    if c.refund[node] and cust.purchases:  # the goods came back: refund due
+                    if c.refund[node] and cust.last and not warm:  # goods came back: refund
                         disc = math.exp(-c.daily_discount * (now - cust.t0))
                         self._refund(cust, node, int(now * self.per_bin), disc)
                     self._leave(cust, node, now)
@@ -312,6 +355,7 @@ class DesReplication:
                     if stop is None:
                         return
                     node, t_join, visit = stop
+                    warm = False
                     continue
             elif not req.triggered:  # granted at once needs no round trip through SimPy
                 yield req
@@ -324,13 +368,14 @@ class DesReplication:
             yield env.timeout(service)
             self.resources[node].release(req)
             now = env.now
-            if self.cash_at[node]:
+            if self.cash_at[node] and not warm:
                 self._cash(cust, node, now, visit)
             self._leave(cust, node, now)
             stop = self._walk(cust, self._next_after_wait(cust, node, visit, wait), now)
             if stop is None:
                 return
             node, t_join, visit = stop
+            warm = False
 
     def _leave(self, cust: _Customer, node: int, now: float) -> None:
         self.in_queue.pop(cust.id, None)
@@ -377,6 +422,8 @@ class DesReplication:
             for index in range(count):
                 bank = self._bank((Purpose.INITIAL, node, index // BATCH))
                 self._start(self._new(bank, index % BATCH, 0.0, initial=True), node, 0.0)
+        if self.c.warm is not None:
+            self._place_warm()
         self.env.process(self._source(times))
         self.env.run(until=self.h)
         for cust in self.in_queue.values():  # waiting or in service at the horizon

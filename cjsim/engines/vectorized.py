@@ -7,6 +7,8 @@ large populations run in chunks.  Capacity touchpoints are refused unless
 ``ignore_capacity=True``, which counts their mean service time as extra dwell with
 no waiting.  Referred customers are simulated after their referrers, as further
 generations, which is exact because without queues customers never interact.
+Warm-start customers (``population.warm_start``) take their first step mid-visit: the
+visit under way is not booked, and its dwell is the remaining dwell drawn at placement.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 from cjsim.engines._alias import AliasTable
 from cjsim.engines._draws import Purpose, stream
 from cjsim.engines._tally import Totals, time_bins
+from cjsim.engines._warm import place
 from cjsim.engines.des import arrival_times
 from cjsim.errors import SimulationError
 from cjsim.model import Distribution, Gamma, LogNormal, Scenario, Uniform, Weibull
@@ -105,6 +108,7 @@ class VectorizedReplication:
         self._setup(sc)
         self.t = Totals(self.n, len(sc.outcomes), len(sc.stages), self.days, width)
         self.log: list[np.ndarray] | None = [] if events else None
+        self.warm_ids: dict[int, str] = {}  # simulated customer id -> warm-start customer id
 
     def _setup(self, sc: Scenario) -> None:
         from cjsim.engines._compiled import compile_scenario
@@ -142,7 +146,23 @@ class VectorizedReplication:
             nodes.append(np.full(count, node))
             t0.append(np.zeros(count))
         self.t.initial_customers = sum(count for _, count in c.initial)
-        return {"node": np.concatenate(nodes).astype(np.intp), "t": np.concatenate(t0)}
+        pop = {"node": np.concatenate(nodes).astype(np.intp), "t": np.concatenate(t0)}
+        return pop if c.warm is None else self._with_warm(pop)
+
+    def _with_warm(self, pop: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """``pop`` followed by the placed warm-start customers, who carry their segment,
+        remaining dwell and last order value (NaN / -1 / 0 for everybody else)."""
+        placed = place(self.sc, self.c, self.seed, self.rep)
+        size, k = len(pop["node"]), len(placed.node)
+        self.t.initial_customers += k
+        self.warm_ids = {size + j: str(w) for j, w in enumerate(placed.warm_id.tolist())}
+        return {
+            "node": np.concatenate([pop["node"], placed.node]).astype(np.intp),
+            "t": np.concatenate([pop["t"], np.zeros(k)]),
+            "seg": np.concatenate([np.full(size, -1, np.intp), placed.segment]),
+            "remaining": np.concatenate([np.full(size, np.nan), placed.remaining]),
+            "last": np.concatenate([np.zeros(size), placed.last_order]),
+        }
 
     def run(self) -> Totals:
         """Simulate every generation of customers to the horizon."""
@@ -179,24 +199,37 @@ class VectorizedReplication:
             "id": np.arange(first_id, first_id + size),
             "buys": np.zeros(size, np.int64),
             "first": np.zeros(size),
-            "last": np.zeros(size),
+            "last": part["last"].copy() if "last" in part else np.zeros(size),
             "value": np.zeros(size),
             "stages": np.zeros(size, np.int64),
         }
         st["seg"] = np.minimum(st["seg"], len(self.c.segment_cum) - 1)
+        if "seg" in part:
+            st["seg"] = np.where(part["seg"] >= 0, part["seg"], st["seg"])
+        warm = part.get("remaining")
+        if warm is not None and not np.isfinite(warm).any():
+            warm = None
         kids_node, kids_t = [], []
         starts = np.zeros(n * d1, np.int64)
         ends = np.zeros(tl.n_stages * d1, np.int64)
         while len(st["node"]):
             node, t = st["node"], st["t"]
             day = (t * self.per_bin).astype(np.intp)
-            starts += np.bincount(node * d1 + day, minlength=n * d1)
             st["stages"] |= np.left_shift(1, self.stage[node])
-            kid = self._cash(st, node, t, day, rng)
+            if warm is None:
+                starts += np.bincount(node * d1 + day, minlength=n * d1)
+                kid = self._cash(st, node, t, day, rng)
+            else:  # first step of warm-start customers: the visit under way is not booked
+                w = np.isfinite(warm)
+                kid = self._warm_step(st, w, day, rng, starts)
             if kid is not None:
                 kids_node.append(kid[0])
                 kids_t.append(kid[1])
-            t2 = t + self._dwell(node, st["seg"], rng)
+            dwell = self._dwell(node, st["seg"], rng)
+            if warm is not None:
+                dwell[w] = warm[w] + self.service_mean[node[w]]
+                warm = None
+            t2 = t + dwell
             stage_end = np.where(t2 < h, t2 * self.per_bin, self.days).astype(np.intp)
             ends += np.bincount(self.stage[node] * d1 + stage_end, minlength=tl.n_stages * d1)
             row = st["seg"] * n + node
@@ -215,6 +248,29 @@ class VectorizedReplication:
             "node": np.concatenate(kids_node) if kids_node else np.zeros(0, np.intp),
             "t": np.concatenate(kids_t) if kids_t else np.zeros(0),
         }
+
+    def _warm_step(
+        self,
+        st: dict[str, np.ndarray],
+        w: np.ndarray,
+        day: np.ndarray,
+        rng: np.random.Generator,
+        starts: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Book the first step of a chunk holding warm-start customers (mask ``w``): the
+        others start a visit as usual; the warm ones are in their stage, nothing else."""
+        node, t, d1 = st["node"], st["t"], self.days + 1
+        self.t.warm_by_stage = (
+            np.asarray(self.t.warm_by_stage)
+            + np.bincount(self.stage[node[w]], minlength=self.t.n_stages)
+        ).tolist()
+        fresh = np.flatnonzero(~w)
+        sub = {k: v[fresh] for k, v in st.items()}
+        starts += np.bincount(node[fresh] * d1 + day[fresh], minlength=self.n * d1)
+        kid = self._cash(sub, node[fresh], t[fresh], day[fresh], rng)
+        for k in ("buys", "first", "last", "value"):
+            st[k][fresh] = sub[k]
+        return kid
 
     def _dwell(self, node: np.ndarray, seg: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Time at ``node``: dwell (times the segment's dwell multiplier) plus mean service."""
@@ -263,7 +319,7 @@ class VectorizedReplication:
             _add(tl.revenue_by_day, day[idx], value)
             if logged is not None:
                 logged[idx] = value
-        refunding = np.flatnonzero((self.refund[node] > 0) & (st["buys"] > 0))
+        refunding = np.flatnonzero((self.refund[node] > 0) & (st["last"] > 0))
         if len(refunding):
             refund = self.refund[node[refunding]] * st["last"][refunding]
             tl.refunds += float(refund.sum())

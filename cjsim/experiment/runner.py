@@ -45,7 +45,11 @@ class ReplicationOutput:
     visits_by_day: np.ndarray  # (touchpoints, days): visits started per day
 
 
-def _events(rows: list, sc: Scenario, replication: int, engine: str) -> pd.DataFrame:
+def _events(
+    rows: list, sc: Scenario, replication: int, engine: str, warm_ids: dict[int, str]
+) -> pd.DataFrame:
+    """The event log of one replication; with a per-customer warm start, column ``warm_id``
+    holds the warm-start customer id of warm-start customers (None for everybody else)."""
     columns = ["customer", "time", "touchpoint", "stage", "value"]
     if engine == "des":
         frame = pd.DataFrame(rows, columns=columns)
@@ -65,6 +69,10 @@ def _events(rows: list, sc: Scenario, replication: int, engine: str) -> pd.DataF
         )
         frame = frame.sort_values(["customer", "time"], kind="stable", ignore_index=True)
     frame.insert(0, "replication", replication)
+    if sc.population.warm_start is not None:
+        frame["warm_id"] = pd.Series(
+            [warm_ids.get(c) for c in frame["customer"].tolist()], dtype=object
+        )
     return frame
 
 
@@ -82,7 +90,11 @@ def run_task(task: Task) -> list[ReplicationOutput]:
                 sc, task.seed, rep, task.horizon, task.events, task.ignore_capacity
             )
         totals = engine.run()
-        events = _events(engine.log, sc, rep, task.engine) if engine.log is not None else None
+        events = (
+            _events(engine.log, sc, rep, task.engine, engine.warm_ids)
+            if engine.log is not None
+            else None
+        )
         visits = np.asarray(totals.starts_by_day, dtype=float).reshape(totals.n_nodes, -1)
         out.append(
             ReplicationOutput(

@@ -117,6 +117,13 @@ def _notes(sc: Scenario, engine: str, ignore_capacity: bool) -> list[str]:
             "warm start: customers placed by population.initial count as customers "
             "(initial_customers) and start a fresh visit at day 0"
         )
+    if sc.population.warm_start is not None:
+        notes.append(
+            "warm start: population.warm_start places each customer (one of its rows, or none "
+            "with the remaining probability) mid-visit at day 0; they count as customers "
+            "(initial_customers), their visit under way is not booked, and the event log's "
+            "warm_id column names them"
+        )
     return notes
 
 

@@ -25,6 +25,7 @@ from cjsim.model.journey import (
     Touchpoint,
 )
 from cjsim.model.validation import journey_graph
+from cjsim.model.warm import WarmStart
 
 __all__ = [
     "DISTRIBUTIONS",
@@ -46,6 +47,7 @@ __all__ = [
     "Segment",
     "Touchpoint",
     "Uniform",
+    "WarmStart",
     "Weibull",
     "journey_graph",
 ]

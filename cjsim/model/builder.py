@@ -29,6 +29,7 @@ from cjsim.model.journey import (
     Segment,
     Touchpoint,
 )
+from cjsim.model.warm import WarmStart
 
 __all__ = ["JourneyBuilder", "resolve_rest"]
 
@@ -66,6 +67,8 @@ class JourneyBuilder:
         self._entry: dict[str, float] = {}
         self._segments: list[Segment] = []
         self._economics = Economics()
+        self._initial: dict[str, int] = {}
+        self._warm_start: WarmStart | None = None
 
     def touchpoint(self, name: str, stage: str, **fields: Any) -> JourneyBuilder:
         """Add a touchpoint; ``fields`` are those of :class:`Touchpoint`."""
@@ -112,6 +115,17 @@ class JourneyBuilder:
         self._segments.append(segment)
         return self
 
+    def initial(self, **counts: int) -> JourneyBuilder:
+        """Customers starting a fresh visit at these touchpoints at day 0."""
+        self._initial = dict(counts)
+        return self
+
+    def warm_start(self, warm: WarmStart | Any) -> JourneyBuilder:
+        """Customers already in the journey at day 0: a :class:`WarmStart` or a DataFrame
+        with its columns (see :meth:`WarmStart.from_frame`)."""
+        self._warm_start = warm if isinstance(warm, WarmStart) else WarmStart.from_frame(warm)
+        return self
+
     def economics(self, **fields: float) -> JourneyBuilder:
         """Set :class:`Economics` fields."""
         self._economics = Economics(**fields)
@@ -119,7 +133,13 @@ class JourneyBuilder:
 
     def build(self) -> Scenario:
         """The validated scenario (raises :class:`~cjsim.errors.ModelError`)."""
-        population = Population(self._arrivals, self._entry, tuple(self._segments))
+        population = Population(
+            self._arrivals,
+            self._entry,
+            tuple(self._segments),
+            self._initial,
+            self._warm_start,
+        )
         return Scenario(
             touchpoints=self._touchpoints,
             outcomes=self._outcomes,

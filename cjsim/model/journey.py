@@ -15,6 +15,7 @@ from typing import Any
 from cjsim.errors import ModelError, Problem
 from cjsim.model.distributions import Distribution, Fixed
 from cjsim.model.frozen import FrozenMap
+from cjsim.model.warm import WarmStart
 
 __all__ = [
     "CohortArrivals",
@@ -180,7 +181,9 @@ class Population:
     entry: Mapping[str, float]
     segments: tuple[Segment, ...] = ()
     initial: Mapping[str, int] = field(default_factory=FrozenMap)
-    """Warm start: customers already at these touchpoints at day 0 (simulation engines)."""
+    """Warm start: customers starting a fresh visit at these touchpoints at day 0."""
+    warm_start: WarmStart | None = None
+    """Warm start: each customer already in the journey at day 0, mid-visit (see WarmStart)."""
 
     def __post_init__(self) -> None:
         _freeze(self, "entry", FrozenMap(self.entry))

@@ -19,6 +19,7 @@ import numpy as np
 from cjsim.errors import Problem, did_you_mean
 from cjsim.model.distributions import Distribution
 from cjsim.model.rows import ROW_TOLERANCE, apply_multipliers
+from cjsim.model.warm import WarmStart, check_warm_start
 
 if TYPE_CHECKING:
     from cjsim.model.journey import Population, Scenario, Touchpoint
@@ -385,6 +386,9 @@ def _check_population(sc: Scenario, pop: Population) -> list[Problem]:
     out += _check_shares("population.entry", pop.entry, sc.touchpoints, "entry touchpoint")
     out += _check_segments(sc, pop)
     out += _check_initial(sc, pop)
+    if pop.warm_start is not None:
+        segments = [s.name for s in pop.effective_segments]
+        out += check_warm_start(pop.warm_start, list(sc.touchpoints), list(sc.outcomes), segments)
     return out
 
 
@@ -614,6 +618,8 @@ def _check_graph(sc: Scenario) -> list[Problem]:
                 )
             )
     starts = set(sc.population.entry) | set(sc.population.initial)
+    if isinstance(sc.population.warm_start, WarmStart):
+        starts |= set(sc.population.warm_start.touchpoint.tolist())
     starts |= {tp.referrals.entry for tp in sc.touchpoints.values() if tp.referrals}
     reached = set(starts)
     for start in starts:

@@ -38,11 +38,13 @@ from cjsim.model import (
     Segment,
     Touchpoint,
     Uniform,
+    WarmStart,
     Weibull,
 )
 from cjsim.model.rows import ROW_TOLERANCE
 from cjsim.scenario import schema as S
 from cjsim.scenario.errors import problems_from_validation
+from cjsim.scenario.warm_start import locate, read_warm_start_csv
 
 __all__ = ["load_scenario", "read_toml", "scenario_from_dict"]
 
@@ -85,6 +87,8 @@ def read_toml(path: str | Path) -> dict[str, Any]:
 def load_scenario(path: str | Path) -> Scenario:
     """Load and validate a scenario file.
 
+    A ``population.warm_start`` CSV is read relative to the file's directory.
+
     Raises
     ------
     ScenarioFileError
@@ -94,7 +98,13 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def scenario_from_dict(data: dict[str, Any], source: str | None = None) -> Scenario:
-    """Build a scenario from the parsed TOML structure (see ``SCENARIO_FORMAT``)."""
+    """Build a scenario from the parsed TOML structure (see ``SCENARIO_FORMAT``).
+
+    ``population.warm_start`` may be a CSV file name, read relative to the directory of
+    ``source`` (the scenario file's path), or an already built
+    :class:`~cjsim.model.WarmStart` or DataFrame with its columns.
+    """
+    data, warm = _take_warm_start(data)
     try:
         spec = S.ScenarioFile.model_validate(data)
     except ValidationError as exc:
@@ -102,11 +112,14 @@ def scenario_from_dict(data: dict[str, Any], source: str | None = None) -> Scena
             problems_from_validation(exc, S.ScenarioFile, data), source=source
         ) from None
     builder = _Builder()
-    fields = builder.fields(spec)
+    label = spec.population.warm_start
+    warm_start = builder.warm_start(label if warm is None else warm, source)
+    fields = builder.fields(spec, warm_start)
     try:
         scenario = Scenario(**fields)
     except ModelError as exc:
-        raise ScenarioFileError([*builder.problems, *exc.problems], source=source) from None
+        found = [locate(p, label) if label else p for p in exc.problems]
+        raise ScenarioFileError([*builder.problems, *found], source=source) from None
     if builder.problems:
         raise ScenarioFileError(builder.problems, source=source)
     return scenario
@@ -118,7 +131,7 @@ class _Builder:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
 
-    def fields(self, spec: S.ScenarioFile) -> dict[str, Any]:
+    def fields(self, spec: S.ScenarioFile, warm_start: WarmStart | None = None) -> dict[str, Any]:
         head = spec.scenario
         stages = head.stages
         if stages is None:
@@ -133,7 +146,7 @@ class _Builder:
             "touchpoints": {k: self.touchpoint(k, v) for k, v in spec.touchpoints.items()},
             "outcomes": {k: Outcome(k, v.description or "") for k, v in spec.outcomes.items()},
             "transitions": {k: self.row(k, v, nodes) for k, v in spec.transitions.items()},
-            "population": self.population(spec.population),
+            "population": self.population(spec.population, warm_start),
             "economics": Economics(**spec.economics.model_dump()),
         }
 
@@ -216,7 +229,31 @@ class _Builder:
         out[rest] = out.get(rest, 0.0) + max(remainder, 0.0)
         return out
 
-    def population(self, spec: S.PopulationSpec) -> Population:
+    def warm_start(self, value: Any, source: str | None) -> WarmStart | None:
+        """The warm start from a CSV name (relative to ``source``), a frame or itself."""
+        if value is None or isinstance(value, WarmStart):
+            return value
+        if not isinstance(value, str):
+            try:
+                return WarmStart.from_frame(value)
+            except ModelError as exc:
+                self.problems += exc.problems
+                return None
+        if source is None:
+            self.problems.append(
+                Problem(
+                    "population.warm_start",
+                    f"the warm-start file {value!r} needs the scenario's path to be found",
+                    "use load_scenario(path), pass source=path, or give a WarmStart "
+                    "or DataFrame instead of a file name",
+                )
+            )
+            return None
+        warm, problems = read_warm_start_csv(Path(source).parent / value, value)
+        self.problems += problems
+        return warm
+
+    def population(self, spec: S.PopulationSpec, warm_start: WarmStart | None) -> Population:
         arr = spec.arrivals
         arrivals: CohortArrivals | PoissonArrivals
         if isinstance(arr, S.CohortSpec):
@@ -235,7 +272,7 @@ class _Builder:
         else:
             arrivals = PoissonArrivals(((0.0, arr.rate_per_day),))
         segments = tuple(self.segment(i, s) for i, s in enumerate(spec.segments))
-        return Population(arrivals, spec.entry, segments, spec.initial)
+        return Population(arrivals, spec.entry, segments, spec.initial, warm_start)
 
     def segment(self, index: int, spec: S.SegmentSpec) -> Segment:
         edges: dict[tuple[str, str], float] = {}
@@ -254,6 +291,16 @@ class _Builder:
         return Segment(
             spec.name, spec.share, spec.order_value_multiplier, edges, spec.dwell_multipliers
         )
+
+
+def _take_warm_start(data: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """``data`` without a built warm start (WarmStart or DataFrame), and that warm start."""
+    pop = data.get("population")
+    value = pop.get("warm_start") if isinstance(pop, dict) else None
+    if value is None or isinstance(value, str | int | float | bool | list | dict):
+        return data, None  # absent, a file name, or a mistake the schema reports
+    rest = {k: v for k, v in pop.items() if k != "warm_start"}  # type: ignore[union-attr]
+    return {**data, "population": rest}, value
 
 
 def _make_dist(spec: Any) -> Distribution:

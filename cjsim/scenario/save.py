@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from cjsim._io import atomic_write_text
+from cjsim.errors import Problem, ScenarioFileError
 from cjsim.model import CohortArrivals, Distribution, Scenario, Touchpoint
 from cjsim.scenario.toml_writer import format_key, table
+from cjsim.scenario.warm_start import warm_start_file_name, write_warm_start_csv
 
 __all__ = ["save_scenario", "scenario_to_dict", "scenario_to_toml"]
 
@@ -62,8 +64,12 @@ def _row(row: dict[str, float], outcomes: list[str]) -> dict[str, Any]:
     return dict(row)
 
 
-def scenario_to_dict(sc: Scenario) -> dict[str, Any]:
-    """The scenario as the nested structure of the TOML format."""
+def scenario_to_dict(sc: Scenario, warm_start_file: str | None = None) -> dict[str, Any]:
+    """The scenario as the nested structure of the TOML format.
+
+    ``population.warm_start`` is ``warm_start_file`` when given, else the
+    :class:`~cjsim.model.WarmStart` itself (which :func:`scenario_from_dict` accepts).
+    """
     arr = sc.population.arrivals
     if isinstance(arr, CohortArrivals):
         arrivals: dict[str, Any] = {"kind": "cohort", "size": arr.size}
@@ -98,6 +104,7 @@ def scenario_to_dict(sc: Scenario) -> dict[str, Any]:
             "entry": dict(sc.population.entry),
             "segments": segments,
             "initial": dict(sc.population.initial),
+            "warm_start": warm_start_file or sc.population.warm_start,
         },
         "economics": {
             "gross_margin": e.gross_margin,
@@ -114,13 +121,31 @@ def scenario_to_dict(sc: Scenario) -> dict[str, Any]:
     }
 
 
-def scenario_to_toml(sc: Scenario) -> str:
-    """The TOML text of ``sc``."""
-    d = scenario_to_dict(sc)
+def scenario_to_toml(sc: Scenario, warm_start_file: str | None = None) -> str:
+    """The TOML text of ``sc``; a warm start is referred to as ``warm_start_file``.
+
+    Raises
+    ------
+    ScenarioFileError
+        If ``sc`` has a warm start and no ``warm_start_file`` is given.
+    """
+    if sc.population.warm_start is not None and warm_start_file is None:
+        raise ScenarioFileError(
+            [
+                Problem(
+                    "population.warm_start",
+                    "the warm start is kept in a CSV file beside the scenario file",
+                    "use save_scenario(sc, path), or pass warm_start_file=",
+                )
+            ]
+        )
+    d = scenario_to_dict(sc, warm_start_file)
     pop = d["population"]
     head = {"arrivals": pop["arrivals"], "entry": pop["entry"]}
     if pop["initial"]:
         head["initial"] = pop["initial"]
+    if warm_start_file is not None:
+        head["warm_start"] = warm_start_file
     parts = [
         f"# cjsim scenario: {sc.name}\n",
         table("scenario", d["scenario"]),
@@ -135,5 +160,13 @@ def scenario_to_toml(sc: Scenario) -> str:
 
 
 def save_scenario(sc: Scenario, path: str | Path) -> None:
-    """Write ``sc`` to ``path`` atomically (a temp file renamed into place)."""
-    atomic_write_text(path, scenario_to_toml(sc))
+    """Write ``sc`` to ``path`` atomically (a temp file renamed into place).
+
+    A warm start goes to ``<stem>.warm_start.csv`` beside it (written first, also
+    atomically), named in the TOML relative to it.
+    """
+    warm_file = None
+    if sc.population.warm_start is not None:
+        warm_file = warm_start_file_name(path)
+        write_warm_start_csv(sc.population.warm_start, Path(path).with_name(warm_file))
+    atomic_write_text(path, scenario_to_toml(sc, warm_file))

@@ -116,6 +116,12 @@ class PopulationSpec(_Spec):
         default_factory=dict,
         description="warm start: customers at these touchpoints at day 0 (simulation engines)",
     )
+    warm_start: str | None = Field(
+        None,
+        description="warm start: a CSV file (relative to the scenario file) of customers "
+        "already in the journey at day 0, one row per alternative: "
+        "customer,touchpoint,elapsed_days[,segment,probability]",
+    )
 
 
 class EconomicsSpec(_Spec):
