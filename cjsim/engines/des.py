@@ -111,6 +111,7 @@ class DesReplication:
         }
         self.in_queue: dict[int, _Customer] = {}
         self.log: list[tuple[int, float, str, str, float]] | None = [] if events else None
+        self.sc_outcomes = list(sc.outcomes)
         self._next_id = 0
         self._banks: dict[tuple[int, ...], Bank] = {}
         self._dwell_factor = comp.dwell_factor if comp.scales_dwell else None
@@ -414,6 +415,8 @@ class DesReplication:
             tl.absorbed += 1
             tl.absorbed_time += t - cust.t0
             tl.outcome_counts[node - self.c.n] += 1
+            if self.log is not None:  # the absorption: stage "" marks an outcome row
+                self.log.append((cust.id, t, self.sc_outcomes[node - self.c.n], "", 0.0))
 
     def run(self) -> Totals:
         """Simulate to the horizon and fold every customer into the totals."""

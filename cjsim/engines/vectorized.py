@@ -368,6 +368,13 @@ class VectorizedReplication:
         tl.absorbed_time += float((t2[done] - st["t0"][done])[absorbed].sum())
         counts = np.bincount(where[done][absorbed] - n, minlength=tl.n_outcomes)
         tl.outcome_counts = [a + int(b) for a, b in zip(tl.outcome_counts, counts, strict=True)]
+        if self.log is not None and absorbed.any():  # outcome rows: node index >= n
+            ids = st["id"][done][absorbed]
+            self.log.append(
+                np.column_stack(
+                    [ids, t2[done][absorbed], where[done][absorbed], np.zeros(len(ids))]
+                )
+            )
 
 
 def _add(target: list[Any], day: np.ndarray, values: np.ndarray, as_int: bool = False) -> None:

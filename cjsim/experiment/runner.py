@@ -48,15 +48,17 @@ class ReplicationOutput:
 def _events(
     rows: list, sc: Scenario, replication: int, engine: str, warm_ids: dict[int, str]
 ) -> pd.DataFrame:
-    """The event log of one replication; with a per-customer warm start, column ``warm_id``
-    holds the warm-start customer id of warm-start customers (None for everybody else)."""
+    """The event log of one replication: one row per visit, and one row per absorption
+    into an outcome (``touchpoint`` is the outcome's name, ``stage`` is empty).  With a
+    per-customer warm start, column ``warm_id`` holds the warm-start customer id of
+    warm-start customers (None for everybody else)."""
     columns = ["customer", "time", "touchpoint", "stage", "value"]
     if engine == "des":
         frame = pd.DataFrame(rows, columns=columns)
     else:
         data = np.concatenate(rows) if rows else np.zeros((0, 4))
-        names = np.array(list(sc.touchpoints))
-        stages = np.array([tp.stage for tp in sc.touchpoints.values()])
+        names = np.array([*sc.touchpoints, *sc.outcomes])
+        stages = np.array([tp.stage for tp in sc.touchpoints.values()] + [""] * len(sc.outcomes))
         node = data[:, 2].astype(int)
         frame = pd.DataFrame(
             {

@@ -121,6 +121,12 @@ def test_event_log_is_kept_only_on_request(small):
         res["purchases_per_customer"] * res["customers"]
     )
     assert log["customer"].nunique() == res["customers"]
+    ends = log[log["stage"] == ""]
+    assert len(ends) == pytest.approx(
+        sum(res[f"absorption[{o}]"] for o in small.outcomes) * res["customers"]
+    )
+    last = log.groupby("customer").tail(1)
+    assert (last.loc[last["customer"].isin(ends["customer"]), "stage"] == "").all()
 
 
 def test_vectorized_event_log_counts_every_visit(small):
@@ -128,7 +134,13 @@ def test_vectorized_event_log_counts_every_visit(small):
         small, engine="vectorized", replications=1, seed=1, events=True, ignore_capacity=True
     )
     visits = sum(res[f"visits[{t}]"] for t in small.touchpoints) * res["customers"]
-    assert len(res.events) == pytest.approx(visits)
+    log = res.events
+    assert (log["stage"] != "").sum() == pytest.approx(visits)
+    outcomes = log[log["stage"] == ""]
+    assert set(outcomes["touchpoint"]) <= set(small.outcomes)
+    absorbed = sum(res[f"absorption[{o}]"] for o in small.outcomes) * res["customers"]
+    assert len(outcomes) == pytest.approx(absorbed)
+    assert outcomes["customer"].is_unique
 
 
 def test_warm_start_puts_customers_in_the_journey(small):
