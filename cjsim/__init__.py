@@ -1,6 +1,6 @@
 """cjsim — simulate customer journeys and answer what-if questions about them."""
 
-from cjsim.calibration import calibrate
+from cjsim.calibration import EventColumns, calibrate, load_fit, validate
 from cjsim.engines import Result, solve_analytic
 from cjsim.errors import (
     CalibrationError,
@@ -22,6 +22,7 @@ __all__ = [
     "CJSimError",
     "CalibrationError",
     "Comparison",
+    "EventColumns",
     "Intervention",
     "InterventionError",
     "JourneyBuilder",
@@ -35,9 +36,11 @@ __all__ = [
     "calibrate",
     "compare",
     "json_schema",
+    "load_fit",
     "load_interventions",
     "load_scenario",
     "save_scenario",
     "simulate",
     "solve_analytic",
+    "validate",
 ]

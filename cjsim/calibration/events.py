@@ -21,7 +21,15 @@ from cjsim.errors import CalibrationError, did_you_mean
 from cjsim.scenario.errors import problems_from_validation
 from cjsim.scenario.load import read_toml
 
-__all__ = ["EventColumns", "MappedLog", "Mapping", "load_mapping", "map_events", "read_events"]
+__all__ = [
+    "EventColumns",
+    "MappedLog",
+    "Mapping",
+    "load_mapping",
+    "map_events",
+    "read_events",
+    "until_outcome",
+]
 
 
 @dataclass(frozen=True)
@@ -139,6 +147,11 @@ class Mapping(BaseModel):
         default_factory=dict, description="outcome -> event names that end a journey there"
     )
     cutoff: str | None = Field(None, description="end of the calibration period (ISO date)")
+    closed_cohort: bool = Field(
+        False,
+        description="no new customers after the cut-off (a closed cohort, e.g. one "
+        "quarter's first buyers): the fitted scenario has no arrivals",
+    )
 
     def event_names(self) -> dict[str, str]:
         """event name -> touchpoint or outcome."""
@@ -226,3 +239,14 @@ def map_events(log: pd.DataFrame, mapping: Mapping) -> MappedLog:
         int(without),
         int(log.attrs.get("out_of_order", 0)),
     )
+
+
+def until_outcome(
+    events: pd.DataFrame, outcomes: set[str], customer: str = "customer_id"
+) -> tuple[pd.DataFrame, int]:
+    """Each customer's events (sorted by time) up to and including their first outcome,
+    and how many later events were dropped."""
+    is_outcome = events["node"].isin(outcomes).astype(int)
+    after = is_outcome.groupby(events[customer]).cumsum() - is_outcome
+    keep = after.to_numpy() == 0
+    return events[keep].reset_index(drop=True), int((~keep).sum())

@@ -31,6 +31,7 @@ class ExitFit:
     dist: Distribution
     kind: str
     aic: float
+    native: tuple[float, ...] = ()  # scipy.stats parameters (shape, loc, scale) or (loc, scale)
 
     def still_active(self, elapsed_days: float) -> float:
         """P(the customer will still move on | open for ``elapsed_days``)."""
@@ -69,9 +70,17 @@ def _hessian_se(fun: object, theta: np.ndarray) -> float:
 
 
 def fit_exit(
-    completed_days: np.ndarray | list[float], open_days: np.ndarray | list[float]
+    completed_days: np.ndarray | list[float],
+    open_days: np.ndarray | list[float],
+    families: tuple[str, ...] | None = None,
 ) -> ExitFit:
-    """Fit ``q`` and the dwell of movers from completed and still-open spells (days)."""
+    """Fit ``q`` and the dwell of movers from completed and still-open spells (days);
+    the dwell family is the lowest-AIC one of ``families`` (default: all four)."""
+    unknown = [f for f in families or () if f not in _CANDIDATES]
+    if unknown:
+        raise CalibrationError(
+            f"unknown dwell family {unknown[0]!r} — one of {', '.join(_CANDIDATES)}"
+        )
     done = np.maximum(np.asarray(completed_days, dtype=float), MIN_DAYS)
     open_ = np.maximum(np.asarray(open_days, dtype=float), MIN_DAYS)
     if len(done) < 2:
@@ -81,6 +90,8 @@ def fit_exit(
         )
     best: tuple[float, str, np.ndarray, int] | None = None
     for kind, (family, k) in _CANDIDATES.items():
+        if families and kind not in families:
+            continue
         start_params = family.fit(done, floc=0)
         scale = [start_params[-1]] if k == 1 else [start_params[0], start_params[-1]]
         q0 = min(max(len(open_) / (len(open_) + len(done)), 0.05), 0.95) / 2
@@ -101,4 +112,11 @@ def fit_exit(
     params = np.exp(theta[1:])
     native = (params[0], 0.0, params[-1]) if k == 2 else (0.0, params[0])
     se = _hessian_se(lambda t: _negloglik(t, family, k, done, open_), theta)
-    return ExitFit(float(special.expit(theta[0])), se, _to_model(kind, native), kind, float(aic))
+    return ExitFit(
+        float(special.expit(theta[0])),
+        se,
+        _to_model(kind, native),
+        kind,
+        float(aic),
+        tuple(float(v) for v in native),
+    )

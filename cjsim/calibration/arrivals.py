@@ -1,0 +1,123 @@
+"""New customers: a Poisson arrival rate, with weekly or monthly seasonality when the
+data show it.
+
+The daily counts of first events are tested for a day-of-week pattern, and — with at
+least a year of data — a month-of-year pattern, each by a quasi-Poisson F test of the
+seasonal model against the constant rate (the dispersion estimated from the seasonal
+model's Pearson residuals, so day-to-day noise beyond Poisson does not pass for
+seasonality).  A pattern significant at ``alpha`` multiplies the base rate; the result is
+written as piecewise daily rates from the cut-off over the horizon.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = ["ArrivalFit", "fit_arrivals"]
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class ArrivalFit:
+    """Base rate per day with its standard error, seasonal factors and their tests."""
+
+    rate_per_day: float
+    rate_se: float
+    customers: int
+    days: float
+    weekly: tuple[float, ...] | None  # factor per weekday, Monday first; None = not shown
+    monthly: tuple[float, ...] | None  # factor per month, January first
+    tests: pd.DataFrame  # pattern, f_statistic, p_value, used
+
+    def rate_on(self, dates: pd.DatetimeIndex) -> np.ndarray:
+        """The fitted rate on each date."""
+        rate = np.full(len(dates), self.rate_per_day)
+        if self.weekly is not None:
+            rate *= np.asarray(self.weekly)[dates.day_of_week]
+        if self.monthly is not None:
+            rate *= np.asarray(self.monthly)[dates.month - 1]
+        return rate
+
+    def piecewise(self, start: pd.Timestamp, horizon_days: float) -> list[tuple[float, float]]:
+        """``[(day, rate), ...]`` from ``start`` over the horizon, equal days merged."""
+        if self.weekly is None and self.monthly is None:
+            return [(0.0, self.rate_per_day)]
+        days = np.arange(math.ceil(horizon_days) + 1)
+        # a pattern keyed by calendar day: day d covers [start + d, start + d + 1)
+        rates = self.rate_on(pd.DatetimeIndex(start.normalize() + pd.to_timedelta(days, "D")))
+        out: list[tuple[float, float]] = []
+        for d, r in zip(days.tolist(), rates.tolist(), strict=True):
+            if not out or not math.isclose(out[-1][1], r, rel_tol=1e-12):
+                out.append((float(d), round(float(r), 9)))
+        return out
+
+
+def _pattern_test(
+    counts: np.ndarray, key: np.ndarray, levels: int, rate: float
+) -> tuple[float, float, np.ndarray]:
+    """Quasi-Poisson F test of a per-level rate against the constant; returns
+    (F, p, factors)."""
+    exposure = np.bincount(key, minlength=levels).astype(float)
+    observed = np.bincount(key, weights=counts, minlength=levels)
+    seen = exposure > 0
+    level_rate = np.divide(observed, exposure, out=np.full(levels, rate), where=seen)
+    fitted = level_rate[key]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dev_terms = np.where(counts > 0, counts * np.log(counts / (rate if rate > 0 else 1)), 0)
+        dev_terms_s = np.where(counts > 0, counts * np.log(counts / np.maximum(fitted, 1e-300)), 0)
+    deviance_drop = 2 * (dev_terms.sum() - dev_terms_s.sum())
+    df1 = int(seen.sum()) - 1
+    df2 = len(counts) - int(seen.sum())
+    if df1 < 1 or df2 < 1 or rate <= 0:
+        return math.nan, math.nan, np.ones(levels)
+    pearson = float((((counts - fitted) ** 2) / np.maximum(fitted, 1e-12)).sum()) / df2
+    dispersion = max(pearson, 1.0)
+    f = (deviance_drop / df1) / dispersion
+    p = float(stats.f.sf(f, df1, df2))
+    factors = np.where(seen, level_rate / rate, 1.0)
+    return float(f), p, factors
+
+
+def fit_arrivals(
+    first_times: pd.Series,
+    start: pd.Timestamp,
+    cutoff: pd.Timestamp,
+    *,
+    seasonality: str = "auto",
+    alpha: float = 0.01,
+) -> ArrivalFit:
+    """Fit the arrival process to customers' first-event times in ``[start, cutoff)``.
+
+    ``seasonality``: ``"auto"`` (use a pattern when its test is significant at
+    ``alpha``), ``"none"``, ``"weekly"``, ``"monthly"`` or ``"both"``.
+    """
+    times = first_times[(first_times >= start) & (first_times < cutoff)]
+    span = max((cutoff - start).total_seconds() / 86400.0, 1e-9)
+    n = len(times)
+    rate = n / span
+    day0 = start.normalize()
+    n_days = max((cutoff.normalize() - day0).days, 0)
+    dates = pd.DatetimeIndex(day0 + pd.to_timedelta(np.arange(n_days), "D"))
+    idx = ((times.dt.normalize() - day0).dt.days).to_numpy()
+    counts = np.bincount(idx[idx < n_days], minlength=n_days).astype(float)
+    rows = []
+    weekly = monthly = None
+    day_rate = counts.mean() if n_days else rate
+    if n_days >= 28:
+        f, p, factors = _pattern_test(counts, dates.day_of_week.to_numpy(), 7, day_rate)
+        use = seasonality in ("weekly", "both") or (seasonality == "auto" and p < alpha)
+        rows.append(("weekly", f, p, use))
+        weekly = tuple(np.round(factors, 6).tolist()) if use else None
+    if n_days >= 365:
+        f, p, factors = _pattern_test(counts, dates.month.to_numpy() - 1, 12, day_rate)
+        use = seasonality in ("monthly", "both") or (seasonality == "auto" and p < alpha)
+        rows.append(("monthly", f, p, use))
+        monthly = tuple(np.round(factors, 6).tolist()) if use else None
+    tests = pd.DataFrame(rows, columns=["pattern", "f_statistic", "p_value", "used"])
+    return ArrivalFit(rate, math.sqrt(n) / span, n, span, weekly, monthly, tests)

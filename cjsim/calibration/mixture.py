@@ -1,0 +1,355 @@
+"""Customer classes: segments from a column, or latent segments fitted by EM.
+
+Every customer belongs to one class ``k``.  Within a class, each touchpoint has its own
+silent-exit probability ``q[k, n]``, its own dwell scale ``scale[k, n]`` (the family and
+its shape are shared by all classes, so a class is the base dwell times a multiplier)
+and its own transition row ``p[k, n, :]``.  A customer's log-likelihood under class
+``k`` is the sum over their spells of the mixture cure terms (:mod:`.exits`)
+
+- completed spell of ``d`` days to target ``m``: ``log(1 - q) + log f(d) + log p[m]``;
+- spell still open after ``s`` days: ``log(q + (1 - q) S(s))``.
+
+With a segment column the classes are known (one-hot weights) and one M-step is the
+fit.  With ``latent_segments=K`` the weights are posterior class probabilities and EM
+alternates: E-step (responsibilities from the class log-likelihoods and shares),
+M-step (shares; weighted Dirichlet row counts; per touchpoint a weighted censored MLE of
+``q`` and ``scale`` per class with a shared shape).  Several seeded starts, the best
+log-likelihood wins; the number of classes can be chosen by BIC (``Mixture.bic``).
+
+Standard errors are conditional on the responsibilities (label uncertainty ignored);
+they come from the weighted Hessian of each touchpoint's objective.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize, special
+
+from cjsim.calibration.dwell import _CANDIDATES, MIN_DAYS
+from cjsim.calibration.exits import _hessian_se
+from cjsim.errors import CalibrationError
+
+__all__ = ["Mixture", "Spells", "fit_mixture"]
+
+SHORT_RUN = 15  # EM iterations per random start before the best start is run on
+
+
+@dataclass(frozen=True)
+class Spells:
+    """One row per visit of a touchpoint before the cut-off.
+
+    ``target`` indexes ``targets`` (touchpoints then outcomes) for a completed spell and
+    is -1 for a spell still open at the cut-off.
+    """
+
+    customer: np.ndarray  # int, 0..n_customers-1
+    node: np.ndarray  # int, index into nodes
+    days: np.ndarray  # float
+    target: np.ndarray  # int, -1 when open
+    n_customers: int
+    nodes: tuple[str, ...]
+    targets: tuple[str, ...]
+
+    @property
+    def open(self) -> np.ndarray:
+        return self.target < 0
+
+
+@dataclass(frozen=True)
+class Mixture:
+    """Fitted classes: shares, per-class exits, dwell scales and rows."""
+
+    names: tuple[str, ...]
+    share: np.ndarray  # (K,)
+    q: np.ndarray  # (K, nodes)
+    q_se: np.ndarray  # (K, nodes)
+    scale: np.ndarray  # (K, nodes) family scale (exponential: mean)
+    shape: np.ndarray  # (nodes,) shared shape; NaN for exponential
+    kinds: tuple[str, ...]  # family per node
+    counts: np.ndarray  # (K, nodes, targets) weighted transition counts
+    prior: float
+    responsibility: np.ndarray  # (customers, K)
+    loglik: float
+    n_parameters: int
+    iterations: int
+
+    @property
+    def k(self) -> int:
+        return len(self.names)
+
+    @property
+    def bic(self) -> float:
+        n = len(self.responsibility)
+        return -2 * self.loglik + self.n_parameters * math.log(max(n, 2))
+
+    def rows(self) -> np.ndarray:
+        """Posterior-mean movers' rows (K, nodes, targets) over observed targets."""
+        seen = self.counts.sum(axis=0) > 0  # (nodes, targets) support shared by classes
+        alpha = np.where(seen[None], self.counts + self.prior, 0.0)
+        total = alpha.sum(axis=2, keepdims=True)
+        return np.divide(alpha, total, out=np.zeros_like(alpha), where=total > 0)
+
+    def still_here(self, node: int, elapsed: np.ndarray) -> np.ndarray:
+        """(K, len(elapsed)): P(still at ``node`` | no event for ``elapsed`` days) per
+        class — the warm-start probability.  Movers and silent leavers who have not yet
+        left both stay in the model, which sends the leavers to the silent exit at the
+        end of their dwell."""
+        e = np.maximum(np.asarray(elapsed, dtype=float), MIN_DAYS)
+        logsf = _logpdf_logsf(self.kinds[node], e, self.scale[:, node], self.shape[node])[1]
+        q = self.q[:, node][:, None]
+        return np.exp(logsf - np.logaddexp(np.log(q), np.log1p(-q) + logsf))
+
+    def next_event_cdf(self, node: int, days: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """P(next event within ``days``) at ``node``, mixed over classes with ``weights``
+        (an improper CDF: it levels off at the share that moves on)."""
+        d = np.maximum(np.asarray(days, dtype=float), MIN_DAYS)
+        logsf = _logpdf_logsf(self.kinds[node], d, self.scale[:, node], self.shape[node])[1]
+        moved = (1 - self.q[:, node])[:, None] * (1 - np.exp(logsf))
+        return np.asarray(weights) @ moved
+
+
+def _logpdf_logsf(
+    kind: str, x: np.ndarray, scale: np.ndarray, shape: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(K, len(x)) log density and log survival for each class scale, in plain numpy
+    (``scipy.stats`` call overhead dominates an EM otherwise).  Parametrised as
+    ``scipy.stats`` with ``loc = 0``: exponential(scale), gamma(shape, scale),
+    lognorm(shape = sigma, scale = median), weibull_min(shape, scale)."""
+    x = x[None]
+    s = scale[:, None]
+    if kind == "exponential":
+        z = x / s
+        return -np.log(s) - z, -z
+    if kind == "gamma":
+        z = x / s
+        logpdf = (shape - 1) * np.log(z) - z - special.gammaln(shape) - np.log(s)
+        return logpdf, np.log(np.maximum(special.gammaincc(shape, z), 1e-300))
+    if kind == "lognormal":
+        z = (np.log(x) - np.log(s)) / shape
+        logpdf = -np.log(x * shape * math.sqrt(2 * math.pi)) - z * z / 2
+        return logpdf, special.log_ndtr(-z)
+    z = x / s
+    zc = z**shape
+    return math.log(shape) - np.log(s) + (shape - 1) * np.log(z) - zc, -zc
+
+
+def _spell_loglik(
+    sp: Spells,
+    mix_q: np.ndarray,
+    scale: np.ndarray,
+    shape: np.ndarray,
+    kinds: tuple[str, ...],
+    log_rows: np.ndarray,
+) -> np.ndarray:
+    """(K, spells) log-likelihood of every spell under every class."""
+    k_classes = mix_q.shape[0]
+    out = np.zeros((k_classes, len(sp.days)))
+    days = np.maximum(sp.days, MIN_DAYS)
+    for n in range(len(sp.nodes)):
+        sel = sp.node == n
+        if not sel.any():
+            continue
+        logf, logsf = _logpdf_logsf(kinds[n], days[sel], scale[:, n], shape[n])
+        q = mix_q[:, n][:, None]
+        opened = sp.open[sel][None]
+        tgt = np.where(sp.target[sel] < 0, 0, sp.target[sel])
+        done = np.log1p(-q) + logf + log_rows[:, n, tgt]
+        still = np.logaddexp(np.log(q), np.log1p(-q) + logsf)
+        out[:, sel] = np.where(opened, still, done)
+    return out
+
+
+def _fit_node(
+    kind: str,
+    days: np.ndarray,
+    opened: np.ndarray,
+    weights: np.ndarray,  # (K, spells)
+    start: tuple[np.ndarray, np.ndarray, float],
+) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+    """Weighted censored cure-model MLE of one touchpoint: q and scale per class, one
+    shared shape.  Returns (q, scale, shape, se of q)."""
+    nshape = _CANDIDATES[kind][1]
+    k = weights.shape[0]
+    x = np.maximum(days, MIN_DAYS)
+    w_done, w_open = weights[:, ~opened], weights[:, opened]
+    xd, xo = x[~opened], x[opened]
+
+    def unpack(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        q = special.expit(theta[:k])
+        scale = np.exp(theta[k : 2 * k])
+        shape = float(np.exp(theta[2 * k])) if nshape == 2 else math.nan
+        return q, scale, shape
+
+    def negll(theta: np.ndarray) -> float:
+        q, scale, shape = unpack(theta)
+        ll = (np.log1p(-q)[:, None] * w_done).sum()
+        ll += (w_done * _logpdf_logsf(kind, xd, scale, shape)[0]).sum()
+        logsf = _logpdf_logsf(kind, xo, scale, shape)[1]
+        lq = np.log(q)[:, None]
+        ll += (w_open * np.logaddexp(lq, np.log1p(-q)[:, None] + logsf)).sum()
+        return float(-ll) if np.isfinite(ll) else 1e300
+
+    q0, scale0, shape0 = start
+    theta0 = np.concatenate(
+        [special.logit(np.clip(q0, 1e-4, 1 - 1e-4)), np.log(scale0)]
+        + ([np.log([shape0])] if nshape == 2 else [])
+    )
+    res = optimize.minimize(negll, theta0, method="BFGS")
+    if not res.success and res.fun > negll(theta0):
+        res.x = theta0
+    q, scale, shape = unpack(res.x)
+    se = np.full(k, math.nan)
+    if k == 1 or len(theta0) <= 9:
+        for j in range(k):  # delta method on each class's logit separately
+            idx = [j, k + j] + ([2 * k] if nshape == 2 else [])
+            sub = lambda t, j=j, idx=idx: negll(_put(res.x, idx, t))  # noqa: E731
+            se[j] = _hessian_se(sub, res.x[idx])
+    return q, scale, shape, se
+
+
+def _put(theta: np.ndarray, idx: list[int], values: np.ndarray) -> np.ndarray:
+    out = theta.copy()
+    out[idx] = values
+    return out
+
+
+def _m_step(
+    sp: Spells,
+    resp: np.ndarray,
+    kinds: tuple[str, ...],
+    prior: float,
+    start: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    k = resp.shape[1]
+    w = resp[sp.customer].T  # (K, spells)
+    nodes, ntargets = len(sp.nodes), len(sp.targets)
+    counts = np.zeros((k, nodes, ntargets))
+    done = ~sp.open
+    for j in range(k):
+        np.add.at(counts[j], (sp.node[done], sp.target[done]), w[j, done])
+    q = np.empty((k, nodes))
+    q_se = np.full((k, nodes), math.nan)
+    scale = np.empty((k, nodes))
+    shape = np.full(nodes, math.nan)
+    q0, scale0, shape0 = start
+    for n in range(nodes):
+        sel = sp.node == n
+        q[:, n], scale[:, n], shape[n], q_se[:, n] = _fit_node(
+            kinds[n], sp.days[sel], sp.open[sel], w[:, sel], (q0[:, n], scale0[:, n], shape0[n])
+        )
+    share = resp.mean(axis=0)
+    return share, q, q_se, scale, shape, counts
+
+
+def _log_rows(counts: np.ndarray, prior: float) -> np.ndarray:
+    seen = counts.sum(axis=0) > 0
+    alpha = np.where(seen[None], counts + prior, 0.0)
+    total = alpha.sum(axis=2, keepdims=True)
+    rows = np.divide(alpha, total, out=np.zeros_like(alpha), where=total > 0)
+    with np.errstate(divide="ignore"):
+        return np.log(rows)
+
+
+def _class_loglik(
+    sp: Spells,
+    q: np.ndarray,
+    scale: np.ndarray,
+    shape: np.ndarray,
+    kinds: tuple[str, ...],
+    counts: np.ndarray,
+    prior: float,
+) -> np.ndarray:
+    """(customers, K) log-likelihood of each customer's spells under each class."""
+    per_spell = _spell_loglik(sp, q, scale, shape, kinds, _log_rows(counts, prior))
+    return np.stack(
+        [np.bincount(sp.customer, row, minlength=sp.n_customers) for row in per_spell], axis=1
+    )
+
+
+def fit_mixture(
+    sp: Spells,
+    kinds: tuple[str, ...],
+    start: tuple[np.ndarray, np.ndarray, np.ndarray],
+    *,
+    classes: np.ndarray | None = None,
+    names: tuple[str, ...] | None = None,
+    latent: int = 1,
+    prior: float = 0.5,
+    seed: int = 0,
+    n_init: int = 4,
+    max_iter: int = 300,
+    tol: float = 1e-7,
+) -> Mixture:
+    """Fit classes given per customer (``classes``) or ``latent`` classes by EM.
+
+    ``start`` is the pooled (one-class) fit ``(q, scale, shape)`` per node that seeds
+    every class.
+    """
+    q1, scale1, shape1 = start
+    if classes is not None:
+        k = int(classes.max()) + 1
+        resp = np.zeros((sp.n_customers, k))
+        resp[np.arange(sp.n_customers), classes] = 1.0
+        starts = [resp]
+        em = False
+    else:
+        k = latent
+        if k < 1:
+            raise CalibrationError(f"latent_segments must be >= 1, got {k}")
+        rng = np.random.default_rng(seed)
+        starts = [rng.dirichlet(np.ones(k), sp.n_customers) for _ in range(n_init if k > 1 else 1)]
+        em = k > 1
+    names = names or tuple(f"latent_{j + 1}" for j in range(k))
+
+    def run(resp: np.ndarray, params: tuple | None, iterations: int) -> Mixture:
+        init = params or (np.repeat(q1[None], k, 0), np.repeat(scale1[None], k, 0), shape1)
+        share, q, q_se, scale, shape, counts = _m_step(sp, resp, kinds, prior, init)
+        previous, it = -math.inf, 0
+        while True:
+            ll_k = _class_loglik(sp, q, scale, shape, kinds, counts, prior)
+            joint = ll_k + np.log(np.maximum(share, 1e-300))[None]
+            total = special.logsumexp(joint, axis=1)
+            loglik = float(total.sum())
+            if not em or it >= iterations or abs(loglik - previous) <= tol * abs(loglik):
+                break
+            previous, it = loglik, it + 1
+            resp = np.exp(joint - total[:, None])
+            share, q, q_se, scale, shape, counts = _m_step(
+                sp, resp, kinds, prior, (q, scale, shape)
+            )
+        if em:
+            resp = np.exp(joint - total[:, None])
+        n_rows = int(((counts.sum(axis=0) > 0).sum(axis=1) - 1).clip(min=0).sum())
+        n_params = (k - 1) + k * (2 * len(sp.nodes) + n_rows) + int(np.isfinite(shape).sum())
+        return Mixture(
+            names, share, q, q_se, scale, shape, kinds, counts, prior, resp, loglik, n_params, it
+        )
+
+    # short runs from every start, then the best one to convergence ("small EM")
+    trials = [run(resp, None, SHORT_RUN if len(starts) > 1 else max_iter) for resp in starts]
+    best = max(trials, key=lambda m: m.loglik)
+    if em and len(starts) > 1:
+        done = run(best.responsibility, (best.q, best.scale, best.shape), max_iter)
+        best = dataclasses.replace(done, iterations=done.iterations + SHORT_RUN)
+    if em:  # order classes by share, largest first, so names are stable across seeds
+        order = np.argsort(-best.share, kind="stable")
+        best = Mixture(
+            names,
+            best.share[order],
+            best.q[order],
+            best.q_se[order],
+            best.scale[order],
+            best.shape,
+            kinds,
+            best.counts[order],
+            prior,
+            best.responsibility[:, order],
+            best.loglik,
+            best.n_parameters,
+            best.iterations,
+        )
+    return best
