@@ -1,4 +1,4 @@
-"""The ``cjsim`` command: check, run and schema.
+"""The ``cjsim`` command: check, run, compare, calibrate, validate and schema.
 
 Errors a user can cause print one line per problem (file, key path, what,
 hint) and exit with code 2; never a traceback.
@@ -7,17 +7,21 @@ hint) and exit with code 2; never a traceback.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from cjsim.calibration import EventColumns, calibrate, load_fit, validate
 from cjsim.cli_format import (
     check_summary,
     comparison_tables,
+    fit_tables,
     portfolio_table,
     result_tables,
+    validation_tables,
 )
 from cjsim.engines.analytic import solve
 from cjsim.errors import CJSimError, Problem
@@ -40,6 +44,11 @@ _EXAMPLES = {
     "schema": "example: cjsim schema > scenario.schema.json",
     "compare": "example:\n  cjsim compare scenarios/fashionfusion.toml "
     "--interventions scenarios/fashionfusion_investments.toml --seed 1",
+    "calibrate": "example:\n  cjsim calibrate events.csv --mapping mapping.toml --out fitted.toml "
+    "--latent-segments 2\n  (writes fitted.toml, fitted.warm_start.csv and "
+    "fitted.calibration.json)",
+    "validate": "example:\n  cjsim validate fitted.toml holdout.csv --replications 20 "
+    "--plot holdout.png",
 }
 
 
@@ -105,10 +114,137 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="write ranking.csv, comparison.csv, deltas.csv and comparison.json here",
     )
+    cal = sub.add_parser(
+        "calibrate",
+        help="fit a scenario to an event log (with its warm start at the cut-off)",
+        epilog=_EXAMPLES["calibrate"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    cal.add_argument("events", help="event log: CSV (with a header) or Parquet")
+    cal.add_argument("--mapping", required=True, metavar="MAP", help="mapping TOML file")
+    cal.add_argument("--out", required=True, metavar="FILE.toml", help="fitted scenario to write")
+    cal.add_argument(
+        "--latent-segments",
+        type=_positive_int,
+        default=None,
+        metavar="K",
+        help="fit K latent segments by EM",
+    )
+    cal.add_argument(
+        "--horizon",
+        type=_positive_float,
+        default=365.0,
+        metavar="DAYS",
+        help="horizon of the fitted scenario (default 365)",
+    )
+    cal.add_argument("--seed", type=int, default=0, help="seed of the EM starts (default 0)")
+    _column_options(cal)
+    val = sub.add_parser(
+        "validate",
+        help="simulate a holdout period from a fit and compare it with what happened",
+        epilog=_EXAMPLES["validate"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    val.add_argument("file", help="fitted scenario written by `cjsim calibrate`")
+    val.add_argument("holdout", help="event log covering the holdout period (CSV or Parquet)")
+    val.add_argument("--end", metavar="DATE", help="end of the holdout (default: its last event)")
+    val.add_argument(
+        "--replications", type=_positive_int, default=20, help="simulations (default 20)"
+    )
+    val.add_argument("--seed", type=int, default=0, help="simulation seed (default 0)")
+    val.add_argument("--plot", metavar="PNG", help="save the holdout plot here")
+    val.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    _column_options(val, defaults_from_fit=True)
     sub.add_parser(
         "schema", help="print the JSON Schema of the scenario format", epilog=_EXAMPLES["schema"]
     )
     return parser
+
+
+def _column_options(p: argparse.ArgumentParser, defaults_from_fit: bool = False) -> None:
+    where = " (default: as calibrated)" if defaults_from_fit else ""
+    g = p.add_argument_group("event-log columns" + where)
+    for name, default in (
+        ("customer", "customer_id"),
+        ("time", "timestamp"),
+        ("event", "event"),
+        ("value", "value"),
+        ("segment", "segment"),
+    ):
+        g.add_argument(
+            f"--{name}-column",
+            dest=f"{name}_column",
+            default=None,
+            metavar="NAME",
+            help=f"default {default!r}" if not defaults_from_fit else None,
+        )
+
+
+def _columns(args: argparse.Namespace, base: EventColumns) -> EventColumns:
+    given = {
+        k: getattr(args, f"{k}_column")
+        for k in ("customer", "time", "event", "value", "segment")
+        if getattr(args, f"{k}_column") is not None
+    }
+    return dataclasses.replace(base, **given)
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.suffix != ".toml":
+        raise CJSimError(f"--out {out}: give a .toml file name for the fitted scenario")
+    if not out.parent.exists():
+        raise CJSimError(f"--out {out}: folder {out.parent} does not exist — create it first")
+    fit = calibrate(
+        args.events,
+        args.mapping,
+        _columns(args, EventColumns()),
+        latent_segments=args.latent_segments,
+        horizon_days=args.horizon,
+        seed=args.seed,
+    )
+    print(fit.summary())
+    print(fit_tables(fit))
+    for path in fit.save(out):
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    fit = load_fit(args.file)
+    result = validate(
+        fit,
+        args.holdout,
+        columns=_columns(args, fit.columns),
+        end=args.end,
+        replications=max(args.replications, 2),
+        seed=args.seed,
+    )
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        ax = result.plot()
+        ax.figure.savefig(args.plot, dpi=120, bbox_inches="tight")
+        print(f"wrote {args.plot}", file=sys.stderr)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "metrics": json.loads(result.table.to_json(orient="records")),
+                    "curve": json.loads(result.curve.to_json(orient="records")),
+                    "by_history": json.loads(result.by_history.to_json(orient="records")),
+                    "funnel": json.loads(result.funnel.to_json(orient="records")),
+                    "curve_mape": result.curve_mape,
+                    "holdout_mape": result.holdout_mape,
+                },
+                indent=2,
+            )
+        )
+    else:
+        print(result.summary())
+        print(validation_tables(result))
+    return 0
 
 
 ENGINE_HELP_RUN = (
@@ -289,14 +425,20 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cjsim`` console script; returns the exit code."""
     args = _parser().parse_args(argv)
-    handlers = {"check": _check, "run": _run, "compare": _compare}
+    handlers = {
+        "check": _check,
+        "run": _run,
+        "compare": _compare,
+        "calibrate": _calibrate,
+        "validate": _validate,
+    }
     try:
         if args.command == "schema":
             print(json.dumps(json_schema(), indent=2))
             return 0
         return handlers[args.command](args)
     except CJSimError as exc:
-        return _fail(exc, getattr(args, "file", None))
+        return _fail(exc, getattr(args, "file", None) or getattr(args, "events", None))
     except KeyboardInterrupt:
         print("cjsim: interrupted", file=sys.stderr)
         return 130

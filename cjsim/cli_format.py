@@ -7,6 +7,7 @@ import textwrap
 
 import pandas as pd
 
+from cjsim.calibration import Fit, Validation
 from cjsim.engines.result import Result
 from cjsim.interventions.compare import Comparison
 from cjsim.model import CohortArrivals, Scenario
@@ -288,3 +289,36 @@ def portfolio_table(table: pd.DataFrame, budget: float, top: int = 8) -> str:
         for n in table.attrs.get("notes", [])
     ]
     return "\n".join(lines)
+
+
+def _frame(df: pd.DataFrame, digits: int = 3) -> str:
+    return textwrap.indent(df.round(digits).to_string(index=False, max_colwidth=24), "  ")
+
+
+def fit_tables(fit: Fit) -> str:
+    """The calibration report: exits and dwell per touchpoint, segments, arrivals."""
+    exits = fit.report["exits"][
+        ["touchpoint", "spells", "open_at_cutoff", "dwell", "exit_probability", "ks_distance"]
+    ]
+    parts = ["", "touchpoints (silent exit, dwell family, Kaplan-Meier distance)", _frame(exits)]
+    seg = fit.report.get("segments")
+    if seg is not None and seg["segment"].nunique() > 1:
+        parts += ["", "segments", _frame(seg)]
+    arrivals = fit.report.get("arrivals")
+    if arrivals is not None and len(arrivals):
+        parts += ["", "arrival seasonality tests", _frame(arrivals)]
+    return "\n".join(parts)
+
+
+def validation_tables(v: Validation) -> str:
+    """Holdout purchases by purchase history, and the funnel."""
+    parts = []
+    if v.by_history["actual"].sum() > 0:
+        parts += ["", "holdout purchases by purchases before the cut-off", _frame(v.by_history, 1)]
+    if len(v.funnel):
+        parts += [
+            "",
+            "funnel shares",
+            _frame(v.funnel[["group", "node", "predicted", "actual", "error"]]),
+        ]
+    return "\n".join(parts)

@@ -10,6 +10,7 @@ likelihood estimates ``q`` and ``F`` together, with no arbitrary inactivity thre
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,6 +70,20 @@ def _hessian_se(fun: object, theta: np.ndarray) -> float:
     return math.sqrt(max(var_logit, 0.0)) * q * (1 - q)
 
 
+def _start(family: stats.rv_continuous, k: int, done: np.ndarray) -> tuple[float, ...]:
+    """Uncensored MLE as a starting point; moments when it fails (all spells equal)."""
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            params = tuple(float(v) for v in family.fit(done, floc=0))
+        if all(np.isfinite(params)) and params[-1] > 0 and (k == 1 or params[0] > 0):
+            return params
+    except (ValueError, RuntimeError, FloatingPointError):
+        pass
+    mean = float(max(done.mean(), MIN_DAYS))
+    return (1.0, 0.0, mean) if k == 2 else (0.0, mean)
+
+
 def fit_exit(
     completed_days: np.ndarray | list[float],
     open_days: np.ndarray | list[float],
@@ -92,7 +107,7 @@ def fit_exit(
     for kind, (family, k) in _CANDIDATES.items():
         if families and kind not in families:
             continue
-        start_params = family.fit(done, floc=0)
+        start_params = _start(family, k, done)
         scale = [start_params[-1]] if k == 1 else [start_params[0], start_params[-1]]
         q0 = min(max(len(open_) / (len(open_) + len(done)), 0.05), 0.95) / 2
         theta0 = np.array([special.logit(q0), *np.log(scale)])

@@ -118,3 +118,23 @@ def test_bad_dwell_multipliers_are_rejected(factor, words):
 def test_dwell_multipliers_appear_in_the_schema():
     segment = cjsim.json_schema()["$defs"]["SegmentSpec"]["properties"]
     assert segment["dwell_multipliers"]["additionalProperties"] == {"type": "number"}
+
+
+def test_numpy_numbers_are_written_as_plain_toml_numbers(tmp_path):
+    import numpy as np
+
+    from cjsim.model import Gamma, JourneyBuilder
+
+    sc = (
+        JourneyBuilder("np", stages=["s"], horizon_days=10)
+        .touchpoint("shop", "s", purchase=True, order_value=Gamma(np.float64(31.5), 0.5))
+        .outcome("done")
+        .edges("shop", done=1.0)
+        .poisson(float(np.float64(2.0)))
+        .entry(shop=1.0)
+        .build()
+    )
+    path = tmp_path / "np.toml"
+    cjsim.save_scenario(sc, path)
+    assert "np.float64" not in path.read_text()
+    assert cjsim.load_scenario(path) == sc
