@@ -238,7 +238,7 @@ def load_fit(path: str | Path) -> Fit:
 
 def _order_value(values: np.ndarray) -> Distribution:
     x = values[np.isfinite(values) & (values > 0)]
-    if len(x) < 2:
+    if len(x) < 2 or np.ptp(x) <= 1e-9 * x.mean():  # too few, or all the same amount
         return Fixed(float(x.mean()) if len(x) else 1.0)
     best: tuple[float, Distribution] | None = None
     for family, make in (

@@ -1,0 +1,131 @@
+"""``cjsim calibrate`` and ``cjsim validate``: files written, figures printed, bad input
+gives one clear line and exit code 2."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cjsim.cli import main
+
+MAP = """cutoff = "2020-07-01"
+closed_cohort = true
+purchases = ["shop"]
+[touchpoints]
+shop = ["buy"]
+"""
+
+
+@pytest.fixture
+def files(tmp_path):
+    rng = np.random.default_rng(2)
+    rows = []
+    for c in range(400):
+        t = rng.uniform(0, 60)
+        while t < 300:
+            rows.append((f"c{c}", pd.Timestamp("2020-01-01") + pd.Timedelta(days=t), "buy", 20.0))
+            if rng.random() < 0.3:
+                break
+            t += rng.exponential(25.0)
+    log = pd.DataFrame(rows, columns=["customer_id", "timestamp", "event", "value"])
+    log.to_csv(tmp_path / "events.csv", index=False)
+    (tmp_path / "map.toml").write_text(MAP)
+    return tmp_path
+
+
+def test_calibrate_then_validate(files, capsys):
+    out = files / "fit.toml"
+    assert (
+        main(
+            [
+                "calibrate",
+                str(files / "events.csv"),
+                "--mapping",
+                str(files / "map.toml"),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    text = capsys.readouterr().out
+    assert "calibrated on 400 customers" in text and "silent exit" in text
+    assert out.exists() and (files / "fit.warm_start.csv").exists()
+    assert (files / "fit.calibration.json").exists()
+    png = files / "h.png"
+    assert (
+        main(
+            [
+                "validate",
+                str(out),
+                str(files / "events.csv"),
+                "--replications",
+                "3",
+                "--plot",
+                str(png),
+            ]
+        )
+        == 0
+    )
+    text = capsys.readouterr().out
+    assert "repeat purchases in the holdout" in text and "MAPE" in text
+    assert png.stat().st_size > 0
+    assert (
+        main(["validate", str(out), str(files / "events.csv"), "--replications", "3", "--json"])
+        == 0
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert {m["metric"] for m in data["metrics"]} >= {"repeat purchases in the holdout"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["calibrate", "missing.csv", "--mapping", "map.toml", "--out", "f.toml"], "not found"),
+        (["calibrate", "events.csv", "--mapping", "map.toml", "--out", "f.txt"], ".toml"),
+        (
+            [
+                "calibrate",
+                "events.csv",
+                "--mapping",
+                "map.toml",
+                "--out",
+                "f.toml",
+                "--event-column",
+                "evnt",
+            ],
+            "did you mean",
+        ),
+        (["validate", "events.csv", "events.csv"], ""),
+        (["validate", "nofit.toml", "events.csv"], ""),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_exit_2(files, capsys, monkeypatch, args, message):
+    monkeypatch.chdir(files)
+    (files / "nofit.toml").write_text((files / "map.toml").read_text())
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.strip()
+    assert message.lower() in err.lower()
+
+
+def test_validate_needs_the_calibration_side_file(files, capsys):
+    out = files / "fit.toml"
+    assert (
+        main(
+            [
+                "calibrate",
+                str(files / "events.csv"),
+                "--mapping",
+                str(files / "map.toml"),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    (files / "fit.calibration.json").unlink()
+    capsys.readouterr()
+    assert main(["validate", str(out), str(files / "events.csv")]) == 2
+    assert "cjsim calibrate" in capsys.readouterr().err
