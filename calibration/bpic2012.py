@@ -71,6 +71,9 @@ MAPPING = {
     },
     "cutoff": CUTOFF,
 }
+# The log holds the applications submitted up to the end of February 2012, with their
+# events until 2012-03-14: new applications stop arriving at the first date.
+ARRIVALS_END = "2012-03-01"
 SHARES = ("preaccepted", "accepted", "approved", "declined", "cancelled", "open at the end")
 
 
@@ -83,7 +86,16 @@ def load(path: Path) -> pd.DataFrame:
 
 def main(argv: list[str] | None = None) -> int:
     p = parser(__doc__.splitlines()[0])
-    p.add_argument("--latent", type=int, default=None, help="latent segments (default none)")
+    p.add_argument(
+        "--one-dwell",
+        action="store_true",
+        help="one dwell per touchpoint instead of one per destination (for comparison)",
+    )
+    p.add_argument(
+        "--parametric",
+        action="store_true",
+        help="parametric dwell per destination instead of Kaplan-Meier",
+    )
     args = p.parse_args(argv)
     path = find(args.data, FILE)
     if path is None:
@@ -91,12 +103,25 @@ def main(argv: list[str] | None = None) -> int:
     log = load(path)
     t0 = time.perf_counter()
     fit = cjsim.calibrate(
-        log, MAPPING, COLUMNS, latent_segments=args.latent, horizon_days=75, seed=0
+        log,
+        MAPPING,
+        COLUMNS,
+        dwell_by_destination=not args.one_dwell,
+        dwell_families=None if args.parametric or args.one_dwell else ("empirical",),
+        horizon_days=75,
+        seed=0,
     )
     print(fit.summary())
     print(f"  fit took {time.perf_counter() - t0:.1f} s")
     print(fit.report["exits"].round(3).to_string(index=False))
-    v = cjsim.validate(fit, log, columns=COLUMNS, replications=args.replications, seed=args.seed)
+    v = cjsim.validate(
+        fit,
+        log,
+        columns=COLUMNS,
+        replications=args.replications,
+        seed=args.seed,
+        arrivals_end=ARRIVALS_END,
+    )
     print()
     print(v.summary())
     funnel = v.funnel[v.funnel["group"] == "new"].set_index("node")

@@ -36,6 +36,7 @@ from scipy import stats
 
 from cjsim._io import atomic_write_text
 from cjsim.calibration.arrivals import ArrivalFit, fit_arrivals
+from cjsim.calibration.competing import CompetingFit, fit_competing
 from cjsim.calibration.dwell import _CANDIDATES, _to_model, kaplan_meier
 from cjsim.calibration.events import (
     EventColumns,
@@ -74,6 +75,7 @@ class _Parts:
     q: np.ndarray  # (K, nodes)
     scale: np.ndarray  # (K, nodes)
     rows: np.ndarray  # (K, nodes, targets) movers' rows
+    competing: dict[str, CompetingFit] | None = None  # dwell by destination, one class
 
 
 @dataclass(frozen=True)
@@ -93,12 +95,14 @@ class Fit:
     warnings: tuple[str, ...] = ()
     report: dict[str, pd.DataFrame] = field(default_factory=dict)
     _assemble: Any = None  # (parts) -> Scenario
+    _competing: dict[str, CompetingFit] | None = None
 
     def sample_scenarios(self, n: int, seed: int) -> list[Scenario]:
         """``n`` scenarios from the posterior: every class's rows from their Dirichlet,
         every silent-exit probability from its normal approximation and the class shares
-        from their Dirichlet.  Dwell shapes and scales and the warm start stay at their
-        fitted values."""
+        from their Dirichlet (with dwell by destination: each touchpoint's shares from
+        their Dirichlet and its silent exit from its normal approximation).  Dwell shapes
+        and scales and the warm start stay at their fitted values."""
         mix = self.mixture
         if mix is None or self._assemble is None:
             raise CalibrationError(
@@ -120,7 +124,26 @@ class Fit:
             q = np.clip(rng.normal(mix.q, se), 0.0, 0.999)
             n_eff = mix.responsibility.sum(axis=0)
             share = rng.dirichlet(n_eff + 0.5) if mix.k > 1 else np.ones(1)
-            out.append(self._assemble(_Parts(share, q, mix.scale, rows)))
+            competing = None
+            if self._competing:
+                competing = {
+                    name: dataclasses.replace(
+                        cf,
+                        probs=rng.dirichlet(cf.expected + mix.prior),
+                        exit_probability=float(
+                            np.clip(
+                                rng.normal(
+                                    cf.exit_probability,
+                                    cf.exit_se if np.isfinite(cf.exit_se) else 0.0,
+                                ),
+                                0.0,
+                                0.999,
+                            )
+                        ),
+                    )
+                    for name, cf in self._competing.items()
+                }
+            out.append(self._assemble(_Parts(share, q, mix.scale, rows, competing)))
         return out
 
     def save(self, path: str | Path) -> list[Path]:
@@ -296,6 +319,7 @@ def calibrate(
     seasonality: str = "auto",
     horizon_days: float = 365.0,
     dwell_families: tuple[str, ...] | None = None,
+    dwell_by_destination: bool = False,
     seed: int = 0,
 ) -> Fit:
     """Fit a scenario to ``events`` up to the mapping's cut-off (default: the data's end).
@@ -319,7 +343,13 @@ def calibrate(
     dwell_families : tuple of str, optional
         Candidate dwell families (default all four: exponential, gamma, lognormal,
         weibull); e.g. ``("exponential",)`` with latent segments is a latent-class
-        Pareto/NBD.
+        Pareto/NBD.  ``("empirical",)`` with ``dwell_by_destination`` gives each
+        destination a nonparametric (weighted Kaplan-Meier) dwell.
+    dwell_by_destination : bool
+        Let the dwell depend on where the customer goes next (a competing-risks cure
+        model, :mod:`.competing`): each touchpoint hands over to one transit touchpoint
+        ``<touchpoint>_to_<target>`` per target, which carries that target's dwell.
+        One class only (no segments).
     seed : int
         Seeds the EM's random starts.
 
@@ -350,12 +380,17 @@ def calibrate(
     spells = spells[spells["node"].isin(touchpoints)].reset_index(drop=True)
 
     # pooled cure fits choose each touchpoint's dwell family and seed the classes
+    pooled_families = tuple(f for f in dwell_families or () if f != "empirical") or None
+    if dwell_families and "empirical" in dwell_families and not dwell_by_destination:
+        raise CalibrationError(
+            'dwell_families=("empirical",) (Kaplan-Meier dwell) needs dwell_by_destination=True'
+        )
     exits: dict[str, ExitFit] = {}
     for name in touchpoints:
         s = spells[spells["node"] == name]
         done, open_ = s.loc[s["target"] >= 0, "days"], s.loc[s["target"] < 0, "days"]
         if len(done) >= 2:
-            exits[name] = fit_exit(done.to_numpy(), open_.to_numpy(), dwell_families)
+            exits[name] = fit_exit(done.to_numpy(), open_.to_numpy(), pooled_families)
         else:
             warnings.append(
                 f"{name}: {len(done)} completed spell(s) — too few to fit; every customer "
@@ -392,6 +427,30 @@ def calibrate(
     else:
         mix = fit_mixture(sp, kinds, start, latent=latent_segments or 1, prior=prior, seed=seed)
 
+    competing = None
+    if dwell_by_destination:
+        if mix.k > 1:
+            raise CalibrationError(
+                "dwell_by_destination works with one class: drop latent_segments or the "
+                "segment column (EventColumns(segment=None))"
+            )
+        competing = {}
+        for name in fitted:
+            s_ = spells[spells["node"] == name]
+            finished = s_[s_["target"] >= 0]
+            competing[name] = fit_competing(
+                finished["days"].to_numpy(dtype=float),
+                finished["target"].to_numpy(),
+                s_.loc[s_["target"] < 0, "days"].to_numpy(dtype=float),
+                targets,
+                dwell_families,
+            )
+            clash = {f"{name}_to_{t}" for t in competing[name].targets} & set(targets)
+            if clash:
+                raise CalibrationError(
+                    f"transit touchpoint {sorted(clash)[0]!r} clashes with a mapped name — "
+                    "rename that touchpoint"
+                )
     values = _order_values(ev, spec.purchases, cindex, mix)
     first = ev.groupby("customer_id", sort=False).first()
     entry = first.loc[first["node"].isin(touchpoints), "node"].value_counts(normalize=True)
@@ -401,7 +460,7 @@ def calibrate(
     )
     rates = [(0.0, 0.0)] if spec.closed_cohort else arrivals.piecewise(cutoff, horizon_days)
     state = _customer_state(ev, cutoff, spec, cindex, mix)
-    warm = _warm_start(state, mix, fitted, spec)
+    warm = _warm_start(state, mix, fitted, competing)
 
     def assemble(parts: _Parts) -> Scenario:
         return _build(
@@ -419,7 +478,7 @@ def calibrate(
             horizon_days,
         )
 
-    parts = _Parts(mix.share, mix.q, mix.scale, mix.rows())
+    parts = _Parts(mix.share, mix.q, mix.scale, mix.rows(), competing)
     scenario = assemble(parts)
     rows = count_transitions(MappedLog(ev), prior)
     report = _report(rows, exits, mix, fitted, spells, cindex, arrivals, values)
@@ -436,6 +495,7 @@ def calibrate(
         tuple(warnings),
         report,
         assemble,
+        competing,
     )
 
 
@@ -499,14 +559,35 @@ def _customer_state(
 
 
 def _warm_start(
-    state: pd.DataFrame, mix: Mixture, fitted: list[str], spec: Mapping
+    state: pd.DataFrame,
+    mix: Mixture,
+    fitted: list[str],
+    competing: dict[str, CompetingFit] | None,
 ) -> pd.DataFrame | None:
-    """Per open customer and class: P(class, still at the touchpoint | history)."""
+    """Per open customer and class: P(class, still at the touchpoint | history); with
+    dwell by destination, per target: P(on the way there | quiet so long)."""
     frames = []
     resp_all = mix.responsibility
     for n, name in enumerate(fitted):
         sel = np.flatnonzero((state["node"] == name).to_numpy())
         if not len(sel):
+            continue
+        if competing is not None:
+            cf = competing[name]
+            elapsed = state["elapsed_days"].to_numpy()[sel]
+            heading = cf.heading(elapsed)
+            for j, target in enumerate(cf.targets):
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "customer": state["customer_id"].to_numpy()[sel],
+                            "touchpoint": f"{name}_to_{target}",
+                            "elapsed_days": elapsed,
+                            "segment": "",
+                            "probability": heading[j],
+                        }
+                    )
+                )
             continue
         here = mix.still_here(n, state["elapsed_days"].to_numpy()[sel])  # (K, m)
         prob = resp_all[sel].T * here  # (K, m)
@@ -527,7 +608,7 @@ def _warm_start(
     warm = pd.concat(frames, ignore_index=True)
     warm = warm[warm["probability"] >= MIN_PROBABILITY]
     warm["probability"] = warm["probability"].clip(upper=1.0)
-    return warm.sort_values(["customer", "segment"], kind="stable", ignore_index=True)
+    return warm.sort_values(["customer", "segment", "touchpoint"], kind="stable", ignore_index=True)
 
 
 def _dwell(kind: str, scale: float, shape: float) -> Distribution:
@@ -566,9 +647,21 @@ def _build(
     )
     class_rows: dict[str, list[dict[str, float]]] = {}
     base_scale: dict[str, float] = {}
+    transit: dict[str, dict[str, float]] = {}
     for name in touchpoints:
         fields: dict[str, Any] = {"dwell": Exponential(1.0)}
-        if name in fitted:
+        stage = spec.stages.get(name, "journey")
+        if parts.competing is not None and name in parts.competing:
+            cf = parts.competing[name]
+            fields["dwell"] = Fixed(0.0)
+            q = cf.exit_probability
+            transit[name] = {SILENT_EXIT: q} if q > 0 else {}
+            for target, p, dist in zip(cf.targets, cf.probs, cf.dists, strict=True):
+                via = f"{name}_to_{target}"
+                transit[name][via] = float(p) * (1 - q)
+                b.touchpoint(via, stage, dwell=dist)
+                b.edges(via, **{target: 1.0})
+        elif name in fitted:
             n = fitted.index(name)
             log_scale = np.log(parts.scale[:, n])
             base_scale[name] = float(np.exp(share @ log_scale))
@@ -578,11 +671,14 @@ def _build(
             ]
         if name in spec.purchases:
             fields |= {"purchase": True, "order_value": values.dist[name]}
-        b.touchpoint(name, spec.stages.get(name, "journey"), **fields)
+        b.touchpoint(name, stage, **fields)
     for name in [*spec.outcomes, SILENT_EXIT]:
         b.outcome(name)
     base_rows: dict[str, dict[str, float]] = {}
     for name in touchpoints:
+        if name in transit:
+            b.edges(name, **transit[name])
+            continue
         if name not in class_rows:
             base_rows[name] = {SILENT_EXIT: 1.0}
             continue
@@ -593,7 +689,7 @@ def _build(
         }
         b.edges(name, **base_rows[name])
     for name in touchpoints:
-        if name not in class_rows:
+        if name not in class_rows and name not in transit:
             b.edges(name, **base_rows[name])
     if k > 1:
         for j in range(k):

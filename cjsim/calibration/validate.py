@@ -21,6 +21,7 @@ Predicted figures are the mean over replications with a 95 % band of the replica
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ import pandas as pd
 from cjsim.calibration.events import EventColumns, map_events, read_events, until_outcome
 from cjsim.calibration.fit import SILENT_EXIT, Fit
 from cjsim.errors import CalibrationError
+from cjsim.model import PoissonArrivals, Scenario
 
 __all__ = ["Validation", "validate"]
 
@@ -218,12 +220,30 @@ def _history(fit: Fit) -> pd.Series:
     return pd.Series(c["purchases"].to_numpy(), index=c["customer_id"].astype(str).to_numpy())
 
 
+def _stop_arrivals(sc: Scenario, day: float) -> Scenario:
+    """``sc`` with no new arrivals from ``day`` on."""
+    arrivals = sc.population.arrivals
+    if not isinstance(arrivals, PoissonArrivals) or day >= (sc.horizon_days or math.inf):
+        return sc
+    rates = [(s, r) for s, r in arrivals.rates if s < day] + [(day, 0.0)]
+    population = dataclasses.replace(sc.population, arrivals=PoissonArrivals(tuple(rates)))
+    return sc.replace(population=population)
+
+
 def _simulated_frames(
-    fit: Fit, span: float, replications: int, seed: int, engine: str, workers: int
+    fit: Fit,
+    span: float,
+    replications: int,
+    seed: int,
+    engine: str,
+    workers: int,
+    arrivals_until: float | None = None,
 ) -> list[_Frame]:
     import cjsim
 
     sc = fit.scenario.replace(horizon_days=span)
+    if arrivals_until is not None:
+        sc = _stop_arrivals(sc, arrivals_until)
     res = cjsim.simulate(
         sc, engine=engine, replications=replications, seed=seed, events=True, workers=workers
     )
@@ -260,10 +280,12 @@ def validate(
     seed: int = 0,
     engine: str = "des",
     workers: int = 1,
+    arrivals_end: str | pd.Timestamp | None = None,
 ) -> Validation:
     """Simulate from the cut-off to ``end`` (default: the holdout log's last event) and
     compare with the holdout log (which may also hold the calibration events: only those
-    after the cut-off are used).
+    after the cut-off are used).  ``arrivals_end``: new customers stop arriving then
+    (e.g. a log of cases *started* up to a date, with events until a later one).
 
     Raises
     ------
@@ -274,13 +296,18 @@ def validate(
         raise CalibrationError(f"replications must be >= 2 for a band, got {replications}")
     actual, stop, warnings = _actual_frame(fit, holdout, columns, end)
     span = (stop - fit.cutoff).total_seconds() / 86400.0
+    until = (
+        None
+        if arrivals_end is None
+        else (pd.Timestamp(arrivals_end) - fit.cutoff).total_seconds() / 86400.0
+    )
     weeks = max(math.ceil(span / WEEK), 1)
     history = _history(fit)
     offset = float((history - 1).clip(lower=0).sum())
     act = _statistics(actual, fit, span, weeks, offset)
     sims = [
         _statistics(f, fit, span, weeks, offset)
-        for f in _simulated_frames(fit, span, replications, seed, engine, workers)
+        for f in _simulated_frames(fit, span, replications, seed, engine, workers, until)
     ]
     if len(sims) < replications:  # a replication without any event
         sims += [_statistics(_Frame(actual.events.iloc[:0], history), fit, span, weeks, offset)] * (
