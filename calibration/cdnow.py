@@ -53,13 +53,19 @@ def load(path: Path) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> int:
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--latent", type=int, default=3, help="latent segments (default 3)")
+    p.add_argument(
+        "--alive-after-first",
+        action="store_true",
+        help="BG/NBD's assumption: nobody leaves silently after the first purchase",
+    )
     args = p.parse_args(argv)
     path = find(args.data, FILE)
     if path is None:
         return 0
     log = load(path)
     t0 = time.perf_counter()
-    fit = cjsim.calibrate(log, MAPPING, latent_segments=args.latent, horizon_days=273, seed=0)
+    mapping = {**MAPPING, "never_silent": ["first_purchase"]} if args.alive_after_first else MAPPING
+    fit = cjsim.calibrate(log, mapping, latent_segments=args.latent, horizon_days=273, seed=0)
     fitted = time.perf_counter() - t0
     print(fit.summary())
     print(

@@ -27,7 +27,7 @@ from scipy import optimize, special
 
 from cjsim.calibration.dwell import _CANDIDATES, MIN_DAYS, _to_model
 from cjsim.calibration.exits import _start
-from cjsim.calibration.mixture import _logpdf_logsf
+from cjsim.calibration.mixture import NO_EXIT, _logpdf_logsf
 from cjsim.model import Distribution, Empirical, Fixed
 
 __all__ = ["CompetingFit", "fit_competing"]
@@ -185,6 +185,7 @@ def fit_competing(
     families: tuple[str, ...] | None = None,
     max_iter: int = 200,
     tol: float = 1e-8,
+    never_silent: bool = False,
 ) -> CompetingFit:
     """Fit silent exit, shares and per-target dwell at one touchpoint.
 
@@ -218,7 +219,7 @@ def fit_competing(
             kinds.append(candidates[0])
             params.append(_family_start(candidates[0], g))
     n_total = len(done_days) + len(open_days)
-    q = min(max(len(open_days) / n_total, 0.01), 0.99) / 2
+    q = NO_EXIT if never_silent else min(max(len(open_days) / n_total, 0.01), 0.99) / 2
     probs = (counts + 0.5) / (counts + 0.5).sum()
     previous = -math.inf
     loglik = -math.inf
@@ -259,7 +260,7 @@ def fit_competing(
             break
         previous = loglik
         expected = counts + resp.sum(axis=1)
-        q = float(np.clip(cured.sum() / n_total, 1e-9, 1 - 1e-9))
+        q = NO_EXIT if never_silent else float(np.clip(cured.sum() / n_total, 1e-9, 1 - 1e-9))
         probs = expected / expected.sum()
         for j in range(m):
             if kinds[j] == "empirical":

@@ -147,6 +147,11 @@ class Mapping(BaseModel):
         default_factory=dict, description="outcome -> event names that end a journey there"
     )
     cutoff: str | None = Field(None, description="end of the calibration period (ISO date)")
+    never_silent: list[str] = Field(
+        default_factory=list,
+        description="touchpoints nobody leaves silently: every customer there moves on "
+        "eventually (e.g. BG/NBD's assumption that a first buyer is alive)",
+    )
     closed_cohort: bool = Field(
         False,
         description="no new customers after the cut-off (a closed cohort, e.g. one "
@@ -176,6 +181,7 @@ def load_mapping(mapping: Mapping | dict[str, Any] | str | Path) -> Mapping:
         raise CalibrationError("\n".join(p.format(source) for p in problems)) from None
     unknown = [p for p in parsed.purchases if p not in parsed.touchpoints]
     unknown += [t for t in parsed.stages if t not in parsed.touchpoints]
+    unknown += [t for t in parsed.never_silent if t not in parsed.touchpoints]
     if unknown:
         raise CalibrationError(
             f"{source or 'mapping'}: {unknown[0]!r} is not one of the "

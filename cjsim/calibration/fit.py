@@ -415,6 +415,7 @@ def calibrate(
     )
     kinds = tuple(exits[n].kind for n in fitted)
     start = _start_values(exits, fitted)
+    quiet = frozenset(spec.never_silent)
     has_column = "segment" in ev.columns and ev["segment"].notna().any()
     if latent_segments is not None and has_column:
         raise CalibrationError(
@@ -423,9 +424,19 @@ def calibrate(
         )
     if has_column:
         classes, names = _classes(ev, customers, warnings)
-        mix = fit_mixture(sp, kinds, start, classes=classes, names=names, prior=prior)
+        mix = fit_mixture(
+            sp, kinds, start, classes=classes, names=names, prior=prior, never_silent=quiet
+        )
     else:
-        mix = fit_mixture(sp, kinds, start, latent=latent_segments or 1, prior=prior, seed=seed)
+        mix = fit_mixture(
+            sp,
+            kinds,
+            start,
+            latent=latent_segments or 1,
+            prior=prior,
+            seed=seed,
+            never_silent=quiet,
+        )
 
     competing = None
     if dwell_by_destination:
@@ -444,6 +455,7 @@ def calibrate(
                 s_.loc[s_["target"] < 0, "days"].to_numpy(dtype=float),
                 targets,
                 dwell_families,
+                never_silent=name in quiet,
             )
             clash = {f"{name}_to_{t}" for t in competing[name].targets} & set(targets)
             if clash:

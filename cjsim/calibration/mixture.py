@@ -35,6 +35,7 @@ from cjsim.errors import CalibrationError
 
 __all__ = ["Mixture", "Spells", "fit_mixture"]
 
+NO_EXIT = 1e-9  # q of a touchpoint nobody leaves silently
 SHORT_RUN = 15  # EM iterations per random start before the best start is run on
 
 
@@ -169,9 +170,10 @@ def _fit_node(
     opened: np.ndarray,
     weights: np.ndarray,  # (K, spells)
     start: tuple[np.ndarray, np.ndarray, float],
+    never_silent: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
     """Weighted censored cure-model MLE of one touchpoint: q and scale per class, one
-    shared shape.  Returns (q, scale, shape, se of q)."""
+    shared shape (q = 0 when ``never_silent``).  Returns (q, scale, shape, se of q)."""
     nshape = _CANDIDATES[kind][1]
     k = weights.shape[0]
     x = np.maximum(days, MIN_DAYS)
@@ -198,12 +200,20 @@ def _fit_node(
         [special.logit(np.clip(q0, 1e-4, 1 - 1e-4)), np.log(scale0)]
         + ([np.log([shape0])] if nshape == 2 else [])
     )
-    res = optimize.minimize(negll, theta0, method="BFGS")
-    if not res.success and res.fun > negll(theta0):
-        res.x = theta0
+    first = k if never_silent else 0  # q is not estimated: held at NO_EXIT
+    if never_silent:
+        theta0[:k] = special.logit(NO_EXIT)
+    head = theta0[:first]
+    res = optimize.minimize(
+        lambda t: negll(np.concatenate([head, t])), theta0[first:], method="BFGS"
+    )
+    x = np.concatenate([head, res.x])
+    if negll(x) > negll(theta0):
+        x = theta0
+    res.x = x
     q, scale, shape = unpack(res.x)
-    se = np.full(k, math.nan)
-    if k == 1 or len(theta0) <= 9:
+    se = np.full(k, 0.0 if never_silent else math.nan)
+    if not never_silent and (k == 1 or len(theta0) <= 9):
         for j in range(k):  # delta method on each class's logit separately
             idx = [j, k + j] + ([2 * k] if nshape == 2 else [])
             sub = lambda t, j=j, idx=idx: negll(_put(res.x, idx, t))  # noqa: E731
@@ -223,6 +233,7 @@ def _m_step(
     kinds: tuple[str, ...],
     prior: float,
     start: tuple[np.ndarray, np.ndarray, np.ndarray],
+    never_silent: frozenset[str] = frozenset(),
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     k = resp.shape[1]
     w = resp[sp.customer].T  # (K, spells)
@@ -239,7 +250,12 @@ def _m_step(
     for n in range(nodes):
         sel = sp.node == n
         q[:, n], scale[:, n], shape[n], q_se[:, n] = _fit_node(
-            kinds[n], sp.days[sel], sp.open[sel], w[:, sel], (q0[:, n], scale0[:, n], shape0[n])
+            kinds[n],
+            sp.days[sel],
+            sp.open[sel],
+            w[:, sel],
+            (q0[:, n], scale0[:, n], shape0[n]),
+            sp.nodes[n] in never_silent,
         )
     share = resp.mean(axis=0)
     return share, q, q_se, scale, shape, counts
@@ -283,11 +299,12 @@ def fit_mixture(
     n_init: int = 4,
     max_iter: int = 300,
     tol: float = 1e-7,
+    never_silent: frozenset[str] = frozenset(),
 ) -> Mixture:
     """Fit classes given per customer (``classes``) or ``latent`` classes by EM.
 
     ``start`` is the pooled (one-class) fit ``(q, scale, shape)`` per node that seeds
-    every class.
+    every class.  Nobody leaves the touchpoints in ``never_silent`` silently (q = 0).
     """
     q1, scale1, shape1 = start
     if classes is not None:
@@ -307,7 +324,7 @@ def fit_mixture(
 
     def run(resp: np.ndarray, params: tuple | None, iterations: int) -> Mixture:
         init = params or (np.repeat(q1[None], k, 0), np.repeat(scale1[None], k, 0), shape1)
-        share, q, q_se, scale, shape, counts = _m_step(sp, resp, kinds, prior, init)
+        share, q, q_se, scale, shape, counts = _m_step(sp, resp, kinds, prior, init, never_silent)
         previous, it = -math.inf, 0
         while True:
             ll_k = _class_loglik(sp, q, scale, shape, kinds, counts, prior)
@@ -319,7 +336,7 @@ def fit_mixture(
             previous, it = loglik, it + 1
             resp = np.exp(joint - total[:, None])
             share, q, q_se, scale, shape, counts = _m_step(
-                sp, resp, kinds, prior, (q, scale, shape)
+                sp, resp, kinds, prior, (q, scale, shape), never_silent
             )
         if em:
             resp = np.exp(joint - total[:, None])
