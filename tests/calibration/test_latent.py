@@ -172,3 +172,28 @@ def test_validate_refuses_a_holdout_without_events_after_the_cut_off(log):
     fit = calibrate(log, MAPPING, cjsim.EventColumns(segment=None))
     with pytest.raises(cjsim.CalibrationError, match="no event between the cut-off"):
         cjsim.validate(fit, log, replications=3)
+
+
+def test_posterior_draws_feed_the_comparison_uncertainty_split(log):
+    """A what-if on a fitted journey runs on posterior draws and splits its uncertainty
+    into parameter and simulation parts (the split itself is tested in
+    tests/interventions/test_compare.py; with 1,500 customers the posterior is tight)."""
+    fit = calibrate(log, MAPPING, cjsim.EventColumns(segment=None), latent_segments=2, seed=1)
+    sc = fit.scenario.replace(horizon_days=120.0)
+    more_loyal = cjsim.Intervention(
+        "win_back",
+        changes=(
+            cjsim.interventions.Change(
+                "scale_transition", {"from": "shop", "to": "shop", "factor": 1.05}
+            ),
+        ),
+    )
+    draws = [d.replace(horizon_days=120.0) for d in fit.sample_scenarios(4, seed=2)]
+    cmp = cjsim.compare(
+        sc, [more_loyal], engine="des", replications=4, seed=1, scenario_draws=draws
+    )
+    split = cmp.uncertainty.set_index("kpi")
+    row = split.loc["purchases_per_customer"]
+    assert row["delta"] > 0 and row["sd_simulation"] > 0
+    assert np.isfinite(row["sd_parameter"]) and 0 <= row["parameter_share"] <= 1
+    assert set(cmp.deltas["draw"]) == {0, 1, 2, 3}
