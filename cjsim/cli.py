@@ -137,6 +137,17 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DAYS",
         help="horizon of the fitted scenario (default 365)",
     )
+    cal.add_argument(
+        "--dwell-by-destination",
+        action="store_true",
+        help="dwell depends on the next touchpoint (competing risks; one class)",
+    )
+    cal.add_argument(
+        "--dwell-families",
+        metavar="LIST",
+        help="comma-separated candidates among exponential,gamma,lognormal,weibull "
+        "(or empirical, with --dwell-by-destination)",
+    )
     cal.add_argument("--seed", type=int, default=0, help="seed of the EM starts (default 0)")
     _column_options(cal)
     val = sub.add_parser(
@@ -152,6 +163,9 @@ def _parser() -> argparse.ArgumentParser:
         "--replications", type=_positive_int, default=20, help="simulations (default 20)"
     )
     val.add_argument("--seed", type=int, default=0, help="simulation seed (default 0)")
+    val.add_argument(
+        "--arrivals-end", metavar="DATE", help="no new customers after this date (default: none)"
+    )
     val.add_argument("--plot", metavar="PNG", help="save the holdout plot here")
     val.add_argument("--json", action="store_true", help="print the comparison as JSON")
     _column_options(val, defaults_from_fit=True)
@@ -201,6 +215,8 @@ def _calibrate(args: argparse.Namespace) -> int:
         _columns(args, EventColumns()),
         latent_segments=args.latent_segments,
         horizon_days=args.horizon,
+        dwell_by_destination=args.dwell_by_destination,
+        dwell_families=tuple(args.dwell_families.split(",")) if args.dwell_families else None,
         seed=args.seed,
     )
     print(fit.summary())
@@ -219,6 +235,7 @@ def _validate(args: argparse.Namespace) -> int:
         end=args.end,
         replications=max(args.replications, 2),
         seed=args.seed,
+        arrivals_end=args.arrivals_end,
     )
     if args.plot:
         import matplotlib

@@ -184,9 +184,11 @@ class Fit:
         sc = self.scenario
         lines = [
             f"calibrated on {len(self.customers):,} customers up to {self.cutoff:%Y-%m-%d}",
-            "  classes: "
-            + ", ".join(f"{n} {s:.0%}" for n, s in zip(*self._classes(), strict=True)),
         ]
+        names, shares = self._classes()
+        if len(names) > 1:
+            parts = (f"{n} {s:.0%}" for n, s in zip(names, shares, strict=True))
+            lines.append("  segments: " + ", ".join(parts))
         if self.arrivals is not None:
             lines.append(
                 f"  arrivals: {self.arrivals.rate_per_day:.3g} per day"
