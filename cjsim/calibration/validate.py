@@ -100,8 +100,8 @@ class Validation:
             err = float(r["relative_error"])
             rel = f" ({err:+.1%})" if np.isfinite(err) else ""
             lines.append(
-                f"  {r['metric']:<40} {r['predicted']:>10,.4g} "
-                f"[{r['low']:,.4g}, {r['high']:,.4g}]  actual {r['actual']:>10,.4g}{rel}"
+                f"  {r['metric']:<36} {r['predicted']:>9,.4g} "
+                f"[{r['low']:,.4g}, {r['high']:,.4g}] actual {r['actual']:>9,.4g}{rel}"
             )
         lines.append(
             f"  cumulative repeat-purchase curve: MAPE {self.curve_mape:.2f} % "

@@ -70,6 +70,7 @@ def test_calibrate_then_validate(files, capsys):
     )
     text = capsys.readouterr().out
     assert "repeat purchases in the holdout" in text and "MAPE" in text
+    assert max(map(len, text.splitlines())) <= 100
     assert png.stat().st_size > 0
     assert (
         main(["validate", str(out), str(files / "events.csv"), "--replications", "3", "--json"])
