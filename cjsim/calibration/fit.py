@@ -146,6 +146,22 @@ class Fit:
             out.append(self._assemble(_Parts(share, q, mix.scale, rows, competing)))
         return out
 
+    def plot_transitions(self, ax: Any = None) -> Any:
+        """Posterior means and 95 % credible intervals of the transitions
+        (:func:`cjsim.plotting.transition_intervals`)."""
+        from cjsim.plotting import transition_intervals
+
+        return transition_intervals(self, ax=ax)
+
+    def plot_dwell(
+        self, touchpoint: str, events: pd.DataFrame | str | Path | None = None, ax: Any = None
+    ) -> Any:
+        """Observed (Kaplan-Meier, from ``events``: the log fitted) against fitted time to
+        the next event at ``touchpoint`` (:func:`cjsim.plotting.dwell_fit`)."""
+        from cjsim.plotting import dwell_fit
+
+        return dwell_fit(self, touchpoint, events, ax=ax)
+
     def save(self, path: str | Path) -> list[Path]:
         """Write the fitted scenario as TOML, its warm start beside it
         (``<stem>.warm_start.csv``) and what :func:`validate` needs besides

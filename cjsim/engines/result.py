@@ -95,6 +95,26 @@ class Result:
         """Per-day means over replications (simulation engines only)."""
         return self.tables.get("timeseries")
 
+    def plot_graph(self, scenario: Any, ax: Any = None) -> Any:
+        """The journey graph of ``scenario`` with this result's flows and removal effects
+        (:func:`cjsim.plotting.journey_graph`; the result does not keep the scenario)."""
+        from cjsim.plotting import journey_graph
+
+        return journey_graph(scenario, self, ax=ax)
+
+    def plot_timeseries(self, kind: str = "stages", ax: Any = None) -> Any:
+        """Customers per stage or cumulative profit over time
+        (:func:`cjsim.plotting.timeseries`)."""
+        from cjsim.plotting import timeseries
+
+        return timeseries(self, kind=kind, ax=ax)
+
+    def plot_funnel(self, ax: Any = None) -> Any:
+        """The share of customers reaching each stage (:func:`cjsim.plotting.funnel`)."""
+        from cjsim.plotting import funnel
+
+        return funnel({self.scenario: self}, ax=ax)
+
     def save(self, directory: str | Path) -> list[Path]:
         """Write ``kpis.csv``, ``kpis.json``, one CSV per table and ``events.parquet``.
 

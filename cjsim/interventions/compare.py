@@ -75,6 +75,26 @@ class Comparison:
 
         return json.dumps(self.to_dict(), indent=2, allow_nan=False)
 
+    def plot_deltas(
+        self, kpis: list[str] | None = None, ax: Any = None, relative: bool | None = None
+    ) -> Any:
+        """Forest plot of KPI changes with 95 % intervals (:func:`cjsim.plotting.deltas`)."""
+        from cjsim.plotting import deltas
+
+        return deltas(self, kpis, ax=ax, relative=relative)
+
+    def plot_ranking(self, metric: str = "incremental_profit", ax: Any = None) -> Any:
+        """The investment ranking with intervals (:func:`cjsim.plotting.ranking`)."""
+        from cjsim.plotting import ranking
+
+        return ranking(self, metric, ax=ax)
+
+    def plot_funnel(self, ax: Any = None) -> Any:
+        """Stage funnel, baseline and variants (:func:`cjsim.plotting.funnel`)."""
+        from cjsim.plotting import funnel
+
+        return funnel(self, ax=ax)
+
     def save(self, directory: str) -> list[str]:
         """Write ranking.csv, comparison.csv, deltas.csv and comparison.json atomically."""
         from pathlib import Path

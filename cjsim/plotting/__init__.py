@@ -1,7 +1,29 @@
-"""Matplotlib figures of cjsim results.  Each function takes an optional ``ax`` and
-returns it.  (Issue 6 adds the journey graph, funnels, flows, deltas, rankings, time
-series and tornado charts; the holdout plot of calibration comes first.)"""
+"""Matplotlib figures of cjsim results.
 
-from cjsim.plotting.calibration import holdout
+Every figure function takes an optional ``ax`` (a new figure is made without one),
+returns the Axes, and gives it a title and axis labels.  Importing this package does not
+import matplotlib; drawing does.
+"""
 
-__all__ = ["holdout"]
+from cjsim.plotting.calibration import dwell_fit, holdout, transition_intervals
+from cjsim.plotting.comparison import deltas, funnel, ranking, stage_reach
+from cjsim.plotting.graph import edge_flows, journey_graph
+from cjsim.plotting.sankey import flows, stage_flows
+from cjsim.plotting.sensitivity import tornado
+from cjsim.plotting.series import timeseries
+
+__all__ = [
+    "deltas",
+    "dwell_fit",
+    "edge_flows",
+    "flows",
+    "funnel",
+    "holdout",
+    "journey_graph",
+    "ranking",
+    "stage_flows",
+    "stage_reach",
+    "timeseries",
+    "tornado",
+    "transition_intervals",
+]

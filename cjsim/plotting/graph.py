@@ -1,0 +1,185 @@
+"""The journey as a graph: touchpoints in columns by stage, edges as wide as the expected
+flow along them, touchpoints coloured by their removal effect."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from cjsim.engines._absorbing import _population_entry
+from cjsim.engines._arrays import to_arrays
+from cjsim.plotting._common import axes, bracketed
+
+if TYPE_CHECKING:
+    from cjsim.engines.result import Result
+    from cjsim.model import Scenario
+
+__all__ = ["MAX_EDGE_WIDTH", "MIN_EDGE_WIDTH", "edge_flows", "edge_widths", "journey_graph"]
+
+MAX_EDGE_WIDTH = 10.0  # points, the edge with the largest expected flow
+MIN_EDGE_WIDTH = 0.4  # points, so that rare edges stay visible
+
+
+def edge_flows(scenario: Scenario, result: Result | None = None) -> pd.DataFrame:
+    """Expected transitions per customer along every edge (analytic engine algebra).
+
+    The flow along ``i -> j`` is the expected visits to ``i`` times the probability of
+    ``i -> j``, summed over segments with their own visits and rows and weighted by their
+    shares, so the flows out of a touchpoint add up to its ``visits[i]`` KPI.  Customers
+    are arriving and referred ones alike (the analytic engine's per-customer basis).
+
+    Parameters
+    ----------
+    scenario : Scenario
+    result : Result, optional
+        A result with ``visits[<touchpoint>]`` KPIs (e.g. a DES run over the horizon):
+        each touchpoint's flows are rescaled to its visits there, the routing shares
+        staying the analytic ones.
+
+    Returns
+    -------
+    DataFrame
+        ``source, target, probability, flow`` (``probability`` is the scenario's edge).
+    """
+    a = to_arrays(scenario)
+    alpha, _ = _population_entry(a, a.base, a.entry)
+    n = a.n
+    flow = np.zeros_like(a.base)
+    for seg in a.segments:
+        rows = a.segment_rows(a.base, seg)
+        visits = np.linalg.solve((np.eye(n) - rows[:, :n]).T, alpha)
+        flow += seg.share * visits[:, None] * rows
+    if result is not None:
+        observed = bracketed(result, "visits")
+        exact = flow.sum(axis=1)
+        for i, name in enumerate(a.touchpoints):
+            if name in observed and exact[i] > 0:
+                flow[i] *= observed[name] / exact[i]
+    nodes = (*a.touchpoints, *a.outcomes)
+    sources, targets = np.nonzero(a.base)
+    return pd.DataFrame(
+        {
+            "source": [a.touchpoints[i] for i in sources],
+            "target": [nodes[j] for j in targets],
+            "probability": a.base[sources, targets],
+            "flow": flow[sources, targets],
+        }
+    )
+
+
+def edge_widths(flow: np.ndarray | pd.Series) -> np.ndarray:
+    """Line widths (points) proportional to ``flow``: the largest gets
+    :data:`MAX_EDGE_WIDTH`, none less than :data:`MIN_EDGE_WIDTH`."""
+    values = np.asarray(flow, dtype=float)
+    top = np.nanmax(values) if len(values) else 0.0
+    if not top > 0:
+        return np.full(len(values), MIN_EDGE_WIDTH)
+    return np.maximum(MAX_EDGE_WIDTH * np.nan_to_num(values) / top, MIN_EDGE_WIDTH)
+
+
+def _positions(scenario: Scenario) -> dict[str, tuple[float, float]]:
+    """Column = stage (outcomes last), touchpoints spread top to bottom in each."""
+    columns: list[list[str]] = [[] for _ in range(len(scenario.stages) + 1)]
+    for name, tp in scenario.touchpoints.items():
+        columns[scenario.stages.index(tp.stage)].append(name)
+    columns[-1].extend(scenario.outcomes)
+    pos = {}
+    for x, names in enumerate(columns):
+        for k, name in enumerate(names):
+            pos[name] = (float(x), (len(names) - 1) / 2 - k)
+    return pos
+
+
+def _removal_effects(scenario: Scenario, result: Result | None) -> dict[str, float]:
+    table = result.tables.get("removal_effects") if result is not None else None
+    if table is None:
+        from cjsim.engines.analytic import solve
+
+        table = solve(scenario, removal=True, elasticity=False).tables["removal_effects"]
+    return dict(zip(table["touchpoint"], table["removal_effect"].astype(float), strict=True))
+
+
+def _label(name: str, effect: float | None) -> str:
+    if effect is None or not math.isfinite(effect):
+        return name
+    return f"{name}\n−{effect:.0%}" if effect >= 0.01 else f"{name}\n−{100 * effect:.1g}%"
+
+
+def journey_graph(
+    scenario: Scenario, result: Result | None = None, ax: Any = None, removal: bool = True
+) -> Any:
+    """Draw the journey: touchpoints in columns by stage (outcomes last), each edge as
+    wide as its expected flow per customer (:func:`edge_flows`), each touchpoint coloured
+    and labelled by its removal effect: the share of conversions lost without it.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    result : Result, optional
+        Its ``visits[...]`` KPIs scale the flows and its ``removal_effects`` table colours
+        the nodes; without it (or without that table) the analytic engine is solved.
+    ax : matplotlib Axes, optional
+    removal : bool
+        Colour and label the touchpoints by their removal effect.
+
+    Returns
+    -------
+    matplotlib Axes
+        Edges carry the gid ``edge:<source>-><target>``; the touchpoint nodes' collection
+        the gid ``touchpoints`` (its array: the removal effects, in scenario order).
+    """
+    import matplotlib as mpl
+    import networkx as nx
+
+    flows = edge_flows(scenario, result)
+    effects = _removal_effects(scenario, result) if removal else {}
+    pos = _positions(scenario)
+    ax = axes(ax, figsize=(max(8.0, 1.9 * (len(scenario.stages) + 1)), 6.0))
+    graph = nx.DiGraph()
+    graph.add_nodes_from(pos)
+    edgelist = list(zip(flows["source"], flows["target"], strict=True))
+    graph.add_edges_from(edgelist)
+    tps, outs = list(scenario.touchpoints), list(scenario.outcomes)
+    colour: dict[str, Any] = {"node_color": "lightsteelblue"}
+    if removal:
+        colour = {
+            "node_color": [effects.get(t, math.nan) for t in tps],
+            "cmap": mpl.colormaps["Reds"].with_extremes(bad="lightgrey"),
+            "vmin": 0.0,
+            "vmax": 1.0,
+        }
+    nodes = nx.draw_networkx_nodes(
+        graph, pos, nodelist=tps, node_size=900, edgecolors="black", linewidths=0.5, ax=ax,
+        **colour,
+    )  # fmt: skip
+    nodes.set_gid("touchpoints")
+    ends = nx.draw_networkx_nodes(
+        graph, pos, nodelist=outs, node_color="whitesmoke", node_shape="s", node_size=900,
+        edgecolors="black", linewidths=0.5, ax=ax,
+    )  # fmt: skip
+    ends.set_gid("outcomes")
+    edges = nx.draw_networkx_edges(
+        graph, pos, edgelist=edgelist, width=list(edge_widths(flows["flow"])),
+        edge_color="steelblue", alpha=0.55, arrows=True, arrowstyle="-|>",
+        connectionstyle="arc3,rad=0.12", node_size=900, ax=ax,
+    )  # fmt: skip
+    for patch, (u, v) in zip(edges, edgelist, strict=True):
+        patch.set_gid(f"edge:{u}->{v}")
+    labels = {t: _label(t, effects.get(t)) for t in tps} | {o: o for o in outs}
+    below = {name: (x, y - 0.22) for name, (x, y) in pos.items()}
+    nx.draw_networkx_labels(
+        graph, below, labels=labels, font_size=7, verticalalignment="top", ax=ax
+    )
+    ax.margins(y=0.12)
+    if removal:
+        ax.figure.colorbar(nodes, ax=ax, label="share of conversions lost if removed")
+    ax.set_xticks(range(len(scenario.stages) + 1), [*scenario.stages, "outcomes"])
+    ax.tick_params(axis="x", bottom=True, labelbottom=True)
+    ax.set_yticks([])
+    ax.set_xlabel("stage")
+    ax.set_ylabel("touchpoints")
+    ax.set_title(f"{scenario.name}: journey by stage, edge width ∝ expected flow per customer")
+    return ax
