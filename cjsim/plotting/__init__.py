@@ -3,6 +3,17 @@
 Every figure function takes an optional ``ax`` (a new figure is made without one),
 returns the Axes, and gives it a title and axis labels.  Importing this package does not
 import matplotlib; drawing does.
+
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> import cjsim
+>>> from cjsim import plotting
+>>> sc = cjsim.load_scenario("scenarios/fashionfusion.toml")
+>>> ax = plotting.journey_graph(sc)
+>>> ax.get_xlabel(), ax.get_ylabel()
+('stage', 'touchpoints')
+>>> ax.figure.savefig("journey.png")  # doctest: +SKIP
+>>> matplotlib.pyplot.close(ax.figure)
 """
 
 from cjsim.plotting.calibration import dwell_fit, holdout, transition_intervals

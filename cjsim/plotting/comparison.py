@@ -134,6 +134,10 @@ def deltas(
         One errorbar container per variant, labelled with its name.
     """
     kpis = list(kpis or DELTA_KPIS)
+    known = list(dict.fromkeys(comparison.table["kpi"]))
+    unknown = [k for k in kpis if k not in known]
+    if unknown:
+        raise KeyError(f"no KPI {', '.join(map(repr, unknown))} in the comparison; one of {known}")
     relative = len(kpis) > 1 if relative is None else relative
     t = comparison.table.set_index(["variant", "kpi"])
     blind = _blind(comparison, kpis)
@@ -145,7 +149,8 @@ def deltas(
         centre = rows["delta"].to_numpy(dtype=float)
         low, high = rows["delta_ci_low"].to_numpy(float), rows["delta_ci_high"].to_numpy(float)
         if relative:
-            scale = np.array([100.0 / abs(_baseline(comparison, k)) for k in kpis])
+            base = np.array([abs(_baseline(comparison, k)) for k in kpis])
+            scale = np.divide(100.0, base, out=np.full(len(kpis), np.nan), where=base > 0)
             centre, low, high = centre * scale, low * scale, high * scale
         y = np.arange(len(kpis)) - 0.4 + (v + 0.5) * step
         ax.errorbar(

@@ -102,3 +102,8 @@ def test_ranking_bars_are_the_ranked_metric_with_its_interval(comparison, drawn,
 def test_ranking_names_the_metrics_it_can_rank(comparison):
     with pytest.raises(ValueError, match="cannot be ranked; use one of incremental_profit, roi"):
         ranking(comparison, "payback_day")
+
+
+def test_deltas_name_unknown_kpis(comparison):
+    with pytest.raises(KeyError, match="no KPI 'profits' in the comparison"):
+        deltas(comparison, kpis=["profits"])
