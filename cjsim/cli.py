@@ -1,4 +1,4 @@
-"""The ``cjsim`` command: check, run, compare, calibrate, validate and schema.
+"""The ``cjsim`` command: check, run, compare, calibrate, validate, report and schema.
 
 Errors a user can cause print one line per problem (file, key path, what,
 hint) and exit with code 2; never a traceback.
@@ -49,6 +49,8 @@ _EXAMPLES = {
     "fitted.calibration.json)",
     "validate": "example:\n  cjsim validate fitted.toml holdout.csv --replications 20 "
     "--plot holdout.png",
+    "report": "example:\n  cjsim report scenarios/fashionfusion.toml "
+    "--interventions scenarios/fashionfusion_investments.toml --out report.html --seed 1",
 }
 
 
@@ -169,10 +171,57 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--plot", metavar="PNG", help="save the holdout plot here")
     val.add_argument("--json", action="store_true", help="print the comparison as JSON")
     _column_options(val, defaults_from_fit=True)
+    rpt = sub.add_parser(
+        "report",
+        help="one self-contained HTML page: ranking, figures, KPI changes, assumptions",
+        epilog=_EXAMPLES["report"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rpt.add_argument("file", help="scenario TOML file (the baseline)")
+    rpt.add_argument(
+        "--interventions", required=True, metavar="FILE2", help="intervention TOML file"
+    )
+    rpt.add_argument("--out", required=True, metavar="report.html", help="HTML file to write")
+    rpt.add_argument(
+        "--engine",
+        choices=["des", "vectorized", "analytic"],
+        default="des",
+        help=ENGINE_HELP_COMPARE,
+    )
+    rpt.add_argument(
+        "--replications", type=_positive_int, default=10, help="paired replications (default 10)"
+    )
+    rpt.add_argument("--seed", type=int, default=None, help="seed (default: drawn and printed)")
+    rpt.add_argument("--workers", type=_positive_int, default=_default_workers(), help="processes")
+    rpt.add_argument("--horizon", type=_positive_float, default=None, metavar="DAYS")
+    rpt.add_argument("--quiet", action="store_true", help="no progress bar")
     sub.add_parser(
         "schema", help="print the JSON Schema of the scenario format", epilog=_EXAMPLES["schema"]
     )
     return parser
+
+
+def _report(args: argparse.Namespace) -> int:
+    from cjsim.report import build_report, write_report
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise CJSimError(f"--out {out}: give an .html file name for the report")
+    if not out.parent.exists():
+        raise CJSimError(f"--out {out}: folder {out.parent} does not exist — create it first")
+    scenario = _scenario(args)
+    page = build_report(
+        scenario,
+        load_interventions(args.interventions),
+        engine=args.engine,
+        replications=args.replications,
+        seed=args.seed,
+        workers=args.workers,
+        source=str(args.file),
+        progress=False if args.quiet else None,
+    )
+    print(f"wrote {write_report(out, page)}")
+    return 0
 
 
 def _column_options(p: argparse.ArgumentParser, defaults_from_fit: bool = False) -> None:
@@ -448,6 +497,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "compare": _compare,
         "calibrate": _calibrate,
         "validate": _validate,
+        "report": _report,
     }
     try:
         if args.command == "schema":
