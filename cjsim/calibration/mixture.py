@@ -134,7 +134,8 @@ def _logpdf_logsf(
         logpdf = -np.log(x * shape * math.sqrt(2 * math.pi)) - z * z / 2
         return logpdf, special.log_ndtr(-z)
     z = x / s
-    zc = z**shape
+    with np.errstate(over="ignore"):  # an optimiser's far trial point: -inf, refused later
+        zc = z**shape
     return math.log(shape) - np.log(s) + (shape - 1) * np.log(z) - zc, -zc
 
 
