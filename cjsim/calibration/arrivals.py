@@ -2,7 +2,7 @@
 data show it.
 
 The daily counts of first events are tested for a day-of-week pattern, and — with at
-least a year of data — a month-of-year pattern, each by a quasi-Poisson F test of the
+least two years of data — a month-of-year pattern, each by a quasi-Poisson F test of the
 seasonal model against the constant rate (the dispersion estimated from the seasonal
 model's Pearson residuals, so day-to-day noise beyond Poisson does not pass for
 seasonality).  A pattern significant at ``alpha`` multiplies the base rate; the result is
@@ -114,7 +114,7 @@ def fit_arrivals(
         use = seasonality in ("weekly", "both") or (seasonality == "auto" and p < alpha)
         rows.append(("weekly", f, p, use))
         weekly = tuple(np.round(factors, 6).tolist()) if use else None
-    if n_days >= 365:
+    if n_days >= 730:  # each month seen at least twice, so a trend is not a season
         f, p, factors = _pattern_test(counts, dates.month.to_numpy() - 1, 12, day_rate)
         use = seasonality in ("monthly", "both") or (seasonality == "auto" and p < alpha)
         rows.append(("monthly", f, p, use))

@@ -205,7 +205,7 @@ def fit_competing(
     params: list[tuple[float, float]] = []
     atoms: list[tuple[np.ndarray, np.ndarray] | None] = [None] * m
     for g in groups:
-        if np.ptp(g) <= INSTANT and len(g) >= 1:
+        if len(g) >= 2 and np.ptp(g) <= INSTANT:
             kinds.append("fixed")
             params.append((float(g.mean()), math.nan))
         elif empirical:

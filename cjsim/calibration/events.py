@@ -28,6 +28,7 @@ __all__ = [
     "load_mapping",
     "map_events",
     "read_events",
+    "timestamp",
     "until_outcome",
 ]
 
@@ -245,6 +246,19 @@ def map_events(log: pd.DataFrame, mapping: Mapping) -> MappedLog:
         int(without),
         int(log.attrs.get("out_of_order", 0)),
     )
+
+
+def timestamp(value: str | pd.Timestamp) -> pd.Timestamp:
+    """A date or time as the logs hold them: naive UTC (a naive input is taken as UTC,
+    one with an offset is converted)."""
+    try:
+        t = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise CalibrationError(
+            f"{value!r} is not a date or time — use ISO 8601 like 2012-01-31 or "
+            "2012-01-31T14:05:00+01:00"
+        ) from None
+    return t.tz_convert("UTC").tz_localize(None) if t.tzinfo is not None else t
 
 
 def until_outcome(

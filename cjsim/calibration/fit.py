@@ -45,6 +45,7 @@ from cjsim.calibration.events import (
     load_mapping,
     map_events,
     read_events,
+    timestamp,
     until_outcome,
 )
 from cjsim.calibration.exits import ExitFit, fit_exit
@@ -120,8 +121,7 @@ class Fit:
                         rows[k, node, support] = rng.dirichlet(
                             mix.counts[k, node, support] + mix.prior
                         )
-            se = np.where(np.isfinite(mix.q_se), mix.q_se, 0.0)
-            q = np.clip(rng.normal(mix.q, se), 0.0, 0.999)
+            q = _draw_q(rng, mix.q, mix.q_se)
             n_eff = mix.responsibility.sum(axis=0)
             share = rng.dirichlet(n_eff + 0.5) if mix.k > 1 else np.ones(1)
             competing = None
@@ -131,14 +131,7 @@ class Fit:
                         cf,
                         probs=rng.dirichlet(cf.expected + mix.prior),
                         exit_probability=float(
-                            np.clip(
-                                rng.normal(
-                                    cf.exit_probability,
-                                    cf.exit_se if np.isfinite(cf.exit_se) else 0.0,
-                                ),
-                                0.0,
-                                0.999,
-                            )
+                            _draw_q(rng, np.array(cf.exit_probability), np.array(cf.exit_se))
                         ),
                     )
                     for name, cf in self._competing.items()
@@ -221,6 +214,15 @@ class Fit:
         for w in self.warnings:
             lines.append(f"  warning: {w}")
         return "\n".join(lines)
+
+
+def _draw_q(rng: np.random.Generator, q: np.ndarray, se: np.ndarray) -> np.ndarray:
+    """Silent-exit draws on the logit scale (normal approximation, delta method), so a
+    small q stays positive; without a standard error q stays at its estimate."""
+    q = np.clip(np.asarray(q, dtype=float), 1e-9, 1 - 1e-9)
+    se = np.where(np.isfinite(se), se, 0.0)
+    logit = np.log(q / (1 - q))
+    return 1 / (1 + np.exp(-(logit + rng.normal(0.0, 1.0, q.shape) * se / (q * (1 - q)))))
 
 
 def calibration_file(scenario_path: str | Path) -> Path:
@@ -379,7 +381,7 @@ def calibrate(
     spec = load_mapping(mapping)
     cols = columns or EventColumns()
     log = read_events(events, cols)
-    cutoff = pd.Timestamp(spec.cutoff) if spec.cutoff else log["time"].max()
+    cutoff = timestamp(spec.cutoff) if spec.cutoff else log["time"].max()
     before = log[log["time"] < cutoff].reset_index(drop=True)
     if before.empty:
         raise CalibrationError(
@@ -434,6 +436,7 @@ def calibrate(
     kinds = tuple(exits[n].kind for n in fitted)
     start = _start_values(exits, fitted)
     quiet = frozenset(spec.never_silent)
+    families = pooled_families or tuple(_CANDIDATES)
     has_column = "segment" in ev.columns and ev["segment"].notna().any()
     if latent_segments is not None and has_column:
         raise CalibrationError(
@@ -443,7 +446,14 @@ def calibrate(
     if has_column:
         classes, names = _classes(ev, customers, warnings)
         mix = fit_mixture(
-            sp, kinds, start, classes=classes, names=names, prior=prior, never_silent=quiet
+            sp,
+            kinds,
+            start,
+            classes=classes,
+            names=names,
+            prior=prior,
+            never_silent=quiet,
+            families=families,
         )
     else:
         mix = fit_mixture(
@@ -454,6 +464,7 @@ def calibrate(
             prior=prior,
             seed=seed,
             never_silent=quiet,
+            families=families,
         )
 
     competing = None
@@ -483,7 +494,8 @@ def calibrate(
                 )
     values = _order_values(ev, spec.purchases, cindex, mix)
     first = ev.groupby("customer_id", sort=False).first()
-    entry = first.loc[first["node"].isin(touchpoints), "node"].value_counts(normalize=True)
+    first = first[first["node"].isin(touchpoints)]  # a journey starts at a touchpoint
+    entry = first["node"].value_counts(normalize=True)
     data_start = log["time"].min()
     arrivals = fit_arrivals(
         pd.Series(first["time"].to_numpy()), data_start, cutoff, seasonality=seasonality

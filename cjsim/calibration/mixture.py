@@ -30,11 +30,12 @@ import numpy as np
 from scipy import optimize, special
 
 from cjsim.calibration.dwell import _CANDIDATES, MIN_DAYS
-from cjsim.calibration.exits import _hessian_se
+from cjsim.calibration.exits import _hessian_se, _start
 from cjsim.errors import CalibrationError
 
 __all__ = ["Mixture", "Spells", "fit_mixture"]
 
+FAMILY_ROUNDS = 3  # EM iterations in which the dwell families may still change
 NO_EXIT = 1e-9  # q of a touchpoint nobody leaves silently
 SHORT_RUN = 15  # EM iterations per random start before the best start is run on
 
@@ -172,9 +173,10 @@ def _fit_node(
     weights: np.ndarray,  # (K, spells)
     start: tuple[np.ndarray, np.ndarray, float],
     never_silent: bool = False,
-) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, float, np.ndarray, float]:
     """Weighted censored cure-model MLE of one touchpoint: q and scale per class, one
-    shared shape (q = 0 when ``never_silent``).  Returns (q, scale, shape, se of q)."""
+    shared shape (q = 0 when ``never_silent``).  Returns (q, scale, shape, se of q,
+    the minimised negative log-likelihood)."""
     nshape = _CANDIDATES[kind][1]
     k = weights.shape[0]
     x = np.maximum(days, MIN_DAYS)
@@ -219,13 +221,31 @@ def _fit_node(
             idx = [j, k + j] + ([2 * k] if nshape == 2 else [])
             sub = lambda t, j=j, idx=idx: negll(_put(res.x, idx, t))  # noqa: E731
             se[j] = _hessian_se(sub, res.x[idx])
-    return q, scale, shape, se
+    return q, scale, shape, se, float(negll(res.x))
 
 
 def _put(theta: np.ndarray, idx: list[int], values: np.ndarray) -> np.ndarray:
     out = theta.copy()
     out[idx] = values
     return out
+
+
+def _mean_factor(kind: str, shape: float) -> float:
+    """Mean / scale of a family at ``shape`` (scipy parametrisation, loc 0)."""
+    if kind == "gamma":
+        return shape
+    if kind == "weibull":
+        return math.gamma(1 + 1 / shape)
+    if kind == "lognormal":
+        return math.exp(shape * shape / 2)
+    return 1.0
+
+
+def _family_start(kind: str, means: np.ndarray, done: np.ndarray) -> tuple[np.ndarray, float]:
+    """Per-class scales with the class means, and a pooled shape, for ``kind``."""
+    family, nshape = _CANDIDATES[kind]
+    shape = _start(family, nshape, np.maximum(done, MIN_DAYS))[0] if nshape == 2 else math.nan
+    return means / _mean_factor(kind, shape), shape
 
 
 def _m_step(
@@ -235,7 +255,10 @@ def _m_step(
     prior: float,
     start: tuple[np.ndarray, np.ndarray, np.ndarray],
     never_silent: frozenset[str] = frozenset(),
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    choose: tuple[str, ...] = (),
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]:
+    """One M-step; with ``choose``, each touchpoint's family is re-chosen among those by
+    the AIC of its class-weighted objective (the expected complete-data likelihood)."""
     k = resp.shape[1]
     w = resp[sp.customer].T  # (K, spells)
     nodes, ntargets = len(sp.nodes), len(sp.targets)
@@ -248,18 +271,29 @@ def _m_step(
     scale = np.empty((k, nodes))
     shape = np.full(nodes, math.nan)
     q0, scale0, shape0 = start
+    chosen = list(kinds)
     for n in range(nodes):
         sel = sp.node == n
-        q[:, n], scale[:, n], shape[n], q_se[:, n] = _fit_node(
-            kinds[n],
-            sp.days[sel],
-            sp.open[sel],
-            w[:, sel],
-            (q0[:, n], scale0[:, n], shape0[n]),
-            sp.nodes[n] in never_silent,
-        )
+        options = [kinds[n], *(f for f in choose if f != kinds[n])]
+        means = scale0[:, n] * _mean_factor(kinds[n], shape0[n])
+        best: tuple[float, str, tuple] | None = None
+        for kind in options:
+            if kind == kinds[n]:
+                init = (q0[:, n], scale0[:, n], shape0[n])
+            else:
+                sc0, sh0 = _family_start(kind, means, sp.days[sel & ~sp.open])
+                init = (q0[:, n], sc0, sh0)
+            out = _fit_node(
+                kind, sp.days[sel], sp.open[sel], w[:, sel], init, sp.nodes[n] in never_silent
+            )
+            aic = 2 * out[4] + 2 * (_CANDIDATES[kind][1] == 2)
+            if best is None or aic < best[0]:
+                best = (aic, kind, out)
+        assert best is not None
+        chosen[n] = best[1]
+        q[:, n], scale[:, n], shape[n], q_se[:, n], _ = best[2]
     share = resp.mean(axis=0)
-    return share, q, q_se, scale, shape, counts
+    return share, q, q_se, scale, shape, counts, tuple(chosen)
 
 
 def _log_rows(counts: np.ndarray, prior: float) -> np.ndarray:
@@ -301,8 +335,14 @@ def fit_mixture(
     max_iter: int = 300,
     tol: float = 1e-7,
     never_silent: frozenset[str] = frozenset(),
+    families: tuple[str, ...] = (),
 ) -> Mixture:
     """Fit classes given per customer (``classes``) or ``latent`` classes by EM.
+
+    With several classes and ``families``, each touchpoint's dwell family is chosen
+    again among ``families`` during the first EM iterations (by the class-weighted
+    objective): a family chosen on the pooled data fits a mixture of classes, not each
+    class.
 
     ``start`` is the pooled (one-class) fit ``(q, scale, shape)`` per node that seeds
     every class.  Nobody leaves the touchpoints in ``never_silent`` silently (q = 0).
@@ -323,9 +363,15 @@ def fit_mixture(
         em = k > 1
     names = names or tuple(f"latent_{j + 1}" for j in range(k))
 
-    def run(resp: np.ndarray, params: tuple | None, iterations: int) -> Mixture:
+    choose = tuple(families) if k > 1 else ()
+
+    def run(
+        resp: np.ndarray, params: tuple | None, iterations: int, kinds0: tuple[str, ...]
+    ) -> Mixture:
         init = params or (np.repeat(q1[None], k, 0), np.repeat(scale1[None], k, 0), shape1)
-        share, q, q_se, scale, shape, counts = _m_step(sp, resp, kinds, prior, init, never_silent)
+        share, q, q_se, scale, shape, counts, kinds = _m_step(
+            sp, resp, kinds0, prior, init, never_silent, choose
+        )
         previous, it = -math.inf, 0
         while True:
             ll_k = _class_loglik(sp, q, scale, shape, kinds, counts, prior)
@@ -336,8 +382,14 @@ def fit_mixture(
                 break
             previous, it = loglik, it + 1
             resp = np.exp(joint - total[:, None])
-            share, q, q_se, scale, shape, counts = _m_step(
-                sp, resp, kinds, prior, (q, scale, shape), never_silent
+            share, q, q_se, scale, shape, counts, kinds = _m_step(
+                sp,
+                resp,
+                kinds,
+                prior,
+                (q, scale, shape),
+                never_silent,
+                choose if it < FAMILY_ROUNDS else (),
             )
         if em:
             resp = np.exp(joint - total[:, None])
@@ -348,10 +400,11 @@ def fit_mixture(
         )
 
     # short runs from every start, then the best one to convergence ("small EM")
-    trials = [run(resp, None, SHORT_RUN if len(starts) > 1 else max_iter) for resp in starts]
+    trials = [run(resp, None, SHORT_RUN if len(starts) > 1 else max_iter, kinds) for resp in starts]
     best = max(trials, key=lambda m: m.loglik)
     if em and len(starts) > 1:
-        done = run(best.responsibility, (best.q, best.scale, best.shape), max_iter)
+        choose = ()  # the families of the best start stay
+        done = run(best.responsibility, (best.q, best.scale, best.shape), max_iter, best.kinds)
         best = dataclasses.replace(done, iterations=done.iterations + SHORT_RUN)
     if em:  # order classes by share, largest first, so names are stable across seeds
         order = np.argsort(-best.share, kind="stable")
@@ -362,7 +415,7 @@ def fit_mixture(
             best.q_se[order],
             best.scale[order],
             best.shape,
-            kinds,
+            best.kinds,
             best.counts[order],
             prior,
             best.responsibility[:, order],

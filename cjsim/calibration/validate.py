@@ -31,7 +31,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cjsim.calibration.events import EventColumns, map_events, read_events, until_outcome
+from cjsim.calibration.events import (
+    EventColumns,
+    map_events,
+    read_events,
+    timestamp,
+    until_outcome,
+)
 from cjsim.calibration.fit import SILENT_EXIT, Fit
 from cjsim.errors import CalibrationError
 from cjsim.model import PoissonArrivals, Scenario
@@ -186,8 +192,10 @@ def _actual_frame(
     fit: Fit, holdout: pd.DataFrame | str | Path, columns: EventColumns | None, end: Any
 ) -> tuple[_Frame, pd.Timestamp, list[str]]:
     log = read_events(holdout, columns or fit.columns)
-    stop = pd.Timestamp(end) if end is not None else log["time"].max()
-    window = log[(log["time"] >= fit.cutoff) & (log["time"] <= stop)].reset_index(drop=True)
+    # the window is [cut-off, end), like the simulation's [0, horizon); by default it
+    # ends just after the last event
+    stop = timestamp(end) if end is not None else log["time"].max() + pd.Timedelta(seconds=1)
+    window = log[(log["time"] >= fit.cutoff) & (log["time"] < stop)].reset_index(drop=True)
     if window.empty:
         raise CalibrationError(
             f"the holdout log has no event between the cut-off {fit.cutoff:%Y-%m-%d} and "
@@ -284,7 +292,8 @@ def validate(
 ) -> Validation:
     """Simulate from the cut-off to ``end`` (default: the holdout log's last event) and
     compare with the holdout log (which may also hold the calibration events: only those
-    after the cut-off are used).  ``arrivals_end``: new customers stop arriving then
+    after the cut-off are used).  The window is ``[cut-off, end)``; dates without an
+    offset are UTC, like the log's times.  ``arrivals_end``: new customers stop arriving then
     (e.g. a log of cases *started* up to a date, with events until a later one).
 
     Raises
@@ -299,7 +308,7 @@ def validate(
     until = (
         None
         if arrivals_end is None
-        else (pd.Timestamp(arrivals_end) - fit.cutoff).total_seconds() / 86400.0
+        else (timestamp(arrivals_end) - fit.cutoff).total_seconds() / 86400.0
     )
     weeks = max(math.ceil(span / WEEK), 1)
     history = _history(fit)

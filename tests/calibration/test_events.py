@@ -97,3 +97,14 @@ def test_mapping_errors_name_the_key():
 def test_a_log_with_nothing_mapped_is_an_error():
     with pytest.raises(CalibrationError, match="no event of the log is in the mapping"):
         map_events(read_events(log([("a", "2012-01-01", "ping", None)])), load_mapping(MAPPING))
+
+
+def test_dates_are_naive_utc_like_the_log():
+    import pandas as pd
+
+    from cjsim.calibration.events import timestamp
+
+    assert timestamp("2020-01-01T10:00:00+02:00") == pd.Timestamp("2020-01-01 08:00")
+    assert timestamp("2020-01-01") == pd.Timestamp("2020-01-01")
+    with pytest.raises(CalibrationError, match="not a date"):
+        timestamp("first of May")

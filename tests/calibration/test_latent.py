@@ -29,6 +29,11 @@ def log():
     return generate(366.0)
 
 
+@pytest.fixture(scope="module")
+def latent_fit(log):
+    return calibrate(log, MAPPING, cjsim.EventColumns(segment=None), latent_segments=2, seed=1)
+
+
 def generate(end_day, seed=11):
     """First purchases spread over 100 days; after each purchase the customer leaves
     silently with probability q, else buys again after an exponential gap; the log stops
@@ -52,8 +57,8 @@ def generate(end_day, seed=11):
     return frame.drop(columns="day")
 
 
-def test_em_recovers_shares_and_exits(log):
-    fit = calibrate(log, MAPPING, cjsim.EventColumns(segment=None), latent_segments=2, seed=1)
+def test_em_recovers_shares_and_exits(log, latent_fit):
+    fit = latent_fit
     mix = fit.mixture
     loyal = int(np.argmin(mix.scale[:, 0]))  # the faster class
     casual = 1 - loyal
@@ -62,6 +67,11 @@ def test_em_recovers_shares_and_exits(log):
     for k, name in ((loyal, "loyal"), (casual, "casual")):
         assert abs(mix.q[k, 0] - Q[name]) < 4 * mix.q_se[k, 0] + 0.01, (name, mix.q[k, 0])
     assert mix.scale[casual, 0] / mix.scale[loyal, 0] == pytest.approx(6.0, rel=0.25)
+    # each class's own mean gap, with the family chosen per class (not on the pooled
+    # data, whose mixture of two exponentials looks heavy-tailed)
+    table = fit.report["segments"].set_index("segment")["dwell_mean_days"]
+    assert table[mix.names[loyal]] == pytest.approx(10.0, rel=0.15)
+    assert table[mix.names[casual]] == pytest.approx(60.0, rel=0.15)
     one = calibrate(log, MAPPING, cjsim.EventColumns(segment=None))
     assert one.mixture.bic - mix.bic > 10
     seg = {s.name: s for s in fit.scenario.population.segments}
@@ -108,8 +118,8 @@ def test_warm_start_is_the_posterior_of_still_being_there(log):
     assert SILENT_EXIT in fit.scenario.transitions["shop"]
 
 
-def test_posterior_draws_vary_and_keep_the_segments(log):
-    fit = calibrate(log, MAPPING, cjsim.EventColumns(segment=None), latent_segments=2, seed=1)
+def test_posterior_draws_vary_and_keep_the_segments(latent_fit):
+    fit = latent_fit
     draws = fit.sample_scenarios(4, seed=2)
     rows = {d.transitions["shop"][SILENT_EXIT] for d in draws}
     assert len(rows) == 4
@@ -174,11 +184,11 @@ def test_validate_refuses_a_holdout_without_events_after_the_cut_off(log):
         cjsim.validate(fit, log, replications=3)
 
 
-def test_posterior_draws_feed_the_comparison_uncertainty_split(log):
+def test_posterior_draws_feed_the_comparison_uncertainty_split(latent_fit):
     """A what-if on a fitted journey runs on posterior draws and splits its uncertainty
     into parameter and simulation parts (the split itself is tested in
     tests/interventions/test_compare.py; with 1,500 customers the posterior is tight)."""
-    fit = calibrate(log, MAPPING, cjsim.EventColumns(segment=None), latent_segments=2, seed=1)
+    fit = latent_fit
     sc = fit.scenario.replace(horizon_days=120.0)
     more_loyal = cjsim.Intervention(
         "win_back",
