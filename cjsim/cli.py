@@ -191,9 +191,17 @@ def _parser() -> argparse.ArgumentParser:
     rpt.add_argument(
         "--replications", type=_positive_int, default=10, help="paired replications (default 10)"
     )
-    rpt.add_argument("--seed", type=int, default=None, help="seed (default: drawn and printed)")
+    rpt.add_argument(
+        "--seed", type=int, default=None, help="seed (default: drawn; the report shows it)"
+    )
     rpt.add_argument("--workers", type=_positive_int, default=_default_workers(), help="processes")
-    rpt.add_argument("--horizon", type=_positive_float, default=None, metavar="DAYS")
+    rpt.add_argument(
+        "--horizon",
+        type=_positive_float,
+        default=None,
+        metavar="DAYS",
+        help="simulate this many days instead of the scenario's horizon",
+    )
     rpt.add_argument("--quiet", action="store_true", help="no progress bar")
     sub.add_parser(
         "schema", help="print the JSON Schema of the scenario format", epilog=_EXAMPLES["schema"]
