@@ -7,6 +7,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 PROJECT = Path(__file__).resolve().parents[1]
 DEFAULT = PROJECT.parent / "shared" / "data"
@@ -27,6 +28,16 @@ def find(arg: str | None, name: str) -> Path | None:
         )
         return None
     return path
+
+
+def finish(args: argparse.Namespace, fit: Any, validation: Any) -> int:
+    """Write what ``--plot`` and ``--out`` ask for; the script's exit code."""
+    if args.plot:
+        print(f"wrote {validation.save_plot(args.plot)}")
+    if args.out:
+        for written in fit.save(args.out):
+            print(f"wrote {written}")
+    return 0
 
 
 def parser(description: str) -> argparse.ArgumentParser:

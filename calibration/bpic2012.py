@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import find, parser
+from _data import find, finish, parser
 
 import cjsim
 
@@ -144,10 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         f"[{m['low']:.2f}, {m['high']:.2f}], actual {m['actual']:.2f} -> {err:+.1%} "
         f"(target within 10 %: {'met' if abs(err) <= 0.10 else 'NOT met'})"
     )
-    if args.out:
-        for written in fit.save(args.out):
-            print(f"wrote {written}")
-    return 0
+    return finish(args, fit, v)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import find, parser
+from _data import find, finish, parser
 
 import cjsim
 
@@ -97,17 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{'met' if abs(z_err) <= 0.15 else 'NOT met'})"
     )
     print(v.by_history.round(1).to_string(index=False))
-    if args.plot:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        ax = v.plot()
-        ax.figure.savefig(args.plot, dpi=120, bbox_inches="tight")
-        print(f"wrote {args.plot}")
-    if args.out:
-        for written in fit.save(args.out):
-            print(f"wrote {written}")
-    return 0
+    return finish(args, fit, v)
 
 
 if __name__ == "__main__":

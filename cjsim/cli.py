@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from cjsim.calibration import EventColumns, calibrate, load_fit, validate
 from cjsim.cli_format import (
@@ -93,10 +94,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=_EXAMPLES["compare"],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    cmp.add_argument("file", help="scenario TOML file (the baseline)")
-    cmp.add_argument(
-        "--interventions", required=True, metavar="FILE2", help="intervention TOML file"
-    )
+    _baseline_arguments(cmp)
     _engine_options(
         cmp,
         ENGINE_HELP_COMPARE,
@@ -177,56 +175,63 @@ def _parser() -> argparse.ArgumentParser:
         epilog=_EXAMPLES["report"],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    rpt.add_argument("file", help="scenario TOML file (the baseline)")
-    rpt.add_argument(
-        "--interventions", required=True, metavar="FILE2", help="intervention TOML file"
-    )
+    _baseline_arguments(rpt)
     rpt.add_argument("--out", required=True, metavar="report.html", help="HTML file to write")
-    rpt.add_argument(
-        "--engine",
-        choices=["des", "vectorized", "analytic"],
-        default="des",
-        help=ENGINE_HELP_COMPARE,
+    _engine_options(
+        rpt,
+        ENGINE_HELP_COMPARE,
+        default_engine="des",
+        default_workers=_default_workers(),
+        replications_help="paired replications per variant (default 10)",
+        with_json=False,
     )
-    rpt.add_argument(
-        "--replications", type=_positive_int, default=10, help="paired replications (default 10)"
-    )
-    rpt.add_argument(
-        "--seed", type=int, default=None, help="seed (default: drawn; the report shows it)"
-    )
-    rpt.add_argument("--workers", type=_positive_int, default=_default_workers(), help="processes")
-    rpt.add_argument(
-        "--horizon",
-        type=_positive_float,
-        default=None,
-        metavar="DAYS",
-        help="simulate this many days instead of the scenario's horizon",
-    )
-    rpt.add_argument("--quiet", action="store_true", help="no progress bar")
     sub.add_parser(
         "schema", help="print the JSON Schema of the scenario format", epilog=_EXAMPLES["schema"]
     )
     return parser
 
 
+def _baseline_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="scenario TOML file (the baseline)")
+    p.add_argument("--interventions", required=True, metavar="FILE2", help="intervention TOML file")
+
+
+def _out_file(out: str, suffixes: tuple[str, ...], what: str) -> Path:
+    """``--out`` as a file with one of ``suffixes`` in an existing folder."""
+    path = Path(out)
+    if path.suffix.lower() not in suffixes:
+        raise CJSimError(f"--out {path}: give a {suffixes[0]} file name for {what}")
+    if not path.parent.exists():
+        raise CJSimError(f"--out {path}: folder {path.parent} does not exist — create it first")
+    return path
+
+
+def _simulation_options(args: argparse.Namespace) -> dict[str, Any]:
+    """What ``compare``, ``portfolio`` and ``report`` pass on from the engine options."""
+    return {
+        "engine": args.engine,
+        "replications": args.replications,
+        "workers": args.workers,
+        "scheduler": args.scheduler,
+        "executor": "dask" if (args.dask or args.scheduler) else None,
+        "progress": False if args.quiet else None,
+        "ignore_capacity": args.ignore_capacity,
+    }
+
+
 def _report(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")  # a command draws off-screen
     from cjsim.report import build_report, write_report
 
-    out = Path(args.out)
-    if out.suffix.lower() not in (".html", ".htm"):
-        raise CJSimError(f"--out {out}: give an .html file name for the report")
-    if not out.parent.exists():
-        raise CJSimError(f"--out {out}: folder {out.parent} does not exist — create it first")
-    scenario = _scenario(args)
+    out = _out_file(args.out, (".html", ".htm"), "the report")
     page = build_report(
-        scenario,
+        _scenario(args),
         load_interventions(args.interventions),
-        engine=args.engine,
-        replications=args.replications,
         seed=args.seed,
-        workers=args.workers,
         source=str(args.file),
-        progress=False if args.quiet else None,
+        **_simulation_options(args),
     )
     print(f"wrote {write_report(out, page)}")
     return 0
@@ -261,11 +266,7 @@ def _columns(args: argparse.Namespace, base: EventColumns) -> EventColumns:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    out = Path(args.out)
-    if out.suffix != ".toml":
-        raise CJSimError(f"--out {out}: give a .toml file name for the fitted scenario")
-    if not out.parent.exists():
-        raise CJSimError(f"--out {out}: folder {out.parent} does not exist — create it first")
+    out = _out_file(args.out, (".toml",), "the fitted scenario")
     fit = calibrate(
         args.events,
         args.mapping,
@@ -295,12 +296,7 @@ def _validate(args: argparse.Namespace) -> int:
         arrivals_end=args.arrivals_end,
     )
     if args.plot:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        ax = result.plot()
-        ax.figure.savefig(args.plot, dpi=120, bbox_inches="tight")
-        print(f"wrote {args.plot}", file=sys.stderr)
+        print(f"wrote {result.save_plot(args.plot)}", file=sys.stderr)
     if args.json:
         print(
             json.dumps(
@@ -337,8 +333,10 @@ def _engine_options(
     default_engine: str,
     default_workers: int,
     replications_help: str,
+    with_json: bool = True,
 ) -> None:
-    """The options ``run`` and ``compare`` share: engine, replications, seed, executors."""
+    """The options ``run``, ``compare`` and ``report`` share: engine, replications, seed,
+    executors, horizon, progress (and ``--json`` where the command prints results)."""
     parser.add_argument(
         "--engine",
         choices=["analytic", "des", "vectorized"],
@@ -383,7 +381,8 @@ def _engine_options(
         metavar="DAYS",
         help="simulate this many days instead of the scenario's horizon_days",
     )
-    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    if with_json:
+        parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -395,15 +394,7 @@ def _compare(args: argparse.Namespace) -> int:
     scenario = _scenario(args)
     _check_out(args.out)
     interventions = load_interventions(args.interventions)
-    common = {
-        "engine": args.engine,
-        "replications": args.replications,
-        "workers": args.workers,
-        "scheduler": args.scheduler,
-        "executor": "dask" if (args.dask or args.scheduler) else None,
-        "progress": False if args.quiet else None,
-        "ignore_capacity": args.ignore_capacity,
-    }
+    common = _simulation_options(args)
     result = compare(scenario, interventions, seed=args.seed, **common)
     text = result.to_json() if args.json else comparison_tables(result)
     if args.budget is not None:

@@ -137,25 +137,17 @@ def build_report(
     engine: str = "des",
     replications: int = 10,
     seed: int | None = None,
-    workers: int = 1,
     source: str = "",
-    progress: bool | None = False,
+    **options: Any,
 ) -> str:
-    """The report as one HTML string (figures embedded)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+    """The report as one HTML string (figures embedded).  ``options`` (workers,
+    executor, scheduler, progress, ignore_capacity) go to :func:`compare` and to the
+    baseline's :func:`simulate`."""
     from cjsim import plotting
 
-    cmp = compare(
-        scenario,
-        list(interventions),
-        engine=engine,
-        replications=replications,
-        seed=seed,
-        workers=workers,
-        progress=progress,
-    )
+    options = {"engine": engine, "replications": replications, **options}
+
+    cmp = compare(scenario, list(interventions), seed=seed, **options)
     used_seed = cmp.meta.get("seed")
     exact = solve(scenario, removal=True, elasticity=False)
     currency = scenario.currency
@@ -183,14 +175,7 @@ def build_report(
         ),
     ]
     if engine != "analytic":
-        base = simulate(
-            scenario,
-            engine=engine,
-            replications=replications,
-            seed=used_seed,
-            workers=workers,
-            progress=progress,
-        )
+        base = simulate(scenario, seed=used_seed, **options)
         figures += [
             _figure(
                 "customers per stage",

@@ -96,6 +96,16 @@ class Validation:
 
         return holdout(self, ax=ax)
 
+    def save_plot(self, path: str | Path) -> Path:
+        """Write :meth:`plot` as an image (PNG, SVG, PDF by the suffix), without pyplot,
+        so no interactive backend is touched."""
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(7, 4))
+        self.plot(ax=fig.add_subplot())
+        fig.savefig(path, dpi=120, bbox_inches="tight")
+        return Path(path)
+
     def summary(self) -> str:
         """A few lines for a terminal."""
         lines = [
@@ -125,7 +135,7 @@ class _Frame:
 
 
 def _statistics(
-    f: _Frame, fit: Fit, span: float, weeks: int, offset: float
+    f: _Frame, fit: Fit, weeks: int, offset: float
 ) -> tuple[dict[str, float], np.ndarray, pd.Series, dict[tuple[str, str], float]]:
     spec = fit.mapping
     ev = f.events
@@ -272,9 +282,9 @@ def _simulated_frames(
         }
     )
     frame = frame[frame["node"] != SILENT_EXIT]
-    return [
-        _Frame(g.drop(columns="replication").reset_index(drop=True), history)
-        for _, g in frame.groupby("replication", sort=True)
+    rep = frame.pop("replication").to_numpy()
+    return [  # one frame per replication, empty when nothing happened in it
+        _Frame(frame[rep == r].reset_index(drop=True), history) for r in range(replications)
     ]
 
 
@@ -313,15 +323,11 @@ def validate(
     weeks = max(math.ceil(span / WEEK), 1)
     history = _history(fit)
     offset = float((history - 1).clip(lower=0).sum())
-    act = _statistics(actual, fit, span, weeks, offset)
+    act = _statistics(actual, fit, weeks, offset)
     sims = [
-        _statistics(f, fit, span, weeks, offset)
+        _statistics(f, fit, weeks, offset)
         for f in _simulated_frames(fit, span, replications, seed, engine, workers, until)
     ]
-    if len(sims) < replications:  # a replication without any event
-        sims += [_statistics(_Frame(actual.events.iloc[:0], history), fit, span, weeks, offset)] * (
-            replications - len(sims)
-        )
     table = _table([s[0] for s in sims], act[0])
     curves = np.stack([s[1] for s in sims])
     curve = pd.DataFrame(

@@ -34,21 +34,15 @@ def files(tmp_path):
     return tmp_path
 
 
+def calibrate(files, out):
+    """``cjsim calibrate`` on the fixture's log and mapping."""
+    events, mapping = str(files / "events.csv"), str(files / "map.toml")
+    return main(["calibrate", events, "--mapping", mapping, "--out", str(out)])
+
+
 def test_calibrate_then_validate(files, capsys):
     out = files / "fit.toml"
-    assert (
-        main(
-            [
-                "calibrate",
-                str(files / "events.csv"),
-                "--mapping",
-                str(files / "map.toml"),
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert calibrate(files, out) == 0
     text = capsys.readouterr().out
     assert "calibrated on 400 customers" in text and "silent exit" in text
     assert out.exists() and (files / "fit.warm_start.csv").exists()
@@ -113,19 +107,7 @@ def test_bad_input_is_one_clear_line_and_exit_2(files, capsys, monkeypatch, args
 
 def test_validate_needs_the_calibration_side_file(files, capsys):
     out = files / "fit.toml"
-    assert (
-        main(
-            [
-                "calibrate",
-                str(files / "events.csv"),
-                "--mapping",
-                str(files / "map.toml"),
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert calibrate(files, out) == 0
     (files / "fit.calibration.json").unlink()
     capsys.readouterr()
     assert main(["validate", str(out), str(files / "events.csv")]) == 2
