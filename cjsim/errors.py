@@ -15,6 +15,7 @@ __all__ = [
     "CalibrationError",
     "InterventionError",
     "ModelError",
+    "OptionError",
     "Problem",
     "ScenarioFileError",
     "ScenarioFileNotFoundError",
@@ -89,6 +90,10 @@ class InterventionError(_ProblemsError, ValueError):
 
 class SimulationError(CJSimError, RuntimeError):
     """An engine cannot run the model as asked."""
+
+
+class OptionError(CJSimError, ValueError):
+    """An argument or run option that is not valid (an unknown engine, replications < 1 …)."""
 
 
 class CalibrationError(CJSimError, ValueError):

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cjsim.engines.analytic import solve
-from cjsim.experiment.simulate import run_replications
+from cjsim.experiment import RunOptions, run_replications
 from cjsim.model import Scenario
 from cjsim.model.rows import set_edge
 
@@ -123,10 +123,10 @@ def _des_rows(
     if not variants:
         return []
     scenarios = [sc] + [s for v in variants for s in v[3:]]
-    executor = "process" if workers > 1 else "serial"
-    outputs = run_replications(
-        scenarios, "des", replications, seed, workers, executor, progress=False
-    )
+    options = RunOptions(
+        engine="des", replications=replications, seed=seed, workers=workers, progress=False
+    ).resolve(sc)
+    outputs = run_replications(scenarios, options)
     means = [float(np.mean([o.kpis[kpi] for o in outs])) for outs in outputs]
     rows = []
     for i, (kind, node, value, _, _) in enumerate(variants):

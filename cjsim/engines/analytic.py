@@ -17,6 +17,7 @@ True
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -25,10 +26,11 @@ from threadpoolctl import threadpool_limits
 
 from cjsim.engines._absorbing import evaluate
 from cjsim.engines._arrays import ScenarioArrays, to_arrays
+from cjsim.engines.base import Engine, ReplicationOutput
 from cjsim.engines.result import KPI_COLUMNS, Result
-from cjsim.model import Scenario
+from cjsim.model import CohortArrivals, Scenario
 
-__all__ = ["ELASTICITY_KPIS", "solve"]
+__all__ = ["ELASTICITY_KPIS", "AnalyticEngine", "expected_replication", "solve"]
 
 ELASTICITY_KPIS = (
     "conversion_rate",
@@ -218,3 +220,74 @@ def solve(scenario: Scenario, *, removal: bool = True, elasticity: bool = True) 
         tuple(_notes(scenario, ev)),
         {"currency": scenario.currency},
     )
+
+
+def _daily_arrivals(sc: Scenario, horizon: float) -> np.ndarray:
+    """Expected arrivals on each day of ``horizon`` days (the last one may be partial): a
+    cohort on day 0, Poisson by its piecewise rate."""
+    days = math.ceil(horizon)
+    arr = sc.population.arrivals
+    if isinstance(arr, CohortArrivals):
+        counts = np.zeros(days)
+        counts[0] = float(arr.size)
+        return counts
+    ends = (min(float(d), horizon) for d in range(1, days + 1))
+    return np.diff([0.0, *(arr.expected_count(end) for end in ends)])
+
+
+def expected_replication(scenario: Scenario, horizon: float) -> ReplicationOutput:
+    """The exact expectation of a replication of ``horizon`` days, in the simulation
+    engines' form: per day, the expected arrivals (referred customers included) and their
+    whole journeys' purchases, revenue, cost and visits, booked on their arrival day.
+
+    ``booked_value`` holds each day's arrivals times their discounted lifetime value, less
+    the day's fixed cost.
+    """
+    sc = scenario.replace(horizon_days=horizon)
+    result = solve(sc, removal=False, elasticity=False)
+    k = {str(n): float(v) for n, v in zip(result.kpis["kpi"], result.kpis["mean"], strict=True)}
+    days = math.ceil(horizon)
+    start = np.arange(days, dtype=float)
+    width = np.minimum(start + 1.0, horizon) - start  # the last day may be partial
+    arrivals = _daily_arrivals(sc, horizon) * k["population_multiplier"]
+    fixed = sc.economics.fixed_cost_per_day * width
+    series = pd.DataFrame(
+        {
+            "day": start,
+            "days": width,
+            "arrivals": arrivals,
+            "purchases": arrivals * k["purchases_per_customer"],
+            "revenue": arrivals * k["revenue_per_customer"],
+            "cost": arrivals * k["cost_per_customer"] + fixed,
+        }
+    )
+    visits = np.array([k[f"visits[{t}]"] for t in sc.touchpoints])[:, None] * arrivals
+    return ReplicationOutput(0, k, series, None, visits, arrivals * k["clv"] - fixed)
+
+
+class AnalyticEngine(Engine):
+    """The exact engine: absorbing-chain algebra for an infinite horizon.
+
+    Blind to queues, experience effects and the warm start (it notes them); a horizon
+    only sets how many customers arrive.
+    """
+
+    name = "analytic"
+    exact = True
+    models = Engine.models - {"capacity", "experience", "warm_start"}
+
+    def solve(self, scenario: Scenario) -> Result:
+        return solve(scenario)
+
+    def run(
+        self,
+        scenario: Scenario,
+        *,
+        seed: int,
+        replications: Sequence[int],
+        horizon: float,
+        events: bool = False,
+        ignore_capacity: bool = False,
+    ) -> list[ReplicationOutput]:
+        """One exact expected replication, whatever ``replications`` asks (no noise)."""
+        return [expected_replication(scenario, horizon)]

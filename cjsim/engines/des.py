@@ -29,32 +29,20 @@ from collections.abc import Generator
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import simpy
 
-from cjsim.engines._compiled import Compiled
+from cjsim.engines._arrivals import arrival_times
+from cjsim.engines._compiled import Compiled, compile_scenario
 from cjsim.engines._draws import BATCH, VISITS, Bank, Purpose, stream
 from cjsim.engines._tally import QueueTotals, Totals, time_bins
 from cjsim.engines._warm import place
-from cjsim.model import CohortArrivals, Scenario
+from cjsim.engines.base import SimulationEngine
+from cjsim.model import Scenario
 
-__all__ = ["DesReplication", "arrival_times"]
+__all__ = ["DesEngine", "DesReplication"]
 
 D, T, OV = int(Purpose.DWELL), int(Purpose.TRANSITION), int(Purpose.ORDER_VALUE)
-
-
-def arrival_times(sc: Scenario, rng: np.random.Generator, horizon: float) -> np.ndarray:
-    """Sorted arrival days in ``[0, horizon)``: a cohort at 0 or a piecewise Poisson process."""
-    arr = sc.population.arrivals
-    if isinstance(arr, CohortArrivals):
-        return np.zeros(arr.size)
-    ends = [s for s, _ in arr.rates[1:]] + [horizon]
-    pieces = []
-    for (start, rate), end in zip(arr.rates, ends, strict=True):
-        end = min(end, horizon)
-        if end > start and rate > 0:
-            count = rng.poisson(rate * (end - start))
-            pieces.append(np.sort(rng.uniform(start, end, count)))
-    return np.concatenate(pieces) if pieces else np.zeros(0)
 
 
 class _Customer:
@@ -434,3 +422,30 @@ class DesReplication:
                 self.t.queues[cust.queue_node].queue_time += self.h - cust.t_join
             self._finish(cust, cust.queue_node, self.h)
         return self.t
+
+
+class DesEngine(SimulationEngine):
+    """The discrete-event engine: models every feature of a journey."""
+
+    name = "des"
+
+    def prepare(self, scenario: Scenario, *, ignore_capacity: bool) -> Compiled:
+        return compile_scenario(scenario)
+
+    def replicate(
+        self,
+        scenario: Scenario,
+        prepared: Compiled,
+        *,
+        seed: int,
+        replication: int,
+        horizon: float,
+        events: bool,
+        ignore_capacity: bool,
+    ) -> tuple[Totals, list[Any] | None, dict[int, str]]:
+        sim = DesReplication(scenario, prepared, seed, replication, horizon, events)
+        totals = sim.run()
+        return totals, sim.log, sim.warm_ids
+
+    def event_frame(self, rows: list[Any], scenario: Scenario) -> pd.DataFrame:
+        return pd.DataFrame(rows, columns=["customer", "time", "touchpoint", "stage", "value"])

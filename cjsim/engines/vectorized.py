@@ -17,16 +17,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from cjsim.engines._alias import AliasTable
+from cjsim.engines._arrivals import arrival_times
 from cjsim.engines._draws import Purpose, stream
 from cjsim.engines._tally import Totals, time_bins
 from cjsim.engines._warm import place
-from cjsim.engines.des import arrival_times
+from cjsim.engines.base import SimulationEngine
 from cjsim.errors import SimulationError
 from cjsim.model import Distribution, Gamma, LogNormal, Scenario, Uniform, Weibull
 
-__all__ = ["VectorizedReplication"]
+__all__ = ["VectorizedEngine", "VectorizedReplication"]
 
 CHUNK = 1 << 18
 
@@ -84,6 +86,15 @@ def _dwell_groups(dists: list[Distribution]) -> list[_DwellGroup]:
     return out
 
 
+def _refuse_capacity(sc: Scenario, ignore_capacity: bool) -> None:
+    queues = [n for n, tp in sc.touchpoints.items() if tp.capacity is not None]
+    if queues and not ignore_capacity:
+        raise SimulationError(
+            f"the vectorized engine has no queues, but {', '.join(queues)} have capacity — "
+            "use engine='des', or ignore_capacity=True to treat service as extra dwell"
+        )
+
+
 class VectorizedReplication:
     """One replication of the vectorized engine; :meth:`run` returns its :class:`Totals`."""
 
@@ -96,12 +107,7 @@ class VectorizedReplication:
         events: bool = False,
         ignore_capacity: bool = False,
     ) -> None:
-        queues = [n for n, tp in sc.touchpoints.items() if tp.capacity is not None]
-        if queues and not ignore_capacity:
-            raise SimulationError(
-                f"the vectorized engine has no queues, but {', '.join(queues)} have capacity — "
-                "use engine='des', or ignore_capacity=True to treat service as extra dwell"
-            )
+        _refuse_capacity(sc, ignore_capacity)
         self.sc, self.seed, self.rep, self.h = sc, seed, replication, horizon
         self.days, width = time_bins(horizon)
         self.per_bin = 1.0 / width
@@ -381,3 +387,54 @@ def _add(target: list[Any], day: np.ndarray, values: np.ndarray, as_int: bool = 
     sums = np.bincount(day, weights=values, minlength=len(target))
     for i in np.flatnonzero(sums):
         target[i] += round(float(sums[i])) if as_int else float(sums[i])
+
+
+class VectorizedEngine(SimulationEngine):
+    """The numpy engine: no queues or experience effects (capacity refused unless ignored)."""
+
+    name = "vectorized"
+    models = SimulationEngine.models - {"capacity", "experience"}
+
+    def check(self, scenario: Scenario, *, ignore_capacity: bool = False) -> None:
+        _refuse_capacity(scenario, ignore_capacity)
+
+    def notes(self, scenario: Scenario, *, ignore_capacity: bool = False) -> list[str]:
+        if ignore_capacity and any(tp.capacity for tp in scenario.touchpoints.values()):
+            return [
+                "capacity ignored (ignore_capacity=True): no queues, service time counted "
+                "as extra dwell, no reneging, no experience effects"
+            ]
+        return []
+
+    def replicate(
+        self,
+        scenario: Scenario,
+        prepared: Any,
+        *,
+        seed: int,
+        replication: int,
+        horizon: float,
+        events: bool,
+        ignore_capacity: bool,
+    ) -> tuple[Totals, list[Any] | None, dict[int, str]]:
+        sim = VectorizedReplication(scenario, seed, replication, horizon, events, ignore_capacity)
+        totals = sim.run()
+        return totals, sim.log, sim.warm_ids
+
+    def event_frame(self, rows: list[Any], scenario: Scenario) -> pd.DataFrame:
+        data = np.concatenate(rows) if rows else np.zeros((0, 4))
+        names = np.array([*scenario.touchpoints, *scenario.outcomes])
+        stages = np.array(
+            [tp.stage for tp in scenario.touchpoints.values()] + [""] * len(scenario.outcomes)
+        )
+        node = data[:, 2].astype(int)
+        frame = pd.DataFrame(
+            {
+                "customer": data[:, 0].astype(np.int64),
+                "time": data[:, 1],
+                "touchpoint": names[node],
+                "stage": stages[node],
+                "value": data[:, 3],
+            }
+        )
+        return frame.sort_values(["customer", "time"], kind="stable", ignore_index=True)

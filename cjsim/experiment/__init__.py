@@ -1,5 +1,7 @@
-"""Experiments: replications, intervals, executors (serial, process pool, Dask)."""
+"""Experiments: run options, replications, intervals, executors (serial, process pool, Dask)."""
 
-from cjsim.experiment.simulate import ENGINES, interval_table, simulate
+from cjsim.experiment.options import RunOptions
+from cjsim.experiment.runner import run_replications
+from cjsim.experiment.simulate import interval_table, simulate
 
-__all__ = ["ENGINES", "interval_table", "simulate"]
+__all__ = ["RunOptions", "interval_table", "run_replications", "simulate"]

@@ -1,31 +1,32 @@
-"""One bundle of replications, run wherever an executor puts it.
+"""Replications of one or more scenarios, in bundles, wherever an executor puts them.
 
-A task carries the scenario itself (picklable) and rebuilds the engine's
-compiled form locally, so a process pool or a Dask worker needs nothing else.
+A task carries the scenario itself (picklable) and the engine's name or object, and
+rebuilds the engine's compiled form locally, so a process pool or a Dask worker needs
+nothing else.  The same replication number means the same draws in every scenario
+(common random numbers).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 
-import numpy as np
-import pandas as pd
-
-from cjsim.engines._compiled import compile_scenario
-from cjsim.engines._tally import kpi_values, timeseries
-from cjsim.engines.des import DesReplication
-from cjsim.engines.vectorized import VectorizedReplication
+from cjsim.engines.base import Engine, ReplicationOutput
+from cjsim.engines.registry import get_engine
+from cjsim.experiment.executors import run_all
+from cjsim.experiment.options import RunOptions
 from cjsim.model import Scenario
 
-__all__ = ["ReplicationOutput", "Task", "run_task"]
+__all__ = ["Task", "run_replications", "run_task"]
 
 
 @dataclass(frozen=True)
 class Task:
-    """Replications ``first .. first + count - 1`` of one run."""
+    """Replications ``first .. first + count - 1`` of one scenario."""
 
     scenario: Scenario
-    engine: str
+    engine: str | Engine
     seed: int
     first: int
     count: int
@@ -34,77 +35,68 @@ class Task:
     ignore_capacity: bool = False
 
 
-@dataclass(frozen=True)
-class ReplicationOutput:
-    """What one replication returns: KPIs, its day series and, on request, its event log."""
-
-    replication: int
-    kpis: dict[str, float]
-    timeseries: pd.DataFrame
-    events: pd.DataFrame | None
-    visits_by_day: np.ndarray  # (touchpoints, days): visits started per day
-
-
-def _events(
-    rows: list, sc: Scenario, replication: int, engine: str, warm_ids: dict[int, str]
-) -> pd.DataFrame:
-    """The event log of one replication: one row per visit, and one row per absorption
-    into an outcome (``touchpoint`` is the outcome's name, ``stage`` is empty).  With a
-    per-customer warm start, column ``warm_id`` holds the warm-start customer id of
-    warm-start customers (None for everybody else)."""
-    columns = ["customer", "time", "touchpoint", "stage", "value"]
-    if engine == "des":
-        frame = pd.DataFrame(rows, columns=columns)
-    else:
-        data = np.concatenate(rows) if rows else np.zeros((0, 4))
-        names = np.array([*sc.touchpoints, *sc.outcomes])
-        stages = np.array([tp.stage for tp in sc.touchpoints.values()] + [""] * len(sc.outcomes))
-        node = data[:, 2].astype(int)
-        frame = pd.DataFrame(
-            {
-                "customer": data[:, 0].astype(np.int64),
-                "time": data[:, 1],
-                "touchpoint": names[node],
-                "stage": stages[node],
-                "value": data[:, 3],
-            }
-        )
-        frame = frame.sort_values(["customer", "time"], kind="stable", ignore_index=True)
-    frame.insert(0, "replication", replication)
-    if sc.population.warm_start is not None:
-        frame["warm_id"] = pd.Series(
-            [warm_ids.get(c) for c in frame["customer"].tolist()], dtype=object
-        )
-    return frame
-
-
 def run_task(task: Task) -> list[ReplicationOutput]:
     """Run the task's replications in order."""
-    sc = task.scenario
-    comp = compile_scenario(sc) if task.engine == "des" else None
-    out = []
-    for rep in range(task.first, task.first + task.count):
-        engine: DesReplication | VectorizedReplication
-        if comp is not None:
-            engine = DesReplication(sc, comp, task.seed, rep, task.horizon, task.events)
-        else:
-            engine = VectorizedReplication(
-                sc, task.seed, rep, task.horizon, task.events, task.ignore_capacity
-            )
-        totals = engine.run()
-        events = (
-            _events(engine.log, sc, rep, task.engine, engine.warm_ids)
-            if engine.log is not None
-            else None
-        )
-        visits = np.asarray(totals.starts_by_day, dtype=float).reshape(totals.n_nodes, -1)
-        out.append(
-            ReplicationOutput(
-                rep,
-                kpi_values(totals, sc, task.horizon),
-                timeseries(totals, sc, task.horizon),
-                events,
-                visits[:, : totals.days],
-            )
-        )
+    return get_engine(task.engine).run(
+        task.scenario,
+        seed=task.seed,
+        replications=range(task.first, task.first + task.count),
+        horizon=task.horizon,
+        events=task.events,
+        ignore_capacity=task.ignore_capacity,
+    )
+
+
+def _tasks(sc: Scenario, options: RunOptions, replications: int, first: int) -> list[Task]:
+    parallel = options.workers if options.executor != "serial" else 1
+    per_task = max(1, math.ceil(replications / (4 * parallel))) if parallel > 1 else 1
+    assert options.seed is not None and options.horizon_days is not None
+    base = Task(
+        sc,
+        options.engine,
+        options.seed,
+        0,
+        0,
+        options.horizon_days,
+        options.events,
+        options.ignore_capacity,
+    )
+    return [
+        dataclasses.replace(base, first=first + k, count=min(per_task, replications - k))
+        for k in range(0, replications, per_task)
+    ]
+
+
+def run_replications(
+    scenarios: list[Scenario], options: RunOptions, *, first: int = 0
+) -> list[list[ReplicationOutput]]:
+    """Replications ``first .. first + options.replications - 1`` of each scenario, all
+    submitted at once to the executor; ``options`` must be resolved
+    (:meth:`RunOptions.resolve`).  An exact engine answers each scenario once."""
+    engine = options.engine_object
+    for sc in scenarios:  # refuse here, before any worker starts
+        engine.check(sc, ignore_capacity=options.ignore_capacity)
+    replications = 1 if engine.exact else options.replications
+    tasks, owner = [], []
+    for k, sc in enumerate(scenarios):
+        for task in _tasks(sc, options, replications, first):
+            tasks.append(task)
+            owner.append(k)
+    label = f"{engine.name} {scenarios[0].name}" + (
+        f" +{len(scenarios) - 1}" if len(scenarios) > 1 else ""
+    )
+    assert options.executor is not None
+    chunks = run_all(
+        run_task,
+        tasks,
+        [t.count for t in tasks],
+        options.executor,
+        options.workers,
+        options.scheduler,
+        options.progress,
+        label,
+    )
+    out: list[list[ReplicationOutput]] = [[] for _ in scenarios]
+    for k, chunk in zip(owner, chunks, strict=True):
+        out[k].extend(chunk)
     return out

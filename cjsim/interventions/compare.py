@@ -19,10 +19,10 @@ import pandas as pd
 from cjsim._io import atomic_write_text
 from cjsim.economics import break_even_uplift, discount_factors, payback_day
 from cjsim.engines.analytic import solve
+from cjsim.engines.base import ReplicationOutput
 from cjsim.engines.result import _clean
 from cjsim.errors import SimulationError
-from cjsim.experiment.runner import ReplicationOutput
-from cjsim.experiment.simulate import ENGINES, interval_table, run_replications
+from cjsim.experiment import RunOptions, interval_table, run_replications
 from cjsim.interventions.model import Costs, Intervention, apply
 from cjsim.model import CohortArrivals, Scenario
 
@@ -155,18 +155,13 @@ def _variants(sc: Scenario, interventions: list[Intervention]) -> list[Scenario]
 def _simulated(
     draws: list[Scenario],
     interventions: list[Intervention],
-    engine: str,
-    replications: int,
-    seed: int,
-    run: dict[str, Any],
+    options: RunOptions,
 ) -> list[tuple[list[list[dict[str, float]]], list[list[np.ndarray]]]]:
     """Per draw: KPIs and daily cash, [variant][replication], baseline first."""
     out = []
     for d, sc in enumerate(draws):
         scenarios = [sc, *_variants(sc, interventions)]
-        outputs = run_replications(
-            scenarios, engine, replications, seed, first=d * replications, **run
-        )
+        outputs = run_replications(scenarios, options, first=d * options.replications)
         costs = [Costs(), *(iv.costs for iv in interventions)]
         kpis, cash = [], []
         for scen, cost, outs in zip(scenarios, costs, outputs, strict=True):
@@ -400,8 +395,6 @@ def compare(
     interventions = list(interventions)
     if not interventions:
         raise SimulationError("nothing to compare: give at least one intervention")
-    if engine not in ENGINES:
-        raise SimulationError(f"unknown engine {engine!r} — use one of {', '.join(ENGINES)}")
     names = [iv.name for iv in interventions]
     horizon = float(horizon_days or scenario.horizon_days or 365.0)
     draws = list(scenario_draws) if scenario_draws else [scenario]
@@ -410,16 +403,18 @@ def compare(
     if engine == "analytic":
         runs = [_analytic(sc, interventions, horizon) for sc in draws]
     else:
-        executor = executor or ("dask" if scheduler else "process" if workers > 1 else "serial")
-        run = {
-            "workers": workers,
-            "executor": executor,
-            "scheduler": scheduler,
-            "progress": progress,
-            "horizon": horizon,
-            "ignore_capacity": ignore_capacity,
-        }
-        runs = _simulated(draws, interventions, engine, replications, seed, run)
+        options = RunOptions(
+            engine=engine,
+            replications=replications,
+            seed=seed,
+            workers=workers,
+            executor=executor,
+            scheduler=scheduler,
+            progress=progress,
+            horizon_days=horizon,
+            ignore_capacity=ignore_capacity,
+        ).resolve(scenario)
+        runs = _simulated(draws, interventions, options)
     deltas = _deltas(runs, names)
     table = _table(deltas, len(draws))
     ranking = _ranking(deltas, runs, names, table)

@@ -1,0 +1,245 @@
+"""The engine protocol: what every engine declares, checks and returns.
+
+An engine is a small object with a name.  It declares the features of a journey it
+*models* (:data:`FEATURES`), checks a scenario against them before any work starts, and
+answers replications of a scenario with the same :class:`ReplicationOutput`, whatever it
+computes inside.  Simulation engines fill a few hooks of :class:`SimulationEngine`
+(``prepare``, ``replicate``, ``event_frame``); the base does the rest: KPIs and the day
+series from the engine's totals, the event log, the loop over replications.
+
+Engines are found by name in :mod:`cjsim.engines.registry`; an :class:`Engine` instance
+may be passed wherever a name is accepted (a pluggable collaborator, as in Ciw).
+
+>>> from cjsim.engines.registry import get_engine
+>>> des = get_engine("des")
+>>> sorted(des.models - get_engine("vectorized").models)
+['capacity', 'experience']
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from cjsim.model import Scenario
+
+if TYPE_CHECKING:
+    from cjsim.engines._tally import Totals
+    from cjsim.engines.result import Result
+
+__all__ = [
+    "FEATURES",
+    "Engine",
+    "ReplicationOutput",
+    "SimulationEngine",
+    "features_of",
+]
+
+#: What a journey may use and an engine may model.  ``capacity`` covers queues, service,
+#: patience and reneging; ``experience`` the waits that shift later transitions;
+#: ``horizon`` a finite time span; ``warm_start`` customers in the journey at day 0.
+FEATURES = frozenset(
+    {
+        "transitions",
+        "dwell",
+        "order_value",
+        "arrivals",
+        "entry",
+        "touchpoints",
+        "segments",
+        "referrals",
+        "capacity",
+        "experience",
+        "horizon",
+        "warm_start",
+    }
+)
+
+
+def features_of(sc: Scenario) -> frozenset[str]:
+    """The features ``sc`` uses beyond a plain chain (a subset of :data:`FEATURES`)."""
+    tps = sc.touchpoints.values()
+    used = {"transitions", "dwell", "arrivals", "entry", "touchpoints"}
+    checks = {
+        "order_value": any(tp.order_value is not None for tp in tps),
+        "capacity": any(tp.capacity is not None for tp in tps),
+        "experience": any(tp.experience for tp in tps),
+        "referrals": any(tp.referrals is not None for tp in tps),
+        "segments": len(sc.population.segments) > 1,
+        "horizon": sc.horizon_days is not None,
+        "warm_start": bool(sc.population.initial) or sc.population.warm_start is not None,
+    }
+    return frozenset(used | {name for name, on in checks.items() if on})
+
+
+@dataclass(frozen=True)
+class ReplicationOutput:
+    """What one replication returns, from any engine.
+
+    Attributes
+    ----------
+    replication : int
+        Its number in the seed tree (the same number means the same draws).
+    kpis : dict of str to float
+        Every KPI of the replication.
+    timeseries : DataFrame
+        Per time bin: ``day``, ``days`` (bin width), stage counts, ``arrivals``,
+        ``purchases``, ``revenue``, ``cost`` and cumulative money.
+    events : DataFrame or None
+        The per-customer event log, when asked for.
+    visits_by_day : ndarray
+        ``(touchpoints, bins)``: visits started per bin.
+    booked_value : ndarray or None
+        Exact engines only: per bin, the discounted lifetime profit of the customers
+        arriving then, less fixed costs (what their NPV books on arrival); None when
+        the cash flows are simulated day by day.
+    """
+
+    replication: int
+    kpis: dict[str, float]
+    timeseries: pd.DataFrame
+    events: pd.DataFrame | None
+    visits_by_day: np.ndarray
+    booked_value: np.ndarray | None = None
+
+
+class Engine(ABC):
+    """Base of every engine.
+
+    Subclasses set :attr:`name` and :attr:`models`, and implement :meth:`run`.  The
+    hooks :meth:`check` and :meth:`notes` default to refusing nothing and noting nothing.
+    """
+
+    name: ClassVar[str] = ""
+    #: The features of :data:`FEATURES` this engine models.
+    models: ClassVar[frozenset[str]] = FEATURES
+    #: True when one solve gives exact expectations (no replications, zero-width intervals).
+    exact: ClassVar[bool] = False
+
+    def blind_to(self, features: frozenset[str] | set[str]) -> frozenset[str]:
+        """Which of ``features`` this engine does not model."""
+        return frozenset(features) - self.models
+
+    def check(self, scenario: Scenario, *, ignore_capacity: bool = False) -> None:
+        """Raise :class:`~cjsim.errors.SimulationError` if this engine refuses ``scenario``."""
+        return None
+
+    def notes(self, scenario: Scenario, *, ignore_capacity: bool = False) -> list[str]:
+        """What this engine ignored or assumed for ``scenario``."""
+        return []
+
+    @abstractmethod
+    def run(
+        self,
+        scenario: Scenario,
+        *,
+        seed: int,
+        replications: Sequence[int],
+        horizon: float,
+        events: bool = False,
+        ignore_capacity: bool = False,
+    ) -> list[ReplicationOutput]:
+        """The outputs of ``replications`` (numbers in the seed tree), in order."""
+
+    def solve(self, scenario: Scenario) -> Result:
+        """Exact engines: the whole answer of one solve (see :attr:`exact`)."""
+        raise NotImplementedError(f"the {self.name} engine simulates; it has no exact solve")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+
+class SimulationEngine(Engine):
+    """An engine that simulates replications; subclasses fill three small hooks.
+
+    ``prepare`` turns a scenario into what every replication reuses, ``replicate``
+    runs one replication and returns its totals with the raw event rows and warm-start
+    ids, and ``event_frame`` turns raw event rows into the event log's columns.
+    """
+
+    def prepare(self, scenario: Scenario, *, ignore_capacity: bool) -> Any:
+        """What every replication of ``scenario`` reuses (compiled arrays …)."""
+        return None
+
+    @abstractmethod
+    def replicate(
+        self,
+        scenario: Scenario,
+        prepared: Any,
+        *,
+        seed: int,
+        replication: int,
+        horizon: float,
+        events: bool,
+        ignore_capacity: bool,
+    ) -> tuple[Totals, list[Any] | None, dict[int, str]]:
+        """One replication: its totals, raw event rows (None unless asked) and the
+        simulated ids of warm-start customers."""
+
+    @abstractmethod
+    def event_frame(self, rows: list[Any], scenario: Scenario) -> pd.DataFrame:
+        """Raw event rows as ``customer, time, touchpoint, stage, value``, sorted by
+        customer then time."""
+
+    def run(
+        self,
+        scenario: Scenario,
+        *,
+        seed: int,
+        replications: Sequence[int],
+        horizon: float,
+        events: bool = False,
+        ignore_capacity: bool = False,
+    ) -> list[ReplicationOutput]:
+        from cjsim.engines._tally import kpi_values, timeseries
+
+        prepared = self.prepare(scenario, ignore_capacity=ignore_capacity)
+        out = []
+        for rep in replications:
+            totals, rows, warm_ids = self.replicate(
+                scenario,
+                prepared,
+                seed=seed,
+                replication=rep,
+                horizon=horizon,
+                events=events,
+                ignore_capacity=ignore_capacity,
+            )
+            log = self._log(rows, scenario, rep, warm_ids) if rows is not None else None
+            visits = np.asarray(totals.starts_by_day, dtype=float).reshape(totals.n_nodes, -1)
+            out.append(
+                ReplicationOutput(
+                    rep,
+                    kpi_values(totals, scenario, horizon),
+                    timeseries(totals, scenario, horizon),
+                    log,
+                    visits[:, : totals.days],
+                )
+            )
+        return out
+
+    def _log(
+        self, rows: list[Any], sc: Scenario, replication: int, warm_ids: dict[int, str]
+    ) -> pd.DataFrame:
+        """The event log of one replication: one row per visit, and one row per absorption
+        into an outcome (``touchpoint`` is the outcome's name, ``stage`` is empty).  With a
+        per-customer warm start, column ``warm_id`` holds the warm-start customer id of
+        warm-start customers (None for everybody else)."""
+        frame = self.event_frame(rows, sc)
+        frame.insert(0, "replication", replication)
+        if sc.population.warm_start is not None:
+            frame["warm_id"] = pd.Series(
+                [warm_ids.get(c) for c in frame["customer"].tolist()], dtype=object
+            )
+        return frame

@@ -1,0 +1,62 @@
+"""Engines by name.
+
+Each engine's module is imported only when it is first asked for, so the numpy engine
+never loads SimPy.  :func:`register_engine` adds an engine of your own; everywhere an
+engine name is accepted, an :class:`~cjsim.engines.base.Engine` instance is too.
+
+>>> engine_names()
+('analytic', 'des', 'vectorized')
+>>> get_engine("vectorized").name
+'vectorized'
+>>> get_engine("desx")
+Traceback (most recent call last):
+...
+cjsim.errors.OptionError: unknown engine 'desx' — did you mean 'des'?
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from cjsim.engines.base import Engine
+from cjsim.errors import OptionError, did_you_mean
+
+__all__ = ["engine_names", "get_engine", "register_engine"]
+
+_FACTORIES: dict[str, str | type[Engine]] = {
+    "analytic": "cjsim.engines.analytic:AnalyticEngine",
+    "des": "cjsim.engines.des:DesEngine",
+    "vectorized": "cjsim.engines.vectorized:VectorizedEngine",
+}
+
+
+def engine_names() -> tuple[str, ...]:
+    """The registered engine names, sorted."""
+    return tuple(sorted(_FACTORIES))
+
+
+def register_engine(engine: type[Engine]) -> None:
+    """Make ``engine`` (a subclass of :class:`Engine`) available by its ``name``."""
+    if not (isinstance(engine, type) and issubclass(engine, Engine)) or not engine.name:
+        raise OptionError(f"{engine!r} is not an Engine subclass with a name")
+    _FACTORIES[engine.name] = engine
+
+
+def get_engine(engine: str | Engine) -> Engine:
+    """The engine called ``engine`` (an :class:`Engine` is returned as it is).
+
+    Raises
+    ------
+    OptionError
+        For a name that no engine has, with the closest one.
+    """
+    if isinstance(engine, Engine):
+        return engine
+    factory = _FACTORIES.get(engine) if isinstance(engine, str) else None
+    if factory is None:
+        raise OptionError(f"unknown engine {engine!r} — {did_you_mean(str(engine), _FACTORIES)}")
+    if isinstance(factory, str):
+        module, cls = factory.split(":")
+        factory = getattr(importlib.import_module(module), cls)
+        _FACTORIES[engine] = factory
+    return factory()
