@@ -1,4 +1,4 @@
-"""Run options: one frozen keyword-only record, one rule for defaults, errors that name the option."""
+"""Run options: one frozen keyword-only record, one rule for defaults, clear errors."""
 
 from __future__ import annotations
 
