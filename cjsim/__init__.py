@@ -2,15 +2,17 @@
 
 from cjsim.calibration import EventColumns, calibrate, load_fit, validate
 from cjsim.engines import Result, solve_analytic
+from cjsim.engines.registry import engine_names, get_engine, register_engine
 from cjsim.errors import (
     CalibrationError,
     CJSimError,
     InterventionError,
     ModelError,
+    OptionError,
     ScenarioFileError,
     SimulationError,
 )
-from cjsim.experiment import simulate
+from cjsim.experiment import RunOptions, simulate
 from cjsim.interventions import Intervention, apply, load_interventions
 from cjsim.interventions.compare import Comparison, compare
 from cjsim.model import JourneyBuilder, Scenario, WarmStart
@@ -27,7 +29,9 @@ __all__ = [
     "InterventionError",
     "JourneyBuilder",
     "ModelError",
+    "OptionError",
     "Result",
+    "RunOptions",
     "Scenario",
     "ScenarioFileError",
     "SimulationError",
@@ -35,10 +39,13 @@ __all__ = [
     "apply",
     "calibrate",
     "compare",
+    "engine_names",
+    "get_engine",
     "json_schema",
     "load_fit",
     "load_interventions",
     "load_scenario",
+    "register_engine",
     "save_scenario",
     "simulate",
     "solve_analytic",

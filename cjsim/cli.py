@@ -25,8 +25,9 @@ from cjsim.cli_format import (
     validation_tables,
 )
 from cjsim.engines.analytic import solve
+from cjsim.engines.registry import engine_names
 from cjsim.errors import CJSimError, Problem
-from cjsim.experiment import simulate
+from cjsim.experiment import RunOptions, simulate
 from cjsim.interventions import load_interventions
 from cjsim.interventions.compare import compare
 from cjsim.interventions.portfolio import portfolio
@@ -206,6 +207,21 @@ def _out_file(out: str, suffixes: tuple[str, ...], what: str) -> Path:
     return path
 
 
+def _run_options(args: argparse.Namespace, *, events: bool = False) -> RunOptions:
+    """The engine options of ``run``, ``compare`` and ``report`` as one record."""
+    return RunOptions(
+        engine=args.engine,
+        replications=args.replications,
+        seed=args.seed,
+        workers=args.workers,
+        executor="dask" if (args.dask or args.scheduler) else None,
+        scheduler=args.scheduler,
+        progress=False if args.quiet else None,
+        events=events,
+        ignore_capacity=args.ignore_capacity,
+    )
+
+
 def _simulation_options(args: argparse.Namespace) -> dict[str, Any]:
     """What ``compare``, ``portfolio`` and ``report`` pass on from the engine options."""
     return {
@@ -339,7 +355,7 @@ def _engine_options(
     executors, horizon, progress (and ``--json`` where the command prints results)."""
     parser.add_argument(
         "--engine",
-        choices=["analytic", "des", "vectorized"],
+        choices=engine_names(),
         default=default_engine,
         help=engine_help,
     )
@@ -467,19 +483,7 @@ def _run(args: argparse.Namespace) -> int:
         raise CJSimError(
             "--events needs --out DIR — the event log is written to DIR/events.parquet"
         )
-    executor = "dask" if (args.dask or args.scheduler) else None
-    result = simulate(
-        scenario,
-        engine=args.engine,
-        replications=args.replications,
-        seed=args.seed,
-        workers=args.workers,
-        executor=executor,
-        scheduler=args.scheduler,
-        events=args.events,
-        progress=False if args.quiet else None,
-        ignore_capacity=args.ignore_capacity,
-    )
+    result = simulate(scenario, options=_run_options(args, events=args.events))
     if args.out:
         for path in result.save(args.out):
             print(f"wrote {path}", file=sys.stderr)

@@ -1,6 +1,21 @@
-"""Engines: ``analytic`` (exact), later ``vectorized`` and ``des``; all return a Result."""
+"""Engines behind one protocol (:mod:`cjsim.engines.base`), found by name in
+:mod:`cjsim.engines.registry`: ``analytic`` (exact), ``vectorized`` (numpy) and ``des``
+(SimPy).  Every engine returns the same replication output; :class:`Result` is what a run
+returns."""
 
 from cjsim.engines.analytic import solve as solve_analytic
+from cjsim.engines.base import FEATURES, Engine, ReplicationOutput, SimulationEngine
+from cjsim.engines.registry import engine_names, get_engine, register_engine
 from cjsim.engines.result import Result
 
-__all__ = ["Result", "solve_analytic"]
+__all__ = [
+    "FEATURES",
+    "Engine",
+    "ReplicationOutput",
+    "Result",
+    "SimulationEngine",
+    "engine_names",
+    "get_engine",
+    "register_engine",
+    "solve_analytic",
+]

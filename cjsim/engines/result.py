@@ -90,6 +90,34 @@ class Result:
         """The result as JSON text (NaN written as null)."""
         return json.dumps(self.to_dict(), indent=2, allow_nan=False)
 
+    def summary(self, kpis: int | None = 12) -> str:
+        """A few lines of plain text: what ran, then the first ``kpis`` KPIs (None: all)
+        with their 95 % intervals, then the notes.
+
+        >>> import cjsim
+        >>> res = cjsim.simulate(cjsim.load_scenario("scenarios/saas_trial.toml"), engine="analytic")
+        >>> print(res.summary(kpis=2))  # doctest: +NORMALIZE_WHITESPACE
+        CloudLedger SaaS trial — analytic engine (exact)
+        kpi                     mean
+        conversion_rate    0.0407063
+        repeat_rate         0.781179
+        …and 30 more KPIs
+        """
+        runs = self.meta.get("replications")
+        how = f"{runs} replications, seed {self.meta.get('seed')}" if runs else "exact"
+        head = f"{self.scenario} — {self.engine} engine ({how})"
+        shown = self.kpis if kpis is None else self.kpis.head(kpis)
+        columns = ["mean", "ci_low", "ci_high"] if runs else ["mean"]
+        width = max([3, *(len(k) for k in shown["kpi"])])
+        lines = [head, "kpi".ljust(width) + "".join(f"{c:>13}" for c in columns)]
+        for row in shown.itertuples(index=False):
+            values = "".join(f"{getattr(row, c):>13.6g}" for c in columns)
+            lines.append(str(row.kpi).ljust(width) + values)
+        if len(shown) < len(self.kpis):
+            lines.append(f"…and {len(self.kpis) - len(shown)} more KPIs")
+        lines += [f"note: {note}" for note in self.notes] if kpis is None else []
+        return "\n".join(lines)
+
     @property
     def timeseries(self) -> pd.DataFrame | None:
         """Per-day means over replications (simulation engines only)."""

@@ -24,7 +24,7 @@ from cjsim.model.journey import (
     Segment,
     Touchpoint,
 )
-from cjsim.model.validation import journey_graph
+from cjsim.model.validation import find_problems, to_networkx
 from cjsim.model.warm import WarmStart
 
 __all__ = [
@@ -49,5 +49,6 @@ __all__ = [
     "Uniform",
     "WarmStart",
     "Weibull",
-    "journey_graph",
+    "find_problems",
+    "to_networkx",
 ]

@@ -229,7 +229,7 @@ class Scenario:
     warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        from cjsim.model.validation import validate
+        from cjsim.model.validation import find_problems
 
         _freeze(self, "stages", tuple(self.stages))
         _freeze(self, "touchpoints", FrozenMap(self.touchpoints))
@@ -237,7 +237,7 @@ class Scenario:
         _freeze(
             self, "transitions", FrozenMap({k: FrozenMap(v) for k, v in self.transitions.items()})
         )
-        problems = validate(self)
+        problems = find_problems(self)
         errors = [p for p in problems if p.severity == "error"]
         if errors:
             raise ModelError(errors)

@@ -24,7 +24,7 @@ from cjsim.model.warm import WarmStart, check_warm_start
 if TYPE_CHECKING:
     from cjsim.model.journey import Population, Scenario, Touchpoint
 
-__all__ = ["NAME_PATTERN", "journey_graph", "validate"]
+__all__ = ["NAME_PATTERN", "find_problems", "to_networkx"]
 
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -46,7 +46,7 @@ def _check_range(path: str, value: Any, low: float, high: float, what: str) -> l
     ]
 
 
-def validate(sc: Scenario) -> list[Problem]:
+def find_problems(sc: Scenario) -> list[Problem]:
     """Every problem of ``sc``, errors first-found-first."""
     problems = _check_header(sc) + _check_names(sc)
     for name, tp in sc.touchpoints.items():
@@ -197,6 +197,10 @@ def _check_touchpoint(sc: Scenario, tp: Touchpoint) -> list[Problem]:
 
 
 def _check_capacity(sc: Scenario, tp: Touchpoint) -> list[Problem]:
+    return [*_check_servers(tp), *_check_reneging(sc, tp), *_check_experience(sc, tp)]
+
+
+def _check_servers(tp: Touchpoint) -> list[Problem]:
     out: list[Problem] = []
     has_capacity = tp.capacity is not None
     if has_capacity and not (
@@ -227,6 +231,11 @@ def _check_capacity(sc: Scenario, tp: Touchpoint) -> list[Problem]:
                     "add capacity = N servers, or remove it",
                 )
             )
+    return out
+
+
+def _check_reneging(sc: Scenario, tp: Touchpoint) -> list[Problem]:
+    out: list[Problem] = []
     if tp.patience is not None and tp.renege_to is None:
         out.append(
             Problem(
@@ -252,7 +261,12 @@ def _check_capacity(sc: Scenario, tp: Touchpoint) -> list[Problem]:
                     did_you_mean(str(tp.renege_to), sc.nodes),
                 )
             )
-    if tp.experience and not has_capacity:
+    return out
+
+
+def _check_experience(sc: Scenario, tp: Touchpoint) -> list[Problem]:
+    out: list[Problem] = []
+    if tp.experience and tp.capacity is None:
         out.append(
             Problem(
                 "experience",
@@ -586,7 +600,7 @@ def _check_economics(sc: Scenario) -> list[Problem]:
     )
 
 
-def journey_graph(sc: Scenario) -> nx.DiGraph:
+def to_networkx(sc: Scenario) -> nx.DiGraph:
     """The journey as a directed graph; edges carry ``probability``, nodes ``kind``."""
     g = nx.DiGraph()
     for name, tp in sc.touchpoints.items():
@@ -601,7 +615,7 @@ def journey_graph(sc: Scenario) -> nx.DiGraph:
 
 
 def _check_graph(sc: Scenario) -> list[Problem]:
-    g = journey_graph(sc)
+    g = to_networkx(sc)
     can_end: set[str] = set(sc.outcomes)
     for outcome in sc.outcomes:
         can_end |= nx.ancestors(g, outcome)

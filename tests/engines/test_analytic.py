@@ -13,7 +13,7 @@ import pytest
 import cjsim
 from cjsim.errors import ModelError
 from cjsim.model import Exponential, Fixed, Gamma, JourneyBuilder, Uniform
-from cjsim.model.random import random_journey
+from cjsim.model.synthetic import random_journey
 
 DELTA = math.log(1.10) / 365
 

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 import cjsim
 from cjsim.engines.analytic import ELASTICITY_KPIS
-from cjsim.model.random import random_journey
 from cjsim.model.rows import set_edge
+from cjsim.model.synthetic import random_journey
 
 journeys = st.builds(
     lambda seed, n, density, referrals, segments: random_journey(

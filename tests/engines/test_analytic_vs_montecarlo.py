@@ -25,7 +25,7 @@ import pytest
 
 import cjsim
 from cjsim.model import Exponential, Gamma, Uniform
-from cjsim.model.random import random_journey
+from cjsim.model.synthetic import random_journey
 
 Z = 4.0  # allowed standard errors
 

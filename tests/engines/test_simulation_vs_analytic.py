@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import cjsim
-from cjsim.model.random import random_journey
+from cjsim.model.synthetic import random_journey
 
 from .conftest import as_cohort
 

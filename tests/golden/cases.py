@@ -31,7 +31,7 @@ RANDOM = (  # seed, options of random_journey
 
 def cases(folder: Path) -> dict[str, list[str]]:
     """Case name -> ``cjsim`` arguments; random journeys are written into ``folder``."""
-    from cjsim.model.random import random_journey
+    from cjsim.model.synthetic import random_journey
     from cjsim.scenario import save_scenario
 
     out: dict[str, list[str]] = {}

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import cjsim
-from cjsim.model.random import random_journey
+from cjsim.model.synthetic import random_journey
 from cjsim.scenario import scenario_from_dict, scenario_to_toml
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
