@@ -63,10 +63,22 @@ def _parser() -> argparse.ArgumentParser:
         epilog="example: cjsim run scenarios/fashionfusion.toml --engine analytic",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_add_check, _add_run, _add_compare, _add_calibrate, _add_validate, _add_report):
+        add(sub)
+    sub.add_parser(
+        "schema", help="print the JSON Schema of the scenario format", epilog=_EXAMPLES["schema"]
+    )
+    return parser
+
+
+def _add_check(sub: Any) -> None:
     check = sub.add_parser(
         "check", help="validate a scenario file and summarise it", epilog=_EXAMPLES["check"]
     )
     check.add_argument("file", help="scenario TOML file")
+
+
+def _add_run(sub: Any) -> None:
     run = sub.add_parser(
         "run",
         help="compute the KPIs of a scenario",
@@ -89,6 +101,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--out", metavar="DIR", help="write kpis.csv, kpis.json, timeseries.csv and tables here"
     )
+
+
+def _add_compare(sub: Any) -> None:
     cmp = sub.add_parser(
         "compare",
         help="compare the baseline with interventions: ranked investments with intervals",
@@ -115,6 +130,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="write ranking.csv, comparison.csv, deltas.csv and comparison.json here",
     )
+
+
+def _add_calibrate(sub: Any) -> None:
     cal = sub.add_parser(
         "calibrate",
         help="fit a scenario to an event log (with its warm start at the cut-off)",
@@ -151,6 +169,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     cal.add_argument("--seed", type=int, default=0, help="seed of the EM starts (default 0)")
     _column_options(cal)
+
+
+def _add_validate(sub: Any) -> None:
     val = sub.add_parser(
         "validate",
         help="simulate a holdout period from a fit and compare it with what happened",
@@ -170,6 +191,9 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--plot", metavar="PNG", help="save the holdout plot here")
     val.add_argument("--json", action="store_true", help="print the comparison as JSON")
     _column_options(val, defaults_from_fit=True)
+
+
+def _add_report(sub: Any) -> None:
     rpt = sub.add_parser(
         "report",
         help="one self-contained HTML page: ranking, figures, KPI changes, assumptions",
@@ -186,10 +210,6 @@ def _parser() -> argparse.ArgumentParser:
         replications_help="paired replications per variant (default 10)",
         with_json=False,
     )
-    sub.add_parser(
-        "schema", help="print the JSON Schema of the scenario format", epilog=_EXAMPLES["schema"]
-    )
-    return parser
 
 
 def _baseline_arguments(p: argparse.ArgumentParser) -> None:

@@ -95,7 +95,8 @@ class Result:
         with their 95 % intervals, then the notes.
 
         >>> import cjsim
-        >>> res = cjsim.simulate(cjsim.load_scenario("scenarios/saas_trial.toml"), engine="analytic")
+        >>> sc = cjsim.load_scenario("scenarios/saas_trial.toml")
+        >>> res = cjsim.simulate(sc, engine="analytic")
         >>> print(res.summary(kpis=2))  # doctest: +NORMALIZE_WHITESPACE
         CloudLedger SaaS trial — analytic engine (exact)
         kpi                     mean
