@@ -7,37 +7,19 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cjsim.engines.analytic import solve
-from cjsim.engines.result import KPI_COLUMNS, Result
+from cjsim.engines.result import Result
 from cjsim.errors import SimulationError
 from cjsim.experiment.executors import EXECUTORS, run_all
 from cjsim.experiment.runner import ReplicationOutput, Task, run_task
+from cjsim.intervals import interval_table, series_table
 from cjsim.model import Scenario
 
 __all__ = ["ENGINES", "interval_table", "simulate"]
 
 ENGINES = ("analytic", "des", "vectorized")
-
-
-def interval_table(per_replication: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """Mean, t-interval and standard error of every column (NaN replications skipped)."""
-    rows = []
-    for kpi in per_replication.columns:
-        values = per_replication[kpi].to_numpy(dtype=float)
-        values = values[np.isfinite(values)]
-        if not len(values):
-            rows.append((kpi, math.nan, math.nan, math.nan, math.nan))
-            continue
-        mean = float(values.mean())
-        if len(values) < 2:
-            rows.append((kpi, mean, math.nan, math.nan, math.nan))
-            continue
-        se = float(values.std(ddof=1) / math.sqrt(len(values)))
-        half = float(stats.t.ppf(0.5 + level / 2, len(values) - 1)) * se
-        rows.append((kpi, mean, mean - half, mean + half, se))
-    return pd.DataFrame(rows, columns=KPI_COLUMNS)
+CUMULATIVE = ("cumulative_revenue", "cumulative_profit")  # series with bands over replications
 
 
 def _check(
@@ -86,16 +68,6 @@ def _tasks(
         )
         for first in range(0, replications, per_task)
     ]
-
-
-def _series(outputs: list[ReplicationOutput]) -> pd.DataFrame:
-    frames = pd.concat([o.timeseries for o in outputs], keys=range(len(outputs)))
-    mean = frames.groupby("day").mean()
-    for column in ("cumulative_revenue", "cumulative_profit"):
-        grouped = frames.groupby("day")[column]
-        mean[f"{column}_p2.5"] = grouped.quantile(0.025)
-        mean[f"{column}_p97.5"] = grouped.quantile(0.975)
-    return mean.reset_index()
 
 
 def _notes(sc: Scenario, engine: str, ignore_capacity: bool) -> list[str]:
@@ -233,7 +205,8 @@ def simulate(
     per_rep = pd.DataFrame(
         [o.kpis for o in outputs], index=pd.RangeIndex(len(outputs), name="replication")
     )
-    tables = {"replications": per_rep.reset_index(), "timeseries": _series(outputs)}
+    series = series_table([o.timeseries for o in outputs], bands=CUMULATIVE)
+    tables = {"replications": per_rep.reset_index(), "timeseries": series}
     event_log = pd.concat([o.events for o in outputs], ignore_index=True) if events else None
     meta = {
         "seed": seed,

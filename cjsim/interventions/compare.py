@@ -2,9 +2,11 @@
 
 Every variant runs with the same seed, so replication ``r`` of every variant sees
 the same customers with the same draws; paired deltas then carry far less noise
-than independent runs.  Economics per variant: intervention cost, profit net of
-it, NPV of daily cash flows, ROI, payback day, break-even uplift, and the chance
-of beating the baseline and of being the best variant.
+than independent runs.  This module orchestrates: it builds the variants, runs them
+(simulated, or solved by the analytic engine as one *expected replication*), hands each
+run's day series to :mod:`cjsim.economics` (intervention cost, net profit, NPV, the
+ranking with ROI, payback, break-even, P(beats baseline) and P(best)) and assembles the
+:class:`Comparison`.
 """
 
 from __future__ import annotations
@@ -16,14 +18,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cjsim._io import atomic_write_text
-from cjsim.economics import break_even_uplift, discount_factors, payback_day
+from cjsim._io import atomic_write_text, to_jsonable
+from cjsim.economics import (
+    Costs,
+    DaySeries,
+    Outcome,
+    delta_table,
+    paired_deltas,
+    rank_variants,
+    replication_economics,
+    variance_split,
+)
 from cjsim.engines.analytic import solve
-from cjsim.engines.result import _clean
+from cjsim.engines.result import Result
 from cjsim.errors import SimulationError
 from cjsim.experiment.runner import ReplicationOutput
-from cjsim.experiment.simulate import ENGINES, interval_table, run_replications
-from cjsim.interventions.model import Costs, Intervention, apply
+from cjsim.experiment.simulate import CUMULATIVE, ENGINES, run_replications
+from cjsim.intervals import interval_table, series_table
+from cjsim.interventions.model import Intervention, apply
+from cjsim.kpis import node_name
 from cjsim.model import CohortArrivals, Scenario
 
 __all__ = ["ANALYTIC_BLIND", "Comparison", "compare"]
@@ -44,6 +57,9 @@ class Comparison:
         payback, break-even uplift, P(beats baseline), P(best), each with its interval.
     deltas : DataFrame
         Per replication and variant, the paired deltas of every KPI.
+    baseline : Result
+        The baseline's own result from the same runs (its KPIs with intervals and, from a
+        simulation engine, its time series), so nothing needs simulating twice.
     uncertainty : DataFrame or None
         With parameter draws: how much of each delta's spread is parameter uncertainty.
     """
@@ -53,6 +69,7 @@ class Comparison:
     table: pd.DataFrame
     ranking: pd.DataFrame
     deltas: pd.DataFrame
+    baseline: Result
     notes: tuple[str, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
     uncertainty: pd.DataFrame | None = None
@@ -68,7 +85,7 @@ class Comparison:
         }
         if self.uncertainty is not None:
             out["uncertainty"] = self.uncertainty.to_dict(orient="records")
-        return _clean(out)
+        return to_jsonable(out)
 
     def to_json(self) -> str:
         import json
@@ -114,42 +131,32 @@ class Comparison:
         return [str(out / name) for name in files]
 
 
-# ----------------------------------------------------------------------------- economics
-def _cost_series(costs: Costs, sc: Scenario, out: ReplicationOutput) -> np.ndarray:
-    """Intervention cost per time bin (a day) of one replication; the fixed cost on day 0."""
-    ts = out.timeseries
-    daily = (
-        costs.per_day * ts["days"].to_numpy()
-        + costs.per_customer * ts["arrivals"].to_numpy()
-        + costs.per_purchase * ts["purchases"].to_numpy()
-    )
-    names = list(sc.touchpoints)
-    for node, cost in costs.per_visit.items():
-        daily = daily + cost * out.visits_by_day[names.index(node)]
-    daily = np.asarray(daily, dtype=float).copy()
-    daily[0] += costs.fixed
-    return daily
-
-
-def _replication_economics(
-    costs: Costs,
-    sc: Scenario,
-    out: ReplicationOutput,
-) -> tuple[dict[str, float], np.ndarray]:
-    ts = out.timeseries
-    spend = _cost_series(costs, sc, out)
-    cash = sc.economics.gross_margin * ts["revenue"].to_numpy() - ts["cost"].to_numpy() - spend
-    kpis = dict(out.kpis)
-    kpis["intervention_cost"] = float(spend.sum())
-    kpis["net_profit"] = kpis["profit"] - kpis["intervention_cost"]
-    days = ts["day"].to_numpy(dtype=float)
-    kpis["npv"] = float(cash @ np.power(1.0 + sc.economics.discount_rate, -days / 365.0))
-    return kpis, cash
-
-
-# ----------------------------------------------------------------------------- the run
+# ----------------------------------------------------------------------------- the runs
 def _variants(sc: Scenario, interventions: list[Intervention]) -> list[Scenario]:
     return [apply(sc, iv) for iv in interventions]
+
+
+def _costs(interventions: list[Intervention]) -> list[Costs]:
+    """What each run pays on top of the journey: nothing for the baseline."""
+    return [Costs(), *(iv.costs for iv in interventions)]
+
+
+def _economics(
+    sc: Scenario, costs: Costs, series: DaySeries, kpis: dict[str, float]
+) -> tuple[dict[str, float], np.ndarray]:
+    e = sc.economics
+    return replication_economics(
+        kpis, series, costs, margin=e.gross_margin, annual_rate=e.discount_rate
+    )
+
+
+def _observed(sc: Scenario, out: ReplicationOutput) -> DaySeries:
+    """A simulated replication's day series."""
+    ts = out.timeseries
+    columns = ("day", "days", "arrivals", "purchases", "revenue", "cost")
+    day, days, arrivals, purchases, revenue, cost = (ts[c].to_numpy(dtype=float) for c in columns)
+    visits = dict(zip(sc.touchpoints, out.visits_by_day, strict=True))
+    return DaySeries(day, days, arrivals, purchases, revenue, cost, visits)
 
 
 def _simulated(
@@ -159,22 +166,45 @@ def _simulated(
     replications: int,
     seed: int,
     run: dict[str, Any],
-) -> list[tuple[list[list[dict[str, float]]], list[list[np.ndarray]]]]:
-    """Per draw: KPIs and daily cash, [variant][replication], baseline first."""
-    out = []
+) -> tuple[list[Outcome], list[ReplicationOutput]]:
+    """Per draw, every variant's economics per replication; and the baseline's outputs."""
+    outcomes, baseline = [], []
     for d, sc in enumerate(draws):
         scenarios = [sc, *_variants(sc, interventions)]
         outputs = run_replications(
-            scenarios, engine, replications, seed, first=d * replications, **run
+            scenarios,
+            engine,
+            replications,
+            seed,
+            workers=run["workers"],
+            executor=run["executor"],
+            scheduler=run["scheduler"],
+            progress=run["progress"],
+            horizon=run["horizon"],
+            ignore_capacity=run["ignore_capacity"],
+            first=d * replications,
         )
-        costs = [Costs(), *(iv.costs for iv in interventions)]
         kpis, cash = [], []
-        for scen, cost, outs in zip(scenarios, costs, outputs, strict=True):
-            pairs = [_replication_economics(cost, scen, o) for o in outs]
+        for scen, costs, outs in zip(scenarios, _costs(interventions), outputs, strict=True):
+            pairs = [_economics(scen, costs, _observed(scen, o), o.kpis) for o in outs]
             kpis.append([p[0] for p in pairs])
             cash.append([p[1] for p in pairs])
-        out.append((kpis, cash))
-    return out
+        day = outputs[0][0].timeseries["day"].to_numpy(dtype=float)
+        outcomes.append(Outcome(kpis, cash, day))
+        baseline.extend(outputs[0])
+    return outcomes, baseline
+
+
+def _simulated_baseline(
+    sc: Scenario, engine: str, outputs: list[ReplicationOutput], meta: dict[str, Any]
+) -> Result:
+    """The baseline's Result from its replications, as :func:`cjsim.simulate` builds it."""
+    per_rep = pd.DataFrame(
+        [o.kpis for o in outputs], index=pd.RangeIndex(len(outputs), name="replication")
+    )
+    series = series_table([o.timeseries for o in outputs], bands=CUMULATIVE)
+    tables = {"replications": per_rep.reset_index(), "timeseries": series}
+    return Result(sc.name, engine, interval_table(per_rep), tables, (), meta)
 
 
 def _analytic_daily_arrivals(sc: Scenario, days: int) -> np.ndarray:
@@ -187,30 +217,54 @@ def _analytic_daily_arrivals(sc: Scenario, days: int) -> np.ndarray:
     return np.diff([0.0, *(arr.expected_count(float(d)) for d in range(1, days + 1))])
 
 
+def _expected(sc: Scenario, k: dict[str, float], horizon: float) -> DaySeries:
+    """The analytic engine's expected replication: the expected customers of each day
+    (referred ones included) times its per-customer figures, each customer's whole
+    journey booked on its arrival day, and its lifetime value for the NPV."""
+    start = np.arange(math.ceil(horizon), dtype=float)
+    width = np.minimum(start + 1.0, horizon) - start  # the last day may be partial
+    arrivals = _analytic_daily_arrivals(sc, len(start)) * k["population_multiplier"]
+    fixed = sc.economics.fixed_cost_per_day * width
+    visits = {t: arrivals * k[node_name("visits", t)] for t in sc.touchpoints}
+    return DaySeries(
+        start,
+        width,
+        arrivals,
+        arrivals * k["purchases_per_customer"],
+        arrivals * k["revenue_per_customer"],
+        arrivals * k["cost_per_customer"] + fixed,
+        visits,
+        lifetime=arrivals * k["clv"] - fixed,
+    )
+
+
 def _analytic(
     sc: Scenario, interventions: list[Intervention], horizon: float
-) -> tuple[list[list[dict[str, float]]], list[list[np.ndarray]]]:
-    days = math.ceil(horizon)
-    width = np.minimum(np.arange(days) + 1.0, horizon) - np.arange(days)  # last day partial
-    kpis, cash = [], []
-    for scen, iv in [(sc, None), *zip(_variants(sc, interventions), interventions, strict=True)]:
+) -> tuple[Outcome, Result]:
+    """Every variant's economics as one expected replication; and the baseline's Result."""
+    kpis, cash, results = [], [], []
+    for scen, costs in zip([sc, *_variants(sc, interventions)], _costs(interventions), strict=True):
         res = solve(scen.replace(horizon_days=horizon), removal=False, elasticity=False)
         k = {str(n): float(v) for n, v in zip(res.kpis["kpi"], res.kpis["mean"], strict=True)}
-        costs = iv.costs if iv else Costs()
-        visits = sum(c * k[f"visits[{t}]"] for t, c in costs.per_visit.items())
-        variable = costs.per_customer + costs.per_purchase * k["purchases_per_customer"] + visits
-        arrivals = _analytic_daily_arrivals(scen, days) * k["population_multiplier"]
-        spend = costs.per_day * width + variable * arrivals
-        spend[0] += costs.fixed
-        k["intervention_cost"] = float(spend.sum())
-        k["net_profit"] = k["profit"] - k["intervention_cost"]
-        fixed = scen.economics.fixed_cost_per_day * width
-        daily = arrivals * k["profit_per_customer"] - fixed - spend
-        lifetime = arrivals * k["clv"] - fixed - spend
-        k["npv"] = float(lifetime @ discount_factors(days, scen.economics.discount_rate))
-        kpis.append([k])
-        cash.append([daily])
-    return kpis, cash
+        series = _expected(scen, k, horizon)
+        figures, flow = _economics(scen, costs, series, k)
+        kpis.append([figures])
+        cash.append([flow])
+        results.append(res)
+    return Outcome(kpis, cash, series.day), results[0]
+
+
+def _analytic_baseline(results: list[Result], meta: dict[str, Any]) -> Result:
+    """The baseline's exact Result; over several draws, their means with intervals."""
+    if len(results) == 1:
+        return results[0]
+    per_draw = pd.DataFrame(
+        [dict(zip(r.kpis["kpi"], r.kpis["mean"], strict=True)) for r in results],
+        index=pd.RangeIndex(len(results), name="draw"),
+    )
+    first = results[0]
+    tables = {"draws": per_draw.reset_index()}
+    return Result(first.scenario, first.engine, interval_table(per_draw), tables, (), meta)
 
 
 def _blind(interventions: list[Intervention]) -> dict[str, str]:
@@ -223,147 +277,6 @@ def _blind(interventions: list[Intervention]) -> dict[str, str]:
                 "all of its effect" if everything else "part of its effect"
             ) + f" ({', '.join(kinds)})"
     return out
-
-
-def _interval(values: np.ndarray) -> tuple[float, float, float, float]:
-    """mean, ci_low, ci_high, std_err of ``values`` (one row of interval_table)."""
-    row = interval_table(pd.DataFrame({"x": values})).iloc[0]
-    if len(values) == 1:
-        return float(row["mean"]), float(row["mean"]), float(row["mean"]), 0.0
-    return float(row["mean"]), float(row["ci_low"]), float(row["ci_high"]), float(row["std_err"])
-
-
-def _deltas(
-    runs: list[tuple[list[list[dict[str, float]]], list[list[np.ndarray]]]], names: list[str]
-) -> pd.DataFrame:
-    rows = []
-    for d, (kpis, _) in enumerate(runs):
-        for v, name in enumerate(names, start=1):
-            for r, (base, var) in enumerate(zip(kpis[0], kpis[v], strict=True)):
-                for kpi, value in var.items():
-                    rows.append((d, r, name, kpi, value, value - base.get(kpi, math.nan)))
-    return pd.DataFrame(rows, columns=["draw", "replication", "variant", "kpi", "value", "delta"])
-
-
-def _table(deltas: pd.DataFrame, draws: int) -> pd.DataFrame:
-    rows = []
-    for (variant, kpi), group in deltas.groupby(["variant", "kpi"], sort=False):
-        delta = group["delta"].to_numpy(dtype=float)
-        if draws > 1:  # the spread between draws carries both kinds of uncertainty
-            delta = group.groupby("draw")["delta"].mean().to_numpy(dtype=float)
-        finite = delta[np.isfinite(delta)]
-        mean, low, high, se = _interval(finite) if len(finite) else (math.nan,) * 4
-        rows.append(
-            (
-                variant,
-                kpi,
-                float(group["value"].mean()),
-                mean,
-                low,
-                high,
-                se,
-                float((group["delta"] > 0).mean()),
-            )
-        )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "variant",
-            "kpi",
-            "mean",
-            "delta",
-            "delta_ci_low",
-            "delta_ci_high",
-            "delta_std_err",
-            "p_increase",
-        ],
-    )
-
-
-def _ranking(
-    deltas: pd.DataFrame, runs: list, names: list[str], table: pd.DataFrame
-) -> pd.DataFrame:
-    wide = deltas[deltas["kpi"] == "net_profit"].pivot_table(
-        index=["draw", "replication"], columns="variant", values="delta"
-    )[names]
-    # P(best): a tie shares the win; a variant without a figure (NaN) never wins
-    values = np.nan_to_num(wide.to_numpy(dtype=float), nan=-np.inf)
-    top = values == values.max(axis=1, keepdims=True)
-    wins = top / top.sum(axis=1, keepdims=True)
-    rows = []
-    for v, name in enumerate(names, start=1):
-        t = table[table["variant"] == name].set_index("kpi")
-        costs = deltas[(deltas["variant"] == name) & (deltas["kpi"] == "intervention_cost")]
-        cost = costs["value"].to_numpy(dtype=float)
-        net = wide[name].to_numpy(dtype=float)
-        roi = np.where(cost > 0, net / np.where(cost > 0, cost, 1.0), np.nan)
-        cash = np.mean(
-            [np.mean([c - b for c, b in zip(k[v], k[0], strict=True)], axis=0) for _, k in runs],
-            axis=0,
-        )
-        paybacks = np.array(
-            [payback_day(c - b) for _, k in runs for c, b in zip(k[v], k[0], strict=True)]
-        )
-        paybacks = np.where(np.isnan(paybacks), np.inf, paybacks)  # never = later than any
-        r_mean, r_low, r_high, _ = _interval(roi) if np.isfinite(roi).all() else (math.nan,) * 4
-        rows.append(
-            {
-                "variant": name,
-                "incremental_profit": t.loc["net_profit", "delta"],
-                "incremental_profit_ci_low": t.loc["net_profit", "delta_ci_low"],
-                "incremental_profit_ci_high": t.loc["net_profit", "delta_ci_high"],
-                "intervention_cost": float(cost.mean()),
-                "roi": r_mean,
-                "roi_ci_low": r_low,
-                "roi_ci_high": r_high,
-                "npv": t.loc["npv", "delta"],
-                "npv_ci_low": t.loc["npv", "delta_ci_low"],
-                "npv_ci_high": t.loc["npv", "delta_ci_high"],
-                "payback_day": payback_day(cash),
-                "payback_day_p2.5": _finite(np.percentile(paybacks, 2.5, method="lower")),
-                "payback_day_p97.5": _finite(np.percentile(paybacks, 97.5, method="higher")),
-                "break_even_uplift": break_even_uplift(
-                    float(t["delta"]["net_profit"]), float(cost.mean())
-                ),
-                "p_beats_baseline": float((net > 0).mean()),
-                "p_best": float(wins[:, v - 1].mean()),
-                "delta_conversion": t.loc["conversion_rate", "delta"],
-                "delta_conversion_ci_low": t.loc["conversion_rate", "delta_ci_low"],
-                "delta_conversion_ci_high": t.loc["conversion_rate", "delta_ci_high"],
-            }
-        )
-    ranking = pd.DataFrame(rows)
-    return ranking.sort_values("incremental_profit", ascending=False, ignore_index=True)
-
-
-def _finite(value: float) -> float:
-    """``value``, or NaN where it is infinite ("never")."""
-    return float(value) if np.isfinite(value) else math.nan
-
-
-def _uncertainty(deltas: pd.DataFrame) -> pd.DataFrame:
-    """Split each delta's variance into parameter uncertainty and simulation noise."""
-    rows = []
-    for (variant, kpi), group in deltas.groupby(["variant", "kpi"], sort=False):
-        by_draw = group.groupby("draw")["delta"]
-        means = by_draw.mean()
-        within = float((by_draw.var(ddof=1) / by_draw.count()).fillna(0.0).mean())
-        total = float(means.var(ddof=1))
-        parameter = max(total - float(within), 0.0)
-        rows.append(
-            (
-                variant,
-                kpi,
-                float(means.mean()),
-                math.sqrt(parameter),
-                math.sqrt(float(within)),
-                parameter / total if total > 0 else math.nan,
-            )
-        )
-    return pd.DataFrame(
-        rows,
-        columns=["variant", "kpi", "delta", "sd_parameter", "sd_simulation", "parameter_share"],
-    )
 
 
 def compare(
@@ -407,8 +320,17 @@ def compare(
     draws = list(scenario_draws) if scenario_draws else [scenario]
     if seed is None:
         seed = int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
+    meta = {
+        "seed": seed,
+        "replications": replications if engine != "analytic" else 1,
+        "draws": len(draws),
+        "horizon_days": horizon,
+        "currency": scenario.currency,
+    }
     if engine == "analytic":
-        runs = [_analytic(sc, interventions, horizon) for sc in draws]
+        solved = [_analytic(sc, interventions, horizon) for sc in draws]
+        outcomes = [outcome for outcome, _ in solved]
+        baseline = _analytic_baseline([res for _, res in solved], meta)
     else:
         executor = executor or ("dask" if scheduler else "process" if workers > 1 else "serial")
         run = {
@@ -419,27 +341,22 @@ def compare(
             "horizon": horizon,
             "ignore_capacity": ignore_capacity,
         }
-        runs = _simulated(draws, interventions, engine, replications, seed, run)
-    deltas = _deltas(runs, names)
-    table = _table(deltas, len(draws))
-    ranking = _ranking(deltas, runs, names, table)
+        outcomes, outputs = _simulated(draws, interventions, engine, replications, seed, run)
+        baseline = _simulated_baseline(scenario, engine, outputs, meta)
+    deltas = paired_deltas(outcomes, names)
+    table = delta_table(deltas, len(draws))
+    ranking = rank_variants(deltas, outcomes, names, table)
     notes = _compare_notes(engine, interventions, ranking, table)
-    meta = {
-        "seed": seed,
-        "replications": replications if engine != "analytic" else 1,
-        "draws": len(draws),
-        "horizon_days": horizon,
-        "currency": scenario.currency,
-    }
     return Comparison(
         scenario.name,
         engine,
         table,
         ranking,
         deltas,
+        baseline,
         tuple(notes),
         meta,
-        _uncertainty(deltas) if len(draws) > 1 else None,
+        variance_split(deltas) if len(draws) > 1 else None,
     )
 
 
