@@ -37,7 +37,7 @@ def profit(margin: Any, revenue: Any, cost: Any) -> Any:
 def discount_factors(days: int | np.ndarray, annual_rate: float) -> np.ndarray:
     """``(1 + r) ** (-d / 365)`` for ``d = 0 .. days - 1``, or for each start day ``d`` of
     an array ``days``."""
-    offsets = np.arange(days) if np.ndim(days) == 0 else np.asarray(days, dtype=float)
+    offsets = np.arange(days) if isinstance(days, int) else np.asarray(days, dtype=float)
     return np.power(1.0 + annual_rate, -offsets / 365.0)
 
 

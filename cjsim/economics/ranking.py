@@ -120,11 +120,8 @@ def _finite(value: float) -> float:
 
 def _with_interval(column: str, t: pd.DataFrame, kpi: str) -> dict[str, float]:
     """``column`` and its interval from the delta of ``kpi`` in ``t`` (indexed by KPI)."""
-    return {
-        column: t.loc[kpi, "delta"],
-        f"{column}_ci_low": t.loc[kpi, "delta_ci_low"],
-        f"{column}_ci_high": t.loc[kpi, "delta_ci_high"],
-    }
+    mean, low, high = t.loc[kpi, ["delta", "delta_ci_low", "delta_ci_high"]].to_numpy(float)
+    return {column: float(mean), f"{column}_ci_low": float(low), f"{column}_ci_high": float(high)}
 
 
 def _variant_row(
@@ -140,10 +137,10 @@ def _variant_row(
     of the win per pair, ``paybacks`` from :func:`_paybacks`."""
     rois = roi(net, cost)
     r_mean, r_low, r_high, _ = interval(rois) if np.isfinite(rois).all() else (math.nan,) * 4
-    gain = float(t.loc["net_profit", "delta"])
+    gain = _with_interval("incremental_profit", t, "net_profit")
     return {
         "variant": name,
-        **_with_interval("incremental_profit", t, "net_profit"),
+        **gain,
         "intervention_cost": float(cost.mean()),
         "roi": r_mean,
         "roi_ci_low": r_low,
@@ -152,7 +149,7 @@ def _variant_row(
         "payback_day": paybacks[0],
         "payback_day_p2.5": paybacks[1],
         "payback_day_p97.5": paybacks[2],
-        "break_even_uplift": break_even_uplift(gain, float(cost.mean())),
+        "break_even_uplift": break_even_uplift(gain["incremental_profit"], float(cost.mean())),
         "p_beats_baseline": float((net > 0).mean()),
         "p_best": float(wins.mean()),
         **_with_interval("delta_conversion", t, "conversion_rate"),

@@ -13,13 +13,12 @@ from cjsim.engines.result import Result
 from cjsim.errors import SimulationError
 from cjsim.experiment.executors import EXECUTORS, run_all
 from cjsim.experiment.runner import ReplicationOutput, Task, run_task
-from cjsim.intervals import interval_table, series_table
+from cjsim.intervals import interval_table
 from cjsim.model import Scenario
 
 __all__ = ["ENGINES", "interval_table", "simulate"]
 
 ENGINES = ("analytic", "des", "vectorized")
-CUMULATIVE = ("cumulative_revenue", "cumulative_profit")  # series with bands over replications
 
 
 def _check(
@@ -68,6 +67,16 @@ def _tasks(
         )
         for first in range(0, replications, per_task)
     ]
+
+
+def _series(outputs: list[ReplicationOutput]) -> pd.DataFrame:
+    frames = pd.concat([o.timeseries for o in outputs], keys=range(len(outputs)))
+    mean = frames.groupby("day").mean()
+    for column in ("cumulative_revenue", "cumulative_profit"):
+        grouped = frames.groupby("day")[column]
+        mean[f"{column}_p2.5"] = grouped.quantile(0.025)
+        mean[f"{column}_p97.5"] = grouped.quantile(0.975)
+    return mean.reset_index()
 
 
 def _notes(sc: Scenario, engine: str, ignore_capacity: bool) -> list[str]:
@@ -205,8 +214,7 @@ def simulate(
     per_rep = pd.DataFrame(
         [o.kpis for o in outputs], index=pd.RangeIndex(len(outputs), name="replication")
     )
-    series = series_table([o.timeseries for o in outputs], bands=CUMULATIVE)
-    tables = {"replications": per_rep.reset_index(), "timeseries": series}
+    tables = {"replications": per_rep.reset_index(), "timeseries": _series(outputs)}
     event_log = pd.concat([o.events for o in outputs], ignore_index=True) if events else None
     meta = {
         "seed": seed,

@@ -33,7 +33,7 @@ from cjsim.engines.analytic import solve
 from cjsim.engines.result import Result
 from cjsim.errors import SimulationError
 from cjsim.experiment.runner import ReplicationOutput
-from cjsim.experiment.simulate import CUMULATIVE, ENGINES, run_replications
+from cjsim.experiment.simulate import ENGINES, run_replications
 from cjsim.intervals import interval_table, series_table
 from cjsim.interventions.model import Intervention, apply
 from cjsim.kpis import node_name
@@ -42,6 +42,7 @@ from cjsim.model import CohortArrivals, Scenario
 __all__ = ["ANALYTIC_BLIND", "Comparison", "compare"]
 
 ANALYTIC_BLIND = {"set_capacity": "queues", "scale_service": "queues", "set_service": "queues"}
+BANDED = ("cumulative_revenue", "cumulative_profit")  # baseline series with 2.5–97.5 % bands
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,7 @@ def _simulated_baseline(
     per_rep = pd.DataFrame(
         [o.kpis for o in outputs], index=pd.RangeIndex(len(outputs), name="replication")
     )
-    series = series_table([o.timeseries for o in outputs], bands=CUMULATIVE)
+    series = series_table([o.timeseries for o in outputs], bands=BANDED)
     tables = {"replications": per_rep.reset_index(), "timeseries": series}
     return Result(sc.name, engine, interval_table(per_rep), tables, (), meta)
 
