@@ -169,7 +169,8 @@ def render_report(scenario: Scenario, cmp: Comparison, *, source: str = "") -> s
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in cmp.notes)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")  # noqa: UP017
     title = f"{scenario.name}: investments compared"
-    runs = f"{cmp.meta.get('replications')} replications, seed {cmp.meta.get('seed')}"
+    n = cmp.meta.get("replications")
+    runs = f"{n} replication{'' if n == 1 else 's'}, seed {cmp.meta.get('seed')}"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
