@@ -242,19 +242,6 @@ def _run_options(args: argparse.Namespace, *, events: bool = False) -> RunOption
     )
 
 
-def _simulation_options(args: argparse.Namespace) -> dict[str, Any]:
-    """What ``compare``, ``portfolio`` and ``report`` pass on from the engine options."""
-    return {
-        "engine": args.engine,
-        "replications": args.replications,
-        "workers": args.workers,
-        "scheduler": args.scheduler,
-        "executor": "dask" if (args.dask or args.scheduler) else None,
-        "progress": False if args.quiet else None,
-        "ignore_capacity": args.ignore_capacity,
-    }
-
-
 def _report(args: argparse.Namespace) -> int:
     import matplotlib
 
@@ -265,9 +252,8 @@ def _report(args: argparse.Namespace) -> int:
     page = build_report(
         _scenario(args),
         load_interventions(args.interventions),
-        seed=args.seed,
+        options=_run_options(args),
         source=str(args.file),
-        **_simulation_options(args),
     )
     print(f"wrote {write_report(out, page)}")
     return 0
@@ -430,11 +416,12 @@ def _compare(args: argparse.Namespace) -> int:
     scenario = _scenario(args)
     _check_out(args.out)
     interventions = load_interventions(args.interventions)
-    common = _simulation_options(args)
-    result = compare(scenario, interventions, seed=args.seed, **common)
+    options = _run_options(args)
+    result = compare(scenario, interventions, options=options)
     text = result.to_json() if args.json else comparison_tables(result)
     if args.budget is not None:
-        best = portfolio(scenario, interventions, args.budget, seed=result.meta["seed"], **common)
+        same = options.replace(seed=result.meta["seed"])
+        best = portfolio(scenario, interventions, args.budget, options=same)
         text += "\n\n" + (
             best.to_json(orient="records") if args.json else portfolio_table(best, args.budget)
         )

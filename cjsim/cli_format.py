@@ -10,29 +10,12 @@ import pandas as pd
 from cjsim.calibration import Fit, Validation
 from cjsim.engines.result import Result
 from cjsim.interventions.compare import Comparison
+from cjsim.kpis import KPIS, split_name, unit_of
 from cjsim.model import CohortArrivals, Scenario
 
 __all__ = ["check_summary", "format_number", "result_tables"]
 
 WIDTH = 100
-
-_MONEY = {
-    "revenue_per_customer",
-    "average_order_value",
-    "cost_per_customer",
-    "profit_per_customer",
-    "clv",
-    "revenue",
-    "cost",
-    "profit",
-}
-_SHARES = {
-    "conversion_rate",
-    "repeat_rate",
-    "referrals_per_customer",
-    "retained_rate",
-    "in_flight_share",
-}
 
 
 def format_number(value: float, kind: str = "") -> str:
@@ -49,11 +32,15 @@ def format_number(value: float, kind: str = "") -> str:
 
 
 def _kind(kpi: str) -> str:
-    if kpi in _SHARES or kpi.startswith(
-        ("stage_reach[", "absorption[", "utilization[", "reneged[", "wait_probability[")
-    ):
-        return "share"
-    return "money" if kpi in _MONEY else ""
+    """How :func:`format_number` shows ``kpi``, from its unit in :mod:`cjsim.kpis`."""
+    unit = unit_of(kpi)
+    return "share" if unit == "share" else "money" if unit.startswith("money") else ""
+
+
+def _named(kpis: pd.Series, *names: str) -> list[bool]:
+    """Which of ``kpis`` are per-node KPIs (of one of ``names``, when given)."""
+    parts = [split_name(str(k)) for k in kpis]
+    return [node is not None and (not names or head in names) for head, node in parts]
 
 
 def _wrap(label: str, text: str) -> str:
@@ -130,7 +117,7 @@ def result_tables(result: Result, top_edges: int = 10) -> str:
     """What ``cjsim run`` prints: KPIs, removal effects, strongest edges, notes."""
     currency = result.meta.get("currency", "")
     k = result.kpis
-    detail = k["kpi"].str.contains(r"\[")
+    detail = pd.Series(_named(k["kpi"]), index=k.index)
     intervals = result.engine != "analytic"
     head = f"{result.scenario} — engine: {result.engine} (money in {currency})"
     if intervals:
@@ -141,18 +128,10 @@ def result_tables(result: Result, top_edges: int = 10) -> str:
         )
     lines = [head, ""]
     lines += _kpi_block(k[~detail], "KPIs", intervals)
-    for prefix, title in (
-        ("stage_reach[", "Stage reach"),
-        ("visits[", "Visits per customer"),
-        ("absorption[", "Where customers end"),
-        ("wait_mean[", "Queues: mean wait (days)"),
-        ("wait_p90[", "Queues: 90th percentile wait (days)"),
-        ("utilization[", "Queues: utilisation"),
-        ("reneged[", "Queues: share who gave up"),
-    ):
-        block = k[k["kpi"].str.startswith(prefix)]
+    for kpi in (kpi for kpi in KPIS.values() if kpi.heading):
+        block = k[_named(k["kpi"], kpi.name)]
         if not block.empty:
-            lines += ["", *_kpi_block(block, title, intervals)]
+            lines += ["", *_kpi_block(block, kpi.heading, intervals)]
     removal = result.tables.get("removal_effects")
     if removal is not None:
         lines += ["", "Removal effects (share of conversions lost without the touchpoint)"]
@@ -238,8 +217,9 @@ def comparison_tables(cmp: Comparison) -> str:
         )
         lines.append(f"   {r['variant'][:40]:<40} {text:>18}")
     kpis = ["conversion_rate", "repeat_rate", "retained_rate", "revenue", "net_profit"]
-    kpis += sorted({k for k in table["kpi"] if k.startswith(("wait_mean[", "reneged["))})
-    kpis += [k for k in table["kpi"].unique() if k.startswith("absorption[")]
+    names = pd.Series(table["kpi"].unique())
+    kpis += sorted(names[_named(names, "wait_mean", "reneged")])
+    kpis += list(names[_named(names, "absorption")])
     lines += ["", "Change against the baseline (95 % interval)"]
     for name in ranking["variant"]:
         lines.append(f"  {name}")
@@ -248,7 +228,7 @@ def comparison_tables(cmp: Comparison) -> str:
             if kpi not in sub.index:
                 continue
             row = sub.loc[kpi]
-            kind = _kind(kpi) if kpi != "net_profit" else "money"
+            kind = _kind(kpi)
             fmt = (
                 (lambda v: f"{100 * v:+.2f} pp")
                 if kind == "share"

@@ -21,12 +21,13 @@ import pandas as pd
 
 from cjsim._io import atomic_write_text
 from cjsim.engines.analytic import solve
-from cjsim.experiment import simulate
+from cjsim.engines.result import Result
+from cjsim.experiment import RunOptions
 from cjsim.interventions import Intervention
 from cjsim.interventions.compare import Comparison, compare
 from cjsim.model import Scenario
 
-__all__ = ["build_report", "write_report"]
+__all__ = ["build_report", "render_report", "write_report"]
 
 KEY_KPIS = (
     "conversion_rate",
@@ -134,23 +135,61 @@ def build_report(
     scenario: Scenario,
     interventions: Sequence[Intervention],
     *,
-    engine: str = "des",
-    replications: int = 10,
-    seed: int | None = None,
+    options: RunOptions | None = None,
     source: str = "",
-    **options: Any,
 ) -> str:
-    """The report as one HTML string (figures embedded).  ``options`` (workers,
-    executor, scheduler, progress, ignore_capacity) go to :func:`compare` and to the
-    baseline's :func:`simulate`."""
+    """The report as one HTML string (figures embedded): :func:`compare` run with
+    ``options`` (default :class:`RunOptions`), then :func:`render_report`; the baseline's
+    figures come from the comparison's own baseline run."""
+    cmp = compare(scenario, list(interventions), options=options or RunOptions())
+    return render_report(scenario, cmp, source=source)
+
+
+def render_report(scenario: Scenario, cmp: Comparison, *, source: str = "") -> str:
+    """The report page of a finished comparison of ``scenario``'s investments.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The baseline the comparison ran (its economics are listed as assumptions).
+    cmp : Comparison
+        From :func:`cjsim.compare`; its ``baseline`` gives the baseline's time series.
+    source : str
+        The scenario file's name, for the assumptions.
+    """
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in cmp.notes)
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")  # noqa: UP017
+    title = f"{scenario.name}: investments compared"
+    n = cmp.meta.get("replications")
+    runs = f"{n} replication{'' if n == 1 else 's'}, seed {cmp.meta.get('seed')}"
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title><style>{CSS}</style></head>
+<body>
+<h1>{html.escape(title)}</h1>
+<p class="sub">cjsim report, {stamp} — {cmp.engine} engine, {runs}</p>
+<h2>Ranking</h2>
+{_ranking_table(cmp, scenario.currency)}
+<h2>Figures</h2>
+{"".join(_figures(scenario, cmp))}
+<h2>KPI changes</h2>
+{_delta_table(cmp)}
+<h2>Assumptions</h2>
+{_assumptions(scenario, cmp, cmp.engine, source)}
+<h2>Notes</h2>
+<ul class="notes">{notes}</ul>
+<script>{SCRIPT}</script>
+</body></html>
+"""
+
+
+def _figures(scenario: Scenario, cmp: Comparison) -> list[str]:
+    """The embedded figures: ranking, KPI changes, funnel, journey and, from a simulation,
+    the baseline's customers per stage and cumulative profit."""
     from cjsim import plotting
 
-    options = {"engine": engine, "replications": replications, **options}
-
-    cmp = compare(scenario, list(interventions), seed=seed, **options)
-    used_seed = cmp.meta.get("seed")
     exact = solve(scenario, removal=True, elasticity=False)
-    currency = scenario.currency
     figures = [
         _figure(
             "investment ranking",
@@ -174,44 +213,26 @@ def build_report(
             "conversion lost if the touchpoint were removed (analytic engine).",
         ),
     ]
-    if engine != "analytic":
-        base = simulate(scenario, seed=used_seed, **options)
-        figures += [
-            _figure(
-                "customers per stage",
-                plotting.timeseries(base, kind="stages"),
-                "Baseline: customers in each stage over the horizon.",
-            ),
-            _figure(
-                "cumulative profit",
-                plotting.timeseries(base, kind="profit"),
-                "Baseline: cumulative profit with its 95 % band over replications.",
-            ),
-        ]
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in cmp.notes)
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")  # noqa: UP017
-    title = f"{scenario.name}: investments compared"
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(title)}</title><style>{CSS}</style></head>
-<body>
-<h1>{html.escape(title)}</h1>
-<p class="sub">cjsim report, {stamp} — {engine} engine, {replications} replications,
-seed {used_seed}</p>
-<h2>Ranking</h2>
-{_ranking_table(cmp, currency)}
-<h2>Figures</h2>
-{"".join(figures)}
-<h2>KPI changes</h2>
-{_delta_table(cmp)}
-<h2>Assumptions</h2>
-{_assumptions(scenario, cmp, engine, source)}
-<h2>Notes</h2>
-<ul class="notes">{notes}</ul>
-<script>{SCRIPT}</script>
-</body></html>
-"""
+    if cmp.baseline.timeseries is not None:
+        figures += _baseline_figures(cmp.baseline)
+    return figures
+
+
+def _baseline_figures(base: Result) -> list[str]:
+    from cjsim import plotting
+
+    return [
+        _figure(
+            "customers per stage",
+            plotting.timeseries(base, kind="stages"),
+            "Baseline: customers in each stage over the horizon.",
+        ),
+        _figure(
+            "cumulative profit",
+            plotting.timeseries(base, kind="profit"),
+            "Baseline: cumulative profit with its 95 % band over replications.",
+        ),
+    ]
 
 
 def write_report(path: str | Path, page: str) -> Path:

@@ -1,4 +1,9 @@
-"""Money over time: discounting, NPV, payback, ROI and break-even.
+"""Money: intervention costs, cash flows per time bin, discounting, NPV, ROI, payback,
+break-even and the ranking of investments.
+
+The only implementation of these figures; :func:`cjsim.compare` runs the variants and
+hands their outputs here.  Pure arithmetic on numbers and arrays: this layer imports no
+engine, experiment or intervention.
 
 Conventions: cash on day ``d`` (0-based) is discounted by ``(1 + r) ** (-d / 365)`` for
 the annual rate ``r``; a one-off (fixed) cost falls on day 0.
@@ -11,54 +16,40 @@ the annual rate ``r``; a one-off (fixed) cost falls on day 0.
 (0.25, 0.8)
 """
 
-from __future__ import annotations
+from cjsim.economics.cashflow import CashFlows, DaySeries, cash_flows, replication_economics
+from cjsim.economics.costs import Costs, cost_series
+from cjsim.economics.flows import (
+    break_even_uplift,
+    discount_factors,
+    npv,
+    payback_day,
+    profit,
+    roi,
+)
+from cjsim.economics.ranking import (
+    Outcome,
+    delta_table,
+    paired_deltas,
+    rank_variants,
+    variance_split,
+)
 
-import math
-from collections.abc import Sequence
-
-import numpy as np
-
-__all__ = ["break_even_uplift", "discount_factors", "npv", "payback_day", "roi"]
-
-
-def discount_factors(days: int, annual_rate: float) -> np.ndarray:
-    """``(1 + r) ** (-d / 365)`` for ``d = 0 .. days - 1``."""
-    return np.power(1.0 + annual_rate, -np.arange(days) / 365.0)
-
-
-def npv(daily_cash: Sequence[float] | np.ndarray, annual_rate: float) -> float:
-    """Net present value at day 0 of one cash flow per day."""
-    cash = np.asarray(daily_cash, dtype=float)
-    return float(cash @ discount_factors(len(cash), annual_rate))
-
-
-def payback_day(daily_cash: Sequence[float] | np.ndarray) -> float:
-    """The first day from which the cumulative cash stays at or above 0 (NaN: never).
-
-    Day 0 when the cumulative cash never goes below 0.
-    """
-    cumulative = np.cumsum(np.asarray(daily_cash, dtype=float))
-    below = np.flatnonzero(cumulative < 0)
-    if not len(below):
-        return 0.0
-    day = int(below[-1]) + 1
-    return float(day) if day < len(cumulative) else math.nan
-
-
-def roi(incremental_profit: float, cost: float) -> float:
-    """Return on investment: incremental profit (net of the cost) per unit of cost."""
-    return incremental_profit / cost if cost > 0 else math.nan
-
-
-def break_even_uplift(incremental_profit: float, cost: float) -> float:
-    """The share of the estimated effect at which ROI reaches 0.
-
-    With the effect scaled by ``s``, the gross benefit ``incremental_profit + cost``
-    scales (to first order) by ``s`` and the cost does not: break-even at
-    ``s = cost / (incremental_profit + cost)``.  Below 1: a smaller effect still pays;
-    above 1: the effect must be larger than estimated; infinite without a benefit.
-    """
-    benefit = incremental_profit + cost
-    if benefit <= 0:
-        return math.inf
-    return cost / benefit
+__all__ = [
+    "CashFlows",
+    "Costs",
+    "DaySeries",
+    "Outcome",
+    "break_even_uplift",
+    "cash_flows",
+    "cost_series",
+    "delta_table",
+    "discount_factors",
+    "npv",
+    "paired_deltas",
+    "payback_day",
+    "profit",
+    "rank_variants",
+    "replication_economics",
+    "roi",
+    "variance_split",
+]

@@ -17,7 +17,7 @@ from cjsim.engines._arrays import ScenarioArrays, SegmentArrays
 from cjsim.engines._linalg import Solver
 from cjsim.errors import ModelError, Problem
 
-__all__ = ["evaluate"]
+__all__ = ["edge_flow_matrix", "evaluate"]
 
 Array = np.ndarray
 
@@ -190,6 +190,22 @@ def evaluate(
         "margin": margin,
         "cost_per_customer": cost_per_customer,
     }
+
+
+def edge_flow_matrix(a: ScenarioArrays) -> Array:
+    """Expected transitions per customer along every edge ``i -> j`` (touchpoints × nodes).
+
+    The expected visits to ``i`` times the probability of ``i -> j``, per segment with its
+    own visits and rows, weighted by the segments' shares; customers are arriving and
+    referred ones alike, so a touchpoint's row sums to its expected visits per customer.
+    """
+    alpha, _ = _population_entry(a, a.base, a.entry)
+    flow = np.zeros_like(a.base)
+    for seg in a.segments:
+        rows = a.segment_rows(a.base, seg)
+        visits = np.linalg.solve((np.eye(a.n) - rows[:, : a.n]).T, alpha)
+        flow += seg.share * visits[:, None] * rows
+    return flow
 
 
 def _without_referrals_to(a: ScenarioArrays, removed: Array) -> ScenarioArrays:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cjsim.economics import profit
+from cjsim.kpis import node_name
 from cjsim.model import Scenario
 
 __all__ = ["QueueTotals", "Totals", "kpi_values", "time_bins", "timeseries"]
@@ -111,7 +113,7 @@ def _share(num: float, den: float) -> float:
 
 
 def kpi_values(t: Totals, sc: Scenario, horizon: float) -> dict[str, float]:
-    """Every KPI of the design from one replication's totals."""
+    """Every KPI of the design from one replication's totals (names from :mod:`cjsim.kpis`)."""
     e = sc.economics
     n = t.customers
     revenue = t.order_value - t.refunds
@@ -128,32 +130,37 @@ def kpi_values(t: Totals, sc: Scenario, horizon: float) -> dict[str, float]:
         "average_order_value": _share(t.order_value, t.purchases),
         "cost": cost,
         "cost_per_customer": _share(t.touchpoint_cost, n) + e.cost_per_customer,
-        "profit": e.gross_margin * revenue - cost,
-        "profit_per_customer": _share(e.gross_margin * revenue - t.touchpoint_cost, n)
+        "profit": profit(e.gross_margin, revenue, cost),
+        "profit_per_customer": _share(profit(e.gross_margin, revenue, t.touchpoint_cost), n)
         - e.cost_per_customer,
         "clv": _share(t.discounted_value, n) - e.cost_per_customer,
         "time_to_first_purchase": _share(t.first_purchase_time, t.converters),
         "time_to_absorption": _share(t.absorbed_time, t.absorbed),
         "in_flight_share": _share(t.in_flight, n),
     }
-    out |= {
-        f"visits[{name}]": _share(v, n) for name, v in zip(sc.touchpoints, t.visits, strict=True)
-    }
-    out |= {
-        f"absorption[{name}]": _share(v, n)
-        for name, v in zip(sc.outcomes, t.outcome_counts, strict=True)
-    }
-    out |= {f"stage_reach[{s}]": _share(v, n) for s, v in zip(sc.stages, t.reach, strict=True)}
+    for kpi, nodes, counts in (
+        ("visits", list(sc.touchpoints), t.visits),
+        ("absorption", list(sc.outcomes), t.outcome_counts),
+        ("stage_reach", list(sc.stages), t.reach),
+    ):
+        out |= {node_name(kpi, x): _share(v, n) for x, v in zip(nodes, counts, strict=True)}
     names = list(sc.touchpoints)
     for node, q in sorted(t.queues.items()):
-        name = names[node]
-        out[f"wait_mean[{name}]"] = _share(q.wait_sum, q.served)
-        out[f"wait_p90[{name}]"] = float(np.quantile(q.waits, 0.9)) if q.waits else math.nan
-        out[f"wait_probability[{name}]"] = _share(q.waited, q.served)
-        out[f"utilization[{name}]"] = q.busy_time / (q.servers * horizon)
-        out[f"queue_length[{name}]"] = q.queue_time / horizon
-        out[f"reneged[{name}]"] = _share(q.reneged, q.served + q.reneged)
+        out |= _queue_kpis(names[node], q, horizon)
     return out
+
+
+def _queue_kpis(name: str, q: QueueTotals, horizon: float) -> dict[str, float]:
+    """The queue KPIs of capacity touchpoint ``name``."""
+    figures = {
+        "wait_mean": _share(q.wait_sum, q.served),
+        "wait_p90": float(np.quantile(q.waits, 0.9)) if q.waits else math.nan,
+        "wait_probability": _share(q.waited, q.served),
+        "utilization": q.busy_time / (q.servers * horizon),
+        "queue_length": q.queue_time / horizon,
+        "reneged": _share(q.reneged, q.served + q.reneged),
+    }
+    return {node_name(kpi, name): value for kpi, value in figures.items()}
 
 
 def timeseries(t: Totals, sc: Scenario, horizon: float) -> pd.DataFrame:
@@ -183,5 +190,5 @@ def timeseries(t: Totals, sc: Scenario, horizon: float) -> pd.DataFrame:
     frame["revenue"] = revenue
     frame["cost"] = cost
     frame["cumulative_revenue"] = np.cumsum(revenue)
-    frame["cumulative_profit"] = np.cumsum(e.gross_margin * revenue - cost)
+    frame["cumulative_profit"] = np.cumsum(profit(e.gross_margin, revenue, cost))
     return frame

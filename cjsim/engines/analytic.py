@@ -24,10 +24,12 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from cjsim.economics import profit
 from cjsim.engines._absorbing import evaluate
 from cjsim.engines._arrays import ScenarioArrays, to_arrays
 from cjsim.engines.base import Engine, ReplicationOutput
 from cjsim.engines.result import KPI_COLUMNS, Result
+from cjsim.kpis import node_name
 from cjsim.model import CohortArrivals, Scenario
 
 __all__ = ["ELASTICITY_KPIS", "AnalyticEngine", "expected_replication", "solve"]
@@ -60,7 +62,7 @@ def _scalar_kpis(ev: dict[str, Any]) -> dict[str, Any]:
         "revenue_per_customer": revenue,
         "average_order_value": _ratio(ev["order_value"], ev["purchases"]),
         "cost_per_customer": cost,
-        "profit_per_customer": ev["margin"] * revenue - cost,
+        "profit_per_customer": profit(ev["margin"], revenue, cost),
         "clv": ev["discounted_value"] - ev["cost_per_customer"],
         "time_to_first_purchase": _ratio(ev["first_purchase_time"], ev["conversion"]),
         "time_to_absorption": ev["time"],
@@ -83,18 +85,13 @@ def _kpi_rows(sc: Scenario, a: ScenarioArrays, ev: dict[str, Any]) -> dict[str, 
         rows["customers"] = customers
         rows["revenue"] = customers * rows["revenue_per_customer"]
         rows["cost"] = customers * rows["cost_per_customer"] + fixed
-        rows["profit"] = sc.economics.gross_margin * rows["revenue"] - rows["cost"]
-    rows |= {
-        f"visits[{t}]": float(v) for t, v in zip(a.touchpoints, np.real(ev["visits"]), strict=True)
-    }
-    rows |= {
-        f"absorption[{o}]": float(v)
-        for o, v in zip(a.outcomes, np.real(ev["absorption"]), strict=True)
-    }
-    rows |= {
-        f"stage_reach[{s}]": float(v)
-        for s, v in zip(a.stages, np.real(ev["stage_reach"]), strict=True)
-    }
+        rows["profit"] = profit(sc.economics.gross_margin, rows["revenue"], rows["cost"])
+    for kpi, names, values in (
+        ("visits", a.touchpoints, ev["visits"]),
+        ("absorption", a.outcomes, ev["absorption"]),
+        ("stage_reach", a.stages, ev["stage_reach"]),
+    ):
+        rows |= {node_name(kpi, x): float(v) for x, v in zip(names, np.real(values), strict=True)}
     return rows
 
 
@@ -261,7 +258,7 @@ def expected_replication(scenario: Scenario, horizon: float) -> ReplicationOutpu
             "cost": arrivals * k["cost_per_customer"] + fixed,
         }
     )
-    visits = np.array([k[f"visits[{t}]"] for t in sc.touchpoints])[:, None] * arrivals
+    visits = np.array([k[node_name("visits", t)] for t in sc.touchpoints])[:, None] * arrivals
     return ReplicationOutput(0, k, series, None, visits, arrivals * k["clv"] - fixed)
 
 
@@ -278,6 +275,14 @@ class AnalyticEngine(Engine):
 
     def solve(self, scenario: Scenario) -> Result:
         return solve(scenario)
+
+    def comparison_notes(self) -> list[str]:
+        return [
+            "analytic: exact expected deltas for customers arriving within the "
+            "horizon, each counted over their whole journey; NPV and payback book each "
+            "customer's lifetime value on their arrival day, so the analytic payback is "
+            "early (a cohort pays back on day 0 or never) — use the DES for payback"
+        ]
 
     def run(
         self,

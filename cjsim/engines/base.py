@@ -121,9 +121,16 @@ class Engine(ABC):
     #: True when one solve gives exact expectations (no replications, zero-width intervals).
     exact: ClassVar[bool] = False
 
-    def blind_to(self, features: frozenset[str] | set[str]) -> frozenset[str]:
-        """Which of ``features`` this engine does not model."""
+    def blind_to(
+        self, features: frozenset[str] | set[str], *, ignore_capacity: bool = False
+    ) -> frozenset[str]:
+        """Which of ``features`` this engine does not model (``ignore_capacity``: the user
+        accepted that this engine approximates queues, so it is not blind to them)."""
         return frozenset(features) - self.models
+
+    def comparison_notes(self) -> list[str]:
+        """How to read this engine's paired comparisons."""
+        return []
 
     def check(self, scenario: Scenario, *, ignore_capacity: bool = False) -> None:
         """Raise :class:`~cjsim.errors.SimulationError` if this engine refuses ``scenario``."""
@@ -167,6 +174,12 @@ class SimulationEngine(Engine):
     runs one replication and returns its totals with the raw event rows and warm-start
     ids, and ``event_frame`` turns raw event rows into the event log's columns.
     """
+
+    def comparison_notes(self) -> list[str]:
+        return [
+            "variants share the baseline's random numbers (common random numbers): "
+            "intervals are for paired differences"
+        ]
 
     def prepare(self, scenario: Scenario, *, ignore_capacity: bool) -> Any:
         """What every replication of ``scenario`` reuses (compiled arrays …)."""

@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from cjsim._io import atomic_write_bytes, atomic_write_text
+from cjsim._io import atomic_write_bytes, atomic_write_text, to_jsonable
+from cjsim.kpis import split_name
 
 __all__ = ["KPI_COLUMNS", "Result"]
 
 KPI_COLUMNS = ["kpi", "mean", "ci_low", "ci_high", "std_err"]
-
-
-def _clean(value: Any) -> Any:
-    """JSON-safe: NaN and infinities become None, numpy scalars become Python."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 @dataclass(frozen=True)
@@ -64,6 +51,14 @@ class Result:
             raise KeyError(f"no KPI {kpi!r}; available: {', '.join(self.kpis['kpi'])}")
         return float(rows.iloc[0])
 
+    def per_node(self, kpi: str) -> pd.Series:
+        """The means of a per-node KPI by node name, e.g. ``result.per_node("visits")``
+        (visits per customer of each touchpoint; see :mod:`cjsim.kpis`); empty without it."""
+        names = [split_name(str(k)) for k in self.kpis["kpi"]]
+        keep = [name == kpi and node is not None for name, node in names]
+        nodes = [node for (_, node), k in zip(names, keep, strict=True) if k]
+        return pd.Series(self.kpis["mean"].to_numpy(float)[keep], index=nodes, name=kpi)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict keyed by KPI name."""
         kpis = {
@@ -75,7 +70,7 @@ class Result:
             for name, table in self.tables.items()
             if name not in ("timeseries", "replications")
         }
-        return _clean(
+        return to_jsonable(
             {
                 "scenario": self.scenario,
                 "engine": self.engine,

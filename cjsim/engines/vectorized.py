@@ -398,6 +398,20 @@ class VectorizedEngine(SimulationEngine):
     def check(self, scenario: Scenario, *, ignore_capacity: bool = False) -> None:
         _refuse_capacity(scenario, ignore_capacity)
 
+    def blind_to(
+        self, features: frozenset[str] | set[str], *, ignore_capacity: bool = False
+    ) -> frozenset[str]:
+        blind = super().blind_to(features)
+        return blind - {"capacity"} if ignore_capacity else blind
+
+    def comparison_notes(self) -> list[str]:
+        return [
+            *super().comparison_notes(),
+            "the vectorized engine draws per step for the whole population, so a variant "
+            "that reroutes some customers shifts the others' draws: its common random "
+            "numbers are partial and its paired intervals wider than the DES's",
+        ]
+
     def notes(self, scenario: Scenario, *, ignore_capacity: bool = False) -> list[str]:
         if ignore_capacity and any(tp.capacity for tp in scenario.touchpoints.values()):
             return [

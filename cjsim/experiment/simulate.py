@@ -2,49 +2,17 @@
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cjsim.engines.base import Engine, ReplicationOutput
-from cjsim.engines.result import KPI_COLUMNS, Result
+from cjsim.engines.result import Result
 from cjsim.errors import OptionError
 from cjsim.experiment.options import RunOptions
 from cjsim.experiment.runner import run_replications
+from cjsim.intervals import interval_table, series_table
 from cjsim.model import Scenario
 
-__all__ = ["interval_table", "simulate"]
-
-
-def interval_table(per_replication: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """Mean, t-interval and standard error of every column (NaN replications skipped)."""
-    rows = []
-    for kpi in per_replication.columns:
-        values = per_replication[kpi].to_numpy(dtype=float)
-        values = values[np.isfinite(values)]
-        if not len(values):
-            rows.append((kpi, math.nan, math.nan, math.nan, math.nan))
-            continue
-        mean = float(values.mean())
-        if len(values) < 2:
-            rows.append((kpi, mean, math.nan, math.nan, math.nan))
-            continue
-        se = float(values.std(ddof=1) / math.sqrt(len(values)))
-        half = float(stats.t.ppf(0.5 + level / 2, len(values) - 1)) * se
-        rows.append((kpi, mean, mean - half, mean + half, se))
-    return pd.DataFrame(rows, columns=KPI_COLUMNS)
-
-
-def _series(outputs: list[ReplicationOutput]) -> pd.DataFrame:
-    frames = pd.concat([o.timeseries for o in outputs], keys=range(len(outputs)))
-    mean = frames.groupby("day").mean()
-    for column in ("cumulative_revenue", "cumulative_profit"):
-        grouped = frames.groupby("day")[column]
-        mean[f"{column}_p2.5"] = grouped.quantile(0.025)
-        mean[f"{column}_p97.5"] = grouped.quantile(0.975)
-    return mean.reset_index()
+__all__ = ["interval_table", "replication_result", "simulate"]
 
 
 def _notes(sc: Scenario, engine: Engine, ignore_capacity: bool) -> list[str]:
@@ -118,16 +86,23 @@ def simulate(
         horizon = opts.horizon_days
         return eng.solve(scenario if horizon is None else scenario.replace(horizon_days=horizon))
     outputs = run_replications([scenario], opts)[0]
-    return _result(scenario, eng, opts, outputs)
+    return replication_result(scenario, opts, outputs)
 
 
-def _result(
-    scenario: Scenario, engine: Engine, opts: RunOptions, outputs: list[ReplicationOutput]
+def replication_result(
+    scenario: Scenario, opts: RunOptions, outputs: list[ReplicationOutput]
 ) -> Result:
+    """The :class:`Result` of a simulation engine's replications of ``scenario``, run with
+    the resolved options ``opts``: KPIs with 95 % t-intervals, the per-replication table,
+    the mean day series with 2.5–97.5 % bands of the cumulative money, the event log."""
+    engine = opts.engine_object
     per_rep = pd.DataFrame(
         [o.kpis for o in outputs], index=pd.RangeIndex(len(outputs), name="replication")
     )
-    tables = {"replications": per_rep.reset_index(), "timeseries": _series(outputs)}
+    series = series_table(
+        [o.timeseries for o in outputs], bands=("cumulative_revenue", "cumulative_profit")
+    )
+    tables = {"replications": per_rep.reset_index(), "timeseries": series}
     log = [o.events for o in outputs if o.events is not None]
     meta = {
         "seed": opts.seed,

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from cjsim.economics.costs import Costs
 from cjsim.errors import InterventionError, ModelError, Problem, did_you_mean
 from cjsim.model import CohortArrivals, PoissonArrivals, Scenario, Touchpoint
 from cjsim.model.builder import resolve_rest
@@ -36,32 +37,6 @@ class Change:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", FrozenMap(self.params))
-
-
-@dataclass(frozen=True)
-class Costs:
-    """What an intervention costs: once, per day, per customer, purchase or visit."""
-
-    fixed: float = 0.0
-    per_day: float = 0.0
-    per_customer: float = 0.0
-    per_purchase: float = 0.0
-    per_visit: Mapping[str, float] = field(default_factory=FrozenMap)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "per_visit", FrozenMap(self.per_visit))
-
-    def __add__(self, other: Costs) -> Costs:
-        visits = dict(self.per_visit)
-        for node, cost in other.per_visit.items():
-            visits[node] = visits.get(node, 0.0) + cost
-        return Costs(
-            self.fixed + other.fixed,
-            self.per_day + other.per_day,
-            self.per_customer + other.per_customer,
-            self.per_purchase + other.per_purchase,
-            visits,
-        )
 
 
 @dataclass(frozen=True)

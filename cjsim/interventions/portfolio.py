@@ -4,11 +4,11 @@ interactions count."""
 from __future__ import annotations
 
 import itertools
-from typing import Any
 
 import pandas as pd
 
 from cjsim.errors import InterventionError, SimulationError
+from cjsim.experiment import RunOptions
 from cjsim.interventions.compare import compare
 from cjsim.interventions.model import Intervention, combine
 from cjsim.model import Scenario
@@ -47,19 +47,22 @@ def portfolio(
     scenario: Scenario,
     interventions: list[Intervention] | tuple[Intervention, ...],
     budget: float,
-    **compare_args: Any,
+    *,
+    options: RunOptions | None = None,
 ) -> pd.DataFrame:
     """Rank every affordable combination of the (non-combined) interventions.
 
     Each combination is simulated as one variant (changes in sequence, costs summed) with
     the baseline's random numbers; a combination is within budget when its expected
     intervention cost over the horizon is at most ``budget``.  ``DataFrame.attrs["notes"]``
-    says what was skipped or pruned.
+    says what was skipped or pruned.  ``options`` are :func:`compare`'s run options.
     """
     if budget < 0:
         raise SimulationError(f"budget must be >= 0, got {budget!r}")
     singles = [iv for iv in interventions if not iv.parts]
-    horizon = float(compare_args.get("horizon_days") or scenario.horizon_days or 365.0)
+    options = (options or RunOptions()).resolve(scenario, need_horizon=True)
+    horizon = options.horizon_days
+    assert horizon is not None
     combos, notes = _candidates(singles, budget, horizon)
     if not combos:
         table = pd.DataFrame(
@@ -73,7 +76,7 @@ def portfolio(
         )
         table.attrs["notes"] = [*notes, "no combination fits the budget"]
         return table
-    ranking = compare(scenario, combos, **compare_args).ranking
+    ranking = compare(scenario, combos, options=options).ranking
     table = ranking.rename(columns={"variant": "portfolio"})
     table.insert(1, "size", table["portfolio"].str.count(r"\+") + 1)
     table["within_budget"] = table["intervention_cost"] <= budget

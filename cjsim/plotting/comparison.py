@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from cjsim.plotting._common import axes, bracketed, money_label
+from cjsim.kpis import node_name, split_name, unit_of
+from cjsim.plotting._common import axes, money_label
 
 if TYPE_CHECKING:
     from cjsim.engines.result import Result
@@ -18,8 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["DELTA_KPIS", "deltas", "funnel", "ranking", "stage_reach"]
 
 DELTA_KPIS = ("conversion_rate", "revenue_per_customer", "profit_per_customer", "net_profit")
-MONEY = ("incremental_profit", "npv", "intervention_cost")
-MONEY_WORDS = ("revenue", "profit", "cost", "npv", "clv", "order_value")
+MONEY = ("incremental_profit", "npv", "intervention_cost")  # ranking columns in money
 
 
 def _baseline(comparison: Comparison, kpi: str) -> float:
@@ -56,17 +56,18 @@ def stage_reach(results: Mapping[str, Result] | Comparison) -> pd.DataFrame:
     variant), one row per stage.  Variants of a comparison whose effect the engine cannot
     see (NaN deltas) are left out."""
     if isinstance(results, Mapping):
-        columns = {name: bracketed(r, "stage_reach") for name, r in results.items()}
-        if not any(columns.values()):
+        columns = {name: r.per_node("stage_reach") for name, r in results.items()}
+        if not any(len(c) for c in columns.values()):
             raise ValueError("no stage_reach[...] KPIs in these results — nothing to plot")
         return pd.DataFrame(columns)
     t = results.table
-    reach = t[t["kpi"].str.startswith("stage_reach[")]
-    if reach.empty:
+    stages = {k: split_name(k) for k in dict.fromkeys(t["kpi"])}
+    kpis = [k for k, (name, node) in stages.items() if name == "stage_reach" and node]
+    if not kpis:
         raise ValueError("no stage_reach[...] KPIs in this comparison — nothing to plot")
-    kpis = list(dict.fromkeys(reach["kpi"]))
+    reach = t[t["kpi"].isin(kpis)]
     blind = _blind(results, kpis)
-    frame = pd.DataFrame(index=[k[len("stage_reach[") : -1] for k in kpis])
+    frame = pd.DataFrame(index=[stages[k][1] for k in kpis])
     frame["baseline"] = [_baseline(results, k) for k in kpis]
     for variant, rows in reach.groupby("variant", sort=False):
         if variant not in blind:
@@ -101,7 +102,7 @@ def funnel(results: Mapping[str, Result] | Comparison, ax: Any = None) -> Any:
     blind: list[str] = []
     if not isinstance(results, Mapping):
         title = f"{results.scenario}: stage funnel, baseline and variants ({results.engine})"
-        blind = _blind(results, [f"stage_reach[{s}]" for s in table.index])
+        blind = _blind(results, [node_name("stage_reach", s) for s in table.index])
     elif len(results) == 1:
         title = f"{next(iter(results))}: stage funnel"
     ax.set_title(title)
@@ -162,7 +163,7 @@ def deltas(
     _legend(ax, blind)
     if relative:
         ax.set_xlabel("change against the baseline (% of the baseline's value)")
-    elif all(any(w in k for w in MONEY_WORDS) for k in kpis):
+    elif all(unit_of(k).startswith("money") for k in kpis):
         ax.set_xlabel(money_label("change against the baseline", comparison.meta))
     else:
         ax.set_xlabel("change against the baseline")

@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from cjsim.engines._absorbing import _population_entry
-from cjsim.engines._arrays import to_arrays
-from cjsim.plotting._common import axes, bracketed
+from cjsim.engines.flows import edge_flows as engine_edge_flows
+from cjsim.plotting._common import axes
 
 if TYPE_CHECKING:
     from cjsim.engines.result import Result
@@ -24,12 +23,8 @@ MIN_EDGE_WIDTH = 0.4  # points, so that rare edges stay visible
 
 
 def edge_flows(scenario: Scenario, result: Result | None = None) -> pd.DataFrame:
-    """Expected transitions per customer along every edge (analytic engine algebra).
-
-    The flow along ``i -> j`` is the expected visits to ``i`` times the probability of
-    ``i -> j``, summed over segments with their own visits and rows and weighted by their
-    shares, so the flows out of a touchpoint add up to its ``visits[i]`` KPI.  Customers
-    are arriving and referred ones alike (the analytic engine's per-customer basis).
+    """Expected transitions per customer along every edge
+    (:func:`cjsim.engines.flows.edge_flows`), optionally rescaled to a result's visits.
 
     Parameters
     ----------
@@ -44,30 +39,18 @@ def edge_flows(scenario: Scenario, result: Result | None = None) -> pd.DataFrame
     DataFrame
         ``source, target, probability, flow`` (``probability`` is the scenario's edge).
     """
-    a = to_arrays(scenario)
-    alpha, _ = _population_entry(a, a.base, a.entry)
-    n = a.n
-    flow = np.zeros_like(a.base)
-    for seg in a.segments:
-        rows = a.segment_rows(a.base, seg)
-        visits = np.linalg.solve((np.eye(n) - rows[:, :n]).T, alpha)
-        flow += seg.share * visits[:, None] * rows
-    if result is not None:
-        observed = bracketed(result, "visits")
-        exact = flow.sum(axis=1)
-        for i, name in enumerate(a.touchpoints):
-            if name in observed and exact[i] > 0:
-                flow[i] *= observed[name] / exact[i]
-    nodes = (*a.touchpoints, *a.outcomes)
-    sources, targets = np.nonzero(a.base)
-    return pd.DataFrame(
-        {
-            "source": [a.touchpoints[i] for i in sources],
-            "target": [nodes[j] for j in targets],
-            "probability": a.base[sources, targets],
-            "flow": flow[sources, targets],
-        }
-    )
+    table = engine_edge_flows(scenario)
+    if result is None:
+        return table
+    observed = result.per_node("visits")
+    exact = table.groupby("source", sort=False)["flow"].sum()
+    scale = {
+        name: observed[name] / exact[name]
+        for name in exact.index
+        if name in observed.index and exact[name] > 0
+    }
+    factor = table["source"].map(scale).fillna(1.0).to_numpy(dtype=float)
+    return table.assign(flow=table["flow"].to_numpy(dtype=float) * factor)
 
 
 def edge_widths(flow: np.ndarray | pd.Series) -> np.ndarray:

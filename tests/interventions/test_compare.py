@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import cjsim
+from cjsim.experiment import RunOptions
 from cjsim.interventions import Change, Costs, Intervention, load_interventions
 from cjsim.interventions.compare import compare
 from cjsim.interventions.portfolio import portfolio
@@ -165,10 +166,7 @@ def test_portfolio_respects_the_budget(sc, investments):
         sc,
         list(investments.values()),
         budget=5000.0,
-        engine="vectorized",
-        replications=3,
-        seed=1,
-        ignore_capacity=True,
+        options=RunOptions(engine="vectorized", replications=3, seed=1, ignore_capacity=True),
     )
     fits = table[table["within_budget"]]
     assert (fits["intervention_cost"] <= 5000.0).all()
@@ -180,7 +178,7 @@ def test_portfolio_respects_the_budget(sc, investments):
 def test_comparison_saves_its_files(tmp_path, sc, investments):
     cmp = compare(sc, [investments["loyalty_program"]], engine="analytic")
     written = cmp.save(str(tmp_path))
-    assert {p.rsplit("/", 1)[1] for p in written} == {
+    assert {p.name for p in written} == {
         "ranking.csv",
         "comparison.csv",
         "deltas.csv",

@@ -1,0 +1,48 @@
+"""The report is drawn from one comparison: the baseline is simulated once, inside
+``compare``, and its time-series figures come from ``Comparison.baseline``."""
+
+import re
+
+import pytest
+
+import cjsim
+import cjsim.interventions.compare as compare_module
+from cjsim.experiment import RunOptions
+from cjsim.interventions import load_interventions
+from cjsim.report import build_report, render_report
+
+
+@pytest.fixture(scope="module")
+def sc():
+    return cjsim.load_scenario("scenarios/fashionfusion.toml").replace(horizon_days=20.0)
+
+
+@pytest.fixture(scope="module")
+def ivs():
+    return load_interventions("scenarios/fashionfusion_investments.toml")[:2]
+
+
+def _images(page):
+    return re.findall(r'<img alt="([^"]+)"', page)
+
+
+def test_the_baseline_is_simulated_once(sc, ivs, monkeypatch):
+    calls = []
+    run = compare_module.run_replications
+
+    def counted(scenarios, *args, **kwargs):
+        calls.append(len(scenarios))
+        return run(scenarios, *args, **kwargs)
+
+    monkeypatch.setattr(compare_module, "run_replications", counted)
+    opts = RunOptions(engine="vectorized", replications=2, seed=3, ignore_capacity=True)
+    page = build_report(sc, ivs, options=opts)
+    assert calls == [1 + len(ivs)]  # one submission: the baseline and the variants together
+    assert "customers per stage" in _images(page) and "cumulative profit" in _images(page)
+
+
+def test_an_exact_comparison_has_no_time_series_figures(sc, ivs):
+    cmp = cjsim.compare(sc, ivs, engine="analytic")
+    page = render_report(sc, cmp, source="fashionfusion.toml")
+    assert _images(page) == ["investment ranking", "KPI changes", "stage funnel", "journey"]
+    assert "analytic engine, 1 replication," in page
