@@ -23,12 +23,14 @@ from cjsim.engines.result import _clean
 from cjsim.errors import SimulationError
 from cjsim.experiment.runner import ReplicationOutput
 from cjsim.experiment.simulate import ENGINES, interval_table, run_replications
-from cjsim.interventions.model import Costs, Intervention, apply
+from cjsim.interventions.intervention import Costs, Intervention, apply
+from cjsim.interventions.operations import FEATURES, unseen
 from cjsim.model import CohortArrivals, Scenario
 
 __all__ = ["ANALYTIC_BLIND", "Comparison", "compare"]
 
-ANALYTIC_BLIND = {"set_capacity": "queues", "scale_service": "queues", "set_service": "queues"}
+# operation -> what the analytic engine cannot see: it models every feature but capacity
+ANALYTIC_BLIND = {op.name: FEATURES[op.feature] for op in unseen(set(FEATURES) - {"capacity"})}
 
 
 @dataclass(frozen=True)

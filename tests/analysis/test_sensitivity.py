@@ -1,10 +1,10 @@
-"""Tornado data: analytic rows agree with the exact elasticities; queue rows come from
+"""Sensitivity (tornado data): analytic rows agree with the exact elasticities; queue rows come from
 the DES."""
 
 import pytest
 
 import cjsim
-from cjsim.analysis import tornado
+from cjsim.analysis import sensitivity
 
 
 @pytest.fixture(scope="module")
@@ -14,7 +14,7 @@ def sc():
 
 def test_edge_rows_match_the_exact_derivative(sc):
     change = 0.01
-    table = tornado(sc, kpi="conversion_rate", change=change, queues=False)
+    table = sensitivity(sc, kpi="conversion_rate", change=change, queues=False)
     el = cjsim.solve_analytic(sc, removal=False).tables["elasticities"]
     el = el[el["kpi"] == "conversion_rate"].set_index(["from", "to"])
     for row in table[table["kind"] == "edge"].itertuples():
@@ -26,7 +26,7 @@ def test_edge_rows_match_the_exact_derivative(sc):
 
 
 def test_rows_are_sorted_by_span_and_queues_come_from_the_des(sc):
-    table = tornado(sc, kpi="profit_per_customer", change=0.2, replications=2)
+    table = sensitivity(sc, kpi="profit_per_customer", change=0.2, replications=2)
     spans = table["span"].dropna()  # NaN: an edge that cannot grow by 20 % (it would pass 1)
     assert list(spans) == sorted(spans, reverse=True)
     queues = table[table["engine"] == "des"]
@@ -36,4 +36,4 @@ def test_rows_are_sorted_by_span_and_queues_come_from_the_des(sc):
 
 def test_change_must_be_a_share(sc):
     with pytest.raises(ValueError, match="change must be in"):
-        tornado(sc, change=1.5)
+        sensitivity(sc, change=1.5)
