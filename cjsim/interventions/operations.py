@@ -1,12 +1,9 @@
 """The intervention operations: one :class:`Operation` record each, in :data:`OPERATIONS`.
 
-A record says everything the rest of cjsim needs to know about an operation: the keys
-a change takes, how it transforms a scenario, which model parameters it touches (so
-:func:`~cjsim.interventions.combine` can find two parts changing the same thing), which
-model *feature* it changes (so an engine that does not model the feature is known to be
-blind to it), and which keys are written in a file as a distribution or a touchpoint.
-The file loader, ``apply``, ``combine``, ``compare``'s notes and the sensitivity analysis
-all read this one registry.
+A record holds the keys a change takes, how it transforms a scenario, the parameters it
+touches (``combine``'s conflicts), the model feature it changes (an engine that does not
+model it is blind to it) and which keys a file writes as a distribution or a touchpoint.
+The file loader, ``apply``, ``combine``, ``compare``'s notes and ``sensitivity`` read it.
 
 >>> OPERATIONS["scale_dwell"].required, OPERATIONS["scale_dwell"].feature
 (('node', 'factor'), 'dwell')
