@@ -1,5 +1,6 @@
-"""Analysis on top of the engines: sensitivity (tornado data)."""
+"""Analysis on top of the engines: sensitivity of a KPI to every parameter (the data of
+:func:`cjsim.plotting.tornado`)."""
 
-from cjsim.analysis.sensitivity import tornado
+from cjsim.analysis.sensitivity import sensitivity
 
-__all__ = ["tornado"]
+__all__ = ["sensitivity"]

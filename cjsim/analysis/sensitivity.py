@@ -1,155 +1,146 @@
-"""Sensitivity of a KPI to every parameter, one at a time (tornado chart data).
+"""Sensitivity of a KPI to every parameter, one at a time (the data of a tornado chart).
 
-Edges and dwell times go through the exact analytic engine (instant, no noise);
-capacities and service times only matter in queues, so they go through the DES with
-common random numbers (the baseline and each perturbation see the same customers).
+Each parameter moves down and up as an intervention :class:`~cjsim.interventions.Change`
+(``scale_transition``, ``scale_dwell``, ``set_capacity``, ``scale_service``) applied
+with :func:`~cjsim.interventions.apply`, so the moves follow the format's rules, e.g. the
+renormalisation of a row when one edge moves.  Changes the analytic engine can see go
+through it (exact, instant, no noise); the others (capacities and service times only
+matter in queues) go through the DES with common random numbers: the baseline and each
+move see the same customers.  The figure is :func:`cjsim.plotting.tornado`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from cjsim.engines.analytic import solve
+from cjsim.engines.base import Engine
+from cjsim.engines.registry import get_engine
+from cjsim.errors import InterventionError, OptionError
 from cjsim.experiment import RunOptions, run_replications
+from cjsim.interventions import Change, Intervention, apply
+from cjsim.interventions.operations import OPERATIONS
 from cjsim.model import Scenario
-from cjsim.model.rows import set_edge
 
-__all__ = ["tornado"]
-
-
-def _edge(sc: Scenario, source: str, target: str, factor: float) -> Scenario | None:
-    row = dict(sc.transitions[source])
-    names = list(row)
-    p = row[target] * factor
-    if p > 1 or row[target] >= 1:
-        return None
-    moved = set_edge(np.array([row[t] for t in names]), names.index(target), p)
-    return sc.replace(
-        transitions={**sc.transitions, source: dict(zip(names, moved.tolist(), strict=True))}
-    )
+__all__ = ["sensitivity"]
 
 
-def _dwell(sc: Scenario, node: str, factor: float) -> Scenario | None:
-    tp = sc.touchpoints[node]
-    if tp.dwell.mean == 0:
-        return None
-    new = dataclasses.replace(tp, dwell=tp.dwell.scaled(factor))
-    return sc.replace(touchpoints={**sc.touchpoints, node: new})
+@dataclass(frozen=True)
+class _Probe:
+    """One parameter, its base value and the changes moving it down and up."""
+
+    kind: str
+    parameter: str
+    value: float
+    low: Change
+    high: Change
 
 
-def _analytic_rows(sc: Scenario, kpi: str, change: float) -> list[dict[str, object]]:
-    def value(s: Scenario | None) -> float:
-        return solve(s, removal=False, elasticity=False)[kpi] if s is not None else math.nan
-
-    base = value(sc)
-    rows = []
+def _edge_probes(sc: Scenario, change: float) -> list[_Probe]:
+    probes = []
     for source, row in sc.transitions.items():
         for target, p in row.items():
             if 0 < p < 1:
-                rows.append(
-                    (
-                        "edge",
-                        f"{source}->{target}",
-                        p,
-                        _edge(sc, source, target, 1 - change),
-                        _edge(sc, source, target, 1 + change),
-                    )
-                )
+                moves = [
+                    Change("scale_transition", {"from": source, "to": target, "factor": f})
+                    for f in (1 - change, 1 + change)
+                ]
+                probes.append(_Probe("edge", f"{source}->{target}", p, *moves))
+    return probes
+
+
+def _node_probes(sc: Scenario, change: float) -> list[_Probe]:
+    """Dwell of every touchpoint (but a dwell of 0 days, which cannot scale)."""
+    probes = []
     for node, tp in sc.touchpoints.items():
-        rows.append(
-            (
-                "dwell",
-                node,
-                tp.dwell.mean,
-                _dwell(sc, node, 1 - change),
-                _dwell(sc, node, 1 + change),
-            )
-        )
-    return [
-        {
-            "kind": kind,
-            "parameter": name,
-            "value": v,
-            "kpi_low": value(lo) - base,
-            "kpi_high": value(hi) - base,
-            "engine": "analytic",
-        }
-        for kind, name, v, lo, hi in rows
-        if lo is not None or hi is not None
-    ]
+        if tp.dwell.mean != 0:
+            moves = [
+                Change("scale_dwell", {"node": node, "factor": f}) for f in (1 - change, 1 + change)
+            ]
+            probes.append(_Probe("dwell", node, tp.dwell.mean, *moves))
+    return probes
 
 
-def _queue_variants(
-    sc: Scenario, change: float
-) -> list[tuple[str, str, float, Scenario, Scenario]]:
-    out = []
+def _queue_probes(sc: Scenario, change: float) -> list[_Probe]:
+    """Servers (by ``change`` of them, at least one) and service time of every queue."""
+    probes = []
     for node, tp in sc.touchpoints.items():
         if tp.capacity is None or tp.service is None:
             continue
         step = max(1, round(tp.capacity * change))
-        low_cap = dataclasses.replace(tp, capacity=max(1, tp.capacity - step))
-        high_cap = dataclasses.replace(tp, capacity=tp.capacity + step)
-        out.append(
-            (
-                "capacity",
-                node,
-                float(tp.capacity),
-                sc.replace(touchpoints={**sc.touchpoints, node: low_cap}),
-                sc.replace(touchpoints={**sc.touchpoints, node: high_cap}),
-            )
-        )
-        fast = dataclasses.replace(tp, service=tp.service.scaled(1 - change))
-        slow = dataclasses.replace(tp, service=tp.service.scaled(1 + change))
-        out.append(
-            (
-                "service",
-                node,
-                tp.service.mean,
-                sc.replace(touchpoints={**sc.touchpoints, node: fast}),
-                sc.replace(touchpoints={**sc.touchpoints, node: slow}),
-            )
-        )
+        servers = [
+            Change("set_capacity", {"node": node, "servers": n})
+            for n in (max(1, tp.capacity - step), tp.capacity + step)
+        ]
+        probes.append(_Probe("capacity", node, float(tp.capacity), *servers))
+        service = [
+            Change("scale_service", {"node": node, "factor": f}) for f in (1 - change, 1 + change)
+        ]
+        probes.append(_Probe("service", node, tp.service.mean, *service))
+    return probes
+
+
+def _moved(sc: Scenario, probes: list[_Probe]) -> list[Scenario | None]:
+    """The scenario after each probe's low and high change; None where the format forbids
+    the move (an edge pushed past 1)."""
+    out: list[Scenario | None] = []
+    for probe in probes:
+        for change in (probe.low, probe.high):
+            try:
+                out.append(apply(sc, Intervention(probe.parameter, (change,))))
+            except InterventionError:
+                out.append(None)
     return out
 
 
-def _des_rows(
-    sc: Scenario, kpi: str, change: float, replications: int, seed: int, workers: int
+def _exact(engine: Engine, sc: Scenario, moved: list[Scenario | None], kpi: str) -> list[float]:
+    """The exact ``kpi`` of the baseline, then of each moved scenario (NaN for None)."""
+    return [engine.solve(s, tables=False)[kpi] if s is not None else math.nan for s in [sc, *moved]]
+
+
+def _simulated(
+    sc: Scenario, moved: list[Scenario | None], kpi: str, options: RunOptions
+) -> list[float]:
+    """The mean simulated ``kpi`` of the baseline, then of each moved scenario (NaN for
+    None); ``options`` resolved."""
+    run = [sc, *(s for s in moved if s is not None)]
+    outputs = run_replications(run, options)
+    means = iter([float(np.mean([o.kpis[kpi] for o in outs])) for outs in outputs])
+    base = next(means)
+    return [base, *(next(means) if s is not None else math.nan for s in moved)]
+
+
+def _rows(
+    probes: list[_Probe], moved: list[Scenario | None], values: list[float], engine: str
 ) -> list[dict[str, object]]:
-    variants = _queue_variants(sc, change)
-    if not variants:
-        return []
-    scenarios = [sc] + [s for v in variants for s in v[3:]]
-    options = RunOptions(
-        engine="des", replications=replications, seed=seed, workers=workers, progress=False
-    ).resolve(sc)
-    outputs = run_replications(scenarios, options)
-    means = [float(np.mean([o.kpis[kpi] for o in outs])) for outs in outputs]
-    rows = []
-    for i, (kind, node, value, _, _) in enumerate(variants):
-        rows.append(
-            {
-                "kind": kind,
-                "parameter": node,
-                "value": value,
-                "kpi_low": means[1 + 2 * i] - means[0],
-                "kpi_high": means[2 + 2 * i] - means[0],
-                "engine": "des",
-            }
-        )
-    return rows
+    """One row per probe with at least one possible move; ``values`` from ``_analytic`` or
+    ``_des``."""
+    base = values[0]
+    return [
+        {
+            "kind": probe.kind,
+            "parameter": probe.parameter,
+            "value": probe.value,
+            "kpi_low": values[1 + 2 * i] - base,
+            "kpi_high": values[2 + 2 * i] - base,
+            "engine": engine,
+        }
+        for i, probe in enumerate(probes)
+        if moved[2 * i] is not None or moved[2 * i + 1] is not None
+    ]
 
 
-def tornado(
+def sensitivity(
     scenario: Scenario,
+    *,
     kpi: str = "profit_per_customer",
     change: float = 0.1,
     queues: bool = True,
     replications: int = 5,
-    seed: int = 1,
+    seed: int | None = None,
     workers: int = 1,
 ) -> pd.DataFrame:
     """KPI change when each parameter moves by -``change`` and +``change`` (a share).
@@ -158,16 +149,47 @@ def tornado(
     scaled; capacities move by ``change`` of their servers (at least one).  Rows are
     sorted by the span ``|kpi_high - kpi_low|``, largest first.
 
+    Parameters
+    ----------
+    scenario : Scenario
+    kpi : str
+        A KPI every engine computes, e.g. ``"conversion_rate"``.
+    change : float
+        The move, a share in (0, 1): 0.1 moves each parameter by -10 % and +10 %.
+    queues : bool
+        Also move capacities and service times, through the DES (needs a horizon).
+    replications : int
+        DES replications per moved scenario.
+    seed : int, optional
+        Root of the DES seed tree; None draws fresh entropy.  The seed used is
+        recorded in ``table.attrs["seed"]``.
+    workers : int
+        Processes for the DES; more than 1 means a local process pool.
+
     Returns
     -------
     DataFrame
-        ``kind, parameter, value, kpi_low, kpi_high, span, engine``.
+        ``kind, parameter, value, kpi_low, kpi_high, span, engine``; a move the format
+        forbids (an edge that would pass 1) is NaN.
     """
     if not 0 < change < 1:
-        raise ValueError(f"change must be in (0, 1), got {change!r}")
-    rows = _analytic_rows(scenario, kpi, change)
-    if queues and scenario.horizon_days:
-        rows += _des_rows(scenario, kpi, change, replications, seed, workers)
+        raise OptionError(f"change must be in (0, 1), got {change!r}")
+    options = RunOptions(
+        engine="des", replications=replications, seed=seed, workers=workers, progress=False
+    ).resolve(scenario, need_horizon=False)
+    exact, simulated = get_engine("analytic"), options.engine_object
+    probes = [*_edge_probes(scenario, change), *_node_probes(scenario, change)]
+    probes += _queue_probes(scenario, change)
+    seen = [p for p in probes if not exact.blind_to({OPERATIONS[p.low.op].feature})]
+    moved = _moved(scenario, seen)
+    rows = _rows(seen, moved, _exact(exact, scenario, moved, kpi), exact.name)
+    queued = [p for p in probes if p not in seen]
+    if queues and options.horizon_days and queued:
+        moved = _moved(scenario, queued)
+        means = _simulated(scenario, moved, kpi, options)
+        rows += _rows(queued, moved, means, simulated.name)
     table = pd.DataFrame(rows)
     table["span"] = (table["kpi_high"] - table["kpi_low"]).abs()
-    return table.sort_values("span", ascending=False, ignore_index=True)
+    table = table.sort_values("span", ascending=False, ignore_index=True)
+    table.attrs["seed"] = options.seed
+    return table

@@ -273,8 +273,8 @@ class AnalyticEngine(Engine):
     exact = True
     models = Engine.models - {"capacity", "experience", "warm_start"}
 
-    def solve(self, scenario: Scenario) -> Result:
-        return solve(scenario)
+    def solve(self, scenario: Scenario, *, tables: bool = True) -> Result:
+        return solve(scenario, removal=tables, elasticity=tables)
 
     def comparison_notes(self) -> list[str]:
         return [

@@ -19,8 +19,9 @@ may be passed wherever a name is accepted (a pluggable collaborator, as in Ciw).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -40,23 +41,24 @@ __all__ = [
     "features_of",
 ]
 
-#: What a journey may use and an engine may model.  ``capacity`` covers queues, service,
-#: patience and reneging; ``experience`` the waits that shift later transitions;
-#: ``horizon`` a finite time span; ``warm_start`` customers in the journey at day 0.
-FEATURES = frozenset(
+#: What a journey may use and an engine may model, with the words notes use for each.
+#: ``capacity`` covers queues, service, patience and reneging; ``experience`` the waits
+#: that shift later transitions; ``horizon`` a finite time span; ``warm_start`` customers
+#: in the journey at day 0.  Intervention operations name the feature they change.
+FEATURES: Mapping[str, str] = MappingProxyType(
     {
-        "transitions",
-        "dwell",
-        "order_value",
-        "arrivals",
-        "entry",
-        "touchpoints",
-        "segments",
-        "referrals",
-        "capacity",
-        "experience",
-        "horizon",
-        "warm_start",
+        "transitions": "transition probabilities",
+        "dwell": "dwell times",
+        "order_value": "order values",
+        "arrivals": "arrivals",
+        "entry": "the entry mix",
+        "touchpoints": "new touchpoints",
+        "segments": "segments",
+        "referrals": "referrals",
+        "capacity": "queues",
+        "experience": "experience effects",
+        "horizon": "the horizon",
+        "warm_start": "the warm start",
     }
 )
 
@@ -117,7 +119,7 @@ class Engine(ABC):
 
     name: ClassVar[str] = ""
     #: The features of :data:`FEATURES` this engine models.
-    models: ClassVar[frozenset[str]] = FEATURES
+    models: ClassVar[frozenset[str]] = frozenset(FEATURES)
     #: True when one solve gives exact expectations (no replications, zero-width intervals).
     exact: ClassVar[bool] = False
 
@@ -153,8 +155,9 @@ class Engine(ABC):
     ) -> list[ReplicationOutput]:
         """The outputs of ``replications`` (numbers in the seed tree), in order."""
 
-    def solve(self, scenario: Scenario) -> Result:
-        """Exact engines: the whole answer of one solve (see :attr:`exact`)."""
+    def solve(self, scenario: Scenario, *, tables: bool = True) -> Result:
+        """Exact engines: the whole answer of one solve (see :attr:`exact`); ``tables``
+        adds the engine's extra tables (removal effects, elasticities …)."""
         raise NotImplementedError(f"the {self.name} engine simulates; it has no exact solve")
 
     def __repr__(self) -> str:

@@ -1,18 +1,22 @@
 """What-if interventions: pure transforms of a scenario, each with its costs."""
 
+from cjsim.interventions.intervention import Change, Costs, Intervention, apply, combine
 from cjsim.interventions.io import (
     interventions_from_dict,
     interventions_to_toml,
     load_interventions,
     save_interventions,
 )
-from cjsim.interventions.model import OPERATIONS, Change, Costs, Intervention, apply, combine
+from cjsim.interventions.operations import FEATURES, OPERATIONS, Operation, Touch
 
 __all__ = [
+    "FEATURES",
     "OPERATIONS",
     "Change",
     "Costs",
     "Intervention",
+    "Operation",
+    "Touch",
     "apply",
     "combine",
     "interventions_from_dict",

@@ -25,12 +25,13 @@ from cjsim.economics import (
     replication_economics,
     variance_split,
 )
-from cjsim.engines.base import Engine, ReplicationOutput
+from cjsim.engines.base import FEATURES, Engine, ReplicationOutput
 from cjsim.engines.result import Result
 from cjsim.errors import OptionError, SimulationError
 from cjsim.experiment import RunOptions, interval_table, replication_result, run_replications
 from cjsim.interventions.comparison import Comparison
-from cjsim.interventions.model import Intervention, apply
+from cjsim.interventions.intervention import Intervention, apply
+from cjsim.interventions.operations import OPERATIONS
 from cjsim.model import Scenario
 
 __all__ = ["Comparison", "compare"]
@@ -106,13 +107,6 @@ def _baseline(
     return Result(scenario.name, engine.name, interval_table(per_draw), tables, (), meta)
 
 
-def _features(iv: Intervention) -> dict[str, bool]:
-    """What the intervention's changes touch, and whether all of them touch it."""
-    queues = {"set_capacity", "scale_service", "set_service"}  # until the operation records
-    found = ["capacity" if c.op in queues else "transitions" for c in iv.changes]
-    return {f: all(g == f for g in found) for f in found}
-
-
 def _blindness_notes(
     engine: Engine,
     interventions: list[Intervention],
@@ -125,13 +119,13 @@ def _blindness_notes(
     the effect, that variant's figures become NaN rather than a false "no effect"."""
     notes = []
     for iv in interventions:
-        touched = _features(iv)
-        blind = engine.blind_to(set(touched), ignore_capacity=ignore_capacity)
+        touched = {OPERATIONS[c.op].feature for c in iv.changes}  # apply checked the ops
+        blind = engine.blind_to(touched, ignore_capacity=ignore_capacity)
         if not blind:
             continue
-        everything = all(f in blind for f in touched)
+        everything = touched <= blind
         what = "all of its effect" if everything else "part of its effect"
-        kinds = ", ".join(sorted("queues" if f == "capacity" else f for f in blind))
+        kinds = ", ".join(sorted(FEATURES[f] for f in blind))
         notes.append(
             f"{iv.name}: the {engine.name} engine cannot see {what} ({kinds}) — queues and "
             "experience effects need engine='des'; its figures here are NaN "

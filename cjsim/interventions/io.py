@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from cjsim._io import atomic_write_text
 from cjsim.errors import ModelError, Problem, ScenarioFileError, did_you_mean
-from cjsim.interventions.model import OPERATIONS, Change, Costs, Intervention, combine
+from cjsim.interventions.intervention import Change, Costs, Intervention, combine
+from cjsim.interventions.operations import OPERATIONS
 from cjsim.model import Distribution, Touchpoint
 from cjsim.scenario import schema as S
 from cjsim.scenario.errors import problems_from_validation
@@ -20,8 +21,9 @@ from cjsim.scenario.toml_writer import format_value, table
 
 __all__ = ["interventions_to_toml", "load_interventions", "save_interventions"]
 
-_OPTIONAL = {"set_transition": ("probability", "factor"), "add_touchpoint": ("name", "inbound")}
-_DISTS = {"set_dwell": "dwell", "set_service": "service"}
+
+# problems_from_validation walks a union of models as it walks a model
+_DIST_ROOT = cast("type[BaseModel]", S.DistSpec)
 
 
 class _CostsSpec(BaseModel):
@@ -49,50 +51,60 @@ class _InterventionFile(BaseModel):
 
 def _change(raw: dict[str, Any], path: str, problems: list[Problem]) -> Change | None:
     op = raw.get("op")
-    if op not in OPERATIONS:
+    if not isinstance(op, str) or op not in OPERATIONS:
         problems.append(
             Problem(f"{path}.op", f"unknown operation {op!r}", did_you_mean(str(op), OPERATIONS))
         )
         return None
-    required, _ = OPERATIONS[op]
-    allowed = {"op", *required, *_OPTIONAL.get(op, ())}
-    for key in raw:
-        if key not in allowed:
-            problems.append(
-                Problem(
-                    f"{path}.{key}", f"unknown key for {op}", did_you_mean(key, allowed - {"op"})
-                )
-            )
-    for key in required:
-        if key not in raw:
-            problems.append(
-                Problem(
-                    f"{path}.{key}", "required key is missing", f"{op} takes {', '.join(required)}"
-                )
-            )
+    operation = OPERATIONS[op]
     params = {k: v for k, v in raw.items() if k != "op"}
+    for key in operation.unknown(params):
+        problems.append(
+            Problem(f"{path}.{key}", f"unknown key for {op}", did_you_mean(key, operation.keys))
+        )
+    for key in operation.missing(params):
+        hint = f"{op} takes {', '.join(operation.required)}"
+        problems.append(Problem(f"{path}.{key}", "required key is missing", hint))
+    for key, form in operation.file_forms.items():
+        if key in raw:
+            read = _read_distribution if form == "distribution" else _read_touchpoint
+            value = read(raw, key, f"{path}.{key}", problems)
+            if value is None:
+                return None
+            params[key] = value
+    return Change(op, params)
+
+
+def _read_distribution(
+    raw: dict[str, Any], key: str, path: str, problems: list[Problem]
+) -> Distribution | None:
     try:
-        if op in _DISTS and _DISTS[op] in raw:
-            spec = TypeAdapter(S.DistSpec).validate_python(raw[_DISTS[op]], strict=True)
-            params[_DISTS[op]] = _make_dist(spec)
-        if op == "add_touchpoint" and "touchpoint" in raw:
-            name = raw.get("name", "")
-            builder = _Builder()
-            params["touchpoint"] = builder.touchpoint(
-                name, S.TouchpointSpec.model_validate(raw["touchpoint"])
-            )
-            problems += [p for p in builder.problems]
+        spec = TypeAdapter(S.DistSpec).validate_python(raw[key], strict=True)
+        return _make_dist(spec)
+    except ValidationError as exc:
+        problems += [p.under(path) for p in problems_from_validation(exc, _DIST_ROOT, raw[key])]
+    except ModelError as exc:
+        problems += [p.under(path) for p in exc.problems]
+    return None
+
+
+def _read_touchpoint(
+    raw: dict[str, Any], key: str, path: str, problems: list[Problem]
+) -> Touchpoint | None:
+    """The touchpoint of an ``add_touchpoint`` change, named by its ``name`` key."""
+    try:
+        name = raw.get("name", "")
+        builder = _Builder()
+        touchpoint = builder.touchpoint(name, S.TouchpointSpec.model_validate(raw[key]))
+        problems += [p for p in builder.problems]
+        return touchpoint
     except ValidationError as exc:
         problems += [
-            p.under(path)
-            for p in problems_from_validation(exc, S.TouchpointSpec, raw.get("touchpoint"))
+            p.under(path) for p in problems_from_validation(exc, S.TouchpointSpec, raw[key])
         ]
-        return None
     except ModelError as exc:
-        where = f"{path}.{_DISTS[op]}" if op in _DISTS else path
-        problems += [p.under(where) for p in exc.problems]
-        return None
-    return Change(op, params)
+        problems += [p.under(path) for p in exc.problems]
+    return None
 
 
 def interventions_from_dict(
@@ -140,7 +152,7 @@ def interventions_from_dict(
                     did_you_mean(name, by_name),
                 )
             )
-        if not unknown:
+        if not unknown and not problems:  # combine only well-formed parts
             merged = combine(item.name, [by_name[n] for n in item.combine], item.description or "")
             own = Costs(**item.costs.model_dump())  # costs of combining itself, if any
             out.append(dataclasses.replace(merged, costs=merged.costs + own))

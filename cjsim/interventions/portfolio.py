@@ -10,7 +10,7 @@ import pandas as pd
 from cjsim.errors import InterventionError, SimulationError
 from cjsim.experiment import RunOptions
 from cjsim.interventions.compare import compare
-from cjsim.interventions.model import Intervention, combine
+from cjsim.interventions.intervention import Intervention, combine
 from cjsim.model import Scenario
 
 __all__ = ["MAX_PORTFOLIOS", "portfolio"]

@@ -1,4 +1,4 @@
-"""The tornado chart of :func:`cjsim.analysis.tornado`."""
+"""The tornado chart of :func:`cjsim.analysis.sensitivity`."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def tornado(
     Parameters
     ----------
     table : DataFrame
-        :func:`cjsim.analysis.tornado` output (``kind, parameter, kpi_low, kpi_high``
+        :func:`cjsim.analysis.sensitivity` output (``kind, parameter, kpi_low, kpi_high``
         …, sorted by span).
     ax : matplotlib Axes, optional
     kpi : str, optional

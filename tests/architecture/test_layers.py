@@ -2,9 +2,10 @@
 
 Layers (A ← B: B may import A at module level, never the other way):
 utilities (``errors``, ``_io``, ``kpis``, ``intervals``) ← ``model``, ``economics`` ←
-``scenario``, ``engines`` ← ``experiment`` ← ``interventions``, ``analysis``, ``calibration`` ←
-``plotting`` ← ``report`` ← ``cli``.  Imports inside functions (lazy ``plot_*`` shortcuts)
-and under ``TYPE_CHECKING`` are not module-level and may go up.
+``scenario``, ``engines`` ← ``experiment`` ← ``interventions``, ``calibration`` ←
+``analysis`` (sensitivity moves parameters as interventions) ← ``plotting`` ← ``report`` ←
+``cli``.  Imports inside functions (lazy ``plot_*`` shortcuts) and under ``TYPE_CHECKING``
+are not module-level and may go up.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ RANK = {
     "engines": 2,
     "experiment": 3,
     "interventions": 4,
-    "analysis": 4,
+    "analysis": 4.5,
     "calibration": 4,
     "plotting": 5,
     "report": 6,

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from cjsim.analysis import tornado as tornado_table
+from cjsim.analysis import sensitivity
 from cjsim.plotting import tornado
 
 
 @pytest.fixture(scope="module")
 def table(tiny):
-    return tornado_table(tiny, kpi="conversion_rate", change=0.2, queues=False)
+    return sensitivity(tiny, kpi="conversion_rate", change=0.2, queues=False)
 
 
 def test_bars_span_zero_to_the_kpi_changes(table, drawn, bars):
