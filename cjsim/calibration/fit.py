@@ -59,9 +59,9 @@ from cjsim.calibration.outputs import (
 )
 from cjsim.calibration.saved import calibration_file, json_ready, read_fit, write_fit
 from cjsim.calibration.stages import (
+    CalibrationOptions,
     Classes,
     Destinations,
-    Options,
     PooledExits,
     PreparedLog,
     fit_classes,
@@ -236,7 +236,7 @@ def calibrate(
     CalibrationError
         For an unusable log or mapping, or a journey that cannot be fitted.
     """
-    options = Options(
+    options = CalibrationOptions(
         prior=prior,
         latent_segments=latent_segments,
         seasonality=seasonality,
@@ -257,7 +257,7 @@ def assemble(
     exits: PooledExits,
     classes: Classes,
     destinations: Destinations,
-    options: Options,
+    options: CalibrationOptions,
 ) -> Fit:
     """Stage 5: order values, arrivals, each customer's state and the warm start at the
     cut-off, the scenario (through an :class:`~.assembler.Assembler`) and the report."""

@@ -12,7 +12,7 @@ records to a frozen record:
 
 The fifth stage, assembling the scenario, lives in :mod:`.assembler` (the scenario from
 parameters) and :mod:`.outputs` (order values, arrivals, warm start, report).  The options
-of every stage are one :class:`Options` record.
+of every stage are one :class:`CalibrationOptions` record.
 """
 
 from __future__ import annotations
@@ -39,9 +39,9 @@ from cjsim.calibration.mixture import Mixture, Spells, fit_mixture
 from cjsim.errors import CalibrationError
 
 __all__ = [
+    "CalibrationOptions",
     "Classes",
     "Destinations",
-    "Options",
     "PooledExits",
     "PreparedLog",
     "fit_classes",
@@ -53,7 +53,7 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class Options:
+class CalibrationOptions:
     """The options of :func:`~cjsim.calibration.calibrate` (see there), checked once."""
 
     prior: float = 0.5
@@ -169,7 +169,7 @@ class PooledExits:
         return tuple(self.fits)
 
 
-def fit_exits(log: PreparedLog, options: Options) -> PooledExits:
+def fit_exits(log: PreparedLog, options: CalibrationOptions) -> PooledExits:
     """Stage 2: each touchpoint's silent exits and dwell from its pooled spells.
 
     Raises
@@ -247,7 +247,7 @@ def _column_classes(log: PreparedLog) -> tuple[np.ndarray, tuple[str, ...], tupl
     return classes, names, warnings
 
 
-def fit_classes(log: PreparedLog, exits: PooledExits, options: Options) -> Classes:
+def fit_classes(log: PreparedLog, exits: PooledExits, options: CalibrationOptions) -> Classes:
     """Stage 3: the classes' exits, dwell scales and rows — segments from the log's
     column, else ``options.latent_segments`` latent classes by EM (default one).
 
@@ -272,7 +272,7 @@ def fit_classes(log: PreparedLog, exits: PooledExits, options: Options) -> Class
 def _mixture(
     log: PreparedLog,
     exits: PooledExits,
-    options: Options,
+    options: CalibrationOptions,
     classes: np.ndarray | None = None,
     names: tuple[str, ...] = (),
 ) -> Mixture:
@@ -313,7 +313,7 @@ class Destinations:
 
 
 def fit_destinations(
-    log: PreparedLog, exits: PooledExits, classes: Classes, options: Options
+    log: PreparedLog, exits: PooledExits, classes: Classes, options: CalibrationOptions
 ) -> Destinations:
     """Stage 4: with ``options.dwell_by_destination``, each fitted touchpoint's shares,
     silent exit and dwell per destination (competing risks).

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cjsim._io import atomic_write_text
+from cjsim.calibration.assembler import SILENT_EXIT
 from cjsim.calibration.events import (
     EventColumns,
     map_events,
@@ -38,7 +41,8 @@ from cjsim.calibration.events import (
     timestamp,
     until_outcome,
 )
-from cjsim.calibration.fit import SILENT_EXIT, Fit
+from cjsim.calibration.fit import Fit
+from cjsim.calibration.saved import json_ready
 from cjsim.errors import CalibrationError
 from cjsim.model import PoissonArrivals, Scenario
 
@@ -50,7 +54,11 @@ HISTORY_BUCKETS = (0, 1, 2, 3, 4, 5, 7, 10)  # purchases before the cut-off: 0, 
 
 @dataclass(frozen=True)
 class Validation:
-    """Predicted against actual over the holdout period."""
+    """Predicted against actual over the holdout period.
+
+    Like :class:`~cjsim.Result` and :class:`~cjsim.calibration.Fit` it has
+    :meth:`to_dict`, :meth:`to_json`, :meth:`save` and :meth:`summary`.
+    """
 
     table: pd.DataFrame  # metric, predicted, low, high, actual, error, relative_error
     curve: pd.DataFrame  # week, predicted, low, high, actual (cumulative repeat purchases)
@@ -105,6 +113,45 @@ class Validation:
         self.plot(ax=fig.add_subplot())
         fig.savefig(path, dpi=120, bbox_inches="tight")
         return Path(path)
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The four tables by the names :meth:`to_dict` and :meth:`save` use."""
+        return {
+            "metrics": self.table,
+            "curve": self.curve,
+            "by_history": self.by_history,
+            "funnel": self.funnel,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: the tables as records (``metrics``, ``curve``,
+        ``by_history``, ``funnel``), ``curve_mape`` and ``holdout_mape`` (NaN as None)."""
+        return json_ready(
+            {
+                **{k: json.loads(v.to_json(orient="records")) for k, v in self.tables.items()},
+                "curve_mape": self.curve_mape,
+                "holdout_mape": self.holdout_mape,
+            }
+        )
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as indented JSON text (what ``cjsim validate --json`` prints)."""
+        return json.dumps(self.to_dict(), indent=2, allow_nan=False)
+
+    def save(self, directory: str | Path) -> list[Path]:
+        """Write ``metrics.csv``, ``curve.csv``, ``by_history.csv``, ``funnel.csv`` and
+        ``validation.json`` (:meth:`to_json`) into ``directory`` (created when missing),
+        each atomically; returns the paths written.  (The plot: :meth:`save_plot`.)"""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, table in self.tables.items():
+            written.append(out / f"{name}.csv")
+            atomic_write_text(written[-1], table.to_csv(index=False))
+        written.append(out / "validation.json")
+        atomic_write_text(written[-1], self.to_json())
+        return written
 
     def summary(self) -> str:
         """A few lines for a terminal."""
