@@ -252,16 +252,11 @@ def calibrate(
     return assemble(log, exits, classes, destinations, options)
 
 
-def assemble(
-    log: PreparedLog,
-    exits: PooledExits,
-    classes: Classes,
-    destinations: Destinations,
-    options: CalibrationOptions,
-) -> Fit:
-    """Stage 5: order values, arrivals, each customer's state and the warm start at the
-    cut-off, the scenario (through an :class:`~.assembler.Assembler`) and the report."""
-    mix, competing = classes.mixture, destinations.fits
+def _arrivals(
+    log: PreparedLog, options: CalibrationOptions
+) -> tuple[ArrivalFit, dict[str, float], tuple[tuple[float, float], ...]]:
+    """The arrival fit, the entry shares and the piecewise rates over the horizon (none
+    for a closed cohort), from each journey's first event at a touchpoint."""
     first = log.events.groupby("customer_id", sort=False).first()
     first = first[first["node"].isin(list(log.touchpoints))]  # a journey starts at one
     entry = first["node"].value_counts(normalize=True)
@@ -273,6 +268,24 @@ def assemble(
     )
     closed = log.mapping.closed_cohort
     rates = [(0.0, 0.0)] if closed else arrivals.piecewise(log.cutoff, options.horizon_days)
+    return (
+        arrivals,
+        {str(t): float(v) for t, v in entry.items()},
+        tuple((float(s), float(r)) for s, r in rates),
+    )
+
+
+def assemble(
+    log: PreparedLog,
+    exits: PooledExits,
+    classes: Classes,
+    destinations: Destinations,
+    options: CalibrationOptions,
+) -> Fit:
+    """Stage 5: order values, arrivals, each customer's state and the warm start at the
+    cut-off, the scenario (through an :class:`~.assembler.Assembler`) and the report."""
+    mix, competing = classes.mixture, destinations.fits
+    arrivals, entry, rates = _arrivals(log, options)
     state = customer_state(log, mix)
     warm = warm_start_frame(state, mix, exits.fitted, competing)
     values = fit_order_values(log, mix)
@@ -283,8 +296,8 @@ def assemble(
         mix.kinds,
         tuple(float(s) for s in mix.shape),
         values,
-        {str(t): float(v) for t, v in entry.items()},
-        tuple((float(s), float(r)) for s, r in rates),
+        entry,
+        rates,
         None if warm is None else WarmStart.from_frame(warm),
         options.horizon_days,
     )

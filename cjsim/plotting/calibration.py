@@ -71,7 +71,7 @@ def dwell_fit(
     Parameters
     ----------
     fit : Fit
-        From :func:`cjsim.calibrate` (not :func:`cjsim.load_fit`: it has no mixture).
+        From :func:`cjsim.calibrate` or :func:`cjsim.load_fit`.
     touchpoint : str
         A fitted touchpoint (``fit.exits``).
     events : DataFrame or path, optional

@@ -129,3 +129,12 @@ def test_the_json_form_rebuilds_only_cjsim_classes():
         decode({"__cjsim__": "dataclass", "class": "os:system", "fields": {}})
     with pytest.raises(TypeError, match="cannot write"):
         encode(object())
+
+
+def test_the_plots_work_on_a_fit_read_back(segment_fit, small_log, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    back = load_fit(segment_fit.save(tmp_path)[0])
+    assert back.plot_dwell("shop", small_log).get_title().startswith("shop")
+    assert len(back.plot_transitions().containers) == 1
