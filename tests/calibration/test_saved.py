@@ -63,14 +63,17 @@ def test_a_toml_path_names_the_scenario_file_as_cjsim_calibrate_does(segment_fit
     assert doc["files"]["scenario"]["name"] == "shop.toml"
 
 
+@pytest.fixture(scope="module")
+def other_fit(small_log):
+    """A fit of half the log with the data's end as the cut-off."""
+    mapping = {"touchpoints": {"site": ["visit"], "shop": ["buy"]}, "purchases": ["shop"]}
+    return cjsim.calibrate(small_log.iloc[: len(small_log) // 2], mapping)
+
+
 @pytest.fixture
-def two_saved(segment_fit, small_log, tmp_path):
-    other = cjsim.calibrate(small_log.iloc[: len(small_log) // 2], {
-        "touchpoints": {"site": ["visit"], "shop": ["buy"]},
-        "purchases": ["shop"],
-    })  # fmt: skip
+def two_saved(segment_fit, other_fit, tmp_path):
     segment_fit.save(tmp_path / "a")
-    other.save(tmp_path / "b")
+    other_fit.save(tmp_path / "b")
     return tmp_path / "a", tmp_path / "b"
 
 
