@@ -320,19 +320,7 @@ def _validate(args: argparse.Namespace) -> int:
     if args.plot:
         print(f"wrote {result.save_plot(args.plot)}", file=sys.stderr)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "metrics": json.loads(result.table.to_json(orient="records")),
-                    "curve": json.loads(result.curve.to_json(orient="records")),
-                    "by_history": json.loads(result.by_history.to_json(orient="records")),
-                    "funnel": json.loads(result.funnel.to_json(orient="records")),
-                    "curve_mape": result.curve_mape,
-                    "holdout_mape": result.holdout_mape,
-                },
-                indent=2,
-            )
-        )
+        print(result.to_json())
     else:
         print(result.summary())
         print(validation_tables(result))

@@ -1,9 +1,14 @@
 """Calibration from event logs: reading and mapping logs, transition rows with Dirichlet
 posteriors, censored dwell fits, silent exits by a mixture cure model, segments from a
 column or latent segments by EM, seasonal arrivals, the warm start at the cut-off
-(:func:`calibrate`), and the holdout check (:func:`validate`)."""
+(:func:`calibrate`), and the holdout check (:func:`validate`).
+
+:func:`calibrate` runs five stages (:mod:`.stages`: prepare the log, pooled exits,
+classes, destinations; :func:`.fit.assemble` with :mod:`.outputs` and :mod:`.assembler`);
+:mod:`.saved` writes a :class:`Fit` and reads it back whole (:func:`load_fit`)."""
 
 from cjsim.calibration.arrivals import ArrivalFit, fit_arrivals
+from cjsim.calibration.assembler import Assembler, Parameters, draw_parameters
 from cjsim.calibration.dwell import DwellFit, fit_dwell, kaplan_meier
 from cjsim.calibration.events import (
     EventColumns,
@@ -16,12 +21,15 @@ from cjsim.calibration.events import (
 from cjsim.calibration.exits import ExitFit, fit_exit
 from cjsim.calibration.fit import SILENT_EXIT, Fit, calibrate, load_fit
 from cjsim.calibration.mixture import Mixture
+from cjsim.calibration.stages import CalibrationOptions
 from cjsim.calibration.transitions import RowPosterior, count_transitions
 from cjsim.calibration.validate import Validation, validate
 
 __all__ = [
     "SILENT_EXIT",
     "ArrivalFit",
+    "Assembler",
+    "CalibrationOptions",
     "DwellFit",
     "EventColumns",
     "ExitFit",
@@ -29,10 +37,12 @@ __all__ = [
     "MappedLog",
     "Mapping",
     "Mixture",
+    "Parameters",
     "RowPosterior",
     "Validation",
     "calibrate",
     "count_transitions",
+    "draw_parameters",
     "fit_arrivals",
     "fit_dwell",
     "fit_exit",

@@ -16,13 +16,15 @@ holdout log, so predicted and actual are measured alike:
 - for customers open at the cut-off, the share reaching each outcome.
 
 Predicted figures are the mean over replications with a 95 % band of the replications
-(simulation noise given the fitted parameters).
+(simulation noise given the fitted parameters).  The statistics and tables themselves
+are in :mod:`.holdout`; this module reads the logs into its shape and runs the
+simulations.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cjsim._io import atomic_write_text
+from cjsim.calibration.assembler import SILENT_EXIT
 from cjsim.calibration.events import (
     EventColumns,
     map_events,
@@ -38,19 +42,30 @@ from cjsim.calibration.events import (
     timestamp,
     until_outcome,
 )
-from cjsim.calibration.fit import SILENT_EXIT, Fit
+from cjsim.calibration.fit import Fit
+from cjsim.calibration.holdout import (
+    WEEK,
+    HoldoutFrame,
+    band_table,
+    curve_table,
+    funnel_table,
+    history_table,
+    holdout_statistics,
+)
+from cjsim.calibration.saved import json_ready
 from cjsim.errors import CalibrationError
 from cjsim.model import PoissonArrivals, Scenario
 
 __all__ = ["Validation", "validate"]
 
-WEEK = 7.0
-HISTORY_BUCKETS = (0, 1, 2, 3, 4, 5, 7, 10)  # purchases before the cut-off: 0, 1, ..., 10+
-
 
 @dataclass(frozen=True)
 class Validation:
-    """Predicted against actual over the holdout period."""
+    """Predicted against actual over the holdout period.
+
+    Like :class:`~cjsim.Result` and :class:`~cjsim.calibration.Fit` it has
+    :meth:`to_dict`, :meth:`to_json`, :meth:`save` and :meth:`summary`.
+    """
 
     table: pd.DataFrame  # metric, predicted, low, high, actual, error, relative_error
     curve: pd.DataFrame  # week, predicted, low, high, actual (cumulative repeat purchases)
@@ -106,6 +121,45 @@ class Validation:
         fig.savefig(path, dpi=120, bbox_inches="tight")
         return Path(path)
 
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The four tables by the names :meth:`to_dict` and :meth:`save` use."""
+        return {
+            "metrics": self.table,
+            "curve": self.curve,
+            "by_history": self.by_history,
+            "funnel": self.funnel,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: the tables as records (``metrics``, ``curve``,
+        ``by_history``, ``funnel``), ``curve_mape`` and ``holdout_mape`` (NaN as None)."""
+        return json_ready(
+            {
+                **{k: json.loads(v.to_json(orient="records")) for k, v in self.tables.items()},
+                "curve_mape": self.curve_mape,
+                "holdout_mape": self.holdout_mape,
+            }
+        )
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as indented JSON text (what ``cjsim validate --json`` prints)."""
+        return json.dumps(self.to_dict(), indent=2, allow_nan=False)
+
+    def save(self, directory: str | Path) -> list[Path]:
+        """Write ``metrics.csv``, ``curve.csv``, ``by_history.csv``, ``funnel.csv`` and
+        ``validation.json`` (:meth:`to_json`) into ``directory`` (created when missing),
+        each atomically; returns the paths written.  (The plot: :meth:`save_plot`.)"""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, table in self.tables.items():
+            written.append(out / f"{name}.csv")
+            atomic_write_text(written[-1], table.to_csv(index=False))
+        written.append(out / "validation.json")
+        atomic_write_text(written[-1], self.to_json())
+        return written
+
     def summary(self) -> str:
         """A few lines for a terminal."""
         lines = [
@@ -126,81 +180,9 @@ class Validation:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class _Frame:
-    """A holdout log in one shape: customer, existing, day, node, value."""
-
-    events: pd.DataFrame
-    history: pd.Series  # existing customer -> purchases before the cut-off
-
-
-def _statistics(
-    f: _Frame, fit: Fit, weeks: int, offset: float
-) -> tuple[dict[str, float], np.ndarray, pd.Series, dict[tuple[str, str], float]]:
-    spec = fit.mapping
-    ev = f.events
-    bought = ev[ev["node"].isin(spec.purchases)]
-    before = bought["customer"].map(f.history).fillna(0).to_numpy()
-    rank = bought.groupby("customer").cumcount().to_numpy()
-    repeat = (before + rank) >= 1
-    week = np.minimum((bought["day"].to_numpy() // WEEK).astype(int), weeks - 1)
-    curve = offset + np.cumsum(np.bincount(week[repeat], minlength=weeks)[:weeks])
-    stats: dict[str, float] = {
-        "repeat purchases in the holdout": float(repeat.sum()),
-        "purchases in the holdout": float(len(bought)),
-        "revenue in the holdout": float(bought["value"].sum()) if "value" in bought else math.nan,
-    }
-    existing_buys = bought[bought["existing"].to_numpy()]
-    per_customer = existing_buys.groupby("customer").size()
-    by_history = (
-        per_customer.reindex(f.history.index, fill_value=0)
-        .groupby(_bucket(f.history))
-        .sum()
-        .astype(float)
-    )
-    new = ev[~ev["existing"].to_numpy()]
-    funnel: dict[tuple[str, str], float] = {}
-    n_new = new["customer"].nunique()
-    stats["new customers"] = float(n_new)
-    if n_new:
-        first_seen = new.groupby("customer")["day"].min()
-        new_buys = new[new["node"].isin(spec.purchases)]
-        first_buy = new_buys.groupby("customer")["day"].min()
-        stats["conversion of new customers"] = len(first_buy) / n_new
-        wait = (first_buy - first_seen.reindex(first_buy.index)).to_numpy()
-        stats["median days to first purchase (new)"] = (
-            float(np.median(wait)) if len(wait) else math.nan
-        )
-        reached = new.groupby("node")["customer"].nunique() / n_new
-        for node in [*spec.touchpoints, *spec.outcomes]:
-            funnel[("new", node)] = float(reached.get(node, 0.0))
-        ended = new[new["node"].isin(spec.outcomes)].groupby("customer")["day"].min()
-        funnel[("new", "open at the end")] = 1 - len(ended) / n_new
-        to_outcome = (ended - first_seen.reindex(ended.index)).to_numpy()
-        stats["median days from entry to an outcome (new)"] = (
-            float(np.median(to_outcome)) if len(to_outcome) else math.nan
-        )
-    old = ev[ev["existing"].to_numpy()]
-    n_open = float(fit.customers["closed"].eq(False).sum())
-    if spec.outcomes and n_open:
-        reached_old = old[old["node"].isin(spec.outcomes)].groupby("node")["customer"].nunique()
-        for node in spec.outcomes:
-            funnel[("open at the cut-off", node)] = float(reached_old.get(node, 0)) / n_open
-    return stats, curve, by_history, funnel
-
-
-def _bucket(history: pd.Series) -> pd.Series:
-    edges = np.asarray(HISTORY_BUCKETS)
-    idx = np.searchsorted(edges, history.to_numpy(), side="right") - 1
-    labels = [str(a) if b - a == 1 else f"{a}-{b - 1}" for a, b in itertools.pairwise(edges)] + [
-        f"{edges[-1]}+"
-    ]
-    return pd.Series(np.asarray(labels)[idx], index=history.index, name="purchases_before")
-
-
 def _actual_frame(
     fit: Fit, holdout: pd.DataFrame | str | Path, columns: EventColumns | None, end: Any
-) -> tuple[_Frame, pd.Timestamp, list[str]]:
+) -> tuple[HoldoutFrame, pd.Timestamp, list[str]]:
     log = read_events(holdout, columns or fit.columns)
     # the window is [cut-off, end), like the simulation's [0, horizon); by default it
     # ends just after the last event
@@ -230,7 +212,7 @@ def _actual_frame(
     frame = until_outcome(
         frame.sort_values(["customer", "day"], kind="stable"), set(fit.mapping.outcomes), "customer"
     )[0]
-    return _Frame(frame, _history(fit)), stop, mapped.warnings
+    return HoldoutFrame(frame, _history(fit)), stop, mapped.warnings
 
 
 def _history(fit: Fit) -> pd.Series:
@@ -256,7 +238,7 @@ def _simulated_frames(
     engine: str,
     workers: int,
     arrivals_until: float | None = None,
-) -> list[_Frame]:
+) -> list[HoldoutFrame]:
     import cjsim
 
     sc = fit.scenario.replace(horizon_days=span)
@@ -284,7 +266,7 @@ def _simulated_frames(
     frame = frame[frame["node"] != SILENT_EXIT]
     rep = frame.pop("replication").to_numpy()
     return [  # one frame per replication, empty when nothing happened in it
-        _Frame(frame[rep == r].reset_index(drop=True), history) for r in range(replications)
+        HoldoutFrame(frame[rep == r].reset_index(drop=True), history) for r in range(replications)
     ]
 
 
@@ -323,66 +305,20 @@ def validate(
     weeks = max(math.ceil(span / WEEK), 1)
     history = _history(fit)
     offset = float((history - 1).clip(lower=0).sum())
-    act = _statistics(actual, fit, weeks, offset)
+    n_open = float(fit.customers["closed"].eq(False).sum())
+    act = holdout_statistics(actual, fit.mapping, n_open, weeks, offset)
     sims = [
-        _statistics(f, fit, weeks, offset)
+        holdout_statistics(f, fit.mapping, n_open, weeks, offset)
         for f in _simulated_frames(fit, span, replications, seed, engine, workers, until)
     ]
-    table = _table([s[0] for s in sims], act[0])
-    curves = np.stack([s[1] for s in sims])
-    curve = pd.DataFrame(
-        {
-            "week": np.arange(1, weeks + 1),
-            "predicted": curves.mean(axis=0),
-            "low": np.percentile(curves, 2.5, axis=0),
-            "high": np.percentile(curves, 97.5, axis=0),
-            "actual": act[1].astype(float),
-        }
-    )
-    hist = pd.concat([s[2] for s in sims], axis=1).fillna(0.0)
-    by_history = pd.DataFrame(
-        {
-            "customers": _bucket(history).value_counts(),
-            "predicted": hist.mean(axis=1),
-            "low": hist.quantile(0.025, axis=1),
-            "high": hist.quantile(0.975, axis=1),
-            "actual": act[2],
-        }
-    ).fillna(0.0)
-    by_history.index.name = "purchases_before"
-    by_history = by_history.loc[sorted(by_history.index, key=_bucket_order)].reset_index()
-    funnel = _table([s[3] for s in sims], act[3], key="node")
-    funnel.insert(0, "group", [k[0] for k in funnel["node"]])
-    funnel["node"] = [k[1] for k in funnel["node"]]
     return Validation(
-        table, curve, by_history, funnel, fit.cutoff, stop, replications, offset, tuple(warnings)
+        band_table([s.figures for s in sims], act.figures),
+        curve_table(sims, act),
+        history_table(sims, act, history),
+        funnel_table(sims, act),
+        fit.cutoff,
+        stop,
+        replications,
+        offset,
+        tuple(warnings),
     )
-
-
-def _bucket_order(label: str) -> int:
-    return int(label.split("-")[0].rstrip("+"))
-
-
-def _table(
-    sims: list[dict[Any, float]], actual: dict[Any, float], key: str = "metric"
-) -> pd.DataFrame:
-    keys = list(dict.fromkeys([*actual, *(k for s in sims for k in s)]))
-    rows = []
-    for k in keys:
-        values = np.array([s.get(k, math.nan) for s in sims], dtype=float)
-        finite = values[np.isfinite(values)]
-        a = actual.get(k, math.nan)
-        pred = float(finite.mean()) if len(finite) else math.nan
-        rows.append(
-            {
-                key: k,
-                "predicted": pred,
-                "low": float(np.percentile(finite, 2.5)) if len(finite) else math.nan,
-                "high": float(np.percentile(finite, 97.5)) if len(finite) else math.nan,
-                "actual": a,
-                "error": pred - a,
-                "relative_error": (pred - a) / a if a else math.nan,
-            }
-        )
-    columns = [key, "predicted", "low", "high", "actual", "error", "relative_error"]
-    return pd.DataFrame(rows, columns=columns)

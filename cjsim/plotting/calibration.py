@@ -46,7 +46,7 @@ def fit_spells(fit: Fit, events: pd.DataFrame | str | Path) -> tuple[pd.DataFram
         Customer ids in the order of ``fit.mixture.responsibility``'s rows.
     """
     from cjsim.calibration.events import map_events, read_events, until_outcome
-    from cjsim.calibration.fit import _spells
+    from cjsim.calibration.stages import spells as cut_spells
 
     spec = fit.mapping
     log = read_events(events, fit.columns)
@@ -54,7 +54,7 @@ def fit_spells(fit: Fit, events: pd.DataFrame | str | Path) -> tuple[pd.DataFram
     before.attrs = log.attrs
     ev, _ = until_outcome(map_events(before, spec).events, set(spec.outcomes))
     targets = (*spec.touchpoints, *spec.outcomes)
-    spells = _spells(ev, fit.cutoff, {name: i for i, name in enumerate(targets)})
+    spells = cut_spells(ev, fit.cutoff, targets)
     return spells, pd.Index(ev["customer_id"].unique())
 
 
@@ -71,7 +71,7 @@ def dwell_fit(
     Parameters
     ----------
     fit : Fit
-        From :func:`cjsim.calibrate` (not :func:`cjsim.load_fit`: it has no mixture).
+        From :func:`cjsim.calibrate` or :func:`cjsim.load_fit`.
     touchpoint : str
         A fitted touchpoint (``fit.exits``).
     events : DataFrame or path, optional

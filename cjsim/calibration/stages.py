@@ -1,0 +1,352 @@
+"""The fitting stages of :func:`~cjsim.calibration.calibrate`, each a function from frozen
+records to a frozen record:
+
+1. :func:`prepare_log` (log, mapping, columns) → :class:`PreparedLog`: the mapped events
+   before the cut-off, each customer's log ended at their first outcome, and the spells;
+2. :func:`fit_exits` → :class:`PooledExits`: per touchpoint a pooled mixture cure fit
+   (:mod:`.exits`) that chooses the dwell family and seeds the classes;
+3. :func:`fit_classes` → :class:`Classes`: segments from the log's column, or latent
+   classes by EM (:mod:`.mixture`);
+4. :func:`fit_destinations` → :class:`Destinations`: with ``dwell_by_destination``, a
+   competing-risks fit per touchpoint (:mod:`.competing`).
+
+The fifth stage, assembling the scenario, lives in :mod:`.assembler` (the scenario from
+parameters) and :mod:`.outputs` (order values, arrivals, warm start, report).  The options
+of every stage are one :class:`CalibrationOptions` record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cjsim.calibration.competing import CompetingFit, fit_competing
+from cjsim.calibration.dwell import _CANDIDATES
+from cjsim.calibration.events import (
+    EventColumns,
+    Mapping,
+    load_mapping,
+    map_events,
+    read_events,
+    timestamp,
+    until_outcome,
+)
+from cjsim.calibration.exits import ExitFit, fit_exit
+from cjsim.calibration.mixture import Mixture, Spells, fit_mixture
+from cjsim.errors import CalibrationError
+
+__all__ = [
+    "CalibrationOptions",
+    "Classes",
+    "Destinations",
+    "PooledExits",
+    "PreparedLog",
+    "fit_classes",
+    "fit_destinations",
+    "fit_exits",
+    "prepare_log",
+    "spells",
+]
+
+
+@dataclass(frozen=True)
+class CalibrationOptions:
+    """The options of :func:`~cjsim.calibration.calibrate` (see there), checked once."""
+
+    prior: float = 0.5
+    latent_segments: int | None = None
+    seasonality: str = "auto"
+    horizon_days: float = 365.0
+    dwell_families: tuple[str, ...] | None = None
+    dwell_by_destination: bool = False
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if "empirical" in (self.dwell_families or ()) and not self.dwell_by_destination:
+            raise CalibrationError(
+                'dwell_families=("empirical",) (Kaplan-Meier dwell) needs dwell_by_destination=True'
+            )
+
+    @property
+    def pooled_families(self) -> tuple[str, ...] | None:
+        """The parametric candidates of the pooled and class fits (None: all)."""
+        return tuple(f for f in self.dwell_families or () if f != "empirical") or None
+
+
+@dataclass(frozen=True)
+class PreparedLog:
+    """Stage 1's output: the calibration period's events in the mapping's names."""
+
+    mapping: Mapping
+    columns: EventColumns
+    cutoff: pd.Timestamp
+    data_start: pd.Timestamp  # the log's first event
+    events: pd.DataFrame  # customer_id, time, event, node[, value][, segment]
+    spells: pd.DataFrame  # at touchpoints: customer_id, node, days, target (-1: open)
+    customers: pd.Series  # customer id -> row of the mixture's responsibilities
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def touchpoints(self) -> tuple[str, ...]:
+        return tuple(self.mapping.touchpoints)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """Where a spell can end: touchpoints, then outcomes."""
+        return (*self.mapping.touchpoints, *self.mapping.outcomes)
+
+    def at(self, touchpoint: str) -> pd.DataFrame:
+        """The spells at one touchpoint."""
+        return self.spells[self.spells["node"] == touchpoint]
+
+
+def spells(events: pd.DataFrame, cutoff: pd.Timestamp, targets: tuple[str, ...]) -> pd.DataFrame:
+    """One row per visit in ``events`` (sorted by customer and time): ``customer_id,
+    node, days`` to the next event (or to ``cutoff``) and ``target``, the index of the
+    next node in ``targets`` (-1: still open at the cut-off)."""
+    index = {name: i for i, name in enumerate(targets)}
+    same = events["customer_id"].shift(-1).eq(events["customer_id"])
+    nxt_time = events["time"].shift(-1).where(same)
+    nxt_node = events["node"].shift(-1).where(same)
+    return pd.DataFrame(
+        {
+            "customer_id": events["customer_id"],
+            "node": events["node"],
+            "days": (nxt_time.fillna(cutoff) - events["time"]).dt.total_seconds() / 86400.0,
+            "target": nxt_node.map(index).fillna(-1).astype(int),
+        }
+    )
+
+
+def prepare_log(
+    events: pd.DataFrame | str | Path,
+    mapping: Mapping | dict[str, object] | str | Path,
+    columns: EventColumns | None = None,
+) -> PreparedLog:
+    """Stage 1: read and map the log, keep what happened before the cut-off (default:
+    the data's end) up to each customer's first outcome, and cut it into spells.
+
+    Raises
+    ------
+    CalibrationError
+        For an unreadable log or mapping, or no event before the cut-off.
+    """
+    spec = load_mapping(mapping)
+    cols = columns or EventColumns()
+    log = read_events(events, cols)
+    cutoff = timestamp(spec.cutoff) if spec.cutoff else log["time"].max()
+    before = log[log["time"] < cutoff].reset_index(drop=True)
+    if before.empty:
+        raise CalibrationError(
+            f"no event before the cut-off {cutoff} — the log starts at {log['time'].min()}"
+        )
+    before.attrs = log.attrs
+    mapped = map_events(before, spec)
+    warnings = list(mapped.warnings)
+    ev, late = until_outcome(mapped.events, set(spec.outcomes))
+    if late:
+        warnings.append(f"{late} events after a customer's outcome were ignored")
+    sp = spells(ev, cutoff, (*spec.touchpoints, *spec.outcomes))
+    sp = sp[sp["node"].isin(list(spec.touchpoints))].reset_index(drop=True)
+    ids = pd.Index(ev["customer_id"].unique())  # in the order of their first event
+    customers = pd.Series(np.arange(len(ids)), index=ids)
+    return PreparedLog(spec, cols, cutoff, log["time"].min(), ev, sp, customers, tuple(warnings))
+
+
+@dataclass(frozen=True)
+class PooledExits:
+    """Stage 2's output: a pooled cure fit per touchpoint with two completed spells."""
+
+    fits: dict[str, ExitFit]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def fitted(self) -> tuple[str, ...]:
+        """The fitted touchpoints, in the mapping's order."""
+        return tuple(self.fits)
+
+
+def fit_exits(log: PreparedLog, options: CalibrationOptions) -> PooledExits:
+    """Stage 2: each touchpoint's silent exits and dwell from its pooled spells.
+
+    Raises
+    ------
+    CalibrationError
+        When no touchpoint has two completed spells.
+    """
+    fits: dict[str, ExitFit] = {}
+    warnings = []
+    for name in log.touchpoints:
+        s = log.at(name)
+        done, open_ = s.loc[s["target"] >= 0, "days"], s.loc[s["target"] < 0, "days"]
+        if len(done) >= 2:
+            fits[name] = fit_exit(done.to_numpy(), open_.to_numpy(), options.pooled_families)
+        else:
+            warnings.append(
+                f"{name}: {len(done)} completed spell(s) — too few to fit; every customer "
+                "there leaves silently after 1 day"
+            )
+    if not fits:
+        raise CalibrationError(
+            "no touchpoint has two completed spells — the log is too short to fit a journey"
+        )
+    return PooledExits(fits, tuple(warnings))
+
+
+@dataclass(frozen=True)
+class Classes:
+    """Stage 3's output: the classes (one, segments or latent) and their fit."""
+
+    mixture: Mixture
+    warnings: tuple[str, ...] = ()
+
+
+def _spell_arrays(log: PreparedLog, fitted: tuple[str, ...]) -> Spells:
+    sp = log.spells[log.spells["node"].isin(list(fitted))]
+    cindex = log.customers
+    return Spells(
+        cindex[sp["customer_id"]].to_numpy(),
+        sp["node"].map({n: i for i, n in enumerate(fitted)}).to_numpy(),
+        sp["days"].to_numpy(dtype=float),
+        sp["target"].to_numpy(),
+        len(cindex),
+        fitted,
+        log.targets,
+    )
+
+
+def _start_values(exits: PooledExits) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pooled fits' q, scale and shape (NaN for one-parameter families)."""
+    q, scale, shape = [], [], []
+    for f in exits.fits.values():
+        q.append(f.exit_probability)
+        scale.append(f.native[-1])
+        shape.append(f.native[0] if _CANDIDATES[f.kind][1] == 2 else np.nan)
+    return np.array(q), np.array(scale), np.array(shape)
+
+
+def _column_classes(log: PreparedLog) -> tuple[np.ndarray, tuple[str, ...], tuple[str, ...]]:
+    """Each customer's segment from the column (their most frequent value), the names
+    and a warning when some customers have several."""
+    ev = log.events
+    seg = ev["segment"].fillna("unknown").replace("", "unknown")
+    counts = pd.crosstab(ev["customer_id"], seg)
+    several = int((counts > 0).sum(axis=1).gt(1).sum())
+    warnings: tuple[str, ...] = ()
+    if several:
+        warnings = (
+            f"{several} customers have more than one segment value; "
+            "each is given their most frequent one",
+        )
+    mode = counts.idxmax(axis=1).reindex(log.customers.index)
+    names = tuple(sorted(mode.unique()))
+    classes = mode.map({n: i for i, n in enumerate(names)}).to_numpy(dtype=int)
+    return classes, names, warnings
+
+
+def fit_classes(log: PreparedLog, exits: PooledExits, options: CalibrationOptions) -> Classes:
+    """Stage 3: the classes' exits, dwell scales and rows — segments from the log's
+    column, else ``options.latent_segments`` latent classes by EM (default one).
+
+    Raises
+    ------
+    CalibrationError
+        When the log has a segment column and latent segments were asked for too.
+    """
+    ev = log.events
+    has_column = "segment" in ev.columns and ev["segment"].notna().any()
+    if options.latent_segments is not None and has_column:
+        raise CalibrationError(
+            "the log has a segment column and latent_segments was given — choose one: "
+            "drop the column (EventColumns(segment=None)) or latent_segments"
+        )
+    if has_column:
+        classes, names, warnings = _column_classes(log)
+        return Classes(_mixture(log, exits, options, classes, names), warnings)
+    return Classes(_mixture(log, exits, options))
+
+
+def _mixture(
+    log: PreparedLog,
+    exits: PooledExits,
+    options: CalibrationOptions,
+    classes: np.ndarray | None = None,
+    names: tuple[str, ...] = (),
+) -> Mixture:
+    """The EM fit: given ``classes`` (one per customer), else latent ones."""
+    sp = _spell_arrays(log, exits.fitted)
+    kinds = tuple(f.kind for f in exits.fits.values())
+    start = _start_values(exits)
+    quiet = frozenset(log.mapping.never_silent)
+    families = options.pooled_families or tuple(_CANDIDATES)
+    if classes is not None:
+        return fit_mixture(
+            sp,
+            kinds,
+            start,
+            classes=classes,
+            names=names,
+            prior=options.prior,
+            never_silent=quiet,
+            families=families,
+        )
+    return fit_mixture(
+        sp,
+        kinds,
+        start,
+        latent=options.latent_segments or 1,
+        prior=options.prior,
+        seed=options.seed,
+        never_silent=quiet,
+        families=families,
+    )
+
+
+@dataclass(frozen=True)
+class Destinations:
+    """Stage 4's output: dwell by destination per fitted touchpoint (None: not asked)."""
+
+    fits: dict[str, CompetingFit] | None = None
+
+
+def fit_destinations(
+    log: PreparedLog, exits: PooledExits, classes: Classes, options: CalibrationOptions
+) -> Destinations:
+    """Stage 4: with ``options.dwell_by_destination``, each fitted touchpoint's shares,
+    silent exit and dwell per destination (competing risks).
+
+    Raises
+    ------
+    CalibrationError
+        With more than one class, or a transit touchpoint that clashes with a name.
+    """
+    if not options.dwell_by_destination:
+        return Destinations()
+    if classes.mixture.k > 1:
+        raise CalibrationError(
+            "dwell_by_destination works with one class: drop latent_segments or the "
+            "segment column (EventColumns(segment=None))"
+        )
+    fits = {}
+    quiet = set(log.mapping.never_silent)
+    for name in exits.fitted:
+        s = log.at(name)
+        finished = s[s["target"] >= 0]
+        fits[name] = fit_competing(
+            finished["days"].to_numpy(dtype=float),
+            finished["target"].to_numpy(),
+            s.loc[s["target"] < 0, "days"].to_numpy(dtype=float),
+            log.targets,
+            options.dwell_families,
+            never_silent=name in quiet,
+        )
+        clash = {f"{name}_to_{t}" for t in fits[name].targets} & set(log.targets)
+        if clash:
+            raise CalibrationError(
+                f"transit touchpoint {sorted(clash)[0]!r} clashes with a mapped name — "
+                "rename that touchpoint"
+            )
+    return Destinations(fits)
