@@ -118,7 +118,7 @@ def result_tables(result: Result, top_edges: int = 10) -> str:
     currency = result.meta.get("currency", "")
     k = result.kpis
     detail = pd.Series(_named(k["kpi"]), index=k.index)
-    intervals = result.engine != "analytic"
+    intervals = not result.exact
     head = f"{result.scenario} — engine: {result.engine} (money in {currency})"
     if intervals:
         meta = result.meta
@@ -174,7 +174,7 @@ def comparison_tables(cmp: Comparison) -> str:
     engine = cmp.engine
     runs = (
         "exact expectations"
-        if engine == "analytic"
+        if cmp.exact
         else f"{meta['replications']} paired replications, seed {meta['seed']}"
     )
     head = (

@@ -215,7 +215,7 @@ def solve(scenario: Scenario, *, removal: bool = True, elasticity: bool = True) 
         frame,
         tables,
         tuple(_notes(scenario, ev)),
-        {"currency": scenario.currency},
+        {"currency": scenario.currency, "exact": True},
     )
 
 

@@ -44,6 +44,11 @@ class Result:
     meta: dict[str, Any] = field(default_factory=dict)
     events: pd.DataFrame | None = None
 
+    @property
+    def exact(self) -> bool:
+        """True for an exact engine's answer (no replications, zero-width intervals)."""
+        return bool(self.meta.get("exact", False))
+
     def __getitem__(self, kpi: str) -> float:
         """The mean of one KPI, e.g. ``result["conversion_rate"]``."""
         rows = self.kpis.loc[self.kpis["kpi"] == kpi, "mean"]
@@ -99,8 +104,9 @@ class Result:
         repeat_rate         0.781179
         …and 30 more KPIs
         """
-        runs = self.meta.get("replications")
-        how = f"{runs} replications, seed {self.meta.get('seed')}" if runs else "exact"
+        runs = not self.exact
+        how = "exact" if self.exact else f"{self.meta.get('replications')} replications"
+        how += "" if self.exact else f", seed {self.meta.get('seed')}"
         head = f"{self.scenario} — {self.engine} engine ({how})"
         shown = self.kpis if kpis is None else self.kpis.head(kpis)
         columns = ["mean", "ci_low", "ci_high"] if runs else ["mean"]

@@ -103,7 +103,7 @@ def _baseline(
         [draw[0].kpis for draw in outputs], index=pd.RangeIndex(len(outputs), name="draw")
     )
     tables = {"draws": per_draw.reset_index()}
-    meta = {"draws": len(outputs), "currency": scenario.currency}
+    meta = {"draws": len(outputs), "currency": scenario.currency, "exact": False}
     return Result(scenario.name, engine.name, interval_table(per_draw), tables, (), meta)
 
 
@@ -213,6 +213,7 @@ def _comparison(
     )
     meta = {
         "seed": opts.seed,
+        "exact": engine.exact,
         "replications": 1 if engine.exact else opts.replications,
         "draws": len(outcomes),
         "horizon_days": opts.horizon_days,

@@ -45,6 +45,11 @@ class Comparison:
     meta: dict[str, Any] = field(default_factory=dict)
     uncertainty: pd.DataFrame | None = None
 
+    @property
+    def exact(self) -> bool:
+        """True when an exact engine answered (no replications, no noise)."""
+        return bool(self.meta.get("exact", False))
+
     def to_dict(self) -> dict[str, Any]:
         out = {
             "scenario": self.scenario,
