@@ -184,7 +184,12 @@ def _add_validate(sub: Any) -> None:
     val.add_argument(
         "--replications", type=_positive_int, default=20, help="simulations (default 20)"
     )
-    val.add_argument("--seed", type=int, default=0, help="simulation seed (default 0)")
+    val.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="simulation seed (default: fresh entropy, recorded in the output)",
+    )
     val.add_argument(
         "--arrivals-end", metavar="DATE", help="no new customers after this date (default: none)"
     )

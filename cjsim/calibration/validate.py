@@ -54,6 +54,7 @@ from cjsim.calibration.holdout import (
 )
 from cjsim.calibration.saved import json_ready
 from cjsim.errors import CalibrationError
+from cjsim.experiment import RunOptions, simulate
 from cjsim.model import PoissonArrivals, Scenario
 
 __all__ = ["Validation", "validate"]
@@ -76,6 +77,7 @@ class Validation:
     replications: int
     offset: float = 0.0  # repeat purchases before the cut-off (the curve starts there)
     warnings: tuple[str, ...] = ()
+    seed: int | None = None  # the simulations' root seed, to replay them
 
     @property
     def curve_mape(self) -> float:
@@ -139,6 +141,7 @@ class Validation:
                 **{k: json.loads(v.to_json(orient="records")) for k, v in self.tables.items()},
                 "curve_mape": self.curve_mape,
                 "holdout_mape": self.holdout_mape,
+                "seed": self.seed,
             }
         )
 
@@ -164,7 +167,7 @@ class Validation:
         """A few lines for a terminal."""
         lines = [
             f"holdout {self.cutoff:%Y-%m-%d} to {self.end:%Y-%m-%d}, "
-            f"{self.replications} replications"
+            f"{self.replications} replications, seed {self.seed}"
         ]
         for r in self.table.to_dict(orient="records"):
             err = float(r["relative_error"])
@@ -233,20 +236,13 @@ def _stop_arrivals(sc: Scenario, day: float) -> Scenario:
 def _simulated_frames(
     fit: Fit,
     span: float,
-    replications: int,
-    seed: int,
-    engine: str,
-    workers: int,
+    options: RunOptions,
     arrivals_until: float | None = None,
 ) -> list[HoldoutFrame]:
-    import cjsim
-
     sc = fit.scenario.replace(horizon_days=span)
     if arrivals_until is not None:
         sc = _stop_arrivals(sc, arrivals_until)
-    res = cjsim.simulate(
-        sc, engine=engine, replications=replications, seed=seed, events=True, workers=workers
-    )
+    res = simulate(sc, options=options.replace(horizon_days=span))
     log = res.events
     assert log is not None
     history = _history(fit)
@@ -266,7 +262,8 @@ def _simulated_frames(
     frame = frame[frame["node"] != SILENT_EXIT]
     rep = frame.pop("replication").to_numpy()
     return [  # one frame per replication, empty when nothing happened in it
-        HoldoutFrame(frame[rep == r].reset_index(drop=True), history) for r in range(replications)
+        HoldoutFrame(frame[rep == r].reset_index(drop=True), history)
+        for r in range(options.replications)
     ]
 
 
@@ -277,7 +274,7 @@ def validate(
     columns: EventColumns | None = None,
     end: str | pd.Timestamp | None = None,
     replications: int = 20,
-    seed: int = 0,
+    seed: int | None = None,
     engine: str = "des",
     workers: int = 1,
     arrivals_end: str | pd.Timestamp | None = None,
@@ -295,6 +292,13 @@ def validate(
     """
     if replications < 2:
         raise CalibrationError(f"replications must be >= 2 for a band, got {replications}")
+    options = RunOptions(
+        engine=engine,
+        replications=replications,
+        seed=seed,
+        workers=workers,
+        events=True,
+    ).resolve(fit.scenario, need_horizon=False)
     actual, stop, warnings = _actual_frame(fit, holdout, columns, end)
     span = (stop - fit.cutoff).total_seconds() / 86400.0
     until = (
@@ -309,7 +313,7 @@ def validate(
     act = holdout_statistics(actual, fit.mapping, n_open, weeks, offset)
     sims = [
         holdout_statistics(f, fit.mapping, n_open, weeks, offset)
-        for f in _simulated_frames(fit, span, replications, seed, engine, workers, until)
+        for f in _simulated_frames(fit, span, options, until)
     ]
     return Validation(
         band_table([s.figures for s in sims], act.figures),
@@ -321,4 +325,5 @@ def validate(
         replications,
         offset,
         tuple(warnings),
+        options.seed,
     )

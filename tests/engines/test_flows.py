@@ -3,10 +3,10 @@ into an outcome its absorption probability, segments and referrals included."""
 
 import numpy as np
 import pytest
-from cjsim.model.random import random_journey
 
 import cjsim
 from cjsim.engines.flows import edge_flows
+from cjsim.model.synthetic import random_journey
 
 
 @pytest.mark.parametrize("seed, options", [(1, {"referrals": True}), (2, {"segments": True})])
