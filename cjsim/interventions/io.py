@@ -14,8 +14,8 @@ from cjsim.interventions.model import OPERATIONS, Change, Costs, Intervention, c
 from cjsim.model import Distribution, Touchpoint
 from cjsim.scenario import schema as S
 from cjsim.scenario.errors import problems_from_validation
-from cjsim.scenario.load import _Builder, _make_dist, read_toml
-from cjsim.scenario.save import _touchpoint
+from cjsim.scenario.load import SpecBuilder, distribution_from_spec, read_toml
+from cjsim.scenario.save import touchpoint_to_dict
 from cjsim.scenario.toml_writer import format_value, table
 
 __all__ = ["interventions_to_toml", "load_interventions", "save_interventions"]
@@ -74,10 +74,10 @@ def _change(raw: dict[str, Any], path: str, problems: list[Problem]) -> Change |
     try:
         if op in _DISTS and _DISTS[op] in raw:
             spec = TypeAdapter(S.DistSpec).validate_python(raw[_DISTS[op]], strict=True)
-            params[_DISTS[op]] = _make_dist(spec)
+            params[_DISTS[op]] = distribution_from_spec(spec)
         if op == "add_touchpoint" and "touchpoint" in raw:
             name = raw.get("name", "")
-            builder = _Builder()
+            builder = SpecBuilder()
             params["touchpoint"] = builder.touchpoint(
                 name, S.TouchpointSpec.model_validate(raw["touchpoint"])
             )
@@ -161,7 +161,7 @@ def _change_dict(change: Change) -> dict[str, Any]:
             value = value.to_dict()
         elif isinstance(value, Touchpoint):
             out["name"] = value.name
-            value = _touchpoint(value)
+            value = touchpoint_to_dict(value)
         elif hasattr(value, "items"):
             value = dict(value)
         out[key] = value
