@@ -232,6 +232,42 @@ def _m_step_dwell(
     return tuple(kinds), tuple(params), tuple(atoms)
 
 
+def _first_fit(
+    names: tuple[str, ...],
+    counts: np.ndarray,
+    groups: list[np.ndarray],
+    candidates: tuple[str, ...],
+    q: float,
+) -> CompetingFit:
+    """The EM's starting point: silent exit ``q``, smoothed shares, first families."""
+    first = [_first_family(g, candidates) for g in groups]
+    probs = (counts + 0.5) / (counts + 0.5).sum()
+    kinds = tuple(kind for kind, _, _ in first)
+    params = tuple(p for _, p, _ in first)
+    atoms = tuple(a for _, _, a in first)
+    return CompetingFit(q, math.nan, names, counts, counts, probs, kinds, params, 0.0, atoms)
+
+
+def _m_step(
+    fit: CompetingFit,
+    groups: list[np.ndarray],
+    open_days: np.ndarray,
+    posterior: tuple[np.ndarray, np.ndarray],
+    options: tuple[str, ...] | None,
+    never_silent: bool,
+) -> CompetingFit:
+    """Silent exit and shares from the (fractional) counts, then each target's dwell."""
+    resp, cured = posterior
+    n_total = sum(len(g) for g in groups) + len(open_days)
+    expected = fit.counts + resp.sum(axis=1)
+    q = NO_EXIT if never_silent else float(np.clip(cured.sum() / n_total, 1e-9, 1 - 1e-9))
+    kinds, params, atoms = _m_step_dwell(fit, groups, open_days, resp, options)
+    probs = expected / expected.sum()
+    return dataclasses.replace(
+        fit, exit_probability=q, probs=probs, kinds=kinds, params=params, atoms=atoms
+    )
+
+
 def fit_competing(
     done_days: np.ndarray,
     done_target: np.ndarray,
@@ -254,21 +290,9 @@ def fit_competing(
     counts = np.bincount(tgt, minlength=len(seen)).astype(float)
     groups = [done_days[tgt == j] for j in range(len(seen))]
     candidates = tuple(families or (f.name for f in PARAMETRIC))
-    first = [_first_family(g, candidates) for g in groups]
-    n_total = len(done_days) + len(open_days)
-    q = NO_EXIT if never_silent else min(max(len(open_days) / n_total, 0.01), 0.99) / 2
-    fit = CompetingFit(
-        q,
-        math.nan,
-        tuple(targets[i] for i in seen),
-        counts,
-        counts,
-        (counts + 0.5) / (counts + 0.5).sum(),
-        tuple(f[0] for f in first),
-        tuple(f[1] for f in first),
-        0.0,
-        tuple(f[2] for f in first),
-    )
+    share_open = len(open_days) / (len(done_days) + len(open_days))
+    q = NO_EXIT if never_silent else min(max(share_open, 0.01), 0.99) / 2
+    fit = _first_fit(tuple(targets[i] for i in seen), counts, groups, candidates, q)
     previous = -math.inf
     for it in range(max_iter):
         resp, cured, open_ll = _e_step(fit, open_days)
@@ -276,21 +300,9 @@ def fit_competing(
         if abs(fit.loglik - previous) <= tol * abs(fit.loglik):
             break
         previous = fit.loglik
-        expected = counts + resp.sum(axis=1)
-        q = NO_EXIT if never_silent else float(np.clip(cured.sum() / n_total, 1e-9, 1 - 1e-9))
-        kinds, params, atoms = _m_step_dwell(
-            fit, groups, open_days, resp, candidates if it < FAMILY_ROUNDS else None
-        )
-        fit = dataclasses.replace(
-            fit,
-            exit_probability=q,
-            probs=expected / expected.sum(),
-            kinds=kinds,
-            params=params,
-            atoms=atoms,
-        )
-    expected = counts + (resp.sum(axis=1) if len(open_days) else 0.0)
-    fit = dataclasses.replace(fit, expected=expected)
+        options = candidates if it < FAMILY_ROUNDS else None
+        fit = _m_step(fit, groups, open_days, (resp, cured), options, never_silent)
+    fit = dataclasses.replace(fit, expected=counts + resp.sum(axis=1))
     return dataclasses.replace(fit, exit_se=_q_se(fit, open_days, len(done_days)))
 
 
