@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from cjsim.calibration.competing import CompetingFit
-from cjsim.calibration.dwell import _CANDIDATES, _to_model
 from cjsim.calibration.events import Mapping
+from cjsim.calibration.families import FAMILIES
 from cjsim.calibration.mixture import Mixture
 from cjsim.errors import CalibrationError, ModelError
 from cjsim.model import (
@@ -72,8 +72,7 @@ class OrderValues:
 def dwell_distribution(kind: str, scale: float, shape: float) -> Distribution:
     """The model distribution of a fitted dwell (``shape`` unused by one-parameter
     families)."""
-    native = (shape, 0.0, scale) if _CANDIDATES[kind][1] == 2 else (0.0, scale)
-    return _to_model(kind, native)
+    return FAMILIES[kind].build(scale, shape)
 
 
 def _full_row(movers: np.ndarray, q: float, targets: tuple[str, ...]) -> dict[str, float]:

@@ -25,14 +25,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
-from cjsim.calibration.dwell import _CANDIDATES, MIN_DAYS, _to_model
-from cjsim.calibration.exits import _start
-from cjsim.calibration.mixture import NO_EXIT, _logpdf_logsf
-from cjsim.model import Distribution, Empirical, Fixed
+from cjsim.calibration.families import FAMILIES, INSTANT, MIN_DAYS, PARAMETRIC, Atoms
+from cjsim.calibration.mixture import NO_EXIT
+from cjsim.model import Distribution, Exponential, Fixed
 
 __all__ = ["CompetingFit", "fit_competing"]
 
-INSTANT = 1.0 / 86400  # spells within a second of each other are one fixed delay
 FAMILY_ROUNDS = 3  # EM iterations during which each target's family may still change
 
 
@@ -46,10 +44,10 @@ class CompetingFit:
     counts: np.ndarray  # completed spells per target
     expected: np.ndarray  # completed + open spells' expected share, per target
     probs: np.ndarray  # movers' shares p_m
-    kinds: tuple[str, ...]  # family per target ("fixed" for an instant step)
+    kinds: tuple[str, ...]  # family per target (a fixed delay for an instant step)
     params: tuple[tuple[float, float], ...]  # (scale, shape) per target
     loglik: float
-    atoms: tuple[tuple[np.ndarray, np.ndarray] | None, ...] = ()  # empirical: values, mass
+    atoms: tuple[Atoms | None, ...] = ()  # per target: Kaplan-Meier values and mass, or None
 
     @property
     def dists(self) -> tuple[Distribution, ...]:
@@ -58,7 +56,7 @@ class CompetingFit:
             for j, (k, (s, sh)) in enumerate(zip(self.kinds, self.params, strict=True))
         )
 
-    def _atoms(self, j: int) -> tuple[np.ndarray, np.ndarray] | None:
+    def _atoms(self, j: int) -> Atoms | None:
         return self.atoms[j] if j < len(self.atoms) else None
 
     def heading(self, elapsed: np.ndarray) -> np.ndarray:
@@ -78,36 +76,14 @@ class CompetingFit:
         )
 
 
-def _dist(
-    kind: str, scale: float, shape: float, atoms: tuple[np.ndarray, np.ndarray] | None = None
-) -> Distribution:
-    if kind == "fixed":
-        return Fixed(float(scale))
-    if kind == "empirical":
-        assert atoms is not None
-        return Empirical(tuple(atoms[0].tolist()), tuple(atoms[1].tolist()))
-    native = (shape, 0.0, scale) if _CANDIDATES[kind][1] == 2 else (0.0, scale)
-    return _to_model(kind, native)
+def _dist(kind: str, scale: float, shape: float, atoms: Atoms | None = None) -> Distribution:
+    return FAMILIES[kind].build(scale, shape, atoms)
 
 
 def _logf_logs(
-    kind: str,
-    x: np.ndarray,
-    scale: float,
-    shape: float,
-    atoms: tuple[np.ndarray, np.ndarray] | None = None,
+    kind: str, x: np.ndarray, scale: float, shape: float, atoms: Atoms | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    x = np.maximum(x, MIN_DAYS)
-    if kind == "fixed":  # a point mass: density irrelevant (constant), survival a step
-        return np.zeros_like(x), np.where(x < scale + INSTANT, 0.0, -np.inf)
-    if kind == "empirical":  # atoms: mass at each value; S(x) = mass strictly above x
-        assert atoms is not None
-        values, mass = atoms
-        above = np.concatenate([np.cumsum(mass[::-1])[::-1], [0.0]])
-        idx = np.searchsorted(values, x, side="right")
-        with np.errstate(divide="ignore"):
-            return np.zeros_like(x), np.log(np.maximum(above[idx], 0.0))
-    f, s = _logpdf_logsf(kind, x, np.array([scale]), shape)
+    f, s = FAMILIES[kind].log_pdf_sf(np.maximum(x, MIN_DAYS), np.array([scale]), shape, atoms)
     return f[0], s[0]
 
 
@@ -155,7 +131,7 @@ def _weighted_fit(
     kind: str, done: np.ndarray, opened: np.ndarray, w_open: np.ndarray, start: tuple[float, float]
 ) -> tuple[float, float, float]:
     """Weighted censored MLE; returns (scale, shape, log-likelihood)."""
-    two = _CANDIDATES[kind][1] == 2
+    two = FAMILIES[kind].has_shape
 
     def negll(theta: np.ndarray) -> float:
         scale = float(np.exp(theta[0]))
@@ -171,10 +147,125 @@ def _weighted_fit(
     return float(np.exp(x[0])), float(np.exp(x[1])) if two else math.nan, -float(negll(x))
 
 
-def _family_start(kind: str, done: np.ndarray) -> tuple[float, float]:
-    k = _CANDIDATES[kind][1]
-    p = _start(_CANDIDATES[kind][0], k, np.maximum(done, MIN_DAYS))
-    return (p[-1], p[0]) if k == 2 else (p[-1], math.nan)
+_Dwell = tuple[tuple[str, ...], tuple[tuple[float, float], ...], tuple[Atoms | None, ...]]
+
+
+def _first_family(
+    group: np.ndarray, candidates: tuple[str, ...]
+) -> tuple[str, tuple[float, float], Atoms | None]:
+    """The starting family, parameters and atoms of one target's completed spells: a
+    fixed delay when all are within :data:`INSTANT`, Kaplan-Meier atoms when that is the
+    only candidate, an exponential under three spells, else the first candidate."""
+    if len(group) >= 2 and np.ptp(group) <= INSTANT:
+        return Fixed.kind, (float(group.mean()), math.nan), None
+    first = FAMILIES[candidates[0]]
+    if len(candidates) == 1 and first.nonparametric:
+        return first.name, (math.nan, math.nan), weighted_km(group, np.zeros(0), np.zeros(0))
+    if len(group) < 3:
+        return Exponential.kind, (float(max(group.mean(), MIN_DAYS)), math.nan), None
+    return first.name, first.start(group), None
+
+
+def _e_step(fit: CompetingFit, open_days: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Each open spell's posterior of heading for each target and of a silent exit,
+    and the open spells' log-likelihood."""
+    if not len(open_days):
+        return np.zeros((len(fit.targets), 0)), np.zeros(0), 0.0
+    q = fit.exit_probability
+    a = math.log1p(-q) + np.log(fit.probs)[:, None] + fit._logsf(open_days)
+    lq = np.full(len(open_days), math.log(max(q, 1e-300)))
+    total = np.logaddexp(lq, special.logsumexp(a, axis=0))
+    return np.exp(a - total[None]), np.exp(lq - total), float(total.sum())
+
+
+def _loglik(fit: CompetingFit, groups: list[np.ndarray], open_ll: float) -> float:
+    """The observed log-likelihood, given the open spells' part ``open_ll``."""
+    done_ll = sum(
+        float(_logf_logs(kind, g, *params)[0].sum())
+        for kind, g, params in zip(fit.kinds, groups, fit.params, strict=True)
+        if FAMILIES[kind].estimated
+    )
+    n_done = sum(len(g) for g in groups)
+    q, counts, probs = fit.exit_probability, fit.counts, fit.probs
+    return open_ll + n_done * math.log1p(-q) + float((counts * np.log(probs)).sum()) + done_ll
+
+
+def _best_family(
+    kind: str,
+    params: tuple[float, float],
+    group: np.ndarray,
+    open_days: np.ndarray,
+    w_open: np.ndarray,
+    options: tuple[str, ...],
+) -> tuple[str, tuple[float, float]]:
+    """The lowest-AIC family among ``options`` by weighted censored MLE."""
+    best: tuple[float, str, tuple[float, float]] | None = None
+    for option in options:
+        start = params if option == kind else FAMILIES[option].start(group)
+        scale, shape, ll = _weighted_fit(option, group, open_days, w_open, start)
+        aic = 2 * FAMILIES[option].n_params - 2 * ll
+        if best is None or aic < best[0]:
+            best = (aic, option, (scale, shape))
+    assert best is not None
+    return best[1], best[2]
+
+
+def _m_step_dwell(
+    fit: CompetingFit,
+    groups: list[np.ndarray],
+    open_days: np.ndarray,
+    resp: np.ndarray,
+    options: tuple[str, ...] | None,
+) -> _Dwell:
+    """Each target's dwell refitted with the open spells weighted by ``resp``; its family
+    re-chosen among ``options`` (None: kept).  Fixed delays and targets with fewer than
+    three spells keep theirs."""
+    kinds, params, atoms = list(fit.kinds), list(fit.params), list(fit.atoms)
+    for j, group in enumerate(groups):
+        family = FAMILIES[kinds[j]]
+        if family.nonparametric:
+            atoms[j] = weighted_km(group, open_days, resp[j])
+        elif family.estimated and len(group) >= 3:
+            kinds[j], params[j] = _best_family(
+                kinds[j], params[j], group, open_days, resp[j], options or (kinds[j],)
+            )
+    return tuple(kinds), tuple(params), tuple(atoms)
+
+
+def _first_fit(
+    names: tuple[str, ...],
+    counts: np.ndarray,
+    groups: list[np.ndarray],
+    candidates: tuple[str, ...],
+    q: float,
+) -> CompetingFit:
+    """The EM's starting point: silent exit ``q``, smoothed shares, first families."""
+    first = [_first_family(g, candidates) for g in groups]
+    probs = (counts + 0.5) / (counts + 0.5).sum()
+    kinds = tuple(kind for kind, _, _ in first)
+    params = tuple(p for _, p, _ in first)
+    atoms = tuple(a for _, _, a in first)
+    return CompetingFit(q, math.nan, names, counts, counts, probs, kinds, params, 0.0, atoms)
+
+
+def _m_step(
+    fit: CompetingFit,
+    groups: list[np.ndarray],
+    open_days: np.ndarray,
+    posterior: tuple[np.ndarray, np.ndarray],
+    options: tuple[str, ...] | None,
+    never_silent: bool,
+) -> CompetingFit:
+    """Silent exit and shares from the (fractional) counts, then each target's dwell."""
+    resp, cured = posterior
+    n_total = sum(len(g) for g in groups) + len(open_days)
+    expected = fit.counts + resp.sum(axis=1)
+    q = NO_EXIT if never_silent else float(np.clip(cured.sum() / n_total, 1e-9, 1 - 1e-9))
+    kinds, params, atoms = _m_step_dwell(fit, groups, open_days, resp, options)
+    probs = expected / expected.sum()
+    return dataclasses.replace(
+        fit, exit_probability=q, probs=probs, kinds=kinds, params=params, atoms=atoms
+    )
 
 
 def fit_competing(
@@ -190,108 +281,29 @@ def fit_competing(
     """Fit silent exit, shares and per-target dwell at one touchpoint.
 
     ``done_target`` holds indices into ``targets`` (only targets that occur are kept).
+    ``families`` are the candidate dwell families (default: the parametric ones).
     """
     done_days = np.maximum(np.asarray(done_days, dtype=float), MIN_DAYS)
     open_days = np.maximum(np.asarray(open_days, dtype=float), MIN_DAYS)
     seen = np.unique(done_target)
-    names = tuple(targets[i] for i in seen)
     tgt = np.searchsorted(seen, done_target)
-    m = len(seen)
-    counts = np.bincount(tgt, minlength=m).astype(float)
-    groups = [done_days[tgt == j] for j in range(m)]
-    candidates = tuple(families or _CANDIDATES)
-    empirical = candidates == ("empirical",)
-    kinds: list[str] = []
-    params: list[tuple[float, float]] = []
-    atoms: list[tuple[np.ndarray, np.ndarray] | None] = [None] * m
-    for g in groups:
-        if len(g) >= 2 and np.ptp(g) <= INSTANT:
-            kinds.append("fixed")
-            params.append((float(g.mean()), math.nan))
-        elif empirical:
-            kinds.append("empirical")
-            params.append((math.nan, math.nan))
-            atoms[len(kinds) - 1] = weighted_km(g, np.zeros(0), np.zeros(0))
-        elif len(g) < 3:
-            kinds.append("exponential")
-            params.append((float(max(g.mean(), MIN_DAYS)), math.nan))
-        else:
-            kinds.append(candidates[0])
-            params.append(_family_start(candidates[0], g))
-    n_total = len(done_days) + len(open_days)
-    q = NO_EXIT if never_silent else min(max(len(open_days) / n_total, 0.01), 0.99) / 2
-    probs = (counts + 0.5) / (counts + 0.5).sum()
+    counts = np.bincount(tgt, minlength=len(seen)).astype(float)
+    groups = [done_days[tgt == j] for j in range(len(seen))]
+    candidates = tuple(families or (f.name for f in PARAMETRIC))
+    share_open = len(open_days) / (len(done_days) + len(open_days))
+    q = NO_EXIT if never_silent else min(max(share_open, 0.01), 0.99) / 2
+    fit = _first_fit(tuple(targets[i] for i in seen), counts, groups, candidates, q)
     previous = -math.inf
-    loglik = -math.inf
     for it in range(max_iter):
-        fit = CompetingFit(
-            q,
-            math.nan,
-            names,
-            counts,
-            counts,
-            probs,
-            tuple(kinds),
-            tuple(params),
-            0.0,
-            tuple(atoms),
-        )
-        if len(open_days):
-            a = math.log1p(-q) + np.log(probs)[:, None] + fit._logsf(open_days)
-            lq = np.full(len(open_days), math.log(max(q, 1e-300)))
-            total = np.logaddexp(lq, special.logsumexp(a, axis=0))
-            resp = np.exp(a - total[None])
-            cured = np.exp(lq - total)
-            open_ll = float(total.sum())
-        else:
-            resp, cured, open_ll = np.zeros((m, 0)), np.zeros(0), 0.0
-        done_ll = sum(
-            float(_logf_logs(kinds[j], groups[j], *params[j])[0].sum())
-            for j in range(m)
-            if kinds[j] not in ("fixed", "empirical")
-        )
-        loglik = (
-            open_ll
-            + len(done_days) * math.log1p(-q)
-            + float((counts * np.log(probs)).sum())
-            + done_ll
-        )
-        if abs(loglik - previous) <= tol * abs(loglik):
+        resp, cured, open_ll = _e_step(fit, open_days)
+        fit = dataclasses.replace(fit, loglik=_loglik(fit, groups, open_ll))
+        if abs(fit.loglik - previous) <= tol * abs(fit.loglik):
             break
-        previous = loglik
-        expected = counts + resp.sum(axis=1)
-        q = NO_EXIT if never_silent else float(np.clip(cured.sum() / n_total, 1e-9, 1 - 1e-9))
-        probs = expected / expected.sum()
-        for j in range(m):
-            if kinds[j] == "empirical":
-                atoms[j] = weighted_km(groups[j], open_days, resp[j])
-                continue
-            if kinds[j] == "fixed" or len(groups[j]) < 3:
-                continue
-            options = candidates if it < FAMILY_ROUNDS else (kinds[j],)
-            best = None
-            for kind in options:
-                start = params[j] if kind == kinds[j] else _family_start(kind, groups[j])
-                scale, shape, ll = _weighted_fit(kind, groups[j], open_days, resp[j], start)
-                aic = 2 * _CANDIDATES[kind][1] - 2 * ll
-                if best is None or aic < best[0]:
-                    best = (aic, kind, (scale, shape))
-            assert best is not None
-            kinds[j], params[j] = best[1], best[2]
-    expected = counts + (resp.sum(axis=1) if len(open_days) else 0.0)
-    final = CompetingFit(
-        q,
-        math.nan,
-        names,
-        counts,
-        expected,
-        probs,
-        tuple(kinds),
-        tuple(params),
-        loglik,
-        tuple(atoms),
-    )
-    return dataclasses.replace(final, exit_se=_q_se(final, open_days, len(done_days)))
+        previous = fit.loglik
+        options = candidates if it < FAMILY_ROUNDS else None
+        fit = _m_step(fit, groups, open_days, (resp, cured), options, never_silent)
+    fit = dataclasses.replace(fit, expected=counts + resp.sum(axis=1))
+    return dataclasses.replace(fit, exit_se=_q_se(fit, open_days, len(done_days)))
 
 
 def _q_se(fit: CompetingFit, open_days: np.ndarray, n_done: int) -> float:

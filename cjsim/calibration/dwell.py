@@ -15,19 +15,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cjsim.calibration.families import FAMILIES, MIN_DAYS, PARAMETRIC
 from cjsim.errors import CalibrationError
-from cjsim.model import Distribution, Exponential, Gamma, LogNormal, Weibull
+from cjsim.model import Distribution
 
 __all__ = ["DwellFit", "fit_dwell", "kaplan_meier"]
 
-MIN_DAYS = 1e-6  # spells of length 0 are moved here so every candidate can fit them
-
-_CANDIDATES = {
-    "exponential": (stats.expon, 1),
-    "gamma": (stats.gamma, 2),
-    "lognormal": (stats.lognorm, 2),
-    "weibull": (stats.weibull_min, 2),
-}
+# the candidate families: scipy.stats family and number of fitted parameters
+_CANDIDATES = {f.name: (f.scipy, f.n_params) for f in PARAMETRIC}
 
 
 @dataclass(frozen=True)
@@ -44,13 +39,8 @@ class DwellFit:
 
 
 def _to_model(kind: str, params: tuple[float, ...]) -> Distribution:
-    if kind == "exponential":
-        return Exponential(float(params[-1]))
-    if kind == "gamma":
-        return Gamma.from_shape_scale(float(params[0]), float(params[-1]))
-    if kind == "lognormal":
-        return LogNormal.from_median_sigma(float(params[-1]), float(params[0]))
-    return Weibull(float(params[0]), float(params[-1]))
+    """The model distribution of ``kind`` with ``scipy.stats`` parameters ``params``."""
+    return FAMILIES[kind].from_native(params)
 
 
 def kaplan_meier(durations: np.ndarray, censored: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,13 +79,13 @@ def fit_dwell(
     x = np.maximum(x, MIN_DAYS)
     data = stats.CensoredData(uncensored=x[~cens], right=x[cens])
     rows, fitted = [], {}
-    for kind, (family, k) in _CANDIDATES.items():
-        params = family.fit(data, floc=0)
+    for fam in PARAMETRIC:
+        params = fam.scipy.fit(data, floc=0)
         loglik = float(
-            family.logpdf(x[~cens], *params).sum() + family.logsf(x[cens], *params).sum()
+            fam.scipy.logpdf(x[~cens], *params).sum() + fam.scipy.logsf(x[cens], *params).sum()
         )
-        fitted[kind] = params
-        rows.append((kind, loglik, 2 * k - 2 * loglik))
+        fitted[fam.name] = params
+        rows.append((fam.name, loglik, 2 * fam.n_params - 2 * loglik))
     table = pd.DataFrame(rows, columns=["kind", "log_likelihood", "aic"])
     table["delta_aic"] = table["aic"] - table["aic"].min()
     table = table.sort_values("aic", ignore_index=True)

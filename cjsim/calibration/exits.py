@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special, stats
 
-from cjsim.calibration.dwell import _CANDIDATES, MIN_DAYS, _to_model
+from cjsim.calibration.families import FAMILIES, MIN_DAYS, PARAMETRIC
 from cjsim.errors import CalibrationError
 from cjsim.model import Distribution
 
@@ -91,11 +91,10 @@ def fit_exit(
 ) -> ExitFit:
     """Fit ``q`` and the dwell of movers from completed and still-open spells (days);
     the dwell family is the lowest-AIC one of ``families`` (default: all four)."""
-    unknown = [f for f in families or () if f not in _CANDIDATES]
+    names = [f.name for f in PARAMETRIC]
+    unknown = [f for f in families or () if f not in names]
     if unknown:
-        raise CalibrationError(
-            f"unknown dwell family {unknown[0]!r} — one of {', '.join(_CANDIDATES)}"
-        )
+        raise CalibrationError(f"unknown dwell family {unknown[0]!r} — one of {', '.join(names)}")
     done = np.maximum(np.asarray(completed_days, dtype=float), MIN_DAYS)
     open_ = np.maximum(np.asarray(open_days, dtype=float), MIN_DAYS)
     if len(done) < 2:
@@ -104,7 +103,7 @@ def fit_exit(
             "silent exits from slow customers"
         )
     best: tuple[float, str, np.ndarray, int] | None = None
-    for kind, (family, k) in _CANDIDATES.items():
+    for kind, (family, k) in ((f.name, (f.scipy, f.n_params)) for f in PARAMETRIC):
         if families and kind not in families:
             continue
         start_params = _start(family, k, done)
@@ -123,14 +122,14 @@ def fit_exit(
             best = (aic, kind, res.x, k)
     assert best is not None
     aic, kind, theta, k = best
-    family = _CANDIDATES[kind][0]
+    family = FAMILIES[kind].scipy
     params = np.exp(theta[1:])
     native = (params[0], 0.0, params[-1]) if k == 2 else (0.0, params[0])
     se = _hessian_se(lambda t: _negloglik(t, family, k, done, open_), theta)
     return ExitFit(
         float(special.expit(theta[0])),
         se,
-        _to_model(kind, native),
+        FAMILIES[kind].from_native(native),
         kind,
         float(aic),
         tuple(float(v) for v in native),

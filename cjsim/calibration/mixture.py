@@ -29,8 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
-from cjsim.calibration.dwell import _CANDIDATES, MIN_DAYS
-from cjsim.calibration.exits import _hessian_se, _start
+from cjsim.calibration.exits import _hessian_se
+from cjsim.calibration.families import FAMILIES, MIN_DAYS
 from cjsim.errors import CalibrationError
 
 __all__ = ["Mixture", "Spells", "fit_mixture"]
@@ -101,7 +101,7 @@ class Mixture:
         left both stay in the model, which sends the leavers to the silent exit at the
         end of their dwell."""
         e = np.maximum(np.asarray(elapsed, dtype=float), MIN_DAYS)
-        logsf = _logpdf_logsf(self.kinds[node], e, self.scale[:, node], self.shape[node])[1]
+        logsf = FAMILIES[self.kinds[node]].log_pdf_sf(e, self.scale[:, node], self.shape[node])[1]
         q = self.q[:, node][:, None]
         return np.exp(logsf - np.logaddexp(np.log(q), np.log1p(-q) + logsf))
 
@@ -109,35 +109,9 @@ class Mixture:
         """P(next event within ``days``) at ``node``, mixed over classes with ``weights``
         (an improper CDF: it levels off at the share that moves on)."""
         d = np.maximum(np.asarray(days, dtype=float), MIN_DAYS)
-        logsf = _logpdf_logsf(self.kinds[node], d, self.scale[:, node], self.shape[node])[1]
+        logsf = FAMILIES[self.kinds[node]].log_pdf_sf(d, self.scale[:, node], self.shape[node])[1]
         moved = (1 - self.q[:, node])[:, None] * (1 - np.exp(logsf))
         return np.asarray(weights) @ moved
-
-
-def _logpdf_logsf(
-    kind: str, x: np.ndarray, scale: np.ndarray, shape: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """(K, len(x)) log density and log survival for each class scale, in plain numpy
-    (``scipy.stats`` call overhead dominates an EM otherwise).  Parametrised as
-    ``scipy.stats`` with ``loc = 0``: exponential(scale), gamma(shape, scale),
-    lognorm(shape = sigma, scale = median), weibull_min(shape, scale)."""
-    x = x[None]
-    s = scale[:, None]
-    if kind == "exponential":
-        z = x / s
-        return -np.log(s) - z, -z
-    if kind == "gamma":
-        z = x / s
-        logpdf = (shape - 1) * np.log(z) - z - special.gammaln(shape) - np.log(s)
-        return logpdf, np.log(np.maximum(special.gammaincc(shape, z), 1e-300))
-    if kind == "lognormal":
-        z = (np.log(x) - np.log(s)) / shape
-        logpdf = -np.log(x * shape * math.sqrt(2 * math.pi)) - z * z / 2
-        return logpdf, special.log_ndtr(-z)
-    z = x / s
-    with np.errstate(over="ignore"):  # an optimiser's far trial point: -inf, refused later
-        zc = z**shape
-    return math.log(shape) - np.log(s) + (shape - 1) * np.log(z) - zc, -zc
 
 
 def _spell_loglik(
@@ -156,7 +130,7 @@ def _spell_loglik(
         sel = sp.node == n
         if not sel.any():
             continue
-        logf, logsf = _logpdf_logsf(kinds[n], days[sel], scale[:, n], shape[n])
+        logf, logsf = FAMILIES[kinds[n]].log_pdf_sf(days[sel], scale[:, n], shape[n])
         q = mix_q[:, n][:, None]
         opened = sp.open[sel][None]
         tgt = np.where(sp.target[sel] < 0, 0, sp.target[sel])
@@ -177,7 +151,7 @@ def _fit_node(
     """Weighted censored cure-model MLE of one touchpoint: q and scale per class, one
     shared shape (q = 0 when ``never_silent``).  Returns (q, scale, shape, se of q,
     the minimised negative log-likelihood)."""
-    nshape = _CANDIDATES[kind][1]
+    family = FAMILIES[kind]
     k = weights.shape[0]
     x = np.maximum(days, MIN_DAYS)
     w_done, w_open = weights[:, ~opened], weights[:, opened]
@@ -186,14 +160,14 @@ def _fit_node(
     def unpack(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
         q = special.expit(theta[:k])
         scale = np.exp(theta[k : 2 * k])
-        shape = float(np.exp(theta[2 * k])) if nshape == 2 else math.nan
+        shape = float(np.exp(theta[2 * k])) if family.has_shape else math.nan
         return q, scale, shape
 
     def negll(theta: np.ndarray) -> float:
         q, scale, shape = unpack(theta)
         ll = (np.log1p(-q)[:, None] * w_done).sum()
-        ll += (w_done * _logpdf_logsf(kind, xd, scale, shape)[0]).sum()
-        logsf = _logpdf_logsf(kind, xo, scale, shape)[1]
+        ll += (w_done * family.log_pdf_sf(xd, scale, shape)[0]).sum()
+        logsf = family.log_pdf_sf(xo, scale, shape)[1]
         lq = np.log(q)[:, None]
         ll += (w_open * np.logaddexp(lq, np.log1p(-q)[:, None] + logsf)).sum()
         return float(-ll) if np.isfinite(ll) else 1e300
@@ -201,7 +175,7 @@ def _fit_node(
     q0, scale0, shape0 = start
     theta0 = np.concatenate(
         [special.logit(np.clip(q0, 1e-4, 1 - 1e-4)), np.log(scale0)]
-        + ([np.log([shape0])] if nshape == 2 else [])
+        + ([np.log([shape0])] if family.has_shape else [])
     )
     first = k if never_silent else 0  # q is not estimated: held at NO_EXIT
     if never_silent:
@@ -218,7 +192,7 @@ def _fit_node(
     se = np.full(k, 0.0 if never_silent else math.nan)
     if not never_silent and (k == 1 or len(theta0) <= 9):
         for j in range(k):  # delta method on each class's logit separately
-            idx = [j, k + j] + ([2 * k] if nshape == 2 else [])
+            idx = [j, k + j] + ([2 * k] if family.has_shape else [])
             sub = lambda t, j=j, idx=idx: negll(_put(res.x, idx, t))  # noqa: E731
             se[j] = _hessian_se(sub, res.x[idx])
     return q, scale, shape, se, float(negll(res.x))
@@ -230,22 +204,11 @@ def _put(theta: np.ndarray, idx: list[int], values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _mean_factor(kind: str, shape: float) -> float:
-    """Mean / scale of a family at ``shape`` (scipy parametrisation, loc 0)."""
-    if kind == "gamma":
-        return shape
-    if kind == "weibull":
-        return math.gamma(1 + 1 / shape)
-    if kind == "lognormal":
-        return math.exp(shape * shape / 2)
-    return 1.0
-
-
 def _family_start(kind: str, means: np.ndarray, done: np.ndarray) -> tuple[np.ndarray, float]:
     """Per-class scales with the class means, and a pooled shape, for ``kind``."""
-    family, nshape = _CANDIDATES[kind]
-    shape = _start(family, nshape, np.maximum(done, MIN_DAYS))[0] if nshape == 2 else math.nan
-    return means / _mean_factor(kind, shape), shape
+    family = FAMILIES[kind]
+    shape = family.start(done)[1] if family.has_shape else math.nan
+    return means / family.mean_factor(shape), shape
 
 
 def _m_step(
@@ -275,7 +238,7 @@ def _m_step(
     for n in range(nodes):
         sel = sp.node == n
         options = [kinds[n], *(f for f in choose if f != kinds[n])]
-        means = scale0[:, n] * _mean_factor(kinds[n], shape0[n])
+        means = scale0[:, n] * FAMILIES[kinds[n]].mean_factor(shape0[n])
         best: tuple[float, str, tuple] | None = None
         for kind in options:
             if kind == kinds[n]:
@@ -286,7 +249,7 @@ def _m_step(
             out = _fit_node(
                 kind, sp.days[sel], sp.open[sel], w[:, sel], init, sp.nodes[n] in never_silent
             )
-            aic = 2 * out[4] + 2 * (_CANDIDATES[kind][1] == 2)
+            aic = 2 * out[4] + 2 * FAMILIES[kind].has_shape
             if best is None or aic < best[0]:
                 best = (aic, kind, out)
         assert best is not None
@@ -321,6 +284,99 @@ def _class_loglik(
     )
 
 
+@dataclass(frozen=True)
+class _EM:
+    """What every EM run of one :func:`fit_mixture` call shares."""
+
+    sp: Spells
+    k: int
+    names: tuple[str, ...]
+    prior: float
+    pooled: tuple[np.ndarray, np.ndarray, np.ndarray]  # one-class (q, scale, shape) per node
+    em: bool  # iterate (latent classes), or one M-step (known classes)
+    tol: float
+    never_silent: frozenset[str]
+
+    def run(
+        self,
+        resp: np.ndarray,
+        params: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+        iterations: int,
+        kinds: tuple[str, ...],
+        choose: tuple[str, ...],
+    ) -> Mixture:
+        """EM from responsibilities ``resp`` (and ``params``, else the pooled fit in
+        every class); families re-chosen among ``choose`` in the first rounds."""
+        sp, k, prior = self.sp, self.k, self.prior
+        q1, scale1, shape1 = self.pooled
+        init = params or (np.repeat(q1[None], k, 0), np.repeat(scale1[None], k, 0), shape1)
+        step = _m_step(sp, resp, kinds, prior, init, self.never_silent, choose)
+        previous, it = -math.inf, 0
+        while True:
+            share, q, _, scale, shape, counts, kinds = step
+            joint = _class_loglik(sp, q, scale, shape, kinds, counts, prior)
+            joint = joint + np.log(np.maximum(share, 1e-300))[None]
+            total = special.logsumexp(joint, axis=1)
+            loglik = float(total.sum())
+            if not self.em or it >= iterations or abs(loglik - previous) <= self.tol * abs(loglik):
+                break
+            previous, it = loglik, it + 1
+            resp = np.exp(joint - total[:, None])
+            rechoose = choose if it < FAMILY_ROUNDS else ()
+            step = _m_step(sp, resp, kinds, prior, (q, scale, shape), self.never_silent, rechoose)
+        if self.em:
+            resp = np.exp(joint - total[:, None])
+        share, q, q_se, scale, shape, counts, kinds = step
+        n_rows = int(((counts.sum(axis=0) > 0).sum(axis=1) - 1).clip(min=0).sum())
+        n_params = (k - 1) + k * (2 * len(sp.nodes) + n_rows) + int(np.isfinite(shape).sum())
+        return Mixture(
+            self.names,
+            share,
+            q,
+            q_se,
+            scale,
+            shape,
+            kinds,
+            counts,
+            prior,
+            resp,
+            loglik,
+            n_params,
+            it,
+        )
+
+
+def _starting_responsibilities(
+    sp: Spells, classes: np.ndarray | None, latent: int, seed: int, n_init: int
+) -> list[np.ndarray]:
+    """One-hot classes when given, else ``n_init`` random Dirichlet starts (one for a
+    single class)."""
+    if classes is not None:
+        resp = np.zeros((sp.n_customers, int(classes.max()) + 1))
+        resp[np.arange(sp.n_customers), classes] = 1.0
+        return [resp]
+    if latent < 1:
+        raise CalibrationError(f"latent_segments must be >= 1, got {latent}")
+    rng = np.random.default_rng(seed)
+    return [
+        rng.dirichlet(np.ones(latent), sp.n_customers) for _ in range(n_init if latent > 1 else 1)
+    ]
+
+
+def _by_share(m: Mixture) -> Mixture:
+    """The classes ordered by share, largest first (stable names across seeds)."""
+    order = np.argsort(-m.share, kind="stable")
+    return dataclasses.replace(
+        m,
+        share=m.share[order],
+        q=m.q[order],
+        q_se=m.q_se[order],
+        scale=m.scale[order],
+        counts=m.counts[order],
+        responsibility=m.responsibility[:, order],
+    )
+
+
 def fit_mixture(
     sp: Spells,
     kinds: tuple[str, ...],
@@ -347,80 +403,18 @@ def fit_mixture(
     ``start`` is the pooled (one-class) fit ``(q, scale, shape)`` per node that seeds
     every class.  Nobody leaves the touchpoints in ``never_silent`` silently (q = 0).
     """
-    q1, scale1, shape1 = start
-    if classes is not None:
-        k = int(classes.max()) + 1
-        resp = np.zeros((sp.n_customers, k))
-        resp[np.arange(sp.n_customers), classes] = 1.0
-        starts = [resp]
-        em = False
-    else:
-        k = latent
-        if k < 1:
-            raise CalibrationError(f"latent_segments must be >= 1, got {k}")
-        rng = np.random.default_rng(seed)
-        starts = [rng.dirichlet(np.ones(k), sp.n_customers) for _ in range(n_init if k > 1 else 1)]
-        em = k > 1
+    starts = _starting_responsibilities(sp, classes, latent, seed, n_init)
+    k = starts[0].shape[1]
+    em = classes is None and k > 1
     names = names or tuple(f"latent_{j + 1}" for j in range(k))
-
+    fit = _EM(sp, k, names, prior, start, em, tol, never_silent)
     choose = tuple(families) if k > 1 else ()
-
-    def run(
-        resp: np.ndarray, params: tuple | None, iterations: int, kinds0: tuple[str, ...]
-    ) -> Mixture:
-        init = params or (np.repeat(q1[None], k, 0), np.repeat(scale1[None], k, 0), shape1)
-        share, q, q_se, scale, shape, counts, kinds = _m_step(
-            sp, resp, kinds0, prior, init, never_silent, choose
-        )
-        previous, it = -math.inf, 0
-        while True:
-            ll_k = _class_loglik(sp, q, scale, shape, kinds, counts, prior)
-            joint = ll_k + np.log(np.maximum(share, 1e-300))[None]
-            total = special.logsumexp(joint, axis=1)
-            loglik = float(total.sum())
-            if not em or it >= iterations or abs(loglik - previous) <= tol * abs(loglik):
-                break
-            previous, it = loglik, it + 1
-            resp = np.exp(joint - total[:, None])
-            share, q, q_se, scale, shape, counts, kinds = _m_step(
-                sp,
-                resp,
-                kinds,
-                prior,
-                (q, scale, shape),
-                never_silent,
-                choose if it < FAMILY_ROUNDS else (),
-            )
-        if em:
-            resp = np.exp(joint - total[:, None])
-        n_rows = int(((counts.sum(axis=0) > 0).sum(axis=1) - 1).clip(min=0).sum())
-        n_params = (k - 1) + k * (2 * len(sp.nodes) + n_rows) + int(np.isfinite(shape).sum())
-        return Mixture(
-            names, share, q, q_se, scale, shape, kinds, counts, prior, resp, loglik, n_params, it
-        )
-
     # short runs from every start, then the best one to convergence ("small EM")
-    trials = [run(resp, None, SHORT_RUN if len(starts) > 1 else max_iter, kinds) for resp in starts]
-    best = max(trials, key=lambda m: m.loglik)
-    if em and len(starts) > 1:
-        choose = ()  # the families of the best start stay
-        done = run(best.responsibility, (best.q, best.scale, best.shape), max_iter, best.kinds)
-        best = dataclasses.replace(done, iterations=done.iterations + SHORT_RUN)
-    if em:  # order classes by share, largest first, so names are stable across seeds
-        order = np.argsort(-best.share, kind="stable")
-        best = Mixture(
-            names,
-            best.share[order],
-            best.q[order],
-            best.q_se[order],
-            best.scale[order],
-            best.shape,
-            best.kinds,
-            best.counts[order],
-            prior,
-            best.responsibility[:, order],
-            best.loglik,
-            best.n_parameters,
-            best.iterations,
+    short = SHORT_RUN if len(starts) > 1 else max_iter
+    best = max((fit.run(r, None, short, kinds, choose) for r in starts), key=lambda m: m.loglik)
+    if em and len(starts) > 1:  # the families of the best start stay
+        done = fit.run(
+            best.responsibility, (best.q, best.scale, best.shape), max_iter, best.kinds, ()
         )
-    return best
+        best = dataclasses.replace(done, iterations=done.iterations + SHORT_RUN)
+    return _by_share(best) if em else best

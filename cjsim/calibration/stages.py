@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 
 from cjsim.calibration.competing import CompetingFit, fit_competing
-from cjsim.calibration.dwell import _CANDIDATES
 from cjsim.calibration.events import (
     EventColumns,
     Mapping,
@@ -35,6 +34,7 @@ from cjsim.calibration.events import (
     until_outcome,
 )
 from cjsim.calibration.exits import ExitFit, fit_exit
+from cjsim.calibration.families import FAMILIES, PARAMETRIC
 from cjsim.calibration.mixture import Mixture, Spells, fit_mixture
 from cjsim.errors import CalibrationError
 
@@ -65,15 +65,22 @@ class CalibrationOptions:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if "empirical" in (self.dwell_families or ()) and not self.dwell_by_destination:
+        kaplan_meier = [f for f in self.dwell_families or () if _nonparametric(f)]
+        if kaplan_meier and not self.dwell_by_destination:
             raise CalibrationError(
-                'dwell_families=("empirical",) (Kaplan-Meier dwell) needs dwell_by_destination=True'
+                f'dwell_families=("{kaplan_meier[0]}",) (Kaplan-Meier dwell) needs '
+                "dwell_by_destination=True"
             )
 
     @property
     def pooled_families(self) -> tuple[str, ...] | None:
         """The parametric candidates of the pooled and class fits (None: all)."""
-        return tuple(f for f in self.dwell_families or () if f != "empirical") or None
+        return tuple(f for f in self.dwell_families or () if not _nonparametric(f)) or None
+
+
+def _nonparametric(name: str) -> bool:
+    family = FAMILIES.get(name)
+    return family is not None and family.nonparametric
 
 
 @dataclass(frozen=True)
@@ -224,7 +231,7 @@ def _start_values(exits: PooledExits) -> tuple[np.ndarray, np.ndarray, np.ndarra
     for f in exits.fits.values():
         q.append(f.exit_probability)
         scale.append(f.native[-1])
-        shape.append(f.native[0] if _CANDIDATES[f.kind][1] == 2 else np.nan)
+        shape.append(f.native[0] if FAMILIES[f.kind].has_shape else np.nan)
     return np.array(q), np.array(scale), np.array(shape)
 
 
@@ -281,7 +288,7 @@ def _mixture(
     kinds = tuple(f.kind for f in exits.fits.values())
     start = _start_values(exits)
     quiet = frozenset(log.mapping.never_silent)
-    families = options.pooled_families or tuple(_CANDIDATES)
+    families = options.pooled_families or tuple(f.name for f in PARAMETRIC)
     if classes is not None:
         return fit_mixture(
             sp,

@@ -138,7 +138,7 @@ def compile_scenario(sc: Scenario) -> Compiled:
         renege_to=[index[tp.renege_to] if tp.renege_to else -1 for tp in tps],
         referral_mean=[float(tp.referrals.mean) if tp.referrals else 0.0 for tp in tps],
         referral_entry=[index[tp.referrals.entry] if tp.referrals else -1 for tp in tps],
-        dwell_zero=[tp.dwell.kind == "fixed" and tp.dwell.mean == 0 for tp in tps],
+        dwell_zero=[tp.dwell.is_zero for tp in tps],
         segment_cum=_cum_list([s.share for s in segs]),
         order_value_multiplier=[float(s.order_value_multiplier) for s in segs],
         entry_nodes=[i for i, _ in entry],

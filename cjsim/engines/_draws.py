@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import IntEnum
-from typing import Any
 
 import numpy as np
+
+from cjsim.model import Distribution
 
 __all__ = ["BATCH", "VISITS", "Bank", "Purpose", "stream"]
 
@@ -150,7 +151,7 @@ def uniform_sampler(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.random(n)
 
 
-def distribution_sampler(dist: Any, scale: float = 1.0) -> Sampler:
+def distribution_sampler(dist: Distribution, scale: float = 1.0) -> Sampler:
     """A sampler drawing from ``dist`` (times ``scale``)."""
     if scale == 1.0:
         return lambda rng, n: dist.sample(rng, n)

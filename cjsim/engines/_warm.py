@@ -9,27 +9,26 @@ variant that keeps the warm start (common random numbers):
   customer has already left and is not simulated);
 - ``k = 1`` draws the segment from the shares where the row leaves it empty;
 - ``k = 2`` draws the remaining dwell: with ``D = c X`` (``c`` the segment's dwell
-  multiplier) and ``e`` the elapsed days, ``D - e`` given ``D > e`` is
-  ``c * isf_X(u * sf_X(e / c)) - e`` — exact in the tails, where ``1 - F`` rounds to 1;
+  multiplier) and ``e`` the elapsed days, ``D - e`` given ``D > e``
+  (:meth:`~cjsim.model.Distribution.remaining`: ``c * isf_X(u * sf_X(e / c)) - e``);
 - ``k = 3`` draws the last order value (by its quantile function) at a purchase
   touchpoint, which later refunds use; no revenue is booked for it.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cjsim.engines._draws import Purpose, stream
-from cjsim.model import Distribution, Scenario
+from cjsim.model import Scenario
 
 if TYPE_CHECKING:
     from cjsim.engines._compiled import Compiled
 
-__all__ = ["Placement", "WarmRows", "compile_warm", "place", "remaining_dwell"]
+__all__ = ["Placement", "WarmRows", "compile_warm", "place"]
 
 
 @dataclass(frozen=True)
@@ -110,60 +109,8 @@ def place(sc: Scenario, comp: Compiled, seed: int | None, replication: int) -> P
     for n, s in {(int(a), int(b)) for a, b in zip(node, segment, strict=True)}:
         m = (node == n) & (segment == s)
         factor = float(comp.dwell_factor[s, n])
-        remaining[m] = remaining_dwell(tps[n].dwell, elapsed[m], factor, 1.0 - u[2][cust[m]])
+        remaining[m] = tps[n].dwell.remaining(elapsed[m], 1.0 - u[2][cust[m]], factor=factor)
         ov = tps[n].order_value
         if tps[n].purchase and ov is not None:
-            last[m] = _quantile(ov, u[3][cust[m]]) * comp.order_value_multiplier[s]
+            last[m] = ov.quantile(u[3][cust[m]]) * comp.order_value_multiplier[s]
     return Placement(rows.ids[cust], node, segment, remaining, last)
-
-
-def _quantile(dist: Distribution, u: np.ndarray) -> np.ndarray:
-    if dist.kind == "fixed":
-        return np.full(len(u), float(dist.mean))
-    return np.asarray(dist.scipy().ppf(u), dtype=float)
-
-
-def remaining_dwell(
-    dist: Distribution, elapsed: np.ndarray, factor: float, u: np.ndarray
-) -> np.ndarray:
-    """Days left of a dwell ``D = factor * X`` that has lasted ``elapsed`` days: ``D - e``
-    given ``D > e``, by inversion of the conditional survival function with ``u`` in (0, 1].
-
-    Exponential dwell is memoryless (a fresh draw); a fixed dwell leaves ``c x - e``
-    (0 once over); past the end of a bounded support nothing is left.  Where the survival
-    function underflows to 0 in an unbounded tail, the rest is exponential with the local
-    hazard ``-d/dx log f(x)`` (the tail's limit; exact for gamma's exponential tail).
-    """
-    elapsed = np.asarray(elapsed, dtype=float)
-    if dist.kind == "exponential":
-        return -factor * float(dist.mean) * np.log(u)
-    if dist.kind == "fixed":
-        return np.maximum(factor * float(dist.mean) - elapsed, 0.0)
-    x = elapsed / factor
-    sd = dist.scipy()
-    u = np.minimum(u, 1.0 - 1e-12)  # u = 1 would be x itself, below a discrete support
-    with np.errstate(all="ignore"):
-        s = np.asarray(sd.sf(x), dtype=float)
-        y = np.asarray(sd.isf(u * s), dtype=float)
-    ok = (s > 0) & np.isfinite(y)
-    out = np.where(ok, factor * (y - x), 0.0)
-    if not ok.all():
-        out[~ok] = factor * _tail(sd, x[~ok], u[~ok])
-    return np.maximum(out, 0.0)
-
-
-def _tail(sd: Any, x: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Remaining time where the survival function underflows (see :func:`remaining_dwell`)."""
-    upper = float(sd.support()[1])
-    out = np.zeros(len(x))
-    inside = x < upper
-    logpdf = getattr(sd, "logpdf", None)
-    if logpdf is None or not inside.any() or not math.isinf(upper):
-        return out
-    xi = x[inside]
-    step = 1e-6 * np.maximum(xi, 1.0)
-    with np.errstate(all="ignore"):
-        hazard = -(logpdf(xi + step) - logpdf(xi - step)) / (2 * step)
-        rest = np.where(np.isfinite(hazard) & (hazard > 0), -np.log(u[inside]) / hazard, 0.0)
-    out[inside] = rest
-    return out

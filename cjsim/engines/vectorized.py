@@ -26,63 +26,38 @@ from cjsim.engines._tally import Totals, time_bins
 from cjsim.engines._warm import place
 from cjsim.engines.base import SimulationEngine
 from cjsim.errors import SimulationError
-from cjsim.model import Distribution, Gamma, LogNormal, Scenario, Uniform, Weibull
+from cjsim.model import Distribution, Scenario
 
 __all__ = ["VectorizedEngine", "VectorizedReplication"]
 
 CHUNK = 1 << 18
 
 
-def _params(d: Distribution) -> tuple[float, float]:
-    """The two numbers numpy's sampler of ``d.kind`` takes."""
-    if isinstance(d, Gamma | Weibull):
-        return d.shape, d.scale
-    if isinstance(d, LogNormal):
-        return d.mu, d.sigma
-    if isinstance(d, Uniform):
-        return d.low, d.high
-    return d.mean, 0.0
-
-
 @dataclass(frozen=True)
 class _DwellGroup:
-    """Touchpoints whose dwell shares a distribution kind, sampled in one numpy call."""
+    """Touchpoints whose dwell shares a family, sampled in one numpy call."""
 
     member: np.ndarray  # bool per node
-    kind: str
-    params: np.ndarray  # (n, 2) per node
-    dist: Distribution  # the group's first distribution (used for empirical)
+    params: np.ndarray  # (n, 2) per node: each member's numpy parameters
+    dist: Distribution  # the group's first distribution (the family's sampler)
 
     def sample(self, nodes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        a, b = self.params[nodes, 0], self.params[nodes, 1]
-        if self.kind == "exponential":
-            return rng.exponential(a)
-        if self.kind == "gamma":
-            return rng.gamma(a, b)
-        if self.kind == "lognormal":
-            return rng.lognormal(a, b)
-        if self.kind == "weibull":
-            return b * rng.weibull(a)
-        if self.kind == "uniform":
-            return rng.uniform(a, b)
-        if self.kind == "fixed":
-            return a.copy()
-        return self.dist.sample(rng, len(nodes))
+        return self.dist.sample_stacked(self.params[nodes], rng)
 
 
 def _dwell_groups(dists: list[Distribution]) -> list[_DwellGroup]:
-    """Group nodes by kind (each empirical distribution is its own group)."""
-    groups: dict[str, list[int]] = {}
+    """Group nodes by family (a family that is not stackable: one group per node)."""
+    groups: dict[tuple[str, int], list[int]] = {}
     for i, d in enumerate(dists):
-        groups.setdefault(d.kind if d.kind != "empirical" else f"empirical{i}", []).append(i)
+        groups.setdefault((d.kind, -1 if d.stackable else i), []).append(i)
     out = []
-    for kind, nodes in groups.items():
+    for nodes in groups.values():
         member = np.zeros(len(dists), dtype=bool)
         member[nodes] = True
         params = np.zeros((len(dists), 2))
         for i in nodes:
-            params[i] = _params(dists[i])
-        out.append(_DwellGroup(member, kind.rstrip("0123456789"), params, dists[nodes[0]]))
+            params[i] = dists[i].numpy_params
+        out.append(_DwellGroup(member, params, dists[nodes[0]]))
     return out
 
 

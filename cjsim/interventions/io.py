@@ -15,8 +15,8 @@ from cjsim.interventions.operations import OPERATIONS
 from cjsim.model import Distribution, Touchpoint
 from cjsim.scenario import schema as S
 from cjsim.scenario.errors import problems_from_validation
-from cjsim.scenario.load import _Builder, _make_dist, read_toml
-from cjsim.scenario.save import _touchpoint
+from cjsim.scenario.load import SpecBuilder, distribution_from_spec, read_toml
+from cjsim.scenario.save import touchpoint_to_dict
 from cjsim.scenario.toml_writer import format_value, table
 
 __all__ = ["interventions_to_toml", "load_interventions", "save_interventions"]
@@ -80,7 +80,7 @@ def _read_distribution(
 ) -> Distribution | None:
     try:
         spec = TypeAdapter(S.DistSpec).validate_python(raw[key], strict=True)
-        return _make_dist(spec)
+        return distribution_from_spec(spec)
     except ValidationError as exc:
         problems += [p.under(path) for p in problems_from_validation(exc, _DIST_ROOT, raw[key])]
     except ModelError as exc:
@@ -94,7 +94,7 @@ def _read_touchpoint(
     """The touchpoint of an ``add_touchpoint`` change, named by its ``name`` key."""
     try:
         name = raw.get("name", "")
-        builder = _Builder()
+        builder = SpecBuilder()
         touchpoint = builder.touchpoint(name, S.TouchpointSpec.model_validate(raw[key]))
         problems += [p for p in builder.problems]
         return touchpoint
@@ -173,7 +173,7 @@ def _change_dict(change: Change) -> dict[str, Any]:
             value = value.to_dict()
         elif isinstance(value, Touchpoint):
             out["name"] = value.name
-            value = _touchpoint(value)
+            value = touchpoint_to_dict(value)
         elif hasattr(value, "items"):
             value = dict(value)
         out[key] = value

@@ -24,12 +24,8 @@ from cjsim.model import (
     CohortArrivals,
     Distribution,
     Economics,
-    Empirical,
     ExperienceEffect,
-    Exponential,
     Fixed,
-    Gamma,
-    LogNormal,
     Outcome,
     PoissonArrivals,
     Population,
@@ -37,16 +33,21 @@ from cjsim.model import (
     Scenario,
     Segment,
     Touchpoint,
-    Uniform,
     WarmStart,
-    Weibull,
 )
+from cjsim.model.distributions import distribution_from_dict
 from cjsim.model.rows import ROW_TOLERANCE
 from cjsim.scenario import schema as S
 from cjsim.scenario.errors import problems_from_validation
 from cjsim.scenario.warm_start import locate, read_warm_start_csv
 
-__all__ = ["load_scenario", "read_toml", "scenario_from_dict"]
+__all__ = [
+    "SpecBuilder",
+    "distribution_from_spec",
+    "load_scenario",
+    "read_toml",
+    "scenario_from_dict",
+]
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
@@ -111,7 +112,7 @@ def scenario_from_dict(data: dict[str, Any], source: str | None = None) -> Scena
         raise ScenarioFileError(
             problems_from_validation(exc, S.ScenarioFile, data), source=source
         ) from None
-    builder = _Builder()
+    builder = SpecBuilder()
     label = spec.population.warm_start
     warm_start = builder.warm_start(label if warm is None else warm, source)
     fields = builder.fields(spec, warm_start)
@@ -125,8 +126,9 @@ def scenario_from_dict(data: dict[str, Any], source: str | None = None) -> Scena
     return scenario
 
 
-class _Builder:
-    """Converts validated specs to model objects, collecting problems on the way."""
+class SpecBuilder:
+    """Converts validated specs (:mod:`cjsim.scenario.schema`) to model objects,
+    collecting problems in :attr:`problems` instead of stopping at the first."""
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
@@ -154,7 +156,7 @@ class _Builder:
         if spec is None:
             return default
         try:
-            return _make_dist(spec)
+            return distribution_from_spec(spec)
         except ModelError as exc:
             self.problems += [p.under(path) for p in exc.problems]
             return default if default is not None else Fixed(0.0)
@@ -303,36 +305,7 @@ def _take_warm_start(data: dict[str, Any]) -> tuple[dict[str, Any], Any]:
     return {**data, "population": rest}, value
 
 
-def _make_dist(spec: Any) -> Distribution:
-    kind = spec.dist
-    if kind == "exponential":
-        return Exponential(spec.mean)
-    if kind in ("gamma", "lognormal"):
-        alt = ("shape", "scale") if kind == "gamma" else ("median", "sigma")
-        given = {k for k in ("mean", "cv", *alt) if getattr(spec, k) is not None}
-        if given == {"mean", "cv"}:
-            return (Gamma if kind == "gamma" else LogNormal)(spec.mean, spec.cv)
-        if given == set(alt):
-            a, b = (getattr(spec, k) for k in alt)
-            return (
-                Gamma.from_shape_scale(a, b)
-                if kind == "gamma"
-                else LogNormal.from_median_sigma(a, b)
-            )
-        raise ModelError(
-            [
-                Problem(
-                    "",
-                    f"{kind} needs either mean and cv, or {alt[0]} and "
-                    f"{alt[1]}; got {', '.join(sorted(given)) or 'none'}",
-                    f'e.g. {{ dist = "{kind}", mean = 2.0, cv = 0.5 }}',
-                )
-            ]
-        )
-    if kind == "weibull":
-        return Weibull(spec.shape, spec.scale)
-    if kind == "uniform":
-        return Uniform(spec.low, spec.high)
-    if kind == "fixed":
-        return Fixed(spec.value)
-    return Empirical(tuple(spec.values), None if spec.weights is None else tuple(spec.weights))
+def distribution_from_spec(spec: Any) -> Distribution:
+    """The distribution of a validated ``DistSpec`` (any registered family, by its
+    ``dist`` name; alternative parametrisations are the family's own)."""
+    return distribution_from_dict(spec.model_dump())

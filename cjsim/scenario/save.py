@@ -17,18 +17,19 @@ from cjsim.model import CohortArrivals, Distribution, Scenario, Touchpoint
 from cjsim.scenario.toml_writer import format_key, table
 from cjsim.scenario.warm_start import warm_start_file_name, write_warm_start_csv
 
-__all__ = ["save_scenario", "scenario_to_dict", "scenario_to_toml"]
+__all__ = ["save_scenario", "scenario_to_dict", "scenario_to_toml", "touchpoint_to_dict"]
 
 
 def _dist(d: Distribution | None) -> dict[str, Any] | None:
     return None if d is None else d.to_dict()
 
 
-def _touchpoint(tp: Touchpoint) -> dict[str, Any]:
+def touchpoint_to_dict(tp: Touchpoint) -> dict[str, Any]:
+    """The touchpoint as its table in the TOML format (None values left out)."""
     out: dict[str, Any] = {"stage": tp.stage}
     if tp.description:
         out["description"] = tp.description
-    if tp.dwell.mean != 0 or tp.dwell.kind != "fixed":
+    if not tp.dwell.is_zero:
         out["dwell"] = _dist(tp.dwell)
     if tp.purchase:
         out["purchase"] = True
@@ -112,7 +113,7 @@ def scenario_to_dict(sc: Scenario, warm_start_file: str | None = None) -> dict[s
             "fixed_cost_per_day": e.fixed_cost_per_day,
             "cost_per_customer": e.cost_per_customer,
         },
-        "touchpoints": {k: _touchpoint(tp) for k, tp in sc.touchpoints.items()},
+        "touchpoints": {k: touchpoint_to_dict(tp) for k, tp in sc.touchpoints.items()},
         "outcomes": {
             k: ({"description": o.description} if o.description else {})
             for k, o in sc.outcomes.items()

@@ -17,7 +17,7 @@ from scipy import integrate
 
 import cjsim
 from cjsim.engines._compiled import compile_scenario
-from cjsim.engines._warm import place, remaining_dwell
+from cjsim.engines._warm import place
 from cjsim.model import Exponential, Gamma, JourneyBuilder, WarmStart
 
 Z = 4.0
@@ -149,7 +149,7 @@ def test_remaining_dwell_far_in_the_tail():
     dist = Gamma.from_shape_scale(2.0, theta)
     assert dist.scipy().sf(2500 * theta) == 0.0
     u = 1.0 - np.random.default_rng(3).random(100_000)
-    draws = remaining_dwell(dist, np.full(len(u), 2500 * theta), 1.0, u)
+    draws = dist.remaining(np.full(len(u), 2500 * theta), u)
     mean, se = mean_se(draws)
     assert abs(mean - theta * 2502 / 2501) < Z * se
     assert abs(mean - dist.mean) > Z * se
@@ -158,11 +158,11 @@ def test_remaining_dwell_far_in_the_tail():
 def test_remaining_dwell_of_fixed_and_empirical_dwell():
     u = np.array([1e-9, 0.5, 1.0])
     fixed = cjsim.model.Fixed(5.0)
-    assert remaining_dwell(fixed, np.array([2.0, 4.0, 9.0]), 1.0, u).tolist() == [3.0, 1.0, 0.0]
+    assert fixed.remaining(np.array([2.0, 4.0, 9.0]), u, factor=1.0).tolist() == [3.0, 1.0, 0.0]
     emp = cjsim.model.Empirical((1.0, 2.0, 5.0), (0.2, 0.3, 0.5))
-    left = remaining_dwell(emp, np.full(3, 1.5), 2.0, u)  # D = 2X > 1.5 leaves X in {1, 2, 5}
+    left = emp.remaining(np.full(3, 1.5), u, factor=2.0)  # D = 2X > 1.5 leaves X in {1, 2, 5}
     assert left.tolist() == [8.5, 2.5, 0.5]  # u -> 0: the largest value; u = 1: the smallest
-    assert remaining_dwell(emp, np.full(3, 20.0), 1.0, u).tolist() == [0.0, 0.0, 0.0]
+    assert emp.remaining(np.full(3, 20.0), u, factor=1.0).tolist() == [0.0, 0.0, 0.0]
 
 
 # ------------------------------------------------------------------ (c) purchases

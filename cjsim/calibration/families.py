@@ -1,0 +1,230 @@
+"""The dwell families as calibration fits them, each declared once (as lifelines'
+fitters declare theirs).
+
+A fitted family is written in the ``scipy.stats`` parametrisation with ``loc = 0``: a
+``scale`` (exponential: the mean; lognormal: the median) and, for two-parameter families,
+a ``shape`` (gamma and Weibull: their shape; lognormal: sigma).  Each family knows
+
+- its log-density and log-survival for many scales at once (the EM's inner loop; plain
+  numpy, because ``scipy.stats`` call overhead dominates otherwise),
+- its start values (an uncensored fit), ``mean / scale`` at a shape, and
+- the model :class:`~cjsim.model.Distribution` its fitted parameters describe.
+
+Two more families appear in calibration without being fitted by likelihood: ``fixed``
+(a step that always takes the same time) and ``empirical`` (a weighted Kaplan-Meier
+estimate, given as atoms: values and their mass).
+
+>>> FAMILIES["gamma"].build(scale=0.5, shape=4.0).mean
+2.0
+>>> [f.name for f in PARAMETRIC]
+['exponential', 'gamma', 'lognormal', 'weibull']
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import numpy as np
+from scipy import stats
+
+from cjsim.model import Distribution, Empirical, Exponential, Fixed, Gamma, LogNormal, Weibull
+
+__all__ = ["FAMILIES", "INSTANT", "MIN_DAYS", "PARAMETRIC", "Atoms", "Family"]
+
+MIN_DAYS = 1e-6  # spells of length 0 are moved here so every family can fit them
+INSTANT = 1.0 / 86400  # spells within a second of each other are one fixed delay
+
+Atoms = tuple[np.ndarray, np.ndarray]  # values (days) and their probability mass
+
+
+class Family(ABC):
+    """One dwell family as calibration sees it.
+
+    Attributes
+    ----------
+    name : str
+        The model family's ``kind``.
+    scipy : scipy.stats family or None
+        Fitted with ``loc = 0``; None for a family not fitted by likelihood.
+    fitted_parameter_names : tuple of str
+        ``("scale",)`` or ``("shape", "scale")`` (the scipy order).
+    estimated : bool
+        Whether the parameters are fitted by (weighted, censored) likelihood.
+    nonparametric : bool
+        Whether the family is re-estimated by weighted Kaplan-Meier (atoms).
+    """
+
+    model: ClassVar[type[Distribution]]
+    scipy: ClassVar[Any] = None
+    fitted_parameter_names: ClassVar[tuple[str, ...]] = ("scale",)
+    estimated: ClassVar[bool] = True
+    nonparametric: ClassVar[bool] = False
+
+    @property
+    def name(self) -> str:
+        return self.model.kind
+
+    @property
+    def has_shape(self) -> bool:
+        """Whether the family has a shape besides its scale."""
+        return "shape" in self.fitted_parameter_names
+
+    @property
+    def n_params(self) -> int:
+        """Number of fitted parameters (for AIC and BIC)."""
+        return len(self.fitted_parameter_names)
+
+    @abstractmethod
+    def log_pdf_sf(
+        self, x: np.ndarray, scale: np.ndarray, shape: float, atoms: Atoms | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(K, len(x)) log density and log survival at ``x`` (days) for each of the K
+        ``scale`` values, with one shared ``shape`` (NaN when there is none)."""
+
+    @abstractmethod
+    def build(self, scale: float, shape: float, atoms: Atoms | None = None) -> Distribution:
+        """The model distribution with these fitted parameters."""
+
+    def from_native(self, native: tuple[float, ...]) -> Distribution:
+        """The model distribution of ``scipy.stats`` parameters ``(shape, loc, scale)``
+        or ``(loc, scale)``."""
+        return self.build(float(native[-1]), float(native[0]) if self.has_shape else math.nan)
+
+    def mean_factor(self, shape: float) -> float:
+        """``mean / scale`` at ``shape``."""
+        return 1.0
+
+    def start_native(self, done: np.ndarray) -> tuple[float, ...]:
+        """Uncensored MLE of completed spells (days) as ``scipy.stats`` parameters, a
+        starting point; moments when it fails (all spells equal)."""
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                params = tuple(float(v) for v in self.scipy.fit(done, floc=0))
+            if (
+                all(np.isfinite(params))
+                and params[-1] > 0
+                and (not self.has_shape or params[0] > 0)
+            ):
+                return params
+        except (ValueError, RuntimeError, FloatingPointError):
+            pass
+        mean = float(max(done.mean(), MIN_DAYS))
+        return (1.0, 0.0, mean) if self.has_shape else (0.0, mean)
+
+    def start(self, done: np.ndarray) -> tuple[float, float]:
+        """Start values ``(scale, shape)`` from completed spells (days)."""
+        p = self.start_native(np.maximum(done, MIN_DAYS))
+        return (p[-1], p[0]) if self.has_shape else (p[-1], math.nan)
+
+
+class _Exponential(Family):
+    model = Exponential
+    scipy = stats.expon
+
+    def log_pdf_sf(
+        self, x: np.ndarray, scale: np.ndarray, shape: float, atoms: Atoms | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return Exponential.log_pdf_sf(x[None], scale[:, None])
+
+    def build(self, scale: float, shape: float, atoms: Atoms | None = None) -> Distribution:
+        return Exponential(scale)
+
+
+class _Gamma(Family):
+    model = Gamma
+    scipy = stats.gamma
+    fitted_parameter_names = ("shape", "scale")
+
+    def log_pdf_sf(
+        self, x: np.ndarray, scale: np.ndarray, shape: float, atoms: Atoms | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return Gamma.log_pdf_sf(x[None], shape, scale[:, None])
+
+    def build(self, scale: float, shape: float, atoms: Atoms | None = None) -> Distribution:
+        return Gamma.from_shape_scale(shape, scale)
+
+    def mean_factor(self, shape: float) -> float:
+        return shape
+
+
+class _LogNormal(Family):
+    model = LogNormal
+    scipy = stats.lognorm
+    fitted_parameter_names = ("shape", "scale")  # sigma, median
+
+    def log_pdf_sf(
+        self, x: np.ndarray, scale: np.ndarray, shape: float, atoms: Atoms | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return LogNormal.log_pdf_sf(x[None], shape, scale[:, None])
+
+    def build(self, scale: float, shape: float, atoms: Atoms | None = None) -> Distribution:
+        return LogNormal.from_median_sigma(scale, shape)
+
+    def mean_factor(self, shape: float) -> float:
+        return math.exp(shape * shape / 2)
+
+
+class _Weibull(Family):
+    model = Weibull
+    scipy = stats.weibull_min
+    fitted_parameter_names = ("shape", "scale")
+
+    def log_pdf_sf(
+        self, x: np.ndarray, scale: np.ndarray, shape: float, atoms: Atoms | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return Weibull.log_pdf_sf(x[None], shape, scale[:, None])
+
+    def build(self, scale: float, shape: float, atoms: Atoms | None = None) -> Distribution:
+        return Weibull(shape, scale)
+
+    def mean_factor(self, shape: float) -> float:
+        return math.gamma(1 + 1 / shape)
+
+
+class _Fixed(Family):
+    """A step that always takes ``scale`` days: its density is irrelevant (a constant)
+    and its survival a step at ``scale`` (within :data:`INSTANT`)."""
+
+    model = Fixed
+    estimated = False
+
+    def log_pdf_sf(
+        self, x: np.ndarray, scale: np.ndarray, shape: float, atoms: Atoms | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        x = np.broadcast_to(x[None], (len(scale), len(x)))
+        return np.zeros_like(x), np.where(x < scale[:, None] + INSTANT, 0.0, -np.inf)
+
+    def build(self, scale: float, shape: float, atoms: Atoms | None = None) -> Distribution:
+        return Fixed(float(scale))
+
+
+class _Empirical(Family):
+    """Weighted Kaplan-Meier atoms: ``S(x)`` is the mass strictly above ``x``; the
+    density is irrelevant (a constant)."""
+
+    model = Empirical
+    fitted_parameter_names = ()
+    estimated = False
+    nonparametric = True
+
+    def log_pdf_sf(
+        self, x: np.ndarray, scale: np.ndarray, shape: float, atoms: Atoms | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        assert atoms is not None
+        values, mass = atoms
+        above = np.concatenate([np.cumsum(mass[::-1])[::-1], [0.0]])
+        idx = np.searchsorted(values, x, side="right")
+        with np.errstate(divide="ignore"):
+            return np.zeros((1, len(x))), np.log(np.maximum(above[idx], 0.0))[None]
+
+    def build(self, scale: float, shape: float, atoms: Atoms | None = None) -> Distribution:
+        assert atoms is not None
+        return Empirical(tuple(atoms[0].tolist()), tuple(atoms[1].tolist()))
+
+
+PARAMETRIC: tuple[Family, ...] = (_Exponential(), _Gamma(), _LogNormal(), _Weibull())
+FAMILIES: dict[str, Family] = {f.name: f for f in (*PARAMETRIC, _Fixed(), _Empirical())}
