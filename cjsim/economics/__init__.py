@@ -5,15 +5,10 @@ The only implementation of these figures; :func:`cjsim.compare` runs the variant
 hands their outputs here.  Pure arithmetic on numbers and arrays: this layer imports no
 engine, experiment or intervention.
 
-Conventions: cash on day ``d`` (0-based) is discounted by ``(1 + r) ** (-d / 365)`` for
-the annual rate ``r``; a one-off (fixed) cost falls on day 0.
-
->>> round(npv([100.0] * 365, 0.10), 2)
-34819.1
->>> payback_day([-100.0, 30.0, 30.0, 50.0])
-3.0
->>> roi(50.0, 200.0), break_even_uplift(50.0, 200.0)
-(0.25, 0.8)
+Modules: :mod:`~cjsim.economics.flows` (the profit formula, discounting, NPV, ROI, payback,
+break-even), :mod:`~cjsim.economics.costs` (an intervention's costs and their day series),
+:mod:`~cjsim.economics.cashflow` (a run's cash per time bin) and
+:mod:`~cjsim.economics.ranking` (paired deltas, the ranking, the variance split).
 """
 
 from cjsim.economics.cashflow import CashFlows, DaySeries, cash_flows, replication_economics

@@ -112,6 +112,15 @@ class RunOptions:
         """The engine these options name."""
         return get_engine(self.engine)
 
+    def unless(self, options: RunOptions | None) -> RunOptions:
+        """``options`` when given, else these (separate keyword options); giving both is
+        an error, so no keyword option is silently ignored."""
+        if options is None:
+            return self
+        if self != RunOptions():
+            raise OptionError("give either options= or separate keyword options, not both")
+        return options
+
     def replace(self, **changes: object) -> RunOptions:
         """A copy with ``changes`` (checked again)."""
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]

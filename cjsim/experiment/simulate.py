@@ -6,7 +6,6 @@ import pandas as pd
 
 from cjsim.engines.base import Engine, ReplicationOutput
 from cjsim.engines.result import Result
-from cjsim.errors import OptionError
 from cjsim.experiment.options import RunOptions
 from cjsim.experiment.runner import run_replications
 from cjsim.intervals import interval_table, series_table
@@ -76,11 +75,7 @@ def simulate(
         events=events,
         ignore_capacity=ignore_capacity,
     )
-    if options is not None:
-        if given != RunOptions():
-            raise OptionError("give either options= or separate keyword options, not both")
-        given = options
-    opts = given.resolve(scenario)
+    opts = given.unless(options).resolve(scenario)
     eng = opts.engine_object
     if eng.exact:
         horizon = opts.horizon_days

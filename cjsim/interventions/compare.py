@@ -27,7 +27,7 @@ from cjsim.economics import (
 )
 from cjsim.engines.base import FEATURES, Engine, ReplicationOutput
 from cjsim.engines.result import Result
-from cjsim.errors import OptionError, SimulationError
+from cjsim.errors import SimulationError
 from cjsim.experiment import RunOptions, interval_table, replication_result, run_replications
 from cjsim.interventions.comparison import Comparison
 from cjsim.interventions.intervention import Intervention, apply
@@ -187,9 +187,7 @@ def compare(
         horizon_days=horizon_days,
         ignore_capacity=ignore_capacity,
     )
-    if options is not None and given != RunOptions():
-        raise OptionError("give either options= or separate keyword options, not both")
-    opts = (options or given).resolve(scenario, need_horizon=True)
+    opts = given.unless(options).resolve(scenario, need_horizon=True)
     draws = list(scenario_draws) if scenario_draws else [scenario]
     outcomes, outputs = _run(draws, interventions, opts)
     return _comparison(scenario, interventions, opts, outcomes, outputs)
