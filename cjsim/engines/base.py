@@ -205,8 +205,8 @@ class SimulationEngine(Engine):
 
     @abstractmethod
     def event_frame(self, rows: list[Any], scenario: Scenario) -> pd.DataFrame:
-        """Raw event rows as ``customer, time, touchpoint, stage, value``, sorted by
-        customer then time."""
+        """Raw event rows as a frame with columns ``customer, time, touchpoint, stage,
+        value`` (one row per visit and one per absorption into an outcome)."""
 
     def run(
         self,
