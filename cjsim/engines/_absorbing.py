@@ -92,7 +92,8 @@ def _segment(
     laplace = a.laplace if seg.laplace is None else seg.laplace
     q, r = p[:, :n], p[:, n:]
     visits = Solver(q, a.touchpoints).left(alpha)
-    ov = a.order_value * seg.order_value_multiplier
+    own_values = a.order_value if seg.order_value_mean is None else seg.order_value_mean
+    ov = own_values * seg.order_value_multiplier
     disc_visits = Solver(laplace[:, None] * q, a.touchpoints).left(alpha)
     hit, sub, rest = _hitting(q, a.purchase)
     again = q @ hit

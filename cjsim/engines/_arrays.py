@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cjsim.model import Scenario, Touchpoint
+from cjsim.model import Distribution, Scenario, Touchpoint
 from cjsim.model.rows import apply_multipliers
 
 __all__ = ["ScenarioArrays", "segment_arrays", "to_arrays", "transition_matrix"]
@@ -21,10 +21,13 @@ __all__ = ["ScenarioArrays", "segment_arrays", "to_arrays", "transition_matrix"]
 
 @dataclass(frozen=True)
 class SegmentArrays:
-    """A segment's share, order-value multiplier, per-edge and per-dwell factors (1 = untouched).
+    """A segment's share, order-value multiplier, per-edge and per-dwell factors (1 = untouched)
+    and its own distributions per touchpoint (the touchpoint's where it replaces none).
 
     ``time_mean`` and ``laplace`` are the segment's own per-visit mean time and discount
-    factor (dwell scaled by ``dwell_factor``, service as is); :func:`to_arrays` fills them.
+    factor (its dwell scaled by ``dwell_factor``, service as is), and ``order_value_mean``
+    its mean order value per touchpoint before its multiplier (None: the touchpoints');
+    :func:`to_arrays` fills them.
     """
 
     name: str
@@ -33,8 +36,13 @@ class SegmentArrays:
     factors: np.ndarray  # (n, n + m)
     touched_rows: np.ndarray  # indices of rows with a factor != 1
     dwell_factor: np.ndarray  # (n,) dwell multiplier per touchpoint
+    dwell: tuple[Distribution, ...] = ()  # (n,) dwell distribution per touchpoint (days)
+    order_values: tuple[Distribution | None, ...] = ()  # (n,) order-value distributions
+    dwell_replaced: np.ndarray | None = None  # (n,) bool: the segment's own dwell here
+    order_value_replaced: np.ndarray | None = None  # (n,) bool: its own order value here
     time_mean: np.ndarray | None = None  # (n,) mean days per visit for this segment
     laplace: np.ndarray | None = None  # (n,) E[exp(-delta * time per visit)] for this segment
+    order_value_mean: np.ndarray | None = None  # (n,) mean order value before the multiplier
 
     def rows(self, base: np.ndarray) -> np.ndarray:
         """``base`` with this segment's multipliers applied row by row."""
@@ -98,25 +106,43 @@ def transition_matrix(sc: Scenario) -> tuple[np.ndarray, dict[str, int]]:
 def segment_arrays(
     sc: Scenario, index: dict[str, int], shape: tuple[int, int]
 ) -> tuple[SegmentArrays, ...]:
-    """Each segment's edge factors (the implicit single segment when there are none)."""
+    """Each segment's edge factors, dwell factors and distributions (the implicit single
+    segment when there are none)."""
     out = []
+    tps = list(sc.touchpoints.values())
     for seg in sc.population.effective_segments:
         factors = np.ones(shape)
         for (a, b), f in seg.edge_multipliers.items():
             factors[index[a], index[b]] = f
         touched = np.flatnonzero((factors != 1.0).any(axis=1))
-        dwell = np.ones(shape[0])
+        dwell_factor = np.ones(shape[0])
         for name, f in seg.dwell_multipliers.items():
-            dwell[index[name]] = f
+            dwell_factor[index[name]] = f
         out.append(
-            SegmentArrays(seg.name, seg.share, seg.order_value_multiplier, factors, touched, dwell)
+            SegmentArrays(
+                seg.name,
+                seg.share,
+                seg.order_value_multiplier,
+                factors,
+                touched,
+                dwell_factor,
+                dwell=tuple(seg.dwell_at(tp) for tp in tps),
+                order_values=tuple(seg.order_value_at(tp) for tp in tps),
+                dwell_replaced=np.array([tp.name in seg.dwell for tp in tps], dtype=bool),
+                order_value_replaced=np.array(
+                    [tp.name in seg.order_value for tp in tps], dtype=bool
+                ),
+            )
         )
     return tuple(out)
 
 
-def _visit_laplace(tp: Touchpoint, delta: float, dwell_factor: float = 1.0) -> float:
-    """``E[exp(-delta (c D + S))]`` of one visit: ``L_D(c delta) * L_S(delta)``."""
-    value = tp.dwell.laplace(delta * dwell_factor)
+def _visit_laplace(
+    tp: Touchpoint, delta: float, dwell_factor: float = 1.0, dwell: Distribution | None = None
+) -> float:
+    """``E[exp(-delta (c D + S))]`` of one visit: ``L_D(c delta) * L_S(delta)``, with ``D``
+    the touchpoint's dwell or ``dwell`` (a segment's replacement)."""
+    value = (tp.dwell if dwell is None else dwell).laplace(delta * dwell_factor)
     if tp.service is not None:
         value *= tp.service.laplace(delta)
     return float(value)
@@ -129,17 +155,37 @@ def _with_times(
     laplace: np.ndarray,
     delta: float,
 ) -> SegmentArrays:
-    """``seg`` with its own mean time and discount factor per visit (dwell scaled)."""
-    scaled = np.flatnonzero(seg.dwell_factor != 1.0)
-    if not len(scaled):
+    """``seg`` with its own mean time and discount factor per visit (dwell scaled or
+    replaced) and its own mean order values (where replaced)."""
+    replaced = seg.dwell_replaced if seg.dwell_replaced is not None else np.zeros(len(tps), bool)
+    changed = np.flatnonzero((seg.dwell_factor != 1.0) | replaced)
+    seg = _with_order_values(seg, tps)
+    if not len(changed):
         return dataclasses.replace(seg, time_mean=time_mean, laplace=laplace)
     mean, lap = time_mean.copy(), laplace.copy()
-    for i in scaled:
+    for i in changed:
         c = float(seg.dwell_factor[i])
-        mean[i] += (c - 1.0) * tps[i].dwell.mean
+        if replaced[i]:
+            own = seg.dwell[i]
+            service = tps[i].service
+            mean[i] = c * own.mean + (service.mean if service is not None else 0.0)
+        else:
+            own = tps[i].dwell
+            mean[i] += (c - 1.0) * own.mean
         if delta > 0:
-            lap[i] = _visit_laplace(tps[i], delta, c)
+            lap[i] = _visit_laplace(tps[i], delta, c, own)
     return dataclasses.replace(seg, time_mean=mean, laplace=lap)
+
+
+def _with_order_values(seg: SegmentArrays, tps: list[Touchpoint]) -> SegmentArrays:
+    """``seg`` with its mean order value per touchpoint where it replaces the distribution."""
+    if seg.order_value_replaced is None or not seg.order_value_replaced.any():
+        return seg
+    means = [
+        d.mean if d is not None and tp.purchase else 0.0
+        for d, tp in zip(seg.order_values, tps, strict=True)
+    ]
+    return dataclasses.replace(seg, order_value_mean=np.array(means, dtype=float))
 
 
 def to_arrays(sc: Scenario) -> ScenarioArrays:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cjsim.engines._arrays import segment_arrays, transition_matrix
+from cjsim.engines._arrays import SegmentArrays, segment_arrays, transition_matrix
 from cjsim.engines._draws import (
     Purpose,
     Sampler,
@@ -21,7 +21,7 @@ from cjsim.engines._draws import (
     uniform_sampler,
 )
 from cjsim.engines._warm import WarmRows, compile_warm
-from cjsim.model import Scenario
+from cjsim.model import Distribution, Scenario
 from cjsim.model.rows import apply_multipliers
 
 __all__ = ["Compiled", "compile_scenario"]
@@ -53,7 +53,7 @@ class Compiled:
     renege_to: list[int]
     referral_mean: list[float]
     referral_entry: list[int]
-    dwell_zero: list[bool]
+    dwell_zero: list[bool]  # every segment's dwell at the node is exactly 0
     segment_cum: list[float]
     order_value_multiplier: list[float]
     entry_nodes: list[int]
@@ -63,11 +63,19 @@ class Compiled:
     samplers: dict[tuple[int, int], Sampler]
     dwell_factor: np.ndarray  # (segments, n): dwell multiplier of each segment at each node
     warm: WarmRows | None  # per-customer warm start (population.warm_start)
+    segment_dwell: list[list[Distribution]]  # [segment][node]: dwell before the multiplier
+    segment_order_value: list[list[Distribution | None]]  # [segment][node]: before multiplier
+    segment_samplers: dict[tuple[int, int, int], Sampler]  # (purpose, node, segment): own
 
     @property
     def scales_dwell(self) -> bool:
         """Whether any segment has a dwell multiplier other than 1."""
         return bool((self.dwell_factor != 1.0).any())
+
+    @property
+    def replaces(self) -> bool:
+        """Whether any segment has its own dwell or order-value distribution somewhere."""
+        return bool(self.segment_samplers)
 
 
 def _experience_rows(
@@ -105,6 +113,21 @@ def _samplers(sc: Scenario) -> dict[tuple[int, int], Sampler]:
     return out
 
 
+def _segment_samplers(
+    seg_arrays: tuple[SegmentArrays, ...],
+) -> dict[tuple[int, int, int], Sampler]:
+    """``(purpose, node, segment) -> sampler`` where a segment replaces a distribution."""
+    out: dict[tuple[int, int, int], Sampler] = {}
+    for s, seg in enumerate(seg_arrays):
+        for i in np.flatnonzero(seg.dwell_replaced).tolist():
+            out[Purpose.DWELL, i, s] = distribution_sampler(seg.dwell[i])
+        for i in np.flatnonzero(seg.order_value_replaced).tolist():
+            value = seg.order_values[i]
+            if value is not None:
+                out[Purpose.ORDER_VALUE, i, s] = distribution_sampler(value)
+    return out
+
+
 def compile_scenario(sc: Scenario) -> Compiled:
     """Compile ``sc`` (validated) for simulation."""
     tps, nodes = list(sc.touchpoints.values()), list(sc.nodes)
@@ -138,7 +161,7 @@ def compile_scenario(sc: Scenario) -> Compiled:
         renege_to=[index[tp.renege_to] if tp.renege_to else -1 for tp in tps],
         referral_mean=[float(tp.referrals.mean) if tp.referrals else 0.0 for tp in tps],
         referral_entry=[index[tp.referrals.entry] if tp.referrals else -1 for tp in tps],
-        dwell_zero=[tp.dwell.is_zero for tp in tps],
+        dwell_zero=[all(seg.dwell[i].is_zero for seg in seg_arrays) for i in range(n)],
         segment_cum=_cum_list([s.share for s in segs]),
         order_value_multiplier=[float(s.order_value_multiplier) for s in segs],
         entry_nodes=[i for i, _ in entry],
@@ -148,6 +171,9 @@ def compile_scenario(sc: Scenario) -> Compiled:
         samplers=_samplers(sc),
         dwell_factor=np.array([seg.dwell_factor for seg in seg_arrays]),
         warm=compile_warm(sc, index),
+        segment_dwell=[list(seg.dwell) for seg in seg_arrays],
+        segment_order_value=[list(seg.order_values) for seg in seg_arrays],
+        segment_samplers=_segment_samplers(seg_arrays),
     )
 
 

@@ -12,6 +12,11 @@ touchpoint and purpose, ``BATCH * VISITS`` values at once (pre-drawn blocks,
 converted to Python floats), lazily on first use.  A customer's ``k``-th visit
 uses slot ``i * VISITS + k``; rare visits beyond :data:`VISITS` get a draw from
 their own small stream.
+
+A segment with its own dwell or order-value distribution at a node (a replacement) gets
+its block from the stream ``(replication, SEGMENT, *key, purpose, node, segment)``, laid
+out like the base block, and its customers take their slots from it: the other
+customers' numbers are those of a scenario without the replacement.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ class Purpose(IntEnum):
     RESERVOIR = 12
     PRIMARY = 13
     WARM_START = 14  # per-customer warm start: alternative, segment, remaining dwell, order
+    SEGMENT = 15  # draws from a segment's own (replacement) distribution
 
 
 def stream(seed: int | None, replication: int, purpose: int, *key: int) -> np.random.Generator:
@@ -74,16 +80,21 @@ class Bank:
         ``(purpose, node) -> sampler(rng, n)`` for every value the engine draws.
     n_nodes : int
         Touchpoints; ``blocks[purpose][node]`` is None until first used.
+    segment_samplers : dict
+        ``(purpose, node, segment) -> sampler`` where a segment replaces the distribution;
+        they are used once :attr:`segment` (each customer's segment) is set.
     """
 
     __slots__ = (
         "_replication",
         "_samplers",
         "_seed",
+        "_segment_samplers",
         "blocks",
         "customer",
         "dwell_scale",
         "key",
+        "segment",
         "size",
     )
 
@@ -95,28 +106,51 @@ class Bank:
         size: int,
         samplers: dict[tuple[int, int], Sampler],
         n_nodes: int,
+        *,
+        segment_samplers: dict[tuple[int, int, int], Sampler] | None = None,
     ) -> None:
         self._seed, self._replication, self.key = seed, replication, key
         self.size, self._samplers = size, samplers
+        self._segment_samplers = segment_samplers or {}
         self.blocks: dict[int, list[list[float] | None]] = {
             int(p): [None] * n_nodes for p in Purpose
         }
         self.customer = self._uniforms(Purpose.CUSTOMER, 2)  # segment, entry
         self.dwell_scale: np.ndarray | None = None  # (size, n_nodes) or None: all 1
+        self.segment: np.ndarray | None = None  # (size,) segments, needed by replacements
 
     def fill(self, purpose: int, node: int) -> list[float]:
         """Draw all ``size * VISITS`` values of one purpose at one node.
 
-        Dwell values are multiplied by ``dwell_scale[customer, node]`` when it is set
-        (segment dwell multipliers), so the engine's inner loop needs no multiplication.
+        Customers of a segment with its own distribution here take their values from that
+        segment's block (see the module docstring).  Dwell values are multiplied by
+        ``dwell_scale[customer, node]`` when it is set (segment dwell multipliers), so the
+        engine's inner loop needs no multiplication.
         """
         rng = stream(self._seed, self._replication, purpose, *self.key, node)
         drawn = self._samplers[purpose, node](rng, self.size * VISITS)
+        if self._segment_samplers and self.segment is not None:
+            drawn = self._replace(drawn, purpose, node)
         if purpose == Purpose.DWELL and self.dwell_scale is not None:
             drawn = (drawn.reshape(self.size, VISITS) * self.dwell_scale[:, node, None]).ravel()
         values: list[float] = drawn.tolist()
         self.blocks[purpose][node] = values
         return values
+
+    def _replace(self, drawn: np.ndarray, purpose: int, node: int) -> np.ndarray:
+        """``drawn`` with the slots of replaced segments' customers from their own blocks."""
+        assert self.segment is not None
+        out = drawn.reshape(self.size, VISITS).copy()
+        for seg in np.unique(self.segment).tolist():
+            sampler = self._segment_samplers.get((purpose, node, seg))
+            if sampler is None:
+                continue
+            key = (*self.key, purpose, node, seg)
+            rng = stream(self._seed, self._replication, Purpose.SEGMENT, *key)
+            own = sampler(rng, self.size * VISITS).reshape(self.size, VISITS)
+            mine = self.segment == seg
+            out[mine] = own[mine]
+        return out.ravel()
 
     def draw(self, purpose: int, node: int, index: int, visit: int) -> float:
         """The value for customer ``index`` at its ``visit``-th visit of ``node``."""
@@ -131,7 +165,7 @@ class Bank:
                 index,
                 visit,
             )
-            value = float(self._samplers[purpose, node](rng, 1)[0])
+            value = float(self._sampler(purpose, node, index)(rng, 1)[0])
             if purpose == Purpose.DWELL and self.dwell_scale is not None:
                 value *= float(self.dwell_scale[index, node])
             return value
@@ -139,6 +173,14 @@ class Bank:
         if block is None:
             block = self.fill(purpose, node)
         return block[index * VISITS + visit]
+
+    def _sampler(self, purpose: int, node: int, index: int) -> Sampler:
+        """The sampler of customer ``index``: its segment's own, else the node's."""
+        if self._segment_samplers and self.segment is not None:
+            own = self._segment_samplers.get((purpose, node, int(self.segment[index])))
+            if own is not None:
+                return own
+        return self._samplers[purpose, node]
 
     def _uniforms(self, purpose: int, count: int) -> list[float]:
         rng = stream(self._seed, self._replication, purpose, *self.key)

@@ -8,11 +8,13 @@ variant that keeps the warm start (common random numbers):
 - ``k = 0`` picks one of the customer's rows with the row probabilities, or none (the
   customer has already left and is not simulated);
 - ``k = 1`` draws the segment from the shares where the row leaves it empty;
-- ``k = 2`` draws the remaining dwell: with ``D = c X`` (``c`` the segment's dwell
-  multiplier) and ``e`` the elapsed days, ``D - e`` given ``D > e``
+- ``k = 2`` draws the remaining dwell: with ``D = c X`` (``X`` the segment's dwell
+  distribution there, its replacement if it has one, ``c`` its dwell multiplier) and
+  ``e`` the elapsed days, ``D - e`` given ``D > e``
   (:meth:`~cjsim.model.Distribution.remaining`: ``c * isf_X(u * sf_X(e / c)) - e``);
-- ``k = 3`` draws the last order value (by its quantile function) at a purchase
-  touchpoint, which later refunds use; no revenue is booked for it.
+- ``k = 3`` draws the last order value (by the quantile function of the segment's
+  order-value distribution, times its multiplier) at a purchase touchpoint, which later
+  refunds use; no revenue is booked for it.
 """
 
 from __future__ import annotations
@@ -109,8 +111,9 @@ def place(sc: Scenario, comp: Compiled, seed: int | None, replication: int) -> P
     for n, s in {(int(a), int(b)) for a, b in zip(node, segment, strict=True)}:
         m = (node == n) & (segment == s)
         factor = float(comp.dwell_factor[s, n])
-        remaining[m] = tps[n].dwell.remaining(elapsed[m], 1.0 - u[2][cust[m]], factor=factor)
-        ov = tps[n].order_value
+        dwell = comp.segment_dwell[s][n]
+        remaining[m] = dwell.remaining(elapsed[m], 1.0 - u[2][cust[m]], factor=factor)
+        ov = comp.segment_order_value[s][n]
         if tps[n].purchase and ov is not None:
             last[m] = ov.quantile(u[3][cust[m]]) * comp.order_value_multiplier[s]
     return Placement(rows.ids[cust], node, segment, remaining, last)

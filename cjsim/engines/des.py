@@ -132,14 +132,22 @@ class DesReplication:
         return bank
 
     def _make_bank(self, key: tuple[int, ...], size: int, segs: np.ndarray | None = None) -> Bank:
-        """A new bank; with segment dwell multipliers, its dwell draws come pre-scaled."""
-        bank = Bank(self.seed, self.rep, key, size, self.c.samplers, self.c.n)
+        """A new bank; with segment dwell multipliers its dwell draws come pre-scaled, and
+        with replacement distributions it knows its customers' segments."""
+        c = self.c
+        bank = Bank(
+            self.seed, self.rep, key, size, c.samplers, c.n, segment_samplers=c.segment_samplers
+        )
+        if self._dwell_factor is None and not c.replaces:
+            return bank
+        if segs is None:  # the same choice _new makes from the bank's uniforms
+            u = np.asarray(bank.customer[0::2])
+            segs = np.searchsorted(c.segment_cum, u, side="right")
+            segs = np.minimum(segs, len(c.segment_cum) - 1)
         if self._dwell_factor is not None:
-            if segs is None:  # the same choice _new makes from the bank's uniforms
-                u = np.asarray(bank.customer[0::2])
-                segs = np.searchsorted(self.c.segment_cum, u, side="right")
-                segs = np.minimum(segs, len(self.c.segment_cum) - 1)
             bank.dwell_scale = self._dwell_factor[segs]
+        if c.replaces:
+            bank.segment = np.asarray(segs)
         return bank
 
     def _new(

@@ -21,6 +21,7 @@ import pandas as pd
 
 from cjsim.engines._alias import AliasTable
 from cjsim.engines._arrivals import arrival_times
+from cjsim.engines._compiled import Compiled, compile_scenario
 from cjsim.engines._draws import Purpose, stream
 from cjsim.engines._tally import Totals, time_bins
 from cjsim.engines._warm import place
@@ -45,19 +46,40 @@ class _DwellGroup:
         return self.dist.sample_stacked(self.params[nodes], rng)
 
 
-def _dwell_groups(dists: list[Distribution]) -> list[_DwellGroup]:
-    """Group nodes by family (a family that is not stackable: one group per node)."""
-    groups: dict[tuple[str, int], list[int]] = {}
-    for i, d in enumerate(dists):
-        groups.setdefault((d.kind, -1 if d.stackable else i), []).append(i)
+def _dwell_groups(base: list[Distribution], own: list[list[Distribution]]) -> list[_DwellGroup]:
+    """Group the rows ``segment * n + node`` of ``own`` (each segment's dwell per node) by
+    family; a family that is not stackable gets one group per node's ``base`` dwell and
+    one per replacement, so without replacements the groups are those of ``base``."""
+    n = len(base)
+    groups: dict[tuple[str, int, int], list[int]] = {}
+    flat = [d for seg in own for d in seg]
+    for row, d in enumerate(flat):
+        node, seg = row % n, row // n
+        key = (d.kind, -1, -1) if d.stackable else (d.kind, node, -1 if d is base[node] else seg)
+        groups.setdefault(key, []).append(row)
     out = []
-    for nodes in groups.values():
-        member = np.zeros(len(dists), dtype=bool)
-        member[nodes] = True
-        params = np.zeros((len(dists), 2))
-        for i in nodes:
-            params[i] = dists[i].numpy_params
-        out.append(_DwellGroup(member, params, dists[nodes[0]]))
+    for rows in groups.values():
+        member = np.zeros(len(flat), dtype=bool)
+        member[rows] = True
+        params = np.zeros((len(flat), 2))
+        for r in rows:
+            params[r] = flat[r].numpy_params
+        out.append(_DwellGroup(member, params, flat[rows[0]]))
+    return out
+
+
+def _order_value_groups(
+    c: Compiled, tps: list[Any]
+) -> dict[int, list[tuple[np.ndarray, Distribution]]]:
+    """Per purchase node, its order-value distributions and the segments (bool mask) that
+    draw from each; one entry (the touchpoint's) where no segment replaces it."""
+    out: dict[int, list[tuple[np.ndarray, Distribution]]] = {}
+    for i, tp in enumerate(tps):
+        if tp.order_value is None:
+            continue
+        per_seg = [seg[i] for seg in c.segment_order_value]
+        dists: list[Distribution] = list(dict.fromkeys(d for d in per_seg if d is not None))
+        out[i] = [(np.array([d == x for x in per_seg], dtype=bool), d) for d in dists]
     return out
 
 
@@ -92,8 +114,6 @@ class VectorizedReplication:
         self.warm_ids: dict[int, str] = {}  # simulated customer id -> warm-start customer id
 
     def _setup(self, sc: Scenario) -> None:
-        from cjsim.engines._compiled import compile_scenario
-
         c = compile_scenario(sc)
         tps = list(sc.touchpoints.values())
         self.c, self.n = c, c.n
@@ -105,12 +125,12 @@ class VectorizedReplication:
                 probs[s * c.n + i, : len(tg)] = np.diff([0.0, *cm])
                 self.targets[s * c.n + i, : len(tg)] = tg
         self.alias = AliasTable(probs)
-        self.dwell = _dwell_groups([tp.dwell for tp in tps])
+        self.dwell = _dwell_groups([tp.dwell for tp in tps], c.segment_dwell)
         self.service_mean = np.array([tp.service.mean if tp.service else 0.0 for tp in tps])
         self.stage = np.array(c.stage_of)
         self.cost, self.refund = np.array(c.cost), np.array(c.refund)
         self.purchase_nodes = [i for i, tp in enumerate(tps) if tp.purchase]
-        self.order_value = {i: tp.order_value for i, tp in enumerate(tps) if tp.order_value}
+        self.order_value = _order_value_groups(c, tps)
         self.ref_mean = np.array(c.referral_mean)
         self.ref_delay = {i: tp.referrals.delay for i, tp in enumerate(tps) if tp.referrals}
         self.ov_mult = np.array(c.order_value_multiplier)
@@ -254,21 +274,36 @@ class VectorizedReplication:
         return kid
 
     def _dwell(self, node: np.ndarray, seg: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Time at ``node``: dwell (times the segment's dwell multiplier) plus mean service."""
-        dwell = self._base_dwell(node, rng)
+        """Time at ``node``: the segment's dwell (times its dwell multiplier) plus mean
+        service."""
+        dwell = self._base_dwell(seg * self.n + node, rng)
         if self.dwell_factor is not None:
             dwell *= self.dwell_factor[seg, node]
         return dwell + self.service_mean[node]
 
-    def _base_dwell(self, node: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        out = np.zeros(len(node))
+    def _base_dwell(self, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """One dwell per ``segment * n + node`` row, before the dwell multiplier."""
+        out = np.zeros(len(rows))
         for group in self.dwell:
-            idx = np.flatnonzero(group.member[node])
-            if len(idx) == len(node):
-                return group.sample(node, rng)
+            idx = np.flatnonzero(group.member[rows])
+            if len(idx) == len(rows):
+                return group.sample(rows, rng)
             if len(idx):
-                out[idx] = group.sample(node[idx], rng)
+                out[idx] = group.sample(rows[idx], rng)
         return out
+
+    def _order_values(self, p: int, seg: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Order values at purchase node ``p`` for customers of segments ``seg``: each from
+        its segment's distribution, times the segment's multiplier."""
+        groups = self.order_value[p]
+        if len(groups) == 1:
+            value = groups[0][1].sample(rng, len(seg))
+        else:
+            value = np.zeros(len(seg))
+            for segments, dist in groups:
+                m = segments[seg]
+                value[m] = dist.sample(rng, int(m.sum()))
+        return value * self.ov_mult[seg]
 
     def _cash(
         self,
@@ -288,7 +323,7 @@ class VectorizedReplication:
             idx = np.flatnonzero(node == p)
             if not len(idx):
                 continue
-            value = self.order_value[p].sample(rng, len(idx)) * self.ov_mult[st["seg"][idx]]
+            value = self._order_values(p, st["seg"][idx], rng)
             new = st["buys"][idx] == 0
             st["first"][idx[new]] = t[idx[new]]
             st["buys"][idx] += 1

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from cjsim.model.distributions import Distribution
 from cjsim.model.journey import (
     CohortArrivals,
     Economics,
@@ -108,10 +109,25 @@ class JourneyBuilder:
         order_value_multiplier: float = 1.0,
         edge_multipliers: dict[str, float] | None = None,
         dwell_multipliers: dict[str, float] | None = None,
+        *,
+        dwell: dict[str, Distribution] | None = None,
+        order_value: dict[str, Distribution] | None = None,
     ) -> JourneyBuilder:
-        """Add a segment; edge multipliers are keyed ``"from->to"``, dwell ones by touchpoint."""
+        """Add a segment; edge multipliers are keyed ``"from->to"``, dwell ones by touchpoint.
+
+        ``dwell`` (days) and ``order_value`` (money) replace a touchpoint's distribution for
+        this segment's customers (see :class:`~cjsim.model.Segment`).
+        """
         edges = {tuple(k.split("->", 1)): v for k, v in (edge_multipliers or {}).items()}
-        segment = Segment(name, share, order_value_multiplier, edges, dwell_multipliers or {})  # type: ignore[arg-type]
+        segment = Segment(
+            name,
+            share,
+            order_value_multiplier,
+            edges,  # type: ignore[arg-type]
+            dwell_multipliers or {},
+            dwell or {},
+            order_value or {},
+        )
         self._segments.append(segment)
         return self
 

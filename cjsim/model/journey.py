@@ -146,7 +146,7 @@ class PoissonArrivals:
 
 @dataclass(frozen=True)
 class Segment:
-    """A persona: ``share`` of customers, with edge, order-value and dwell multipliers.
+    """A persona: ``share`` of customers, with its own multipliers and distributions.
 
     Parameters
     ----------
@@ -154,12 +154,21 @@ class Segment:
     share : float
         In [0, 1]; the shares of all segments sum to 1.
     order_value_multiplier : float
-        > 0; order values of this segment's customers are multiplied by it.
+        > 0; order values of this segment's customers are multiplied by it (replacement
+        order-value distributions included).
     edge_multipliers : mapping of (from, to) to float
         >= 0; the edge is multiplied and the rest of its row rescaled.
     dwell_multipliers : mapping of touchpoint name to float
         > 0; this segment's dwell time at that touchpoint is the base dwell times the
         factor (``L_{cX}(s) = L_X(c s)``); service time is unaffected.
+    dwell : mapping of touchpoint name to Distribution
+        Replacement dwell distributions (days): this segment's dwell at that touchpoint is
+        drawn from its own distribution instead of the touchpoint's; service time is
+        unaffected.  A touchpoint takes a multiplier or a replacement, never both.
+    order_value : mapping of purchase-touchpoint name to Distribution
+        Replacement order-value distributions (money, in the scenario's currency): this
+        segment's orders at that touchpoint are drawn from it, then multiplied by
+        ``order_value_multiplier``.
     """
 
     name: str
@@ -167,10 +176,22 @@ class Segment:
     order_value_multiplier: float = 1.0
     edge_multipliers: Mapping[tuple[str, str], float] = field(default_factory=FrozenMap)
     dwell_multipliers: Mapping[str, float] = field(default_factory=FrozenMap)
+    dwell: Mapping[str, Distribution] = field(default_factory=FrozenMap)
+    order_value: Mapping[str, Distribution] = field(default_factory=FrozenMap)
 
     def __post_init__(self) -> None:
         _freeze(self, "edge_multipliers", FrozenMap(self.edge_multipliers))
         _freeze(self, "dwell_multipliers", FrozenMap(self.dwell_multipliers))
+        _freeze(self, "dwell", FrozenMap(self.dwell))
+        _freeze(self, "order_value", FrozenMap(self.order_value))
+
+    def dwell_at(self, tp: Touchpoint) -> Distribution:
+        """This segment's dwell distribution at ``tp`` before any multiplier (days)."""
+        return self.dwell.get(tp.name, tp.dwell)
+
+    def order_value_at(self, tp: Touchpoint) -> Distribution | None:
+        """This segment's order-value distribution at ``tp`` before its multiplier."""
+        return self.order_value.get(tp.name, tp.order_value)
 
 
 @dataclass(frozen=True)

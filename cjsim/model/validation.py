@@ -14,11 +14,10 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
-import numpy as np
 
 from cjsim.errors import Problem, did_you_mean
 from cjsim.model.distributions import Distribution
-from cjsim.model.rows import ROW_TOLERANCE, apply_multipliers
+from cjsim.model.rows import ROW_TOLERANCE
 from cjsim.model.warm import WarmStart, check_warm_start
 
 if TYPE_CHECKING:
@@ -383,6 +382,7 @@ def _check_row(sc: Scenario, path: str, row: Mapping[str, float]) -> list[Proble
 
 def _check_population(sc: Scenario, pop: Population) -> list[Problem]:
     from cjsim.model.journey import CohortArrivals
+    from cjsim.model.segment_checks import check_segments
 
     out: list[Problem] = []
     arr = pop.arrivals
@@ -398,7 +398,7 @@ def _check_population(sc: Scenario, pop: Population) -> list[Problem]:
     else:
         out += _check_rates(arr.rates)
     out += _check_shares("population.entry", pop.entry, sc.touchpoints, "entry touchpoint")
-    out += _check_segments(sc, pop)
+    out += check_segments(sc, pop)
     out += _check_initial(sc, pop)
     if pop.warm_start is not None:
         segments = [s.name for s in pop.effective_segments]
@@ -469,120 +469,6 @@ def _check_shares(
                 "make the shares add up to 1",
             )
         )
-    return out
-
-
-def _check_segments(sc: Scenario, pop: Population) -> list[Problem]:
-    if not pop.segments:
-        return []
-    out: list[Problem] = []
-    names = [s.name for s in pop.segments]
-    if len(set(names)) != len(names):
-        out.append(
-            Problem(
-                "population.segments", "segment names repeat", "give every segment its own name"
-            )
-        )
-    for i, seg in enumerate(pop.segments):
-        path = f"population.segments[{i}]"
-        out += _check_range(f"{path}.share", seg.share, 0, 1, "share")
-        if not (_number(seg.order_value_multiplier) and seg.order_value_multiplier > 0):
-            out.append(
-                Problem(
-                    f"{path}.order_value_multiplier",
-                    f"must be > 0, got {seg.order_value_multiplier!r}",
-                    "1 leaves order values as they are",
-                )
-            )
-        out += _check_edge_multipliers(sc, path, seg.edge_multipliers)
-        out += _check_dwell_multipliers(sc, path, seg.dwell_multipliers)
-    total = math.fsum(s.share for s in pop.segments if _number(s.share))
-    if not out and abs(total - 1) > ROW_TOLERANCE:
-        out.append(
-            Problem(
-                "population.segments",
-                f"segment shares sum to {total:.10g}, expected 1",
-                "make the shares add up to 1",
-            )
-        )
-    return out
-
-
-def _check_edge_multipliers(
-    sc: Scenario, path: str, multipliers: Mapping[tuple[str, str], float]
-) -> list[Problem]:
-    out: list[Problem] = []
-    by_row: dict[str, dict[str, float]] = {}
-    for (source, target), factor in multipliers.items():
-        key = f"{path}.edge_multipliers.{source}->{target}"
-        row = sc.transitions.get(source)
-        if row is None or source not in sc.touchpoints:
-            out.append(
-                Problem(
-                    key, f"unknown touchpoint {source!r}", did_you_mean(str(source), sc.touchpoints)
-                )
-            )
-        elif target not in row:
-            out.append(
-                Problem(
-                    key, f"{source!r} has no edge to {target!r}", did_you_mean(str(target), row)
-                )
-            )
-        elif not (_number(factor) and factor >= 0):
-            out.append(
-                Problem(
-                    key, f"multiplier must be >= 0, got {factor!r}", "1 leaves the edge as it is"
-                )
-            )
-        else:
-            by_row.setdefault(source, {})[target] = factor
-    for source, factors in by_row.items():
-        row = sc.transitions[source]
-        probs = np.array([row[t] for t in row], dtype=float)
-        scale = np.array([factors.get(t, 1.0) for t in row], dtype=float)
-        try:
-            new = apply_multipliers(probs, scale)
-        except ValueError as exc:
-            out.append(
-                Problem(
-                    f"{path}.edge_multipliers",
-                    f"row {source!r}: {exc}",
-                    "lower the multipliers so the row can still sum to 1",
-                )
-            )
-            continue
-        for target, value in zip(row, new, strict=True):
-            if value > 1 + ROW_TOLERANCE:
-                out.append(
-                    Problem(
-                        f"{path}.edge_multipliers",
-                        f"{source}->{target} becomes {value:.6g} > 1",
-                        "lower the multiplier",
-                    )
-                )
-    return out
-
-
-def _check_dwell_multipliers(
-    sc: Scenario, path: str, multipliers: Mapping[str, float]
-) -> list[Problem]:
-    out: list[Problem] = []
-    for name, factor in multipliers.items():
-        key = f"{path}.dwell_multipliers.{name}"
-        if name not in sc.touchpoints:
-            out.append(
-                Problem(
-                    key, f"unknown touchpoint {name!r}", did_you_mean(str(name), sc.touchpoints)
-                )
-            )
-        if not (_number(factor) and factor > 0):
-            out.append(
-                Problem(
-                    key,
-                    f"dwell multiplier must be a finite number > 0, got {factor!r}",
-                    "1 leaves the dwell as it is, 0.5 halves it",
-                )
-            )
     return out
 
 
