@@ -36,10 +36,10 @@ class SegmentArrays:
     factors: np.ndarray  # (n, n + m)
     touched_rows: np.ndarray  # indices of rows with a factor != 1
     dwell_factor: np.ndarray  # (n,) dwell multiplier per touchpoint
-    dwell: tuple[Distribution, ...] = ()  # (n,) dwell distribution per touchpoint (days)
-    order_values: tuple[Distribution | None, ...] = ()  # (n,) order-value distributions
-    dwell_replaced: np.ndarray | None = None  # (n,) bool: the segment's own dwell here
-    order_value_replaced: np.ndarray | None = None  # (n,) bool: its own order value here
+    dwell: tuple[Distribution, ...]  # (n,) dwell distribution per touchpoint (days)
+    order_values: tuple[Distribution | None, ...]  # (n,) order-value distributions (money)
+    dwell_replaced: np.ndarray  # (n,) bool: the segment's own dwell here
+    order_value_replaced: np.ndarray  # (n,) bool: its own order value here
     time_mean: np.ndarray | None = None  # (n,) mean days per visit for this segment
     laplace: np.ndarray | None = None  # (n,) E[exp(-delta * time per visit)] for this segment
     order_value_mean: np.ndarray | None = None  # (n,) mean order value before the multiplier
@@ -157,7 +157,7 @@ def _with_times(
 ) -> SegmentArrays:
     """``seg`` with its own mean time and discount factor per visit (dwell scaled or
     replaced) and its own mean order values (where replaced)."""
-    replaced = seg.dwell_replaced if seg.dwell_replaced is not None else np.zeros(len(tps), bool)
+    replaced = seg.dwell_replaced
     changed = np.flatnonzero((seg.dwell_factor != 1.0) | replaced)
     seg = _with_order_values(seg, tps)
     if not len(changed):
@@ -179,7 +179,7 @@ def _with_times(
 
 def _with_order_values(seg: SegmentArrays, tps: list[Touchpoint]) -> SegmentArrays:
     """``seg`` with its mean order value per touchpoint where it replaces the distribution."""
-    if seg.order_value_replaced is None or not seg.order_value_replaced.any():
+    if not seg.order_value_replaced.any():
         return seg
     means = [
         d.mean if d is not None and tp.purchase else 0.0

@@ -172,5 +172,8 @@ def _check_replacements(sc: Scenario, path: str, seg: Segment) -> list[Problem]:
 def _unknown_touchpoint(sc: Scenario, key: str, name: str) -> list[Problem]:
     if name in sc.touchpoints:
         return []
-    what = "an outcome, not a touchpoint" if name in sc.outcomes else "unknown touchpoint"
-    return [Problem(key, f"{what} {name!r}", did_you_mean(str(name), sc.touchpoints))]
+    if name in sc.outcomes:
+        what = f"{name!r} is an outcome, not a touchpoint: nobody dwells or buys there"
+    else:
+        what = f"unknown touchpoint {name!r}"
+    return [Problem(key, what, did_you_mean(str(name), sc.touchpoints))]

@@ -290,8 +290,17 @@ class SpecBuilder:
                 )
                 continue
             edges[(source.strip(), target.strip())] = factor
+        at = f"population.segments[{index}]"
         return Segment(
-            spec.name, spec.share, spec.order_value_multiplier, edges, spec.dwell_multipliers
+            spec.name,
+            spec.share,
+            spec.order_value_multiplier,
+            edges,
+            spec.dwell_multipliers,
+            dwell={k: self.dist(f"{at}.dwell.{k}", v) for k, v in spec.dwell.items()},
+            order_value={
+                k: self.dist(f"{at}.order_value.{k}", v) for k, v in spec.order_value.items()
+            },
         )
 
 

@@ -93,6 +93,8 @@ def scenario_to_dict(sc: Scenario, warm_start_file: str | None = None) -> dict[s
                 "order_value_multiplier": s.order_value_multiplier,
                 "edge_multipliers": {f"{a}->{b}": f for (a, b), f in s.edge_multipliers.items()},
                 "dwell_multipliers": dict(s.dwell_multipliers) or None,
+                "dwell": {k: d.to_dict() for k, d in s.dwell.items()} or None,
+                "order_value": {k: d.to_dict() for k, d in s.order_value.items()} or None,
             }
         )
         for s in sc.population.segments

@@ -106,6 +106,17 @@ class SegmentSpec(_Spec):
         description="keyed by touchpoint: this segment's dwell there is the base dwell times "
         "the factor (> 0); service time is unaffected",
     )
+    dwell: dict[str, DistSpec] = Field(
+        default_factory=dict,
+        description="keyed by touchpoint: this segment's own dwell distribution there (days), "
+        "replacing the touchpoint's; not together with a dwell multiplier for the same one",
+    )
+    order_value: dict[str, DistSpec] = Field(
+        default_factory=dict,
+        description="keyed by purchase touchpoint: this segment's own order-value "
+        "distribution there (money), replacing the touchpoint's; order_value_multiplier "
+        "still applies",
+    )
 
 
 class PopulationSpec(_Spec):
