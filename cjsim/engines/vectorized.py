@@ -2,13 +2,15 @@
 
 Same semantics as the DES engine without queues: a visit starts on arrival (cost,
 purchase, refund, referrals), the customer dwells, then moves on by its segment's
-row (alias tables: O(1) per draw).  Customers who finish are dropped every step;
-large populations run in chunks.  Capacity touchpoints are refused unless
-``ignore_capacity=True``, which counts their mean service time as extra dwell with
-no waiting.  Referred customers are simulated after their referrers, as further
-generations, which is exact because without queues customers never interact.
-Warm-start customers (``population.warm_start``) take their first step mid-visit: the
-visit under way is not booked, and its dwell is the remaining dwell drawn at placement.
+row (alias tables: O(1) per draw).  Dwell and order values come from the customer's
+segment's distribution at the node (its replacement, else the touchpoint's).
+Customers who finish are dropped every step; large populations run in chunks.
+Capacity touchpoints are refused unless ``ignore_capacity=True``, which counts their
+mean service time as extra dwell with no waiting.  Referred customers are simulated
+after their referrers, as further generations, which is exact because without queues
+customers never interact.  Warm-start customers (``population.warm_start``) take their
+first step mid-visit: the visit under way is not booked, and its dwell is the remaining
+dwell drawn at placement.
 """
 
 from __future__ import annotations
@@ -36,14 +38,15 @@ CHUNK = 1 << 18
 
 @dataclass(frozen=True)
 class _DwellGroup:
-    """Touchpoints whose dwell shares a family, sampled in one numpy call."""
+    """(segment, touchpoint) rows ``segment * n + node`` whose dwell shares a family,
+    sampled in one numpy call."""
 
-    member: np.ndarray  # bool per node
-    params: np.ndarray  # (n, 2) per node: each member's numpy parameters
+    member: np.ndarray  # bool per row
+    params: np.ndarray  # (segments * n, 2) per row: each member's numpy parameters
     dist: Distribution  # the group's first distribution (the family's sampler)
 
-    def sample(self, nodes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        return self.dist.sample_stacked(self.params[nodes], rng)
+    def sample(self, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        return self.dist.sample_stacked(self.params[rows], rng)
 
 
 def _dwell_groups(base: list[Distribution], own: list[list[Distribution]]) -> list[_DwellGroup]:
