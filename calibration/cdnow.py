@@ -82,8 +82,8 @@ def read(path: Path) -> tuple[pd.DataFrame, str]:
         )
     except pd.errors.ParserError as e:
         raise CalibrationError(
-            f"{path}: a line has more than {len(columns)} columns ({e}) — every line must "
-            "have the layout of the first"
+            f"{path}: a line has more than {len(columns)} columns ({str(e).strip()}) — every "
+            "line must have the layout of the first"
         ) from None
     parsed = pd.DataFrame(
         {
