@@ -85,9 +85,10 @@ def read(path: Path) -> tuple[pd.DataFrame, str]:
             f"{path}: a line has more than {len(columns)} columns ({str(e).strip()}) — every "
             "line must have the layout of the first"
         ) from None
+    ids = pd.to_numeric(raw["customer_id"], errors="coerce")
     parsed = pd.DataFrame(
         {
-            "customer_id": raw["customer_id"],
+            "customer_id": ids.where(ids == ids.round()),
             "date": pd.to_datetime(raw["date"], format="%Y%m%d", errors="coerce"),
             "cds": pd.to_numeric(raw["cds"], errors="coerce"),
             "dollars": pd.to_numeric(raw["dollars"], errors="coerce"),
@@ -97,11 +98,13 @@ def read(path: Path) -> tuple[pd.DataFrame, str]:
     if bad.any() or parsed.empty:
         row = int(np.flatnonzero(bad)[0]) if bad.any() else 0
         raise CalibrationError(
-            f"{path}: {int(bad.sum())} line(s) without a customer id, a yyyymmdd date, a "
-            f"number of CDs and dollars (the first: line {row + 1 + int(header)}, "
+            f"{path}: {int(bad.sum())} line(s) without a whole-number customer id, a "
+            f"yyyymmdd date, a number of CDs and dollars (the first: line "
+            f"{row + 1 + int(header)}, "
             f"{' '.join(raw.iloc[row].dropna().astype(str)) if len(raw) else 'empty file'}) "
             "— fix or remove them"
         )
+    parsed["customer_id"] = parsed["customer_id"].astype("int64")
     kind = "sample layout, 5 columns" if len(columns) == 5 else "full-file layout, 4 columns"
     return parsed, f"{kind}{', with a header' if header else ''}"
 

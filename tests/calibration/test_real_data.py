@@ -156,6 +156,7 @@ def test_actuals_are_computed_from_the_file(tmp_path):
         ("1 1 19970101 2 3.0\n1 1 19970102 2 3.0 9\n", "more than 5 columns"),
         ("id date cds dollars\n1 19970101 2 3.0\n1 1997-01-02 2 3.0\n", "line 3, 1 1997-01-02"),
         ("1 19970101 2 3.0\n1 19970102 2\n", "1 line\\(s\\) without .* line 2"),
+        ("1 19970101 2 3.0\nx7 19970102 2 3.0\n", "without a whole-number customer id"),
         ("\n", "0 column"),
     ],
 )
