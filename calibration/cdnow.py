@@ -47,6 +47,23 @@ SAMPLE = ["master_id", "customer_id", "date", "cds", "dollars"]
 FULL = ["customer_id", "date", "cds", "dollars"]
 
 
+def cohort_mapping(cutoff: str) -> dict[str, object]:
+    """The mapping of a purchase log (:func:`purchase_log`) with the cut-off ``cutoff``."""
+    return {
+        "touchpoints": {"first_purchase": ["first"], "repeat_purchase": ["repeat"]},
+        "purchases": ["first_purchase", "repeat_purchase"],
+        "stages": {"first_purchase": "purchase", "repeat_purchase": "retention"},
+        "cutoff": cutoff,
+        "closed_cohort": True,
+    }
+
+
+# FHL 2005's periods for the published files (the script computes them from the file)
+CUTOFF = "1997-10-01"  # after calibration weeks 1-39 from 1997-01-01
+END = "1998-07-01"  # after holdout weeks 40-78
+MAPPING = cohort_mapping(CUTOFF)
+
+
 def _numeric(token: str) -> bool:
     try:
         float(token)
@@ -116,6 +133,12 @@ def purchase_log(raw: pd.DataFrame) -> pd.DataFrame:
     log = log.rename(columns={"date": "timestamp"})
     log["event"] = np.where(log["customer_id"].duplicated(), "repeat", "first")
     return log
+
+
+def load(path: str | Path) -> pd.DataFrame:
+    """The purchase log of a CDNOW file in either layout (:func:`read`,
+    :func:`purchase_log`)."""
+    return purchase_log(read(Path(path))[0])
 
 
 @dataclass(frozen=True)
@@ -257,14 +280,9 @@ def fit_cjsim(
     args: argparse.Namespace, log: pd.DataFrame, periods: Periods
 ) -> tuple[cjsim.calibration.Fit, cjsim.calibration.Validation, Forecast]:
     """cjsim's fit on the calibration weeks and its holdout simulation."""
-    mapping = {
-        "touchpoints": {"first_purchase": ["first"], "repeat_purchase": ["repeat"]},
-        "purchases": ["first_purchase", "repeat_purchase"],
-        "stages": {"first_purchase": "purchase", "repeat_purchase": "retention"},
-        "cutoff": f"{periods.day(periods.calibration):%Y-%m-%d}",
-        "closed_cohort": True,
-        **({"never_silent": ["first_purchase"]} if args.alive_after_first else {}),
-    }
+    mapping = cohort_mapping(f"{periods.day(periods.calibration):%Y-%m-%d}")
+    if args.alive_after_first:
+        mapping["never_silent"] = ["first_purchase"]
     t0 = time.perf_counter()
     fit = cjsim.calibrate(
         log, mapping, latent_segments=args.latent, horizon_days=7 * periods.holdout, seed=0
@@ -303,7 +321,7 @@ def describe(path: Path, kind: str, raw: pd.DataFrame, log: pd.DataFrame, p: Per
     )
 
 
-def load(args: argparse.Namespace) -> tuple[Path, str, pd.DataFrame] | None:
+def open_file(args: argparse.Namespace) -> tuple[Path, str, pd.DataFrame] | None:
     """The file ``--file`` or ``--data`` names, read; None when the data folder lacks it."""
     path = Path(args.file) if args.file else find(args.data, FILE)
     if path is None:
@@ -326,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = p.parse_args(argv)
     try:
-        loaded = load(args)
+        loaded = open_file(args)
         if loaded is None:
             return 0
         path, kind, raw = loaded
