@@ -9,6 +9,7 @@ classes, destinations; :func:`.fit.assemble` with :mod:`.outputs` and :mod:`.ass
 
 from cjsim.calibration.arrivals import ArrivalFit, fit_arrivals
 from cjsim.calibration.assembler import Assembler, Parameters, draw_parameters
+from cjsim.calibration.baselines import BGNBD, fit_bgnbd
 from cjsim.calibration.dwell import DwellFit, fit_dwell, kaplan_meier
 from cjsim.calibration.events import (
     EventColumns,
@@ -26,6 +27,7 @@ from cjsim.calibration.transitions import RowPosterior, count_transitions
 from cjsim.calibration.validate import Validation, validate
 
 __all__ = [
+    "BGNBD",
     "SILENT_EXIT",
     "ArrivalFit",
     "Assembler",
@@ -44,6 +46,7 @@ __all__ = [
     "count_transitions",
     "draw_parameters",
     "fit_arrivals",
+    "fit_bgnbd",
     "fit_dwell",
     "fit_exit",
     "kaplan_meier",
