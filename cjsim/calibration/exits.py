@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize, special
+from threadpoolctl import threadpool_limits
 
 from cjsim.calibration.families import FITTED, INSTANT, MIN_DAYS, PARAMETRIC, Parametric
 from cjsim.errors import CalibrationError
@@ -169,6 +170,11 @@ def fit_exit(
     When every completed spell has the same length (within a second) the likelihood
     has no maximum; the dwell is then a Weibull spike at that length (shape 1e4) when
     Weibull is a candidate.
+
+    Raises
+    ------
+    CalibrationError
+        For an unknown family, or fewer than two completed spells.
     """
     names = [f.name for f in PARAMETRIC]
     unknown = [f for f in families or () if f not in names]
@@ -181,16 +187,32 @@ def fit_exit(
             f"only {len(done)} completed spell(s): too few to separate "
             "silent exits from slow customers"
         )
-    sp = CureSpells.unweighted(done, open_)
-    q0 = min(max(len(open_) / (len(open_) + len(done)), 0.05), 0.95) / 2
     candidates = [f for f in PARAMETRIC if not families or f.name in families]
-    spike = np.ptp(done) <= INSTANT and any(f.name == SPIKE for f in candidates)
+    if np.ptp(done) <= INSTANT and any(f.name == SPIKE for f in candidates):
+        candidates = [FITTED[SPIKE]]
+    with threadpool_limits(1):  # tiny problems: BLAS threads only cost
+        aic, family, theta, se = _lowest_aic(CureSpells.unweighted(done, open_), candidates)
+    scale = math.exp(theta[1])
+    native = (math.exp(theta[2]), 0.0, scale) if family.has_shape else (0.0, scale)
+    q = float(special.expit(theta[0]))
+    return ExitFit(q, se, family.from_native(native), family.name, aic, native)
+
+
+def _lowest_aic(
+    sp: CureSpells, candidates: list[Parametric]
+) -> tuple[float, Parametric, np.ndarray, float]:
+    """The cure model fitted with each family: the lowest AIC, its family, coordinates
+    and the standard error of q.  A single spike candidate starts at its spike."""
+    opened, done = sp.w_open.sum(), sp.w_done.sum()
+    q0 = min(max(opened / (opened + done), 0.05), 0.95) / 2
     best: tuple[float, Parametric, np.ndarray] | None = None
-    for family in candidates if not spike else [FITTED[SPIKE]]:
-        scale, shape = family.start(done)
-        if spike:  # no maximum: the spike at the spells' length, at the largest shape
-            scale, shape = float(done.mean()), math.exp(LOG_SHAPE[1])
-        theta0 = np.array([special.logit(q0), math.log(scale)] + [math.log(shape)] * family.has_shape)
+    for family in candidates:
+        scale, shape = family.start(sp.done)
+        if np.ptp(sp.done) <= INSTANT:  # no maximum: the spike, at the largest shape
+            scale, shape = float(sp.done.mean()), math.exp(LOG_SHAPE[1])
+        theta0 = np.array(
+            [special.logit(q0), math.log(scale)] + [math.log(shape)] * family.has_shape
+        )
         objective = lambda t, f=family: cure_negll(t, f, sp)  # noqa: E731
         theta = minimise(objective, theta0, family.has_shape)
         aic = 2 * (family.n_params + 1) + 2 * objective(theta)[0]
@@ -200,7 +222,4 @@ def fit_exit(
     aic, family, theta = best
     q = float(special.expit(theta[0]))
     se = logit_se(hessian(lambda t: cure_negll(t, family, sp), theta), q)
-    native = (
-        (math.exp(theta[2]), 0.0, math.exp(theta[1])) if family.has_shape else (0.0, math.exp(theta[1]))
-    )
-    return ExitFit(q, se, FITTED[family.name].from_native(native), family.name, float(aic), native)
+    return float(aic), family, theta, se

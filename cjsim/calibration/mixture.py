@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import special
+from threadpoolctl import threadpool_limits
 
 from cjsim.calibration.exits import CureSpells, cure_negll, hessian, logit_se, minimise
 from cjsim.calibration.families import FAMILIES, FITTED, MIN_DAYS
@@ -236,9 +237,9 @@ def _transition_counts(sp: Spells, weights: np.ndarray) -> np.ndarray:
     done = ~sp.open
     cell = sp.node[done] * len(sp.targets) + sp.target[done]
     size = len(sp.nodes) * len(sp.targets)
-    return np.stack(
-        [np.bincount(cell, w[done], minlength=size) for w in weights]
-    ).reshape(len(weights), len(sp.nodes), len(sp.targets))
+    return np.stack([np.bincount(cell, w[done], minlength=size) for w in weights]).reshape(
+        len(weights), len(sp.nodes), len(sp.targets)
+    )
 
 
 def _m_step(
@@ -288,17 +289,10 @@ def _log_rows(counts: np.ndarray, prior: float) -> np.ndarray:
         return np.log(rows)
 
 
-def _class_loglik(
-    sp: Spells,
-    q: np.ndarray,
-    scale: np.ndarray,
-    shape: np.ndarray,
-    kinds: tuple[str, ...],
-    counts: np.ndarray,
-    prior: float,
-) -> np.ndarray:
+def _class_loglik(sp: Spells, step: _Step, prior: float) -> np.ndarray:
     """(customers, K) log-likelihood of each customer's spells under each class."""
-    per_spell = _spell_loglik(sp, q, scale, shape, kinds, _log_rows(counts, prior))
+    log_rows = _log_rows(step.counts, prior)
+    per_spell = _spell_loglik(sp, step.q, step.scale, step.shape, step.kinds, log_rows)
     return np.stack(
         [np.bincount(sp.customer, row, minlength=sp.n_customers) for row in per_spell], axis=1
     )
@@ -333,8 +327,7 @@ class _EM:
         step = _m_step(sp, resp, kinds, init, self.never_silent, choose)
         previous, it = -math.inf, 0
         while True:
-            joint = _class_loglik(sp, step.q, step.scale, step.shape, step.kinds, step.counts, prior)
-            joint = joint + np.log(np.maximum(step.share, 1e-300))[None]
+            joint = _class_loglik(sp, step, prior) + np.log(np.maximum(step.share, 1e-300))[None]
             total = special.logsumexp(joint, axis=1)
             loglik = float(total.sum())
             if not self.em or it >= iterations or abs(loglik - previous) <= self.tol * abs(loglik):
@@ -424,18 +417,19 @@ def fit_mixture(
     ``start`` is the pooled (one-class) fit ``(q, scale, shape)`` per node that seeds
     every class.  Nobody leaves the touchpoints in ``never_silent`` silently (q = 0).
     """
-    starts = _starting_responsibilities(sp, classes, latent, seed, n_init)
-    k = starts[0].shape[1]
-    em = classes is None and k > 1
-    names = names or tuple(f"latent_{j + 1}" for j in range(k))
-    fit = _EM(sp, k, names, prior, start, em, tol, never_silent)
-    choose = tuple(families) if k > 1 else ()
-    # short runs from every start, then the best one to convergence ("small EM")
-    short = SHORT_RUN if len(starts) > 1 else max_iter
-    best = max((fit.run(r, None, short, kinds, choose) for r in starts), key=lambda m: m.loglik)
-    if em and len(starts) > 1:  # the families of the best start stay
-        done = fit.run(
-            best.responsibility, (best.q, best.scale, best.shape), max_iter, best.kinds, ()
-        )
-        best = dataclasses.replace(done, iterations=done.iterations + SHORT_RUN)
-    return _by_share(best) if em else best
+    with threadpool_limits(1):  # tiny problems: BLAS threads only cost
+        starts = _starting_responsibilities(sp, classes, latent, seed, n_init)
+        k = starts[0].shape[1]
+        em = classes is None and k > 1
+        names = names or tuple(f"latent_{j + 1}" for j in range(k))
+        fit = _EM(sp, k, names, prior, start, em, tol, never_silent)
+        choose = tuple(families) if k > 1 else ()
+        # short runs from every start, then the best one to convergence ("small EM")
+        short = SHORT_RUN if len(starts) > 1 else max_iter
+        best = max((fit.run(r, None, short, kinds, choose) for r in starts), key=lambda m: m.loglik)
+        if em and len(starts) > 1:  # the families of the best start stay
+            done = fit.run(
+                best.responsibility, (best.q, best.scale, best.shape), max_iter, best.kinds, ()
+            )
+            best = dataclasses.replace(done, iterations=done.iterations + SHORT_RUN)
+        return _by_share(best) if em else best
