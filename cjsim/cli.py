@@ -193,6 +193,14 @@ def _add_validate(sub: Any) -> None:
     val.add_argument(
         "--arrivals-end", metavar="DATE", help="no new customers after this date (default: none)"
     )
+    val.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        metavar="W",
+        help="worker processes for the replications (default: the machine's cores, at most 4)",
+    )
+    val.add_argument("--quiet", action="store_true", help="no progress bar")
     val.add_argument("--plot", metavar="PNG", help="save the holdout plot here")
     val.add_argument("--json", action="store_true", help="print the comparison as JSON")
     _column_options(val, defaults_from_fit=True)
@@ -320,6 +328,8 @@ def _validate(args: argparse.Namespace) -> int:
         end=args.end,
         replications=max(args.replications, 2),
         seed=args.seed,
+        workers=args.workers,
+        progress=False if args.quiet else None,
         arrivals_end=args.arrivals_end,
     )
     if args.plot:

@@ -23,9 +23,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
+from threadpoolctl import threadpool_limits
 
-from cjsim.calibration.families import FAMILIES, INSTANT, MIN_DAYS, PARAMETRIC, Atoms
+from cjsim.calibration.exits import REFUSED, CureSpells, minimise
+from cjsim.calibration.families import FAMILIES, FITTED, INSTANT, MIN_DAYS, PARAMETRIC, Atoms
 from cjsim.calibration.mixture import NO_EXIT
 from cjsim.model import Distribution, Exponential, Fixed
 
@@ -130,21 +132,29 @@ def weighted_km(
 def _weighted_fit(
     kind: str, done: np.ndarray, opened: np.ndarray, w_open: np.ndarray, start: tuple[float, float]
 ) -> tuple[float, float, float]:
-    """Weighted censored MLE; returns (scale, shape, log-likelihood)."""
-    two = FAMILIES[kind].has_shape
+    """Weighted censored MLE by L-BFGS-B with the analytic gradient in (log scale,
+    log shape); returns (scale, shape, log-likelihood)."""
+    family = FITTED[kind]
+    two = family.has_shape
+    sp = CureSpells.collapsed(done, opened, np.ones((1, len(done))), w_open[None])
 
-    def negll(theta: np.ndarray) -> float:
-        scale = float(np.exp(theta[0]))
-        shape = float(np.exp(theta[1])) if two else math.nan
-        f = _logf_logs(kind, done, scale, shape)[0].sum()
-        s = (w_open * _logf_logs(kind, opened, scale, shape)[1]).sum() if len(opened) else 0.0
-        ll = f + s
-        return float(-ll) if np.isfinite(ll) else 1e300
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        with np.errstate(all="ignore"):  # a far trial point: refused below
+            scale = np.exp(theta[:1])
+            shape = float(np.exp(theta[1])) if two else math.nan
+            f, f_scale, f_shape = family.log_pdf_grad(sp.done, scale, shape)
+            s, s_scale, s_shape = family.log_sf_grad(sp.opened, scale, shape)
+            ll = (sp.w_done * f).sum() + (sp.w_open * s).sum()
+            grad = [(sp.w_done * f_scale).sum() + (sp.w_open * s_scale).sum()]
+            if two:
+                grad.append((sp.w_done * f_shape).sum() + (sp.w_open * s_shape).sum())
+        g = np.array(grad)
+        if not (np.isfinite(ll) and np.isfinite(g).all()):
+            return REFUSED, np.zeros_like(theta)
+        return float(-ll), -g
 
-    theta0 = np.log([start[0], start[1]] if two else [start[0]])
-    res = optimize.minimize(negll, theta0, method="BFGS")
-    x = res.x if res.fun <= negll(theta0) else theta0
-    return float(np.exp(x[0])), float(np.exp(x[1])) if two else math.nan, -float(negll(x))
+    x = minimise(objective, np.log([start[0], start[1]] if two else [start[0]]), two)
+    return float(np.exp(x[0])), float(np.exp(x[1])) if two else math.nan, -objective(x)[0]
 
 
 _Dwell = tuple[tuple[str, ...], tuple[tuple[float, float], ...], tuple[Atoms | None, ...]]
@@ -283,27 +293,28 @@ def fit_competing(
     ``done_target`` holds indices into ``targets`` (only targets that occur are kept).
     ``families`` are the candidate dwell families (default: the parametric ones).
     """
-    done_days = np.maximum(np.asarray(done_days, dtype=float), MIN_DAYS)
-    open_days = np.maximum(np.asarray(open_days, dtype=float), MIN_DAYS)
-    seen = np.unique(done_target)
-    tgt = np.searchsorted(seen, done_target)
-    counts = np.bincount(tgt, minlength=len(seen)).astype(float)
-    groups = [done_days[tgt == j] for j in range(len(seen))]
-    candidates = tuple(families or (f.name for f in PARAMETRIC))
-    share_open = len(open_days) / (len(done_days) + len(open_days))
-    q = NO_EXIT if never_silent else min(max(share_open, 0.01), 0.99) / 2
-    fit = _first_fit(tuple(targets[i] for i in seen), counts, groups, candidates, q)
-    previous = -math.inf
-    for it in range(max_iter):
-        resp, cured, open_ll = _e_step(fit, open_days)
-        fit = dataclasses.replace(fit, loglik=_loglik(fit, groups, open_ll))
-        if abs(fit.loglik - previous) <= tol * abs(fit.loglik):
-            break
-        previous = fit.loglik
-        options = candidates if it < FAMILY_ROUNDS else None
-        fit = _m_step(fit, groups, open_days, (resp, cured), options, never_silent)
-    fit = dataclasses.replace(fit, expected=counts + resp.sum(axis=1))
-    return dataclasses.replace(fit, exit_se=_q_se(fit, open_days, len(done_days)))
+    with threadpool_limits(1):  # tiny problems: BLAS threads only cost
+        done_days = np.maximum(np.asarray(done_days, dtype=float), MIN_DAYS)
+        open_days = np.maximum(np.asarray(open_days, dtype=float), MIN_DAYS)
+        seen = np.unique(done_target)
+        tgt = np.searchsorted(seen, done_target)
+        counts = np.bincount(tgt, minlength=len(seen)).astype(float)
+        groups = [done_days[tgt == j] for j in range(len(seen))]
+        candidates = tuple(families or (f.name for f in PARAMETRIC))
+        share_open = len(open_days) / (len(done_days) + len(open_days))
+        q = NO_EXIT if never_silent else min(max(share_open, 0.01), 0.99) / 2
+        fit = _first_fit(tuple(targets[i] for i in seen), counts, groups, candidates, q)
+        previous = -math.inf
+        for it in range(max_iter):
+            resp, cured, open_ll = _e_step(fit, open_days)
+            fit = dataclasses.replace(fit, loglik=_loglik(fit, groups, open_ll))
+            if abs(fit.loglik - previous) <= tol * abs(fit.loglik):
+                break
+            previous = fit.loglik
+            options = candidates if it < FAMILY_ROUNDS else None
+            fit = _m_step(fit, groups, open_days, (resp, cured), options, never_silent)
+        fit = dataclasses.replace(fit, expected=counts + resp.sum(axis=1))
+        return dataclasses.replace(fit, exit_se=_q_se(fit, open_days, len(done_days)))
 
 
 def _q_se(fit: CompetingFit, open_days: np.ndarray, n_done: int) -> float:

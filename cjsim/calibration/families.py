@@ -6,7 +6,9 @@ A fitted family is written in the ``scipy.stats`` parametrisation with ``loc = 0
 a ``shape`` (gamma and Weibull: their shape; lognormal: sigma).  Each family knows
 
 - its log-density and log-survival for many scales at once (the EM's inner loop; plain
-  numpy, because ``scipy.stats`` call overhead dominates otherwise),
+  numpy, because ``scipy.stats`` call overhead dominates otherwise), and for the four
+  families fitted by likelihood (:class:`Parametric`) the same with their derivatives in
+  log scale and log shape, so the optimisers get analytic gradients,
 - its start values (an uncensored fit), ``mean / scale`` at a shape, and
 - the model :class:`~cjsim.model.Distribution` its fitted parameters describe.
 
@@ -28,16 +30,30 @@ from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from cjsim.model import Distribution, Empirical, Exponential, Fixed, Gamma, LogNormal, Weibull
 
-__all__ = ["FAMILIES", "INSTANT", "MIN_DAYS", "PARAMETRIC", "Atoms", "Family"]
+__all__ = [
+    "FAMILIES",
+    "FITTED",
+    "INSTANT",
+    "MIN_DAYS",
+    "PARAMETRIC",
+    "Atoms",
+    "Family",
+    "Parametric",
+    "Terms",
+]
 
 MIN_DAYS = 1e-6  # spells of length 0 are moved here so every family can fit them
 INSTANT = 1.0 / 86400  # spells within a second of each other are one fixed delay
 
 Atoms = tuple[np.ndarray, np.ndarray]  # values (days) and their probability mass
+# a log term and its derivatives in log scale and log shape, each (K, len(x))
+Terms = tuple[np.ndarray, np.ndarray, np.ndarray]
+GAMMA_STEP = 1e-5  # central-difference step in log shape for gamma's log survival
+LOG_ROOT_2PI = 0.5 * math.log(2 * math.pi)
 
 
 class Family(ABC):
@@ -121,7 +137,25 @@ class Family(ABC):
         return (p[-1], p[0]) if self.has_shape else (p[-1], math.nan)
 
 
-class _Exponential(Family):
+class Parametric(Family):
+    """A family fitted by (weighted, censored) likelihood: besides :meth:`log_pdf_sf`,
+    the log density and the log survival separately, each with its derivatives in
+    ``log(scale)`` and ``log(shape)`` (zeros without a shape) — what the cure-model
+    objectives need for their analytic gradients (a completed spell needs only the
+    density, an open one only the survival)."""
+
+    @abstractmethod
+    def log_pdf_grad(self, x: np.ndarray, scale: np.ndarray, shape: float) -> Terms:
+        """(K, len(x)) log density at ``x`` (days) for each of the K ``scale`` values,
+        and its derivatives in log scale and log shape."""
+
+    @abstractmethod
+    def log_sf_grad(self, x: np.ndarray, scale: np.ndarray, shape: float) -> Terms:
+        """(K, len(x)) log survival at ``x`` (days) and its derivatives in log scale
+        and log shape."""
+
+
+class _Exponential(Parametric):
     model = Exponential
     scipy = stats.expon
 
@@ -130,11 +164,19 @@ class _Exponential(Family):
     ) -> tuple[np.ndarray, np.ndarray]:
         return Exponential.log_pdf_sf(x[None], scale[:, None])
 
+    def log_pdf_grad(self, x: np.ndarray, scale: np.ndarray, shape: float) -> Terms:
+        z = x[None] / scale[:, None]
+        return -np.log(scale)[:, None] - z, z - 1, np.zeros_like(z)
+
+    def log_sf_grad(self, x: np.ndarray, scale: np.ndarray, shape: float) -> Terms:
+        z = x[None] / scale[:, None]
+        return -z, z, np.zeros_like(z)
+
     def build(self, scale: float, shape: float, atoms: Atoms | None = None) -> Distribution:
         return Exponential(scale)
 
 
-class _Gamma(Family):
+class _Gamma(Parametric):
     model = Gamma
     scipy = stats.gamma
     fitted_parameter_names = ("shape", "scale")
@@ -144,6 +186,26 @@ class _Gamma(Family):
     ) -> tuple[np.ndarray, np.ndarray]:
         return Gamma.log_pdf_sf(x[None], shape, scale[:, None])
 
+    def log_pdf_grad(self, x: np.ndarray, scale: np.ndarray, shape: float) -> Terms:
+        z = x[None] / scale[:, None]
+        logz = np.log(z)
+        value = (shape - 1) * logz - z - special.gammaln(shape) - np.log(scale)[:, None]
+        return value, z - shape, shape * (logz - special.digamma(shape))
+
+    def log_sf_grad(self, x: np.ndarray, scale: np.ndarray, shape: float) -> Terms:
+        """The shape derivative of the regularised incomplete gamma has no closed form
+        in scipy: a central difference in log shape (step :data:`GAMMA_STEP`)."""
+        z = x[None] / scale[:, None]
+        sf = special.gammaincc(shape, z)
+        live = sf > 1e-300  # beyond: floored, flat
+        value = np.log(np.maximum(sf, 1e-300))
+        with np.errstate(over="ignore", divide="ignore"):
+            log_hazard = shape * np.log(z) - z - special.gammaln(shape) - value
+        d_scale = np.where(live, np.exp(np.minimum(log_hazard, 700.0)), 0.0)
+        up = np.log(np.maximum(special.gammaincc(shape * math.exp(GAMMA_STEP), z), 1e-300))
+        down = np.log(np.maximum(special.gammaincc(shape * math.exp(-GAMMA_STEP), z), 1e-300))
+        return value, d_scale, np.where(live, (up - down) / (2 * GAMMA_STEP), 0.0)
+
     def build(self, scale: float, shape: float, atoms: Atoms | None = None) -> Distribution:
         return Gamma.from_shape_scale(shape, scale)
 
@@ -151,7 +213,7 @@ class _Gamma(Family):
         return shape
 
 
-class _LogNormal(Family):
+class _LogNormal(Parametric):
     model = LogNormal
     scipy = stats.lognorm
     fitted_parameter_names = ("shape", "scale")  # sigma, median
@@ -161,6 +223,18 @@ class _LogNormal(Family):
     ) -> tuple[np.ndarray, np.ndarray]:
         return LogNormal.log_pdf_sf(x[None], shape, scale[:, None])
 
+    def log_pdf_grad(self, x: np.ndarray, scale: np.ndarray, shape: float) -> Terms:
+        logx = np.log(x)[None]
+        z = (logx - np.log(scale)[:, None]) / shape
+        value = -logx - np.log(shape) - LOG_ROOT_2PI - z * z / 2
+        return value, z / shape, z * z - 1
+
+    def log_sf_grad(self, x: np.ndarray, scale: np.ndarray, shape: float) -> Terms:
+        z = (np.log(x)[None] - np.log(scale)[:, None]) / shape
+        value = special.log_ndtr(-z)
+        mills = np.exp(-z * z / 2 - LOG_ROOT_2PI - value)  # density / survival of -z
+        return value, mills / shape, mills * z
+
     def build(self, scale: float, shape: float, atoms: Atoms | None = None) -> Distribution:
         return LogNormal.from_median_sigma(scale, shape)
 
@@ -168,7 +242,7 @@ class _LogNormal(Family):
         return math.exp(shape * shape / 2)
 
 
-class _Weibull(Family):
+class _Weibull(Parametric):
     model = Weibull
     scipy = stats.weibull_min
     fitted_parameter_names = ("shape", "scale")
@@ -177,6 +251,19 @@ class _Weibull(Family):
         self, x: np.ndarray, scale: np.ndarray, shape: float, atoms: Atoms | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         return Weibull.log_pdf_sf(x[None], shape, scale[:, None])
+
+    def log_pdf_grad(self, x: np.ndarray, scale: np.ndarray, shape: float) -> Terms:
+        u = np.log(x)[None] - np.log(scale)[:, None]
+        with np.errstate(over="ignore"):  # an optimiser's far trial point: -inf, refused
+            zc = np.exp(shape * u)
+        value = np.log(shape) - np.log(scale)[:, None] + (shape - 1) * u - zc
+        return value, shape * (zc - 1), 1 + shape * u * (1 - zc)
+
+    def log_sf_grad(self, x: np.ndarray, scale: np.ndarray, shape: float) -> Terms:
+        u = np.log(x)[None] - np.log(scale)[:, None]
+        with np.errstate(over="ignore"):
+            zc = np.exp(shape * u)
+        return -zc, shape * zc, -shape * u * zc
 
     def build(self, scale: float, shape: float, atoms: Atoms | None = None) -> Distribution:
         return Weibull(shape, scale)
@@ -226,5 +313,6 @@ class _Empirical(Family):
         return Empirical(tuple(atoms[0].tolist()), tuple(atoms[1].tolist()))
 
 
-PARAMETRIC: tuple[Family, ...] = (_Exponential(), _Gamma(), _LogNormal(), _Weibull())
+PARAMETRIC: tuple[Parametric, ...] = (_Exponential(), _Gamma(), _LogNormal(), _Weibull())
 FAMILIES: dict[str, Family] = {f.name: f for f in (*PARAMETRIC, _Fixed(), _Empirical())}
+FITTED: dict[str, Parametric] = {f.name: f for f in PARAMETRIC}  # fitted by likelihood

@@ -27,10 +27,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
+from threadpoolctl import threadpool_limits
 
-from cjsim.calibration.exits import _hessian_se
-from cjsim.calibration.families import FAMILIES, MIN_DAYS
+from cjsim.calibration.exits import CureSpells, cure_negll, hessian, logit_se, minimise
+from cjsim.calibration.families import FAMILIES, FITTED, MIN_DAYS
 from cjsim.errors import CalibrationError
 
 __all__ = ["Mixture", "Spells", "fit_mixture"]
@@ -122,86 +123,70 @@ def _spell_loglik(
     kinds: tuple[str, ...],
     log_rows: np.ndarray,
 ) -> np.ndarray:
-    """(K, spells) log-likelihood of every spell under every class."""
-    k_classes = mix_q.shape[0]
-    out = np.zeros((k_classes, len(sp.days)))
+    """(K, spells) log-likelihood of every spell under every class: the density term
+    for a completed spell, the survival term for an open one."""
+    out = np.zeros((mix_q.shape[0], len(sp.days)))
     days = np.maximum(sp.days, MIN_DAYS)
     for n in range(len(sp.nodes)):
-        sel = sp.node == n
-        if not sel.any():
-            continue
-        logf, logsf = FAMILIES[kinds[n]].log_pdf_sf(days[sel], scale[:, n], shape[n])
+        family = FAMILIES[kinds[n]]
         q = mix_q[:, n][:, None]
-        opened = sp.open[sel][None]
-        tgt = np.where(sp.target[sel] < 0, 0, sp.target[sel])
-        done = np.log1p(-q) + logf + log_rows[:, n, tgt]
-        still = np.logaddexp(np.log(q), np.log1p(-q) + logsf)
-        out[:, sel] = np.where(opened, still, done)
+        done = np.flatnonzero((sp.node == n) & ~sp.open)
+        opened = np.flatnonzero((sp.node == n) & sp.open)
+        logf = family.log_pdf_sf(days[done], scale[:, n], shape[n])[0]
+        out[:, done] = np.log1p(-q) + logf + log_rows[:, n, sp.target[done]]
+        logsf = family.log_pdf_sf(days[opened], scale[:, n], shape[n])[1]
+        out[:, opened] = np.logaddexp(np.log(q), np.log1p(-q) + logsf)
     return out
+
+
+def _theta(q: np.ndarray, scale: np.ndarray, shape: float, kind: str) -> np.ndarray:
+    """The cure objective's coordinates (logit q, log scale, log shape)."""
+    head = special.logit(np.clip(q, 1e-4, 1 - 1e-4))
+    return np.concatenate([head, np.log(scale)] + [[math.log(shape)]] * FITTED[kind].has_shape)
 
 
 def _fit_node(
     kind: str,
-    days: np.ndarray,
-    opened: np.ndarray,
-    weights: np.ndarray,  # (K, spells)
+    data: CureSpells,
     start: tuple[np.ndarray, np.ndarray, float],
     never_silent: bool = False,
-) -> tuple[np.ndarray, np.ndarray, float, np.ndarray, float]:
+) -> tuple[np.ndarray, float]:
     """Weighted censored cure-model MLE of one touchpoint: q and scale per class, one
-    shared shape (q = 0 when ``never_silent``).  Returns (q, scale, shape, se of q,
-    the minimised negative log-likelihood)."""
-    family = FAMILIES[kind]
-    k = weights.shape[0]
-    x = np.maximum(days, MIN_DAYS)
-    w_done, w_open = weights[:, ~opened], weights[:, opened]
-    xd, xo = x[~opened], x[opened]
-
-    def unpack(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-        q = special.expit(theta[:k])
-        scale = np.exp(theta[k : 2 * k])
-        shape = float(np.exp(theta[2 * k])) if family.has_shape else math.nan
-        return q, scale, shape
-
-    def negll(theta: np.ndarray) -> float:
-        q, scale, shape = unpack(theta)
-        ll = (np.log1p(-q)[:, None] * w_done).sum()
-        ll += (w_done * family.log_pdf_sf(xd, scale, shape)[0]).sum()
-        logsf = family.log_pdf_sf(xo, scale, shape)[1]
-        lq = np.log(q)[:, None]
-        ll += (w_open * np.logaddexp(lq, np.log1p(-q)[:, None] + logsf)).sum()
-        return float(-ll) if np.isfinite(ll) else 1e300
-
-    q0, scale0, shape0 = start
-    theta0 = np.concatenate(
-        [special.logit(np.clip(q0, 1e-4, 1 - 1e-4)), np.log(scale0)]
-        + ([np.log([shape0])] if family.has_shape else [])
-    )
+    shared shape (q held at :data:`NO_EXIT` when ``never_silent``).  Returns the
+    objective's coordinates and its minimum."""
+    family = FITTED[kind]
+    k = data.w_done.shape[0]
+    theta0 = _theta(*start, kind)
     first = k if never_silent else 0  # q is not estimated: held at NO_EXIT
     if never_silent:
         theta0[:k] = special.logit(NO_EXIT)
     head = theta0[:first]
-    res = optimize.minimize(
-        lambda t: negll(np.concatenate([head, t])), theta0[first:], method="BFGS"
-    )
-    x = np.concatenate([head, res.x])
-    if negll(x) > negll(theta0):
-        x = theta0
-    res.x = x
-    q, scale, shape = unpack(res.x)
-    se = np.full(k, 0.0 if never_silent else math.nan)
-    if not never_silent and (k == 1 or len(theta0) <= 9):
-        for j in range(k):  # delta method on each class's logit separately
-            idx = [j, k + j] + ([2 * k] if family.has_shape else [])
-            sub = lambda t, j=j, idx=idx: negll(_put(res.x, idx, t))  # noqa: E731
-            se[j] = _hessian_se(sub, res.x[idx])
-    return q, scale, shape, se, float(negll(res.x))
+
+    def objective(t: np.ndarray) -> tuple[float, np.ndarray]:
+        value, grad = cure_negll(np.concatenate([head, t]), family, data)
+        return value, grad[first:]
+
+    theta = np.concatenate([head, minimise(objective, theta0[first:], family.has_shape)])
+    return theta, cure_negll(theta, family, data)[0]
 
 
-def _put(theta: np.ndarray, idx: list[int], values: np.ndarray) -> np.ndarray:
-    out = theta.copy()
-    out[idx] = values
-    return out
+def _unpack(theta: np.ndarray, k: int, kind: str) -> tuple[np.ndarray, np.ndarray, float]:
+    shape = float(np.exp(theta[2 * k])) if FITTED[kind].has_shape else math.nan
+    return special.expit(theta[:k]), np.exp(theta[k : 2 * k]), shape
+
+
+def _node_se(kind: str, data: CureSpells, theta: np.ndarray) -> np.ndarray:
+    """Each class's standard error of q: the Hessian block of its (logit q, log scale,
+    log shape) with the other classes held, inverted (delta method via expit)."""
+    k = data.w_done.shape[0]
+    family = FITTED[kind]
+    full = hessian(lambda t: cure_negll(t, family, data), theta)
+    q = special.expit(theta[:k])
+    se = np.empty(k)
+    for j in range(k):
+        idx = [j, k + j] + ([2 * k] if family.has_shape else [])
+        se[j] = logit_se(full[np.ix_(idx, idx)], float(q[j]))
+    return se
 
 
 def _family_start(kind: str, means: np.ndarray, done: np.ndarray) -> tuple[np.ndarray, float]:
@@ -211,52 +196,88 @@ def _family_start(kind: str, means: np.ndarray, done: np.ndarray) -> tuple[np.nd
     return means / family.mean_factor(shape), shape
 
 
+@dataclass(frozen=True)
+class _Step:
+    """One M-step's parameters (and the weights they were fitted with)."""
+
+    share: np.ndarray
+    q: np.ndarray
+    scale: np.ndarray
+    shape: np.ndarray
+    counts: np.ndarray
+    kinds: tuple[str, ...]
+    thetas: tuple[np.ndarray, ...]  # per node, the cure objective's optimum
+    resp: np.ndarray
+
+    def q_se(self, sp: Spells, never_silent: frozenset[str]) -> np.ndarray:
+        """(K, nodes) standard errors of q, conditional on the responsibilities (zero
+        where nobody leaves silently; NaN beyond four classes)."""
+        k = self.resp.shape[1]
+        out = np.full((k, len(sp.nodes)), math.nan)
+        weights = self.resp[sp.customer].T
+        for n, kind in enumerate(self.kinds):
+            if sp.nodes[n] in never_silent:
+                out[:, n] = 0.0
+            elif k == 1 or 2 * k + FITTED[kind].has_shape <= 9:
+                out[:, n] = _node_se(kind, _node_spells(sp, n, weights), self.thetas[n])
+        return out
+
+
+def _node_spells(sp: Spells, n: int, weights: np.ndarray) -> CureSpells:
+    """Touchpoint ``n``'s spells with their (K, spells) class ``weights``, spells of
+    equal length merged."""
+    sel = sp.node == n
+    done, opened = sel & ~sp.open, sel & sp.open
+    days = np.maximum(sp.days, MIN_DAYS)
+    return CureSpells.collapsed(days[done], days[opened], weights[:, done], weights[:, opened])
+
+
+def _transition_counts(sp: Spells, weights: np.ndarray) -> np.ndarray:
+    """(K, nodes, targets) class-weighted counts of completed spells."""
+    done = ~sp.open
+    cell = sp.node[done] * len(sp.targets) + sp.target[done]
+    size = len(sp.nodes) * len(sp.targets)
+    return np.stack([np.bincount(cell, w[done], minlength=size) for w in weights]).reshape(
+        len(weights), len(sp.nodes), len(sp.targets)
+    )
+
+
 def _m_step(
     sp: Spells,
     resp: np.ndarray,
     kinds: tuple[str, ...],
-    prior: float,
     start: tuple[np.ndarray, np.ndarray, np.ndarray],
     never_silent: frozenset[str] = frozenset(),
     choose: tuple[str, ...] = (),
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]:
+) -> _Step:
     """One M-step; with ``choose``, each touchpoint's family is re-chosen among those by
     the AIC of its class-weighted objective (the expected complete-data likelihood)."""
     k = resp.shape[1]
     w = resp[sp.customer].T  # (K, spells)
-    nodes, ntargets = len(sp.nodes), len(sp.targets)
-    counts = np.zeros((k, nodes, ntargets))
-    done = ~sp.open
-    for j in range(k):
-        np.add.at(counts[j], (sp.node[done], sp.target[done]), w[j, done])
-    q = np.empty((k, nodes))
-    q_se = np.full((k, nodes), math.nan)
-    scale = np.empty((k, nodes))
-    shape = np.full(nodes, math.nan)
+    nodes = len(sp.nodes)
+    q, scale, shape = np.empty((k, nodes)), np.empty((k, nodes)), np.full(nodes, math.nan)
     q0, scale0, shape0 = start
-    chosen = list(kinds)
+    chosen, thetas = list(kinds), []
     for n in range(nodes):
-        sel = sp.node == n
+        data = _node_spells(sp, n, w)
         options = [kinds[n], *(f for f in choose if f != kinds[n])]
         means = scale0[:, n] * FAMILIES[kinds[n]].mean_factor(shape0[n])
-        best: tuple[float, str, tuple] | None = None
+        best: tuple[float, str, np.ndarray] | None = None
         for kind in options:
             if kind == kinds[n]:
                 init = (q0[:, n], scale0[:, n], shape0[n])
             else:
-                sc0, sh0 = _family_start(kind, means, sp.days[sel & ~sp.open])
-                init = (q0[:, n], sc0, sh0)
-            out = _fit_node(
-                kind, sp.days[sel], sp.open[sel], w[:, sel], init, sp.nodes[n] in never_silent
-            )
-            aic = 2 * out[4] + 2 * FAMILIES[kind].has_shape
+                init = (q0[:, n], *_family_start(kind, means, data.done))
+            theta, value = _fit_node(kind, data, init, sp.nodes[n] in never_silent)
+            aic = 2 * value + 2 * FAMILIES[kind].has_shape
             if best is None or aic < best[0]:
-                best = (aic, kind, out)
+                best = (aic, kind, theta)
         assert best is not None
         chosen[n] = best[1]
-        q[:, n], scale[:, n], shape[n], q_se[:, n], _ = best[2]
-    share = resp.mean(axis=0)
-    return share, q, q_se, scale, shape, counts, tuple(chosen)
+        thetas.append(best[2])
+        q[:, n], scale[:, n], shape[n] = _unpack(best[2], k, best[1])
+    counts = _transition_counts(sp, w)
+    return _Step(resp.mean(axis=0), q, scale, shape, counts, tuple(chosen), tuple(thetas), resp)
 
 
 def _log_rows(counts: np.ndarray, prior: float) -> np.ndarray:
@@ -268,17 +289,10 @@ def _log_rows(counts: np.ndarray, prior: float) -> np.ndarray:
         return np.log(rows)
 
 
-def _class_loglik(
-    sp: Spells,
-    q: np.ndarray,
-    scale: np.ndarray,
-    shape: np.ndarray,
-    kinds: tuple[str, ...],
-    counts: np.ndarray,
-    prior: float,
-) -> np.ndarray:
+def _class_loglik(sp: Spells, step: _Step, prior: float) -> np.ndarray:
     """(customers, K) log-likelihood of each customer's spells under each class."""
-    per_spell = _spell_loglik(sp, q, scale, shape, kinds, _log_rows(counts, prior))
+    log_rows = _log_rows(step.counts, prior)
+    per_spell = _spell_loglik(sp, step.q, step.scale, step.shape, step.kinds, log_rows)
     return np.stack(
         [np.bincount(sp.customer, row, minlength=sp.n_customers) for row in per_spell], axis=1
     )
@@ -310,12 +324,10 @@ class _EM:
         sp, k, prior = self.sp, self.k, self.prior
         q1, scale1, shape1 = self.pooled
         init = params or (np.repeat(q1[None], k, 0), np.repeat(scale1[None], k, 0), shape1)
-        step = _m_step(sp, resp, kinds, prior, init, self.never_silent, choose)
+        step = _m_step(sp, resp, kinds, init, self.never_silent, choose)
         previous, it = -math.inf, 0
         while True:
-            share, q, _, scale, shape, counts, kinds = step
-            joint = _class_loglik(sp, q, scale, shape, kinds, counts, prior)
-            joint = joint + np.log(np.maximum(share, 1e-300))[None]
+            joint = _class_loglik(sp, step, prior) + np.log(np.maximum(step.share, 1e-300))[None]
             total = special.logsumexp(joint, axis=1)
             loglik = float(total.sum())
             if not self.em or it >= iterations or abs(loglik - previous) <= self.tol * abs(loglik):
@@ -323,10 +335,12 @@ class _EM:
             previous, it = loglik, it + 1
             resp = np.exp(joint - total[:, None])
             rechoose = choose if it < FAMILY_ROUNDS else ()
-            step = _m_step(sp, resp, kinds, prior, (q, scale, shape), self.never_silent, rechoose)
+            params = (step.q, step.scale, step.shape)
+            step = _m_step(sp, resp, step.kinds, params, self.never_silent, rechoose)
         if self.em:
             resp = np.exp(joint - total[:, None])
-        share, q, q_se, scale, shape, counts, kinds = step
+        share, q, scale, shape, counts = step.share, step.q, step.scale, step.shape, step.counts
+        q_se, kinds = step.q_se(sp, self.never_silent), step.kinds
         n_rows = int(((counts.sum(axis=0) > 0).sum(axis=1) - 1).clip(min=0).sum())
         n_params = (k - 1) + k * (2 * len(sp.nodes) + n_rows) + int(np.isfinite(shape).sum())
         return Mixture(
@@ -403,18 +417,19 @@ def fit_mixture(
     ``start`` is the pooled (one-class) fit ``(q, scale, shape)`` per node that seeds
     every class.  Nobody leaves the touchpoints in ``never_silent`` silently (q = 0).
     """
-    starts = _starting_responsibilities(sp, classes, latent, seed, n_init)
-    k = starts[0].shape[1]
-    em = classes is None and k > 1
-    names = names or tuple(f"latent_{j + 1}" for j in range(k))
-    fit = _EM(sp, k, names, prior, start, em, tol, never_silent)
-    choose = tuple(families) if k > 1 else ()
-    # short runs from every start, then the best one to convergence ("small EM")
-    short = SHORT_RUN if len(starts) > 1 else max_iter
-    best = max((fit.run(r, None, short, kinds, choose) for r in starts), key=lambda m: m.loglik)
-    if em and len(starts) > 1:  # the families of the best start stay
-        done = fit.run(
-            best.responsibility, (best.q, best.scale, best.shape), max_iter, best.kinds, ()
-        )
-        best = dataclasses.replace(done, iterations=done.iterations + SHORT_RUN)
-    return _by_share(best) if em else best
+    with threadpool_limits(1):  # tiny problems: BLAS threads only cost
+        starts = _starting_responsibilities(sp, classes, latent, seed, n_init)
+        k = starts[0].shape[1]
+        em = classes is None and k > 1
+        names = names or tuple(f"latent_{j + 1}" for j in range(k))
+        fit = _EM(sp, k, names, prior, start, em, tol, never_silent)
+        choose = tuple(families) if k > 1 else ()
+        # short runs from every start, then the best one to convergence ("small EM")
+        short = SHORT_RUN if len(starts) > 1 else max_iter
+        best = max((fit.run(r, None, short, kinds, choose) for r in starts), key=lambda m: m.loglik)
+        if em and len(starts) > 1:  # the families of the best start stay
+            done = fit.run(
+                best.responsibility, (best.q, best.scale, best.shape), max_iter, best.kinds, ()
+            )
+            best = dataclasses.replace(done, iterations=done.iterations + SHORT_RUN)
+        return _by_share(best) if em else best

@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,7 @@ from cjsim.errors import CalibrationError
 from cjsim.experiment import RunOptions, simulate
 from cjsim.model import PoissonArrivals, Scenario
 
-__all__ = ["Validation", "validate"]
+__all__ = ["Validation", "default_workers", "validate"]
 
 
 @dataclass(frozen=True)
@@ -267,6 +268,12 @@ def _simulated_frames(
     ]
 
 
+def default_workers(replications: int) -> int:
+    """Worker processes for ``replications``: the machine's cores, at most four (as
+    ``cjsim compare``) and at most one per replication."""
+    return max(1, min(4, os.cpu_count() or 1, replications))
+
+
 def validate(
     fit: Fit,
     holdout: pd.DataFrame | str | Path,
@@ -276,7 +283,8 @@ def validate(
     replications: int = 20,
     seed: int | None = None,
     engine: str = "des",
-    workers: int = 1,
+    workers: int | None = None,
+    progress: bool | None = None,
     arrivals_end: str | pd.Timestamp | None = None,
 ) -> Validation:
     """Simulate from the cut-off to ``end`` (default: the holdout log's last event) and
@@ -284,6 +292,10 @@ def validate(
     after the cut-off are used).  The window is ``[cut-off, end)``; dates without an
     offset are UTC, like the log's times.  ``arrivals_end``: new customers stop arriving then
     (e.g. a log of cases *started* up to a date, with events until a later one).
+
+    The replications run in ``workers`` processes (default: :func:`default_workers`,
+    as ``cjsim compare``; the same ``seed`` gives the same numbers for any number),
+    with a progress bar when ``progress`` (default: on a terminal, outside CI).
 
     Raises
     ------
@@ -296,7 +308,8 @@ def validate(
         engine=engine,
         replications=replications,
         seed=seed,
-        workers=workers,
+        workers=default_workers(replications) if workers is None else workers,
+        progress=progress,
         events=True,
     ).resolve(fit.scenario, need_horizon=False)
     actual, stop, warnings = _actual_frame(fit, holdout, columns, end)

@@ -1,8 +1,13 @@
 """The benchmark scripts keep running (their figures are read by people, not asserted)."""
 
+import math
 import subprocess
 import sys
 from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import special
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,3 +29,37 @@ def test_engine_throughput_runs_in_its_small_form():
         "peak memory",
     ):
         assert label in done.stdout
+
+
+def test_calibration_speed_runs_in_its_small_form():
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "calibration_speed.py"), "--small"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    for label in ("simulated cohort", "cjsim.calibrate, K = 2", "BG/NBD", "ratio cjsim / BG/NBD"):
+        assert label in done.stdout
+
+
+def test_the_benchmark_bgnbd_likelihood_agrees_with_its_closed_form_for_one_customer():
+    """Reference: eq. 6 of Fader, Hardie & Lee (2005) written out by hand for x = 0
+    (alive throughout: the beta-geometric term is 1) and x = 2."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from calibration_speed import bgnbd_negll
+
+    r, alpha, a, b = 0.25, 4.0, 0.8, 2.5
+    theta = np.log([r, alpha, a, b])
+    t = 30.0
+    zero = (alpha / (alpha + t)) ** r
+    assert bgnbd_negll(theta, np.array([0.0]), np.array([0.0]), np.array([t])) == pytest.approx(
+        -math.log(zero), rel=1e-12
+    )
+    x, tx = 2.0, 20.0
+    common = math.gamma(r + x) * alpha**r / math.gamma(r)
+    alive = special.beta(a, b + x) / special.beta(a, b) * common / (alpha + t) ** (r + x)
+    gone = special.beta(a + 1, b + x - 1) / special.beta(a, b) * common / (alpha + tx) ** (r + x)
+    value = bgnbd_negll(theta, np.array([x]), np.array([tx]), np.array([t]))
+    assert value == pytest.approx(-math.log(alive + gone), rel=1e-12)

@@ -9,7 +9,8 @@ binomial tolerance: at least 16 of 20 (P = 0.984 under nominal coverage). Fixed 
 import numpy as np
 import pytest
 
-from cjsim.calibration.exits import fit_exit
+from cjsim.calibration.exits import CureSpells, cure_negll, fit_exit
+from cjsim.calibration.families import FITTED, PARAMETRIC
 from cjsim.errors import CalibrationError
 
 Q = 0.3
@@ -52,3 +53,39 @@ def test_still_active_falls_with_time_open():
 def test_too_few_completed_spells():
     with pytest.raises(CalibrationError, match="too few"):
         fit_exit([1.0], [2.0, 3.0])
+
+
+@pytest.mark.parametrize("family", PARAMETRIC, ids=lambda f: f.name)
+def test_the_cure_objective_gradient_matches_central_differences(family):
+    """K = 3 classes with random weights; reference: the objective itself differenced."""
+    rng = np.random.default_rng(4)
+    done, open_ = observed(4, n=300)
+    sp = CureSpells(done, open_, rng.random((3, len(done))), rng.random((3, len(open_))))
+    theta = np.array([-1.0, 0.2, 1.5, 0.1, 0.9, 1.6] + [0.3] * family.has_shape)
+    grad = cure_negll(theta, family, sp)[1]
+    h = 1e-6
+    for i in range(len(theta)):
+        step = np.eye(len(theta))[i] * h
+        up, down = cure_negll(theta + step, family, sp)[0], cure_negll(theta - step, family, sp)[0]
+        assert grad[i] == pytest.approx((up - down) / (2 * h), rel=1e-5, abs=1e-5), i
+
+
+def test_merging_spells_of_equal_length_keeps_the_likelihood():
+    """Whole days repeat: merged with summed weights, value and gradient are unchanged."""
+    done, open_ = (np.ceil(x) for x in observed(5, n=400))
+    merged = CureSpells.unweighted(done, open_)
+    plain = CureSpells(done, open_, np.ones((1, len(done))), np.ones((1, len(open_))))
+    assert len(merged.done) < len(done) / 5
+    theta = np.array([-0.8, 1.0, 0.9])
+    family = FITTED["gamma"]
+    a, b = cure_negll(theta, family, merged), cure_negll(theta, family, plain)
+    assert a[0] == pytest.approx(b[0], rel=1e-12)
+    np.testing.assert_allclose(a[1], b[1], rtol=1e-10)
+
+
+def test_spells_all_of_one_length_give_a_weibull_spike():
+    """The likelihood has no maximum; a lognormal without spread is refused by the model."""
+    fit = fit_exit(np.full(50, 2.0), [])
+    assert fit.kind == "weibull"
+    assert fit.dist.mean == pytest.approx(2.0, rel=1e-3)
+    assert fit.native[0] == pytest.approx(1e4)

@@ -86,3 +86,25 @@ def test_every_family_is_a_model_family():
     for name, family in FAMILIES.items():
         assert DISTRIBUTIONS[name] is family.model
     assert all(f.estimated and not f.nonparametric for f in PARAMETRIC)
+
+
+def _central(fun, h=1e-6):
+    return (fun(h) - fun(-h)) / (2 * h)
+
+
+@pytest.mark.parametrize("family", PARAMETRIC, ids=lambda f: f.name)
+@pytest.mark.parametrize("term", ["log_pdf_grad", "log_sf_grad"])
+def test_derivatives_in_log_scale_and_log_shape_match_central_differences(family, term):
+    """Reference: the log density and survival of scipy.stats, differenced numerically."""
+    shape = SHAPE[family.name]
+    value, d_scale, d_shape = getattr(family, term)(X, SCALES, shape)
+    scipy_term = family.scipy.logpdf if term == "log_pdf_grad" else family.scipy.logsf
+
+    def at(ds, dk):
+        k = shape * math.exp(dk)
+        return np.stack([scipy_term(X, *_native(family, s * math.exp(ds), k)) for s in SCALES])
+
+    np.testing.assert_allclose(value, at(0.0, 0.0), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(d_scale, _central(lambda h: at(h, 0.0)), rtol=1e-5, atol=1e-7)
+    expected = _central(lambda h: at(0.0, h)) if family.has_shape else np.zeros_like(value)
+    np.testing.assert_allclose(d_shape, expected, rtol=1e-5, atol=1e-7)

@@ -112,3 +112,14 @@ def test_validate_needs_the_calibration_side_file(files, capsys):
     capsys.readouterr()
     assert main(["validate", str(out), str(files / "events.csv")]) == 2
     assert "cjsim calibrate" in capsys.readouterr().err
+
+
+def test_validate_takes_workers_and_quiet(files, capsys):
+    out = files / "fit.toml"
+    assert calibrate(files, out) == 0
+    capsys.readouterr()
+    args = ["validate", str(out), str(files / "events.csv"), "--replications", "2", "--seed", "3"]
+    assert main([*args, "--workers", "1", "--quiet", "--json"]) == 0
+    one = json.loads(capsys.readouterr().out)
+    assert main([*args, "--workers", "2", "--quiet", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == one
