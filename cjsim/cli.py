@@ -168,7 +168,21 @@ def _add_calibrate(sub: Any) -> None:
         "(or empirical, with --dwell-by-destination)",
     )
     cal.add_argument("--seed", type=int, default=0, help="seed of the EM starts (default 0)")
+    _economics_options(cal)
     _column_options(cal)
+
+
+def _economics_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group(
+        "economics of the fitted scenario (each overrides the mapping's [economics] table)"
+    )
+    for name, help_text in (
+        ("gross-margin", "share of revenue kept, 0 to 1 (default: 1, with a warning)"),
+        ("discount-rate", "annual discount rate for NPV and CLV (default 0)"),
+        ("fixed-cost-per-day", "fixed cost per day, in the currency (default 0)"),
+        ("cost-per-customer", "cost of each new customer, in the currency (default 0)"),
+    ):
+        g.add_argument(f"--{name}", type=float, default=None, metavar="X", help=help_text)
 
 
 def _add_validate(sub: Any) -> None:
@@ -292,6 +306,13 @@ def _columns(args: argparse.Namespace, base: EventColumns) -> EventColumns:
     return dataclasses.replace(base, **given)
 
 
+def _economics(args: argparse.Namespace) -> dict[str, float] | None:
+    """The economics options given, by field name (None: none given)."""
+    names = ("gross_margin", "discount_rate", "fixed_cost_per_day", "cost_per_customer")
+    given = {k: getattr(args, k) for k in names if getattr(args, k) is not None}
+    return given or None
+
+
 def _calibrate(args: argparse.Namespace) -> int:
     out = _out_file(args.out, (".toml",), "the fitted scenario")
     fit = calibrate(
@@ -303,6 +324,7 @@ def _calibrate(args: argparse.Namespace) -> int:
         dwell_by_destination=args.dwell_by_destination,
         dwell_families=tuple(args.dwell_families.split(",")) if args.dwell_families else None,
         seed=args.seed,
+        economics=_economics(args),
     )
     print(fit.summary())
     print(fit_tables(fit))
