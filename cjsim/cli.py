@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from cjsim.calibration import EventColumns, calibrate, load_fit, validate
+from cjsim.calibration import EventColumns, Fit, calibrate, load_fit, validate
 from cjsim.cli_format import (
     check_summary,
     comparison_tables,
@@ -26,7 +26,7 @@ from cjsim.cli_format import (
 )
 from cjsim.engines.analytic import solve
 from cjsim.engines.registry import engine_names
-from cjsim.errors import CJSimError, Problem
+from cjsim.errors import CalibrationError, CJSimError, Problem
 from cjsim.experiment import RunOptions, simulate
 from cjsim.interventions import load_interventions
 from cjsim.interventions.compare import compare
@@ -315,7 +315,21 @@ def _economics(args: argparse.Namespace) -> dict[str, float] | None:
 
 def _calibrate(args: argparse.Namespace) -> int:
     out = _out_file(args.out, (".toml",), "the fitted scenario")
-    fit = calibrate(
+    try:
+        fit = _fit(args)
+    except CalibrationError as exc:  # its lines name the file, column or key already
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    print(fit.summary())
+    print(fit_tables(fit))
+    for path in fit.save(out):
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def _fit(args: argparse.Namespace) -> Fit:
+    """``calibrate`` with the command's options."""
+    return calibrate(
         args.events,
         args.mapping,
         _columns(args, EventColumns()),
@@ -326,11 +340,6 @@ def _calibrate(args: argparse.Namespace) -> int:
         seed=args.seed,
         economics=_economics(args),
     )
-    print(fit.summary())
-    print(fit_tables(fit))
-    for path in fit.save(out):
-        print(f"wrote {path}", file=sys.stderr)
-    return 0
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ import dataclasses
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from cjsim.errors import CalibrationError
+from cjsim.errors import CalibrationError, Problem
 from cjsim.model import Scenario
 from cjsim.scenario.errors import problems_from_validation
 
@@ -63,7 +63,16 @@ def read_economics(value: FitEconomics | dict[str, float]) -> FitEconomics:
         return FitEconomics.model_validate(value)
     except ValidationError as exc:
         problems = problems_from_validation(exc, FitEconomics, value)
-        raise CalibrationError("\n".join(p.format("economics") for p in problems)) from None
+        raise CalibrationError("\n".join(map(_line, problems))) from None
+
+
+def _line(problem: Problem) -> str:
+    """A problem of the economics, with a hint of where they are set."""
+    hint = problem.hint if "unknown key" in problem.message else ""
+    hint = hint or (
+        f"set it in the mapping's [economics] table or with --{problem.path.replace('_', '-')}"
+    )
+    return f"economics: {problem.path}: {problem.message} — {hint}"
 
 
 def with_economics(scenario: Scenario, economics: FitEconomics | None) -> Scenario:
