@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from cjsim.calibration import EventColumns, calibrate, load_fit, validate
+from cjsim.calibration import EventColumns, Fit, calibrate, load_fit, validate
 from cjsim.cli_format import (
     check_summary,
     comparison_tables,
@@ -26,7 +26,7 @@ from cjsim.cli_format import (
 )
 from cjsim.engines.analytic import solve
 from cjsim.engines.registry import engine_names
-from cjsim.errors import CJSimError, Problem
+from cjsim.errors import CalibrationError, CJSimError, Problem
 from cjsim.experiment import RunOptions, simulate
 from cjsim.interventions import load_interventions
 from cjsim.interventions.compare import compare
@@ -168,7 +168,21 @@ def _add_calibrate(sub: Any) -> None:
         "(or empirical, with --dwell-by-destination)",
     )
     cal.add_argument("--seed", type=int, default=0, help="seed of the EM starts (default 0)")
+    _economics_options(cal)
     _column_options(cal)
+
+
+def _economics_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group(
+        "economics of the fitted scenario (each overrides the mapping's [economics] table)"
+    )
+    for name, help_text in (
+        ("gross-margin", "share of revenue kept, 0 to 1 (default: 1, with a warning)"),
+        ("discount-rate", "annual discount rate for NPV and CLV (default 0)"),
+        ("fixed-cost-per-day", "fixed cost per day, in the currency (default 0)"),
+        ("cost-per-customer", "cost of each new customer, in the currency (default 0)"),
+    ):
+        g.add_argument(f"--{name}", type=float, default=None, metavar="X", help=help_text)
 
 
 def _add_validate(sub: Any) -> None:
@@ -300,9 +314,30 @@ def _columns(args: argparse.Namespace, base: EventColumns) -> EventColumns:
     return dataclasses.replace(base, **given)
 
 
+def _economics(args: argparse.Namespace) -> dict[str, float] | None:
+    """The economics options given, by field name (None: none given)."""
+    names = ("gross_margin", "discount_rate", "fixed_cost_per_day", "cost_per_customer")
+    given = {k: getattr(args, k) for k in names if getattr(args, k) is not None}
+    return given or None
+
+
 def _calibrate(args: argparse.Namespace) -> int:
     out = _out_file(args.out, (".toml",), "the fitted scenario")
-    fit = calibrate(
+    try:
+        fit = _fit(args)
+    except CalibrationError as exc:  # its lines name the file, column or key already
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    print(fit.summary())
+    print(fit_tables(fit))
+    for path in fit.save(out):
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def _fit(args: argparse.Namespace) -> Fit:
+    """``calibrate`` with the command's options."""
+    return calibrate(
         args.events,
         args.mapping,
         _columns(args, EventColumns()),
@@ -311,12 +346,8 @@ def _calibrate(args: argparse.Namespace) -> int:
         dwell_by_destination=args.dwell_by_destination,
         dwell_families=tuple(args.dwell_families.split(",")) if args.dwell_families else None,
         seed=args.seed,
+        economics=_economics(args),
     )
-    print(fit.summary())
-    print(fit_tables(fit))
-    for path in fit.save(out):
-        print(f"wrote {path}", file=sys.stderr)
-    return 0
 
 
 def _validate(args: argparse.Namespace) -> int:

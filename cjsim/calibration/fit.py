@@ -47,8 +47,10 @@ import pandas as pd
 
 from cjsim.calibration.arrivals import ArrivalFit, fit_arrivals
 from cjsim.calibration.assembler import SILENT_EXIT, Assembler, Parameters, draw_parameters
+from cjsim.calibration.checks import numerical_warnings
 from cjsim.calibration.competing import CompetingFit
-from cjsim.calibration.events import EventColumns, MappedLog, Mapping
+from cjsim.calibration.economics import NO_MARGIN, FitEconomics, read_economics, with_economics
+from cjsim.calibration.events import EventColumns, MappedLog, Mapping, load_mapping
 from cjsim.calibration.exits import ExitFit
 from cjsim.calibration.mixture import Mixture
 from cjsim.calibration.outputs import (
@@ -106,8 +108,12 @@ class Fit:
         touchpoint's shares and silent exit likewise).  Dwell shapes and scales and the
         warm start stay at their fitted values."""
         rng = np.random.default_rng(seed)
+        economics = self.mapping.economics
         return [
-            self.assembler(draw_parameters(rng, self.mixture, self.competing)) for _ in range(n)
+            with_economics(
+                self.assembler(draw_parameters(rng, self.mixture, self.competing)), economics
+            )
+            for _ in range(n)
         ]
 
     def plot_transitions(self, ax: Any = None) -> Any:
@@ -199,6 +205,7 @@ def calibrate(
     dwell_families: tuple[str, ...] | None = None,
     dwell_by_destination: bool = False,
     seed: int = 0,
+    economics: FitEconomics | dict[str, float] | None = None,
 ) -> Fit:
     """Fit a scenario to ``events`` up to the mapping's cut-off (default: the data's end).
 
@@ -230,11 +237,17 @@ def calibrate(
         One class only (no segments).
     seed : int
         Seeds the EM's random starts.
+    economics : FitEconomics or dict, optional
+        Gross margin, discount rate (annual), fixed cost per day and cost per customer
+        (currency) of the fitted scenario; each field given overrides the mapping's
+        ``[economics]`` table.  Without a gross margin the scenario counts all revenue as
+        profit, and the fit's warnings say so.
 
     Raises
     ------
     CalibrationError
-        For an unusable log or mapping, or a journey that cannot be fitted.
+        For an unusable log or mapping (every check of :mod:`.checks`), or a journey
+        that cannot be fitted.
     """
     options = CalibrationOptions(
         prior=prior,
@@ -245,11 +258,22 @@ def calibrate(
         dwell_by_destination=dwell_by_destination,
         seed=seed,
     )
-    log = prepare_log(events, mapping, columns)
-    exits = fit_exits(log, options)
-    classes = fit_classes(log, exits, options)
-    destinations = fit_destinations(log, exits, classes, options)
-    return assemble(log, exits, classes, destinations, options)
+    log = prepare_log(events, _with_economics(load_mapping(mapping), economics), columns)
+    numerical: list[str] = []
+    with numerical_warnings(numerical):
+        exits = fit_exits(log, options)
+        classes = fit_classes(log, exits, options)
+        destinations = fit_destinations(log, exits, classes, options)
+        fit = assemble(log, exits, classes, destinations, options)
+    return dataclasses.replace(fit, warnings=(*fit.warnings, *numerical))
+
+
+def _with_economics(mapping: Mapping, economics: FitEconomics | dict[str, float] | None) -> Mapping:
+    """The mapping with ``economics``' fields over its ``[economics]`` table."""
+    if economics is None:
+        return mapping
+    given = read_economics(economics).over(mapping.economics)
+    return mapping.model_copy(update={"economics": given})
 
 
 def _arrivals(
@@ -302,8 +326,10 @@ def assemble(
         options.horizon_days,
     )
     rows = count_transitions(MappedLog(log.events), options.prior)
+    economics = log.mapping.economics
+    no_margin = () if economics and economics.gross_margin is not None else (NO_MARGIN,)
     return Fit(
-        scenario=assembler(Parameters.fitted(mix, competing)),
+        scenario=with_economics(assembler(Parameters.fitted(mix, competing)), economics),
         rows=rows,
         exits=exits.fits,
         mixture=mix,
@@ -314,7 +340,7 @@ def assemble(
         columns=log.columns,
         assembler=assembler,
         competing=competing,
-        warnings=(*log.warnings, *exits.warnings, *classes.warnings),
+        warnings=(*log.warnings, *exits.warnings, *classes.warnings, *no_margin),
         report=fit_report(log, exits, mix, rows, arrivals, values),
     )
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cjsim.calibration.checks import check_cutoff, check_latent_segments, check_order_values
 from cjsim.calibration.competing import CompetingFit, fit_competing
 from cjsim.calibration.events import (
     EventColumns,
@@ -139,20 +140,32 @@ def prepare_log(
     Raises
     ------
     CalibrationError
-        For an unreadable log or mapping, or no event before the cut-off.
+        For an unreadable log or mapping, no event before the cut-off, a cut-off long
+        after the log's end, or negative order values.
     """
     spec = load_mapping(mapping)
     cols = columns or EventColumns()
     log = read_events(events, cols)
-    cutoff = timestamp(spec.cutoff) if spec.cutoff else log["time"].max()
-    before = log[log["time"] < cutoff].reset_index(drop=True)
-    if before.empty:
+    first, last = log["time"].min(), log["time"].max()
+    cutoff = timestamp(spec.cutoff) if spec.cutoff else last
+    if cutoff <= first:
         raise CalibrationError(
-            f"no event before the cut-off {cutoff} — the log starts at {log['time'].min()}"
+            f"mapping: no event before the cut-off {cutoff:%Y-%m-%d %H:%M} — the log "
+            f"starts at {first:%Y-%m-%d %H:%M}; set cutoff within the data"
         )
+    check_cutoff(cutoff, first, last)
+    before = log[log["time"] < cutoff].reset_index(drop=True)
     before.attrs = log.attrs
     mapped = map_events(before, spec)
     warnings = list(mapped.warnings)
+    warnings += check_order_values(
+        mapped.events, spec.purchases, str(log.attrs.get("source", "events")), str(cols.value)
+    )
+    if spec.purchases and "value" not in mapped.events.columns:
+        warnings.append(
+            "no order values (no value column): every purchase is worth 1 — name the "
+            "column with EventColumns(value=...) or --value-column"
+        )
     ev, late = until_outcome(mapped.events, set(spec.outcomes))
     if late:
         warnings.append(f"{late} events after a customer's outcome were ignored")
@@ -261,10 +274,14 @@ def fit_classes(log: PreparedLog, exits: PooledExits, options: CalibrationOption
     Raises
     ------
     CalibrationError
-        When the log has a segment column and latent segments were asked for too.
+        When the log has a segment column and latent segments were asked for too, or
+        more latent segments than the customers can identify
+        (:func:`.checks.check_latent_segments`).
     """
     ev = log.events
     has_column = "segment" in ev.columns and ev["segment"].notna().any()
+    if options.latent_segments is not None and not has_column:
+        check_latent_segments(options.latent_segments, len(log.customers))
     if options.latent_segments is not None and has_column:
         raise CalibrationError(
             "the log has a segment column and latent_segments was given — choose one: "

@@ -42,6 +42,12 @@ _PROFIT_NOTE = (
     "cumulative incremental cash stays >= 0"
 )
 
+_MARGIN_NOTE = (
+    "the scenario's gross margin is 100 % (the default when none is given, as in a "
+    "calibrated scenario without [economics]): profit, NPV and ROI count all revenue as "
+    "profit — set economics.gross_margin if it is less"
+)
+
 
 def _costs(interventions: list[Intervention]) -> list[Costs]:
     """What each run pays on top of the journey: nothing for the baseline."""
@@ -206,6 +212,8 @@ def _comparison(
     table = delta_table(deltas, len(outcomes))
     ranking = rank_variants(deltas, outcomes, names, table)
     notes = [_PROFIT_NOTE, *engine.comparison_notes()]
+    if scenario.economics.gross_margin == 1.0:
+        notes.append(_MARGIN_NOTE)
     notes += _blindness_notes(
         engine, interventions, ranking, table, ignore_capacity=opts.ignore_capacity
     )

@@ -123,7 +123,7 @@ def test_validate_records_a_fresh_seed_that_replays_it(segment_fit, small_log):
     import cjsim
 
     cut = small_log[small_log["timestamp"] < pd.Timestamp("2021-05-01")]
-    fit = cjsim.calibrate(cut, segment_fit.mapping)
+    fit = cjsim.calibrate(cut, {**segment_fit.mapping.model_dump(), "cutoff": "2021-05-01"})
     first = cjsim.validate(fit, small_log, replications=2)
     again = cjsim.validate(fit, small_log, replications=2, seed=first.seed)
     assert isinstance(first.seed, int)

@@ -44,7 +44,8 @@ def test_spells_run_to_the_next_event_or_stay_open_at_the_cut_off():
 
 
 def test_prepare_log_keeps_the_calibration_period_and_counts_late_events(small_log, small_mapping):
-    log = prepare_log(small_log, {**small_mapping, "outcomes": {"done": ["visit"]}})
+    mapping = {"touchpoints": {"site": ["visit"]}, "outcomes": {"done": ["buy"]}}
+    log = prepare_log(small_log, {**small_mapping, **mapping, "purchases": []})
     assert log.events["time"].max() < log.cutoff
     assert any("after a customer's outcome were ignored" in w for w in log.warnings)
     assert len(log.customers) == log.events["customer_id"].nunique()
@@ -60,6 +61,6 @@ def test_empirical_dwell_needs_dwell_by_destination():
 
 def test_a_log_without_two_completed_spells_is_refused(small_log, small_mapping):
     first = small_log.groupby("customer_id").head(1).head(1)
-    log = prepare_log(first, small_mapping)
+    log = prepare_log(first, {**small_mapping, "cutoff": "2021-01-16"})
     with pytest.raises(cjsim.CalibrationError, match="no touchpoint has two completed spells"):
         fit_exits(log, CalibrationOptions())
