@@ -11,7 +11,7 @@ from cjsim.calibration.validate import default_workers
 
 def test_workers_do_not_change_the_figures(segment_fit, small_log):
     cut = small_log[small_log["timestamp"] < pd.Timestamp("2021-05-01")]
-    fit = cjsim.calibrate(cut, segment_fit.mapping)
+    fit = cjsim.calibrate(cut, {**segment_fit.mapping.model_dump(), "cutoff": "2021-05-01"})
     serial = cjsim.validate(fit, small_log, replications=3, seed=5, workers=1, progress=False)
     pooled = cjsim.validate(fit, small_log, replications=3, seed=5, workers=2, progress=False)
     for name, table in serial.tables.items():
