@@ -3,11 +3,11 @@ economics options reach the fitted scenario file (issue 11, items 6 and 7)."""
 
 import tomllib
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from cjsim.cli import main
+from tests.cli.logs import purchase_log
 
 MAP = """cutoff = {cutoff}
 closed_cohort = true
@@ -20,16 +20,7 @@ shop = ["buy"]
 @pytest.fixture
 def files(tmp_path):
     """400 customers buying every 25 days or so in 2020, with an ``amount`` column."""
-    rng = np.random.default_rng(2)
-    rows = []
-    for c in range(400):
-        t = rng.uniform(0, 60)
-        while t < 300:
-            rows.append((f"c{c}", pd.Timestamp("2020-01-01") + pd.Timedelta(days=t), "buy", 20.0))
-            if rng.random() < 0.3:
-                break
-            t += rng.exponential(25.0)
-    log = pd.DataFrame(rows, columns=["customer_id", "timestamp", "event", "amount"])
+    log = purchase_log("amount")
     log.to_csv(tmp_path / "events.csv", index=False)
     (tmp_path / "map.toml").write_text(MAP.format(cutoff="2020-07-01"))
     return tmp_path

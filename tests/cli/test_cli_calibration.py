@@ -3,11 +3,10 @@ gives one clear line and exit code 2."""
 
 import json
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from cjsim.cli import main
+from tests.cli.logs import purchase_log
 
 MAP = """cutoff = "2020-07-01"
 closed_cohort = true
@@ -19,16 +18,7 @@ shop = ["buy"]
 
 @pytest.fixture
 def files(tmp_path):
-    rng = np.random.default_rng(2)
-    rows = []
-    for c in range(400):
-        t = rng.uniform(0, 60)
-        while t < 300:
-            rows.append((f"c{c}", pd.Timestamp("2020-01-01") + pd.Timedelta(days=t), "buy", 20.0))
-            if rng.random() < 0.3:
-                break
-            t += rng.exponential(25.0)
-    log = pd.DataFrame(rows, columns=["customer_id", "timestamp", "event", "value"])
+    log = purchase_log("value")
     log.to_csv(tmp_path / "events.csv", index=False)
     (tmp_path / "map.toml").write_text(MAP)
     return tmp_path
