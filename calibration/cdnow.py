@@ -285,7 +285,12 @@ def fit_cjsim(
         mapping["never_silent"] = ["first_purchase"]
     t0 = time.perf_counter()
     fit = cjsim.calibrate(
-        log, mapping, latent_segments=args.latent, horizon_days=7 * periods.holdout, seed=0
+        log,
+        mapping,
+        latent_segments=args.latent,
+        horizon_days=7 * periods.holdout,
+        seed=0,
+        class_shapes=args.class_shapes,
     )
     print(fit.summary())
     print(
@@ -336,6 +341,12 @@ def main(argv: list[str] | None = None) -> int:
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--file", metavar="PATH", help="a CDNOW file (sample or full layout)")
     p.add_argument("--latent", type=int, default=3, help="latent segments (default 3)")
+    p.add_argument(
+        "--class-shapes",
+        choices=("shared", "own"),
+        default="shared",
+        help="each latent class's own dwell shape, or one shared (default shared)",
+    )
     p.add_argument("--calibration-weeks", type=int, default=39, help="(default 39)")
     p.add_argument(
         "--alive-after-first",

@@ -118,7 +118,8 @@ class Assembler:
     classes : tuple of str
         Class (segment) names.
     kinds, shape : tuple
-        Each fitted touchpoint's dwell family and shared shape (NaN: none).
+        Each fitted touchpoint's dwell family and shared shape (NaN: none); with own
+        shapes, the base journey's shape (each segment replaces the dwell).
     values : OrderValues
     entry : dict of str to float
         Entry touchpoint shares.
@@ -126,6 +127,9 @@ class Assembler:
         Piecewise Poisson arrival rates.
     warm : WarmStart or None
     horizon_days : float
+    class_shape : tuple of tuple of float, optional
+        Own shapes: each class's shape per fitted touchpoint; each segment then carries
+        its own dwell distribution instead of a dwell multiplier.
     """
 
     mapping: Mapping
@@ -138,6 +142,7 @@ class Assembler:
     rates: tuple[tuple[float, float], ...]
     warm: WarmStart | None
     horizon_days: float
+    class_shape: tuple[tuple[float, ...], ...] | None = None
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -226,10 +231,12 @@ class Assembler:
         base_rows: dict[str, dict[str, float]],
     ) -> None:
         """One segment per class: edge multipliers against the base rows (all but the
-        base row's largest entry, which takes the remainder) and dwell multipliers."""
+        base row's largest entry, which takes the remainder) and dwell multipliers, or
+        with own shapes each class's own dwell distribution."""
         for j, segment in enumerate(self.classes):
             edges: dict[str, float] = {}
             dwell: dict[str, float] = {}
+            own: dict[str, Distribution] = {}
             for name, rows in draft.class_rows.items():
                 base = base_rows[name]
                 rest = max(base, key=lambda t: base[t])
@@ -237,13 +244,18 @@ class Assembler:
                     if t != rest and prob > 0:
                         edges[f"{name}->{t}"] = rows[j].get(t, 0.0) / prob
                 n = self.fitted.index(name)
-                dwell[name] = float(p.scale[j, n] / draft.base_scale[name])
+                if self.class_shape is None:
+                    dwell[name] = float(p.scale[j, n] / draft.base_scale[name])
+                else:
+                    shape = self.class_shape[j][n]
+                    own[name] = dwell_distribution(self.kinds[n], float(p.scale[j, n]), shape)
             b.segment(
                 segment,
                 float(share[j]),
                 order_value_multiplier=float(self.values.multiplier[j]),
                 edge_multipliers=edges,
                 dwell_multipliers=dwell,
+                dwell=own or None,
             )
 
 

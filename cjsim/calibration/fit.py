@@ -206,6 +206,7 @@ def calibrate(
     dwell_by_destination: bool = False,
     seed: int = 0,
     economics: FitEconomics | dict[str, float] | None = None,
+    class_shapes: str = "shared",
 ) -> Fit:
     """Fit a scenario to ``events`` up to the mapping's cut-off (default: the data's end).
 
@@ -237,6 +238,10 @@ def calibrate(
         One class only (no segments).
     seed : int
         Seeds the EM's random starts.
+    class_shapes : {"shared", "own"}
+        Classes share each dwell shape (own scales: segment dwell multipliers), or each
+        has its own shape too (``"own"``: each segment's own dwell distribution; same
+        family).  Standard errors of log scale and log shape: ``Fit.mixture.dwell_se``.
     economics : FitEconomics or dict, optional
         Gross margin, discount rate (annual), fixed cost per day and cost per customer
         (currency) of the fitted scenario; each field given overrides the mapping's
@@ -257,6 +262,7 @@ def calibrate(
         dwell_families=dwell_families,
         dwell_by_destination=dwell_by_destination,
         seed=seed,
+        class_shapes=class_shapes,
     )
     log = prepare_log(events, _with_economics(load_mapping(mapping), economics), columns)
     numerical: list[str] = []
@@ -318,12 +324,13 @@ def assemble(
         exits.fitted,
         mix.names,
         mix.kinds,
-        tuple(float(s) for s in mix.shape),
+        mix.base_shapes(),
         values,
         entry,
         rates,
         None if warm is None else WarmStart.from_frame(warm),
         options.horizon_days,
+        mix.class_shapes(),
     )
     rows = count_transitions(MappedLog(log.events), options.prior)
     economics = log.mapping.economics

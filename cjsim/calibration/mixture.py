@@ -71,7 +71,7 @@ class Mixture:
     q: np.ndarray  # (K, nodes)
     q_se: np.ndarray  # (K, nodes)
     scale: np.ndarray  # (K, nodes) family scale (exponential: mean)
-    shape: np.ndarray  # (nodes,) shared shape; NaN for exponential
+    shape: np.ndarray  # (nodes,) shared shape, or (K, nodes) own shapes; NaN: none
     kinds: tuple[str, ...]  # family per node
     counts: np.ndarray  # (K, nodes, targets) weighted transition counts
     prior: float
@@ -79,10 +79,32 @@ class Mixture:
     loglik: float
     n_parameters: int
     iterations: int
+    dwell_se: np.ndarray | None = None  # (K, nodes, 2) se of log scale and log shape
 
     @property
     def k(self) -> int:
         return len(self.names)
+
+    @property
+    def own_shapes(self) -> bool:
+        """Whether each class has its own dwell shape (``shape`` is (K, nodes))."""
+        return self.shape.ndim == 2
+
+    def class_shape(self, j: int, node: int) -> float:
+        """Class ``j``'s dwell shape at ``node`` (NaN for a one-parameter family)."""
+        return float(self.shape[j, node] if self.own_shapes else self.shape[node])
+
+    def base_shapes(self) -> tuple[float, ...]:
+        """The shape per node of the base journey: the shared one, or with own shapes
+        the share-weighted mean of the classes' (every segment replaces it)."""
+        shape = self.share @ self.shape if self.own_shapes else self.shape
+        return tuple(float(s) for s in shape)
+
+    def class_shapes(self) -> tuple[tuple[float, ...], ...] | None:
+        """Own shapes: each class's shape per node; None when shared."""
+        if not self.own_shapes:
+            return None
+        return tuple(tuple(float(s) for s in row) for row in self.shape)
 
     @property
     def bic(self) -> float:
@@ -102,7 +124,7 @@ class Mixture:
         left both stay in the model, which sends the leavers to the silent exit at the
         end of their dwell."""
         e = np.maximum(np.asarray(elapsed, dtype=float), MIN_DAYS)
-        logsf = FAMILIES[self.kinds[node]].log_pdf_sf(e, self.scale[:, node], self.shape[node])[1]
+        logsf = _log_pdf_sf(self.kinds[node], e, self.scale[:, node], self.shape[..., node])[1]
         q = self.q[:, node][:, None]
         return np.exp(logsf - np.logaddexp(np.log(q), np.log1p(-q) + logsf))
 
@@ -110,9 +132,21 @@ class Mixture:
         """P(next event within ``days``) at ``node``, mixed over classes with ``weights``
         (an improper CDF: it levels off at the share that moves on)."""
         d = np.maximum(np.asarray(days, dtype=float), MIN_DAYS)
-        logsf = FAMILIES[self.kinds[node]].log_pdf_sf(d, self.scale[:, node], self.shape[node])[1]
+        logsf = _log_pdf_sf(self.kinds[node], d, self.scale[:, node], self.shape[..., node])[1]
         moved = (1 - self.q[:, node])[:, None] * (1 - np.exp(logsf))
         return np.asarray(weights) @ moved
+
+
+def _log_pdf_sf(
+    kind: str, x: np.ndarray, scale: np.ndarray, shape: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(K, len(x)) log density and log survival at ``x`` (days) per class: one shared
+    ``shape`` (a scalar), or one per class (a (K,) array)."""
+    family = FAMILIES[kind]
+    if np.ndim(shape) == 0:
+        return family.log_pdf_sf(x, scale, float(shape))
+    parts = [family.log_pdf_sf(x, scale[j : j + 1], float(s)) for j, s in enumerate(shape)]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def _spell_loglik(
@@ -128,27 +162,30 @@ def _spell_loglik(
     out = np.zeros((mix_q.shape[0], len(sp.days)))
     days = np.maximum(sp.days, MIN_DAYS)
     for n in range(len(sp.nodes)):
-        family = FAMILIES[kinds[n]]
         q = mix_q[:, n][:, None]
         done = np.flatnonzero((sp.node == n) & ~sp.open)
         opened = np.flatnonzero((sp.node == n) & sp.open)
-        logf = family.log_pdf_sf(days[done], scale[:, n], shape[n])[0]
+        logf = _log_pdf_sf(kinds[n], days[done], scale[:, n], shape[..., n])[0]
         out[:, done] = np.log1p(-q) + logf + log_rows[:, n, sp.target[done]]
-        logsf = family.log_pdf_sf(days[opened], scale[:, n], shape[n])[1]
+        logsf = _log_pdf_sf(kinds[n], days[opened], scale[:, n], shape[..., n])[1]
         out[:, opened] = np.logaddexp(np.log(q), np.log1p(-q) + logsf)
     return out
 
 
-def _theta(q: np.ndarray, scale: np.ndarray, shape: float, kind: str) -> np.ndarray:
+_Start = tuple[np.ndarray, np.ndarray, "np.ndarray | float"]  # q, scale, shape(s) of a node
+
+
+def _theta(q: np.ndarray, scale: np.ndarray, shape: np.ndarray | float, kind: str) -> np.ndarray:
     """The cure objective's coordinates (logit q, log scale, log shape)."""
     head = special.logit(np.clip(q, 1e-4, 1 - 1e-4))
-    return np.concatenate([head, np.log(scale)] + [[math.log(shape)]] * FITTED[kind].has_shape)
+    log_shape = [[math.log(float(shape))]] * FITTED[kind].has_shape
+    return np.concatenate([head, np.log(scale), *log_shape])
 
 
 def _fit_node(
     kind: str,
     data: CureSpells,
-    start: tuple[np.ndarray, np.ndarray, float],
+    start: _Start,
     never_silent: bool = False,
 ) -> tuple[np.ndarray, float]:
     """Weighted censored cure-model MLE of one touchpoint: q and scale per class, one
@@ -175,17 +212,75 @@ def _unpack(theta: np.ndarray, k: int, kind: str) -> tuple[np.ndarray, np.ndarra
     return special.expit(theta[:k]), np.exp(theta[k : 2 * k]), shape
 
 
+def _one_class(data: CureSpells, j: int) -> CureSpells:
+    """Class ``j``'s share of a touchpoint's spells (its weights only)."""
+    return CureSpells(data.done, data.opened, data.w_done[j : j + 1], data.w_open[j : j + 1])
+
+
+def _fit_own(
+    kind: str,
+    data: CureSpells,
+    start: _Start,
+    never_silent: bool = False,
+) -> tuple[np.ndarray, float]:
+    """Own shapes: the objective separates by class, so each class's (q, scale, shape)
+    is its own weighted cure-model MLE.  Returns (K, coordinates) and the summed
+    minimum."""
+    q0, scale0, shape0 = start
+    shapes = np.broadcast_to(np.asarray(shape0, dtype=float), q0.shape)
+    fits = [
+        _fit_node(
+            kind, _one_class(data, j), (q0[j : j + 1], scale0[j : j + 1], shapes[j]), never_silent
+        )
+        for j in range(len(q0))
+    ]
+    return np.stack([t for t, _ in fits]), float(sum(v for _, v in fits))
+
+
+def _unpack_own(theta: np.ndarray, k: int, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    shape = np.exp(theta[:, 2]) if FITTED[kind].has_shape else np.full(k, math.nan)
+    return special.expit(theta[:, 0]), np.exp(theta[:, 1]), shape
+
+
+def _own_se(kind: str, data: CureSpells, theta: np.ndarray, quiet: bool) -> np.ndarray:
+    """Own shapes: (K, 3) standard errors of q, log scale and log shape (NaN: no shape)
+    per class, from the inverse Hessian of its objective (q held when ``quiet``)."""
+    family = FITTED[kind]
+    out = np.full((len(theta), 3), math.nan)
+    for j, t in enumerate(theta):
+        one = _one_class(data, j)
+        full = hessian(lambda x, one=one: cure_negll(x, family, one), t)  # type: ignore[misc]
+        idx = slice(1 if quiet else 0, None)
+        try:
+            var = np.diag(np.linalg.inv(full[idx, idx]))
+        except np.linalg.LinAlgError:
+            continue
+        se = np.sqrt(np.maximum(var, 0.0))
+        q = float(special.expit(t[0]))
+        out[j, 0] = 0.0 if quiet else se[0] * q * (1 - q)
+        out[j, 1 : 1 + family.n_params] = se[0 if quiet else 1 :]
+    return out
+
+
 def _node_se(kind: str, data: CureSpells, theta: np.ndarray) -> np.ndarray:
-    """Each class's standard error of q: the Hessian block of its (logit q, log scale,
-    log shape) with the other classes held, inverted (delta method via expit)."""
+    """(K, 3) standard errors of q, log scale and log shape (NaN: no shape).  Each
+    class's q: the Hessian block of its (logit q, log scale, log shape) with the other
+    classes held, inverted (delta method via expit); the dwell's from the whole inverse
+    Hessian (NaN where it is singular)."""
     k = data.w_done.shape[0]
     family = FITTED[kind]
     full = hessian(lambda t: cure_negll(t, family, data), theta)
     q = special.expit(theta[:k])
-    se = np.empty(k)
+    se = np.full((k, 3), math.nan)
     for j in range(k):
         idx = [j, k + j] + ([2 * k] if family.has_shape else [])
-        se[j] = logit_se(full[np.ix_(idx, idx)], float(q[j]))
+        se[j, 0] = logit_se(full[np.ix_(idx, idx)], float(q[j]))
+    try:
+        dwell = np.sqrt(np.maximum(np.diag(np.linalg.inv(full))[k:], 0.0))
+    except np.linalg.LinAlgError:
+        return se
+    se[:, 1] = dwell[:k]
+    se[:, 2] = dwell[k] if family.has_shape else math.nan
     return se
 
 
@@ -209,17 +304,27 @@ class _Step:
     thetas: tuple[np.ndarray, ...]  # per node, the cure objective's optimum
     resp: np.ndarray
 
-    def q_se(self, sp: Spells, never_silent: frozenset[str]) -> np.ndarray:
-        """(K, nodes) standard errors of q, conditional on the responsibilities (zero
-        where nobody leaves silently; NaN beyond four classes)."""
+    @property
+    def own(self) -> bool:
+        return self.shape.ndim == 2
+
+    def se(self, sp: Spells, never_silent: frozenset[str]) -> np.ndarray:
+        """(K, nodes, 3) standard errors of q, log scale and log shape, conditional on
+        the responsibilities (q's zero where nobody leaves silently; NaN beyond four
+        classes with a shared shape, and for the shared-shape dwell where nobody leaves
+        silently)."""
         k = self.resp.shape[1]
-        out = np.full((k, len(sp.nodes)), math.nan)
+        out = np.full((k, len(sp.nodes), 3), math.nan)
         weights = self.resp[sp.customer].T
         for n, kind in enumerate(self.kinds):
-            if sp.nodes[n] in never_silent:
-                out[:, n] = 0.0
+            quiet = sp.nodes[n] in never_silent
+            data = _node_spells(sp, n, weights)
+            if self.own:
+                out[:, n] = _own_se(kind, data, self.thetas[n], quiet)
+            elif quiet:
+                out[:, n, 0] = 0.0
             elif k == 1 or 2 * k + FITTED[kind].has_shape <= 9:
-                out[:, n] = _node_se(kind, _node_spells(sp, n, weights), self.thetas[n])
+                out[:, n] = _node_se(kind, data, self.thetas[n])
         return out
 
 
@@ -251,33 +356,46 @@ def _m_step(
     choose: tuple[str, ...] = (),
 ) -> _Step:
     """One M-step; with ``choose``, each touchpoint's family is re-chosen among those by
-    the AIC of its class-weighted objective (the expected complete-data likelihood)."""
+    the AIC of its class-weighted objective (the expected complete-data likelihood).
+    A (K, nodes) start shape fits each class's own shape."""
     k = resp.shape[1]
     w = resp[sp.customer].T  # (K, spells)
     nodes = len(sp.nodes)
-    q, scale, shape = np.empty((k, nodes)), np.empty((k, nodes)), np.full(nodes, math.nan)
     q0, scale0, shape0 = start
+    own = shape0.ndim == 2
+    q, scale, shape = np.empty((k, nodes)), np.empty((k, nodes)), np.full(shape0.shape, math.nan)
     chosen, thetas = list(kinds), []
     for n in range(nodes):
         data = _node_spells(sp, n, w)
-        options = [kinds[n], *(f for f in choose if f != kinds[n])]
-        means = scale0[:, n] * FAMILIES[kinds[n]].mean_factor(shape0[n])
-        best: tuple[float, str, np.ndarray] | None = None
-        for kind in options:
-            if kind == kinds[n]:
-                init = (q0[:, n], scale0[:, n], shape0[n])
-            else:
-                init = (q0[:, n], *_family_start(kind, means, data.done))
-            theta, value = _fit_node(kind, data, init, sp.nodes[n] in never_silent)
-            aic = 2 * value + 2 * FAMILIES[kind].has_shape
-            if best is None or aic < best[0]:
-                best = (aic, kind, theta)
-        assert best is not None
-        chosen[n] = best[1]
-        thetas.append(best[2])
-        q[:, n], scale[:, n], shape[n] = _unpack(best[2], k, best[1])
+        options = (kinds[n], *(f for f in choose if f != kinds[n]))
+        init = (q0[:, n], scale0[:, n], shape0[..., n])
+        chosen[n], theta = _best_family(options, data, init, sp.nodes[n] in never_silent, own)
+        thetas.append(theta)
+        q[:, n], scale[:, n], shape[..., n] = (_unpack_own if own else _unpack)(theta, k, chosen[n])
     counts = _transition_counts(sp, w)
     return _Step(resp.mean(axis=0), q, scale, shape, counts, tuple(chosen), tuple(thetas), resp)
+
+
+def _best_family(
+    options: tuple[str, ...],
+    data: CureSpells,
+    init: _Start,
+    quiet: bool,
+    own: bool,
+) -> tuple[str, np.ndarray]:
+    """The family (the first of ``options`` starts from ``init``) of lowest AIC at one
+    touchpoint, and its optimum."""
+    factor = [FAMILIES[options[0]].mean_factor(s) for s in np.atleast_1d(init[2])]
+    means = init[1] * np.asarray(factor)
+    best: tuple[float, str, np.ndarray] | None = None
+    for kind in options:
+        start = init if kind == options[0] else (init[0], *_family_start(kind, means, data.done))
+        theta, value = (_fit_own if own else _fit_node)(kind, data, start, quiet)
+        aic = 2 * value + 2 * FAMILIES[kind].has_shape * (len(init[0]) if own else 1)
+        if best is None or aic < best[0]:
+            best = (aic, kind, theta)
+    assert best is not None
+    return best[1], best[2]
 
 
 def _log_rows(counts: np.ndarray, prior: float) -> np.ndarray:
@@ -310,6 +428,7 @@ class _EM:
     em: bool  # iterate (latent classes), or one M-step (known classes)
     tol: float
     never_silent: frozenset[str]
+    own: bool = False  # each class its own dwell shape
 
     def run(
         self,
@@ -323,7 +442,8 @@ class _EM:
         every class); families re-chosen among ``choose`` in the first rounds."""
         sp, k, prior = self.sp, self.k, self.prior
         q1, scale1, shape1 = self.pooled
-        init = params or (np.repeat(q1[None], k, 0), np.repeat(scale1[None], k, 0), shape1)
+        shape0 = np.repeat(shape1[None], k, 0) if self.own else shape1
+        init = params or (np.repeat(q1[None], k, 0), np.repeat(scale1[None], k, 0), shape0)
         step = _m_step(sp, resp, kinds, init, self.never_silent, choose)
         previous, it = -math.inf, 0
         while True:
@@ -340,14 +460,14 @@ class _EM:
         if self.em:
             resp = np.exp(joint - total[:, None])
         share, q, scale, shape, counts = step.share, step.q, step.scale, step.shape, step.counts
-        q_se, kinds = step.q_se(sp, self.never_silent), step.kinds
+        se, kinds = step.se(sp, self.never_silent), step.kinds
         n_rows = int(((counts.sum(axis=0) > 0).sum(axis=1) - 1).clip(min=0).sum())
         n_params = (k - 1) + k * (2 * len(sp.nodes) + n_rows) + int(np.isfinite(shape).sum())
         return Mixture(
             self.names,
             share,
             q,
-            q_se,
+            se[:, :, 0],
             scale,
             shape,
             kinds,
@@ -357,6 +477,7 @@ class _EM:
             loglik,
             n_params,
             it,
+            se[:, :, 1:],
         )
 
 
@@ -386,6 +507,8 @@ def _by_share(m: Mixture) -> Mixture:
         q=m.q[order],
         q_se=m.q_se[order],
         scale=m.scale[order],
+        shape=m.shape[order] if m.own_shapes else m.shape,
+        dwell_se=None if m.dwell_se is None else m.dwell_se[order],
         counts=m.counts[order],
         responsibility=m.responsibility[:, order],
     )
@@ -406,6 +529,7 @@ def fit_mixture(
     tol: float = 1e-7,
     never_silent: frozenset[str] = frozenset(),
     families: tuple[str, ...] = (),
+    own_shapes: bool = False,
 ) -> Mixture:
     """Fit classes given per customer (``classes``) or ``latent`` classes by EM.
 
@@ -416,13 +540,15 @@ def fit_mixture(
 
     ``start`` is the pooled (one-class) fit ``(q, scale, shape)`` per node that seeds
     every class.  Nobody leaves the touchpoints in ``never_silent`` silently (q = 0).
+    With ``own_shapes`` each class has its own dwell shape as well as its own scale
+    (the family stays shared): ``Mixture.shape`` is then (K, nodes).
     """
     with threadpool_limits(1):  # tiny problems: BLAS threads only cost
         starts = _starting_responsibilities(sp, classes, latent, seed, n_init)
         k = starts[0].shape[1]
         em = classes is None and k > 1
         names = names or tuple(f"latent_{j + 1}" for j in range(k))
-        fit = _EM(sp, k, names, prior, start, em, tol, never_silent)
+        fit = _EM(sp, k, names, prior, start, em, tol, never_silent, own_shapes)
         choose = tuple(families) if k > 1 else ()
         # short runs from every start, then the best one to convergence ("small EM")
         short = SHORT_RUN if len(starts) > 1 else max_iter

@@ -167,7 +167,7 @@ def _class_table(mix: Mixture, fitted: tuple[str, ...]) -> pd.DataFrame:
     rows = []
     for j, cname in enumerate(mix.names):
         for n, name in enumerate(fitted):
-            dist = dwell_distribution(mix.kinds[n], float(mix.scale[j, n]), float(mix.shape[n]))
+            dist = dwell_distribution(mix.kinds[n], float(mix.scale[j, n]), mix.class_shape(j, n))
             rows.append(
                 {
                     "segment": cname,

@@ -53,6 +53,9 @@ __all__ = [
 ]
 
 
+CLASS_SHAPES = ("shared", "own")  # the options of calibrate(class_shapes=...)
+
+
 @dataclass(frozen=True)
 class CalibrationOptions:
     """The options of :func:`~cjsim.calibration.calibrate` (see there), checked once."""
@@ -64,8 +67,14 @@ class CalibrationOptions:
     dwell_families: tuple[str, ...] | None = None
     dwell_by_destination: bool = False
     seed: int = 0
+    class_shapes: str = "shared"
 
     def __post_init__(self) -> None:
+        if self.class_shapes not in CLASS_SHAPES:
+            raise CalibrationError(
+                f"calibrate: class_shapes must be one of {CLASS_SHAPES}, got "
+                f"{self.class_shapes!r} (hint: 'own' gives each class its own dwell shape)"
+            )
         kaplan_meier = [f for f in self.dwell_families or () if _nonparametric(f)]
         if kaplan_meier and not self.dwell_by_destination:
             raise CalibrationError(
@@ -316,6 +325,7 @@ def _mixture(
             prior=options.prior,
             never_silent=quiet,
             families=families,
+            own_shapes=options.class_shapes == "own",
         )
     return fit_mixture(
         sp,
@@ -326,6 +336,7 @@ def _mixture(
         seed=options.seed,
         never_silent=quiet,
         families=families,
+        own_shapes=options.class_shapes == "own",
     )
 
 
