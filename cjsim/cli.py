@@ -28,6 +28,7 @@ from cjsim.engines.analytic import solve
 from cjsim.engines.registry import engine_names
 from cjsim.errors import CalibrationError, CJSimError, Problem
 from cjsim.experiment import RunOptions, simulate
+from cjsim.experiment.executors import default_workers
 from cjsim.interventions import load_interventions
 from cjsim.interventions.compare import compare
 from cjsim.interventions.portfolio import portfolio
@@ -115,7 +116,7 @@ def _add_compare(sub: Any) -> None:
         cmp,
         ENGINE_HELP_COMPARE,
         default_engine="des",
-        default_workers=_default_workers(),
+        default_workers=default_workers(),
         replications_help="paired replications per variant (default 10)",
     )
     cmp.add_argument(
@@ -233,7 +234,7 @@ def _add_report(sub: Any) -> None:
         rpt,
         ENGINE_HELP_COMPARE,
         default_engine="des",
-        default_workers=_default_workers(),
+        default_workers=default_workers(),
         replications_help="paired replications per variant (default 10)",
         with_json=False,
     )
@@ -440,10 +441,6 @@ def _engine_options(
     if with_json:
         parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
-def _default_workers() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
 
 
 def _compare(args: argparse.Namespace) -> int:

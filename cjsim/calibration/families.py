@@ -155,6 +155,18 @@ class Parametric(Family):
         and log shape."""
 
 
+class _Shaped(Parametric):
+    """A family with a shape besides its scale: the model class's ``log_pdf_sf(x, shape,
+    scale)`` serves every scale at once."""
+
+    fitted_parameter_names = ("shape", "scale")
+
+    def log_pdf_sf(
+        self, x: np.ndarray, scale: np.ndarray, shape: float, atoms: Atoms | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return self.model.log_pdf_sf(x[None], shape, scale[:, None])  # type: ignore[attr-defined]
+
+
 class _Exponential(Parametric):
     model = Exponential
     scipy = stats.expon
@@ -176,15 +188,9 @@ class _Exponential(Parametric):
         return Exponential(scale)
 
 
-class _Gamma(Parametric):
+class _Gamma(_Shaped):
     model = Gamma
     scipy = stats.gamma
-    fitted_parameter_names = ("shape", "scale")
-
-    def log_pdf_sf(
-        self, x: np.ndarray, scale: np.ndarray, shape: float, atoms: Atoms | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        return Gamma.log_pdf_sf(x[None], shape, scale[:, None])
 
     def log_pdf_grad(self, x: np.ndarray, scale: np.ndarray, shape: float) -> Terms:
         z = x[None] / scale[:, None]
@@ -213,15 +219,9 @@ class _Gamma(Parametric):
         return shape
 
 
-class _LogNormal(Parametric):
+class _LogNormal(_Shaped):
     model = LogNormal
-    scipy = stats.lognorm
-    fitted_parameter_names = ("shape", "scale")  # sigma, median
-
-    def log_pdf_sf(
-        self, x: np.ndarray, scale: np.ndarray, shape: float, atoms: Atoms | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        return LogNormal.log_pdf_sf(x[None], shape, scale[:, None])
+    scipy = stats.lognorm  # shape: sigma, scale: median
 
     def log_pdf_grad(self, x: np.ndarray, scale: np.ndarray, shape: float) -> Terms:
         logx = np.log(x)[None]
@@ -242,15 +242,9 @@ class _LogNormal(Parametric):
         return math.exp(shape * shape / 2)
 
 
-class _Weibull(Parametric):
+class _Weibull(_Shaped):
     model = Weibull
     scipy = stats.weibull_min
-    fitted_parameter_names = ("shape", "scale")
-
-    def log_pdf_sf(
-        self, x: np.ndarray, scale: np.ndarray, shape: float, atoms: Atoms | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        return Weibull.log_pdf_sf(x[None], shape, scale[:, None])
 
     def log_pdf_grad(self, x: np.ndarray, scale: np.ndarray, shape: float) -> Terms:
         u = np.log(x)[None] - np.log(scale)[:, None]

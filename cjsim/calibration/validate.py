@@ -26,7 +26,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,9 +55,10 @@ from cjsim.calibration.holdout import (
 from cjsim.calibration.saved import json_ready
 from cjsim.errors import CalibrationError
 from cjsim.experiment import RunOptions, simulate
+from cjsim.experiment.executors import default_workers
 from cjsim.model import PoissonArrivals, Scenario
 
-__all__ = ["Validation", "default_workers", "validate"]
+__all__ = ["Validation", "validate"]
 
 
 @dataclass(frozen=True)
@@ -266,12 +266,6 @@ def _simulated_frames(
         HoldoutFrame(frame[rep == r].reset_index(drop=True), history)
         for r in range(options.replications)
     ]
-
-
-def default_workers(replications: int) -> int:
-    """Worker processes for ``replications``: the machine's cores, at most four (as
-    ``cjsim compare``) and at most one per replication."""
-    return max(1, min(4, os.cpu_count() or 1, replications))
 
 
 def validate(

@@ -14,9 +14,15 @@ from typing import Any
 
 from cjsim.errors import SimulationError
 
-__all__ = ["EXECUTORS", "run_all"]
+__all__ = ["EXECUTORS", "default_workers", "run_all"]
 
 EXECUTORS = ("serial", "process", "dask")
+
+
+def default_workers(tasks: int | None = None) -> int:
+    """Worker processes to use by default: the machine's cores, at most four (more rarely
+    pays for a process pool's start-up here), and at most one per task when given."""
+    return max(1, min(4, os.cpu_count() or 1, tasks or 4))
 
 
 def _progress(total: int, enabled: bool | None, label: str) -> Any:

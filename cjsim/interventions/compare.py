@@ -104,7 +104,7 @@ def _baseline(
     if not engine.exact:
         return replication_result(scenario, options, [o for draw in outputs for o in draw])
     if len(outputs) == 1:
-        return engine.solve(scenario.replace(horizon_days=options.horizon_days))
+        return engine.solve(scenario.replace(horizon_days=options.horizon_days), tables=False)
     per_draw = pd.DataFrame(
         [draw[0].kpis for draw in outputs], index=pd.RangeIndex(len(outputs), name="draw")
     )

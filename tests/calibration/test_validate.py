@@ -6,7 +6,7 @@ import os
 import pandas as pd
 
 import cjsim
-from cjsim.calibration.validate import default_workers
+from cjsim.experiment.executors import default_workers
 
 
 def test_workers_do_not_change_the_figures(segment_fit, small_log):

@@ -10,11 +10,11 @@ multipliers, which the same check rejects.
 
 import dataclasses
 
-import numpy as np
 import pytest
 
 import cjsim
 from cjsim.model import Exponential, Gamma, JourneyBuilder, LogNormal, Weibull
+from tests.engines.reference import exact, z_scores
 
 TIME_KPIS = ["time_to_absorption", "time_to_first_purchase", "clv"]
 REPS = 12
@@ -50,19 +50,6 @@ def journey(multipliers: bool = True, segments: bool = True) -> cjsim.Scenario:
         b.segment("loyal", 0.4, 1.0, None, loyal)
         b.segment("slow", 0.6, 1.0, None, slow)
     return b.build()
-
-
-def exact(sc: cjsim.Scenario) -> cjsim.Result:
-    return cjsim.solve_analytic(sc, removal=False, elasticity=False)
-
-
-def z_scores(table, reference, kpis):
-    out = {}
-    for kpi in kpis:
-        values = table[kpi].to_numpy(dtype=float)
-        se = values.std(ddof=1) / np.sqrt(len(values))
-        out[kpi] = abs(values.mean() - reference[kpi]) / se
-    return out
 
 
 @pytest.fixture(scope="module", params=["des", "vectorized"])

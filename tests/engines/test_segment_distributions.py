@@ -33,6 +33,7 @@ from cjsim.model import (
     WarmStart,
     Weibull,
 )
+from tests.engines.reference import exact, z_scores
 
 KPIS = ["time_to_absorption", "clv", "revenue_per_customer", "profit_per_customer"]
 REPS = 12
@@ -84,19 +85,6 @@ def journey(model: str = "own") -> cjsim.Scenario:
     b.segment("loyal", 0.4, 1.2, None, {"website": 0.5}, **loyal)  # type: ignore[arg-type]
     b.segment("slow", 0.6, **slow)  # type: ignore[arg-type]
     return b.build()
-
-
-def exact(sc: cjsim.Scenario) -> cjsim.Result:
-    return cjsim.solve_analytic(sc, removal=False, elasticity=False)
-
-
-def z_scores(table, reference, kpis):
-    out = {}
-    for kpi in kpis:
-        values = table[kpi].to_numpy(dtype=float)
-        se = values.std(ddof=1) / np.sqrt(len(values))
-        out[kpi] = abs(values.mean() - reference[kpi]) / se
-    return out
 
 
 @pytest.fixture(scope="module", params=["des", "vectorized"])

@@ -11,6 +11,7 @@ import pytest
 
 import cjsim
 from cjsim.model.synthetic import random_journey
+from tests.engines.reference import z_scores
 
 from .conftest import as_cohort
 
@@ -30,16 +31,6 @@ REPS = 12
 def per_replication(sc, engine, seed=3, reps=REPS):
     res = cjsim.simulate(sc, engine=engine, replications=reps, seed=seed)
     return res.tables["replications"].set_index("replication")
-
-
-def z_scores(table, reference, kpis):
-    """|simulated mean - reference| / standard error, per KPI."""
-    out = {}
-    for kpi in kpis:
-        values = table[kpi].to_numpy(dtype=float)
-        se = values.std(ddof=1) / np.sqrt(len(values))
-        out[kpi] = abs(values.mean() - reference[kpi]) / max(se, 1e-15)
-    return out
 
 
 def absorption_kpis(sc):
