@@ -7,7 +7,7 @@ drifts from day to day, so the ratio is the figure to compare):
   mapping of ``calibration/cdnow.py``) — target <= 3 s;
 - the reference: BG/NBD fitted to the same purchases (``lifetimes.BetaGeoFitter`` when
   ``lifetimes`` is installed — ``pip install cjsim[benchmarks]`` — else the BG/NBD
-  likelihood of Fader, Hardie & Lee 2005 maximised here with L-BFGS-B), and the ratio;
+  fit of :func:`cjsim.calibration.fit_bgnbd`), and the ratio;
 - with ``--full FILE``: the same on the full CDNOW file (23,570 customers, 4 columns with
   a header; shipped in the ``lifetimes`` wheel as ``datasets/CDNOW_master.txt``) — target
   <= 30 s.
@@ -22,7 +22,6 @@ Usage: python benchmarks/calibration_speed.py [--small] [--repeats N] [--full FI
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import statistics
 import sys
@@ -32,9 +31,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
 
 import cjsim
+from cjsim.calibration import fit_bgnbd
 
 ROOT = Path(__file__).resolve().parents[1]
 CUTOFF = pd.Timestamp("1997-10-01")
@@ -96,36 +95,17 @@ def rfm(log: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def bgnbd_negll(theta: np.ndarray, x: np.ndarray, tx: np.ndarray, t: np.ndarray) -> float:
-    """Negative BG/NBD log-likelihood (Fader, Hardie & Lee 2005, eq. 6) at log(r, alpha,
-    a, b)."""
-    r, alpha, a, b = np.exp(theta)
-    head = special.gammaln(r + x) - special.gammaln(r) + r * math.log(alpha)
-    alive = special.betaln(a, b + x) - special.betaln(a, b) - (r + x) * np.log(alpha + t)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gone = np.where(
-            x > 0,
-            special.betaln(a + 1, b + x - 1) - special.betaln(a, b) - (r + x) * np.log(alpha + tx),
-            -np.inf,
-        )
-    return float(-(head + np.logaddexp(alive, gone)).sum())
-
-
-def bgnbd_here(data: pd.DataFrame) -> np.ndarray:
-    """(r, alpha, a, b) maximising the BG/NBD likelihood with L-BFGS-B."""
-    x, tx, t = (data[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
-    res = optimize.minimize(
-        bgnbd_negll, np.zeros(4), args=(x, tx, t), method="L-BFGS-B", options={"ftol": 1e-14}
-    )
-    return np.exp(res.x)
+def bgnbd_cjsim(data: pd.DataFrame) -> object:
+    """(r, alpha, a, b) by :func:`cjsim.calibration.fit_bgnbd` (the project's own BG/NBD)."""
+    return fit_bgnbd(data["frequency"], data["recency"], data["T"])
 
 
 def reference() -> tuple[str, Callable[[pd.DataFrame], object]]:
-    """The BG/NBD fit to time: ``lifetimes`` when it imports, else :func:`bgnbd_here`."""
+    """The BG/NBD fit to time: ``lifetimes`` when it imports, else :func:`bgnbd_cjsim`."""
     try:
         from lifetimes import BetaGeoFitter
     except ImportError:
-        return "BG/NBD (this script's likelihood; lifetimes not installed)", bgnbd_here
+        return "BG/NBD (cjsim.calibration.fit_bgnbd; lifetimes not installed)", bgnbd_cjsim
 
     def fit(data: pd.DataFrame) -> object:
         return BetaGeoFitter().fit(data["frequency"], data["recency"], data["T"]).params_
