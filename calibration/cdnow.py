@@ -13,8 +13,15 @@ Every actual is computed from the file read.  Printed side by side for cjsim and
 holdout, the weekly cumulative curve's MAPE over the holdout weeks, repeat purchases in
 the holdout alone, and holdout purchases by purchase history before the cut-off.
 
-    python calibration/cdnow.py [--file PATH | --data DIR] [--latent K]
+    python calibration/cdnow.py [--file PATH | --data DIR] [--latent K | auto]
+                                [--heterogeneity classes|gamma|lognormal]
                                 [--replications N] [--plot F.png]
+
+By default the heterogeneity (one to four latent classes with shared or own dwell shapes,
+or a continuous gamma or lognormal pace with beta loyalty) is chosen by
+``calibrate(latent_segments="auto")``: the held-out log-likelihood of the last quarter
+of the calibration weeks, fitted on the rest (:mod:`cjsim.calibration.selection`).  No
+setting is tuned on the holdout weeks.
 
 ``--file`` reads either published layout: the sample's 5 whitespace-separated columns
 without a header (``master_id customer_id yyyymmdd cds dollars``) or the full file's 4
@@ -284,20 +291,25 @@ def fit_cjsim(
     if args.alive_after_first:
         mapping["never_silent"] = ["first_purchase"]
     t0 = time.perf_counter()
+    continuous = args.heterogeneity != "classes"
     fit = cjsim.calibrate(
         log,
         mapping,
-        latent_segments=args.latent,
+        latent_segments=None if continuous else args.latent,
         horizon_days=7 * periods.holdout,
         seed=0,
         class_shapes=args.class_shapes,
+        heterogeneity=args.heterogeneity,
     )
     print(fit.summary())
+    if "selection" in fit.report:
+        print(fit.report["selection"].round(3).to_string(index=False))
     print(
         f"  fit took {time.perf_counter() - t0:.1f} s; log-likelihood "
         f"{fit.mixture.loglik:,.1f}, BIC {fit.mixture.bic:,.1f}"
     )
-    print(fit.report["segments"].round(3).to_string(index=False))
+    if fit.mixture.mixing is None:
+        print(fit.report["segments"].round(3).to_string(index=False))
     end = periods.day(periods.last)
     v = cjsim.validate(fit, log, end=end, replications=args.replications, seed=args.seed)
     print(f"\n{v.summary()}")
@@ -337,15 +349,37 @@ def open_file(args: argparse.Namespace) -> tuple[Path, str, pd.DataFrame] | None
     return path, kind, raw
 
 
+def _latent(text: str) -> int | str:
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number or auto") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--file", metavar="PATH", help="a CDNOW file (sample or full layout)")
-    p.add_argument("--latent", type=int, default=3, help="latent segments (default 3)")
+    p.add_argument(
+        "--latent",
+        type=_latent,
+        default="auto",
+        help="latent segments, or auto: chosen with the heterogeneity on the held-out end "
+        "of the calibration weeks (default auto)",
+    )
     p.add_argument(
         "--class-shapes",
         choices=("shared", "own"),
         default="shared",
-        help="each latent class's own dwell shape, or one shared (default shared)",
+        help="with --latent K: each latent class's own dwell shape, or one shared",
+    )
+    p.add_argument(
+        "--heterogeneity",
+        choices=("classes", "gamma", "lognormal"),
+        default="classes",
+        help="free latent classes (--latent), or a continuous gamma or lognormal pace with "
+        "beta loyalty (default classes)",
     )
     p.add_argument("--calibration-weeks", type=int, default=39, help="(default 39)")
     p.add_argument(

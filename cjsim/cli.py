@@ -145,10 +145,26 @@ def _add_calibrate(sub: Any) -> None:
     cal.add_argument("--out", required=True, metavar="FILE.toml", help="fitted scenario to write")
     cal.add_argument(
         "--latent-segments",
-        type=_positive_int,
+        type=_latent_segments,
         default=None,
-        metavar="K",
-        help="fit K latent segments by EM",
+        metavar="K|auto",
+        help="fit K latent segments by EM, or auto: choose the heterogeneity (1-4 classes, "
+        "shared or own dwell shapes, or a continuous pace) on the held-out last quarter "
+        "of the calibration period",
+    )
+    cal.add_argument(
+        "--heterogeneity",
+        choices=("classes", "gamma", "lognormal"),
+        default="classes",
+        help="free latent classes (--latent-segments), or a continuous gamma or lognormal "
+        "pace with beta loyalty (default classes)",
+    )
+    cal.add_argument(
+        "--class-shapes",
+        choices=("shared", "own"),
+        default="shared",
+        help="with --latent-segments K: classes share each dwell shape, or each has its "
+        "own (default shared)",
     )
     cal.add_argument(
         "--horizon",
@@ -343,6 +359,8 @@ def _fit(args: argparse.Namespace) -> Fit:
         args.mapping,
         _columns(args, EventColumns()),
         latent_segments=args.latent_segments,
+        heterogeneity=args.heterogeneity,
+        class_shapes=args.class_shapes,
         horizon_days=args.horizon,
         dwell_by_destination=args.dwell_by_destination,
         dwell_families=tuple(args.dwell_families.split(",")) if args.dwell_families else None,
@@ -494,6 +512,10 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
     return value
+
+
+def _latent_segments(text: str) -> int | str:
+    return text if text == "auto" else _positive_int(text)
 
 
 def _fail(exc: CJSimError, source: str | None) -> int:

@@ -286,11 +286,12 @@ def draw_parameters(
     """One posterior draw: rows and class shares from their Dirichlet posteriors, silent
     exits from their normal approximation on the logit scale; with dwell by destination
     each touchpoint's shares and silent exit likewise.  Dwell shapes and scales stay at
-    their fitted values."""
+    their fitted values, and so do a continuous mixture's classes (its shares are
+    quadrature weights, its exits beta quantiles: :mod:`.mixing`)."""
     rows = _draw_rows(rng, mix)
     q = _draw_q(rng, mix.q, mix.q_se)
     n_eff = mix.responsibility.sum(axis=0)
-    share = rng.dirichlet(n_eff + 0.5) if mix.k > 1 else np.ones(1)
+    share = rng.dirichlet(n_eff + 0.5) if mix.k > 1 and mix.mixing is None else mix.share
     drawn = None
     if competing:
         drawn = {

@@ -60,6 +60,7 @@ from cjsim.calibration.outputs import (
     warm_start_frame,
 )
 from cjsim.calibration.saved import calibration_file, json_ready, read_fit, write_fit
+from cjsim.calibration.selection import Selection, select
 from cjsim.calibration.stages import (
     CalibrationOptions,
     Classes,
@@ -72,6 +73,7 @@ from cjsim.calibration.stages import (
     prepare_log,
 )
 from cjsim.calibration.transitions import RowPosterior, count_transitions
+from cjsim.errors import CalibrationError
 from cjsim.model import Scenario, WarmStart
 
 __all__ = ["SILENT_EXIT", "Fit", "assemble", "calibrate", "calibration_file", "load_fit"]
@@ -173,7 +175,16 @@ class Fit:
         """A few lines for a terminal."""
         lines = [f"calibrated on {len(self.customers):,} customers up to {self.cutoff:%Y-%m-%d}"]
         mix = self.mixture
-        if mix.k > 1:
+        if "selection" in self.report:
+            chosen = self.report["selection"].query("chosen")["heterogeneity"].iloc[0]
+            lines.append(f"  heterogeneity chosen on the held-out end of the period: {chosen}")
+        if mix.mixing is not None:
+            m = mix.mixing
+            lines.append(
+                f"  continuous heterogeneity: {m.pace} pace ({m.parameter_name} "
+                f"{m.parameter:.3g}) and beta loyalty, as {mix.k} classes"
+            )
+        elif mix.k > 1:
             parts = (f"{n} {s:.0%}" for n, s in zip(mix.names, mix.share, strict=True))
             lines.append("  segments: " + ", ".join(parts))
         a = self.arrivals
@@ -199,7 +210,7 @@ def calibrate(
     columns: EventColumns | None = None,
     *,
     prior: float = 0.5,
-    latent_segments: int | None = None,
+    latent_segments: int | str | None = None,
     seasonality: str = "auto",
     horizon_days: float = 365.0,
     dwell_families: tuple[str, ...] | None = None,
@@ -207,6 +218,7 @@ def calibrate(
     seed: int = 0,
     economics: FitEconomics | dict[str, float] | None = None,
     class_shapes: str = "shared",
+    heterogeneity: str = "classes",
 ) -> Fit:
     """Fit a scenario to ``events`` up to the mapping's cut-off (default: the data's end).
 
@@ -220,8 +232,11 @@ def calibrate(
         The log's column names.
     prior : float
         Symmetric Dirichlet concentration of every transition row (0.5 = Jeffreys).
-    latent_segments : int, optional
-        Fit this many latent classes by EM (not with a segment column).
+    latent_segments : int or "auto", optional
+        Fit this many latent classes by EM (not with a segment column).  ``"auto"``
+        chooses among one to four classes (shared or own dwell shapes) and the continuous
+        mixtures by the held-out log-likelihood of the last quarter of the calibration
+        period (:mod:`.selection`); the scores are ``Fit.report["selection"]``.
     seasonality : {"auto", "none", "weekly", "monthly", "both"}
         Arrival seasonality; ``"auto"`` uses a pattern when its test is significant.
     horizon_days : float
@@ -239,9 +254,11 @@ def calibrate(
     seed : int
         Seeds the EM's random starts.
     class_shapes : {"shared", "own"}
-        Classes share each dwell shape (own scales: segment dwell multipliers), or each
-        has its own shape too (``"own"``: each segment's own dwell distribution; same
-        family).  Standard errors of log scale and log shape: ``Fit.mixture.dwell_se``.
+        Classes share each dwell shape (segment dwell multipliers), or each has its own
+        (each segment's own dwell distribution).  Standard errors: ``mixture.dwell_se``.
+    heterogeneity : {"classes", "gamma", "lognormal"}
+        Free latent classes, or a continuous pace (gamma or lognormal) with a beta
+        loyalty, discretised into segments (:mod:`.mixing`; ``Fit.mixture.mixing``).
     economics : FitEconomics or dict, optional
         Gross margin, discount rate (annual), fixed cost per day and cost per customer
         (currency) of the fitted scenario; each field given overrides the mapping's
@@ -263,15 +280,38 @@ def calibrate(
         dwell_by_destination=dwell_by_destination,
         seed=seed,
         class_shapes=class_shapes,
+        heterogeneity=heterogeneity,
     )
     log = prepare_log(events, _with_economics(load_mapping(mapping), economics), columns)
+    return _fit_stages(log, options)
+
+
+def _fit_stages(log: PreparedLog, options: CalibrationOptions) -> Fit:
+    """Stages 2 to 5 on the prepared log (with ``latent_segments="auto"`` the
+    heterogeneity chosen first), numpy's warnings counted."""
     numerical: list[str] = []
     with numerical_warnings(numerical):
         exits = fit_exits(log, options)
+        selection = _selection(log, options)
+        if selection is not None:
+            options = selection.chosen.options(options)
         classes = fit_classes(log, exits, options)
         destinations = fit_destinations(log, exits, classes, options)
         fit = assemble(log, exits, classes, destinations, options)
-    return dataclasses.replace(fit, warnings=(*fit.warnings, *numerical))
+    report = fit.report if selection is None else {**fit.report, "selection": selection.table}
+    return dataclasses.replace(fit, warnings=(*fit.warnings, *numerical), report=report)
+
+
+def _selection(log: PreparedLog, options: CalibrationOptions) -> Selection | None:
+    """With ``latent_segments="auto"``, the heterogeneity chosen by :func:`.selection.select`."""
+    if options.latent_segments != "auto":
+        return None
+    if log.has_segments:
+        raise CalibrationError(
+            "the log has a segment column and latent_segments='auto' was given — choose "
+            "one: drop the column (EventColumns(segment=None)) or latent_segments"
+        )
+    return select(log, options)
 
 
 def _with_economics(mapping: Mapping, economics: FitEconomics | dict[str, float] | None) -> Mapping:

@@ -44,8 +44,9 @@ from cjsim.calibration.exits import CureSpells
 from cjsim.calibration.families import FAMILIES, FITTED, MIN_DAYS
 from cjsim.errors import CalibrationError
 
-__all__ = ["NO_EXIT", "Mixture", "Spells", "fit_mixture"]
+__all__ = ["NO_EXIT", "MixingFit", "Mixture", "Spells", "fit_mixture"]
 
+UNSEEN = 1e-12  # the probability :meth:`Mixture.score` gives a transition never seen
 FAMILY_ROUNDS = 3  # EM iterations in which the dwell families may still change
 SHORT_RUN = 15  # EM iterations per random start before the best start is run on
 
@@ -72,6 +73,38 @@ class Spells:
 
 
 @dataclass(frozen=True)
+class MixingFit:
+    """The fitted mixing distributions (:mod:`.mixing`): the pace's distribution and
+    its parameter (a gamma's shape ``r``, a lognormal's ``sigma``) and, per touchpoint,
+    the beta ``(a, b)`` of its silent exit (NaN where nobody leaves silently), with
+    the grid they were cut into."""
+
+    pace: str
+    parameter_name: str  # r for a gamma pace, sigma for a lognormal
+    parameter: float
+    a: np.ndarray  # (nodes,)
+    b: np.ndarray  # (nodes,)
+    pace_points: int
+    loyalty_points: int
+    parameter_se: float = math.nan  # standard error of log(parameter)
+    a_se: np.ndarray | None = None  # (nodes,) standard errors of log a
+    b_se: np.ndarray | None = None  # (nodes,) standard errors of log b
+
+    @property
+    def mean_exit(self) -> np.ndarray:
+        """The mean silent-exit probability per touchpoint."""
+        return self.a / (self.a + self.b)
+
+    def names(self) -> tuple[str, ...]:
+        """The classes' names, pace-major: ``pace1_loyalty1``, ``pace1_loyalty2``, …"""
+        return tuple(
+            f"pace{i + 1}_loyalty{j + 1}"
+            for i in range(self.pace_points)
+            for j in range(self.loyalty_points)
+        )
+
+
+@dataclass(frozen=True)
 class Mixture:
     """Fitted classes: shares, per-class exits, dwell scales and rows."""
 
@@ -89,6 +122,7 @@ class Mixture:
     n_parameters: int
     iterations: int
     dwell_se: np.ndarray | None = None  # (K, nodes, 2) se of log scale and log shape
+    mixing: MixingFit | None = None  # the classes are a discretised continuous mixture
 
     @property
     def k(self) -> int:
@@ -136,6 +170,18 @@ class Mixture:
         logsf = _log_pdf_sf(self.kinds[node], e, self.scale[:, node], self.shape[..., node])[1]
         q = self.q[:, node][:, None]
         return np.exp(logsf - np.logaddexp(np.log(q), np.log1p(-q) + logsf))
+
+    def score(self, sp: Spells) -> np.ndarray:
+        """Each customer's marginal log-likelihood of ``sp`` (spells at this fit's
+        touchpoints and targets) under this fit; a transition the fit never saw has
+        probability :data:`UNSEEN`, so a row first seen in ``sp`` lowers every fit alike."""
+        log_rows = np.log(np.maximum(self.rows(), UNSEEN))
+        per_spell = _spell_loglik(sp, self.q, self.scale, self.shape, self.kinds, log_rows)
+        per_customer = np.stack(
+            [np.bincount(sp.customer, row, minlength=sp.n_customers) for row in per_spell], axis=1
+        )
+        joint = per_customer + np.log(np.maximum(self.share, 1e-300))[None]
+        return np.asarray(special.logsumexp(joint, axis=1))
 
     def next_event_cdf(self, node: int, days: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """P(next event within ``days``) at ``node``, mixed over classes with ``weights``

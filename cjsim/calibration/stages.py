@@ -17,6 +17,7 @@ of every stage are one :class:`CalibrationOptions` record.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from cjsim.calibration.events import (
 )
 from cjsim.calibration.exits import ExitFit, fit_exit
 from cjsim.calibration.families import FAMILIES, PARAMETRIC
+from cjsim.calibration.mixing import PACES, fit_mixing
 from cjsim.calibration.mixture import Mixture, Spells, fit_mixture
 from cjsim.errors import CalibrationError
 
@@ -48,12 +50,15 @@ __all__ = [
     "fit_classes",
     "fit_destinations",
     "fit_exits",
+    "fitted_mixture",
     "prepare_log",
+    "spell_arrays",
     "spells",
 ]
 
 
 CLASS_SHAPES = ("shared", "own")  # the options of calibrate(class_shapes=...)
+HETEROGENEITY = ("classes", *PACES)  # the options of calibrate(heterogeneity=...)
 
 
 @dataclass(frozen=True)
@@ -61,15 +66,33 @@ class CalibrationOptions:
     """The options of :func:`~cjsim.calibration.calibrate` (see there), checked once."""
 
     prior: float = 0.5
-    latent_segments: int | None = None
+    latent_segments: int | str | None = None  # "auto": chosen by :mod:`.selection`
     seasonality: str = "auto"
     horizon_days: float = 365.0
     dwell_families: tuple[str, ...] | None = None
     dwell_by_destination: bool = False
     seed: int = 0
     class_shapes: str = "shared"
+    heterogeneity: str = "classes"
 
     def __post_init__(self) -> None:
+        auto = self.latent_segments == "auto"
+        if isinstance(self.latent_segments, str) and not auto:
+            raise CalibrationError(
+                f"calibrate: latent_segments must be a whole number or 'auto', got "
+                f"{self.latent_segments!r}"
+            )
+        if self.heterogeneity != "classes" and self.latent_segments is not None and not auto:
+            raise CalibrationError(
+                f"calibrate: heterogeneity={self.heterogeneity!r} is a continuous mixture — "
+                "drop latent_segments (its classes are the mixture's grid)"
+            )
+        if self.heterogeneity not in HETEROGENEITY:
+            raise CalibrationError(
+                f"calibrate: heterogeneity must be one of {HETEROGENEITY}, got "
+                f"{self.heterogeneity!r} (hint: 'gamma' or 'lognormal' mixes a continuous "
+                "pace with a beta loyalty; 'classes' fits latent_segments free classes)"
+            )
         if self.class_shapes not in CLASS_SHAPES:
             raise CalibrationError(
                 f"calibrate: class_shapes must be one of {CLASS_SHAPES}, got "
@@ -114,6 +137,21 @@ class PreparedLog:
     def targets(self) -> tuple[str, ...]:
         """Where a spell can end: touchpoints, then outcomes."""
         return (*self.mapping.touchpoints, *self.mapping.outcomes)
+
+    @property
+    def has_segments(self) -> bool:
+        """Whether the log has a segment column with a value."""
+        return "segment" in self.events.columns and bool(self.events["segment"].notna().any())
+
+    def until(self, cutoff: pd.Timestamp) -> PreparedLog:
+        """This log as if cut off at ``cutoff`` (earlier than its own): the events
+        before it and their spells."""
+        ev = self.events[self.events["time"] < cutoff].reset_index(drop=True)
+        sp = spells(ev, cutoff, self.targets)
+        sp = sp[sp["node"].isin(list(self.touchpoints))].reset_index(drop=True)
+        ids = pd.Index(ev["customer_id"].unique())
+        customers = pd.Series(np.arange(len(ids)), index=ids)
+        return dataclasses.replace(self, cutoff=cutoff, events=ev, spells=sp, customers=customers)
 
     def at(self, touchpoint: str) -> pd.DataFrame:
         """The spells at one touchpoint."""
@@ -233,7 +271,7 @@ class Classes:
     warnings: tuple[str, ...] = ()
 
 
-def _spell_arrays(log: PreparedLog, fitted: tuple[str, ...]) -> Spells:
+def spell_arrays(log: PreparedLog, fitted: tuple[str, ...]) -> Spells:
     sp = log.spells[log.spells["node"].isin(list(fitted))]
     cindex = log.customers
     return Spells(
@@ -287,22 +325,23 @@ def fit_classes(log: PreparedLog, exits: PooledExits, options: CalibrationOption
         more latent segments than the customers can identify
         (:func:`.checks.check_latent_segments`).
     """
-    ev = log.events
-    has_column = "segment" in ev.columns and ev["segment"].notna().any()
-    if options.latent_segments is not None and not has_column:
-        check_latent_segments(options.latent_segments, len(log.customers))
-    if options.latent_segments is not None and has_column:
+    has_column = log.has_segments
+    latent = options.latent_segments
+    if isinstance(latent, int) and not has_column:
+        check_latent_segments(latent, len(log.customers))
+    if (latent is not None or options.heterogeneity != "classes") and has_column:
         raise CalibrationError(
-            "the log has a segment column and latent_segments was given — choose one: "
-            "drop the column (EventColumns(segment=None)) or latent_segments"
+            "the log has a segment column and latent segments (or a continuous "
+            "heterogeneity) were asked for — choose one: drop the column "
+            "(EventColumns(segment=None)) or latent_segments / heterogeneity"
         )
     if has_column:
         classes, names, warnings = _column_classes(log)
-        return Classes(_mixture(log, exits, options, classes, names), warnings)
-    return Classes(_mixture(log, exits, options))
+        return Classes(fitted_mixture(log, exits, options, classes, names), warnings)
+    return Classes(fitted_mixture(log, exits, options))
 
 
-def _mixture(
+def fitted_mixture(
     log: PreparedLog,
     exits: PooledExits,
     options: CalibrationOptions,
@@ -310,11 +349,15 @@ def _mixture(
     names: tuple[str, ...] = (),
 ) -> Mixture:
     """The EM fit: given ``classes`` (one per customer), else latent ones."""
-    sp = _spell_arrays(log, exits.fitted)
+    sp = spell_arrays(log, exits.fitted)
     kinds = tuple(f.kind for f in exits.fits.values())
     start = _start_values(exits)
     quiet = frozenset(log.mapping.never_silent)
     families = options.pooled_families or tuple(f.name for f in PARAMETRIC)
+    if classes is None and options.heterogeneity != "classes":
+        return fit_mixing(
+            sp, kinds, start, prior=options.prior, never_silent=quiet, pace=options.heterogeneity
+        )
     if classes is not None:
         return fit_mixture(
             sp,
@@ -331,7 +374,7 @@ def _mixture(
         sp,
         kinds,
         start,
-        latent=options.latent_segments or 1,
+        latent=int(options.latent_segments or 1),
         prior=options.prior,
         seed=options.seed,
         never_silent=quiet,

@@ -37,6 +37,7 @@ def run(files, *options, mapping="map.toml"):
         (("--value-column", "amont"), "missing column(s) 'amont' — 'amont': did you mean 'amount'"),
         (("--latent-segments", "500"), "latent_segments=500 with 400 customers"),
         (("--gross-margin", "1.5"), "gross_margin: Input should be less than or equal to 1"),
+        (("--heterogeneity", "gamma", "--latent-segments", "2"), "drop latent_segments"),
     ],
 )
 def test_bad_options_exit_2_with_one_clear_line(files, capsys, options, words):
@@ -89,3 +90,17 @@ def test_a_toml_date_cutoff_and_no_margin_warning(files, capsys):
     out = capsys.readouterr().out
     assert "calibrated on 400 customers up to 2020-07-01" in out
     assert "warning: no gross margin given" in out
+
+
+def test_heterogeneity_and_auto_reach_the_fit(files, capsys):
+    assert run(files, "--heterogeneity", "lognormal") == 0
+    assert "continuous heterogeneity: lognormal pace" in capsys.readouterr().out
+    assert run(files, "--latent-segments", "auto") == 0
+    assert "heterogeneity chosen on the held-out end" in capsys.readouterr().out
+
+
+def test_latent_segments_must_be_a_number_or_auto(files, capsys):
+    with pytest.raises(SystemExit) as stop:
+        run(files, "--latent-segments", "many")
+    assert stop.value.code == 2
+    assert "expected a whole number, got 'many'" in capsys.readouterr().err

@@ -1,0 +1,92 @@
+"""``calibrate(latent_segments="auto")``: the heterogeneity chosen by the held-out
+log-likelihood of the last quarter of the calibration period (:mod:`.selection`).
+
+Reference: logs generated from known models.  From two very different classes (fast
+buyers who rarely leave, slow ones who often do) the rule must not choose one class,
+and its score must rank the true structure above one class by a margin; from one
+class (the wrong models are the richer ones: nothing to find) it must choose one class,
+because ties go to fewer parameters.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cjsim
+from cjsim.calibration.fit import calibrate
+from cjsim.calibration.selection import CANDIDATES, HELD_OUT
+from cjsim.errors import CalibrationError
+
+MAPPING = {"touchpoints": {"shop": ["shop"]}, "purchases": ["shop"], "cutoff": "2021-01-01"}
+START = pd.Timestamp("2020-01-01")
+
+
+def generate(seed, classes, n=500):
+    """``classes``: (share, median gap in days, sigma, silent-exit probability)."""
+    rng = np.random.default_rng(seed)
+    shares = np.array([c[0] for c in classes])
+    rows = []
+    for c in range(n):
+        _, median, sigma, q = classes[rng.choice(len(classes), p=shares)]
+        t = rng.uniform(0, 60)
+        while t < 366.0:
+            rows.append((str(c), t))
+            if rng.random() < q:
+                break
+            t += median * np.exp(sigma * rng.standard_normal())
+    frame = pd.DataFrame(rows, columns=["customer_id", "day"])
+    frame["timestamp"] = START + pd.to_timedelta(frame["day"], unit="D")
+    frame["event"] = "shop"
+    frame["value"] = 10.0
+    return frame.drop(columns="day")
+
+
+def auto(log):
+    return calibrate(
+        log,
+        MAPPING,
+        cjsim.EventColumns(segment=None),
+        latent_segments="auto",
+        dwell_families=("lognormal",),
+    )
+
+
+@pytest.fixture(scope="module")
+def two_class_fit():
+    return auto(generate(0, [(0.5, 6.0, 0.5, 0.03), (0.5, 60.0, 0.5, 0.5)]))
+
+
+def test_two_classes_are_not_taken_for_one(two_class_fit):
+    table = two_class_fit.report["selection"]
+    chosen = table.loc[table["chosen"], "heterogeneity"].iloc[0]
+    assert chosen != "one class"
+    one = table.loc[table["heterogeneity"] == "one class", "held_out_loglik"].iloc[0]
+    two = table.loc[table["heterogeneity"] == "2 classes, shared dwell shapes", "held_out_loglik"]
+    assert two.iloc[0] - one > 10  # nats: the structure is plain in the held-out weeks
+    assert two_class_fit.mixture.k > 1
+    assert "heterogeneity chosen on the held-out end" in two_class_fit.summary()
+
+
+def test_every_candidate_is_scored_once(two_class_fit):
+    table = two_class_fit.report["selection"]
+    assert len(table) == len(CANDIDATES)
+    assert table["chosen"].sum() == 1
+    assert np.isfinite(table["held_out_loglik"]).all()
+
+
+def test_one_class_is_chosen_when_there_is_nothing_more():
+    fit = auto(generate(1, [(1.0, 20.0, 0.6, 0.1)]))
+    table = fit.report["selection"]
+    assert table.loc[table["chosen"], "heterogeneity"].iloc[0] == "one class"
+    assert fit.mixture.k == 1
+
+
+def test_auto_refuses_a_segment_column_and_a_too_short_period():
+    log = generate(2, [(1.0, 20.0, 0.6, 0.1)], n=200)
+    log["segment"] = "a"
+    with pytest.raises(CalibrationError, match="segment column"):
+        calibrate(log, MAPPING, latent_segments="auto")
+    # before the held-out quarter nobody has bought twice: nothing to fit
+    short = generate(3, [(1.0, 330.0, 0.05, 0.0)], n=50)
+    with pytest.raises(CalibrationError, match=f"last {HELD_OUT:.0%}"):
+        auto(short)
