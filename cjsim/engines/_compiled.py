@@ -21,7 +21,7 @@ from cjsim.engines._draws import (
     uniform_sampler,
 )
 from cjsim.engines._warm import WarmRows, compile_warm
-from cjsim.model import Distribution, Scenario
+from cjsim.model import Distribution, DwellRate, Scenario
 from cjsim.model.rows import apply_multipliers
 
 __all__ = ["Compiled", "compile_scenario"]
@@ -66,6 +66,7 @@ class Compiled:
     segment_dwell: list[list[Distribution]]  # [segment][node]: dwell before the multiplier
     segment_order_value: list[list[Distribution | None]]  # [segment][node]: before multiplier
     segment_samplers: dict[tuple[int, int, int], Sampler]  # (purpose, node, segment): own
+    dwell_rate: list[DwellRate | None]  # [node]: calendar of the pace of moving on
 
     @property
     def scales_dwell(self) -> bool:
@@ -174,6 +175,7 @@ def compile_scenario(sc: Scenario) -> Compiled:
         segment_dwell=[list(seg.dwell) for seg in seg_arrays],
         segment_order_value=[list(seg.order_values) for seg in seg_arrays],
         segment_samplers=_segment_samplers(seg_arrays),
+        dwell_rate=[tp.dwell_rate for tp in sc.touchpoints.values()],
     )
 
 

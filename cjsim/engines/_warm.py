@@ -113,6 +113,9 @@ def place(sc: Scenario, comp: Compiled, seed: int | None, replication: int) -> P
         factor = float(comp.dwell_factor[s, n])
         dwell = comp.segment_dwell[s][n]
         remaining[m] = dwell.remaining(elapsed[m], 1.0 - u[2][cust[m]], factor=factor)
+        rate = comp.dwell_rate[n]
+        if rate is not None:  # the rest of the dwell runs on the calendar from day 0
+            remaining[m] = rate.ends(np.zeros(int(m.sum())), remaining[m])
         ov = comp.segment_order_value[s][n]
         if tps[n].purchase and ov is not None:
             last[m] = ov.quantile(u[3][cust[m]]) * comp.order_value_multiplier[s]

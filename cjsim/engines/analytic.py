@@ -166,6 +166,12 @@ def _notes(sc: Scenario, ev: dict[str, Any]) -> list[str]:
         )
     if any(tp.experience for tp in sc.touchpoints.values()):
         notes.append("experience effects are out of the analytic engine's reach (DES only)")
+    calendar = [n for n, tp in sc.touchpoints.items() if tp.dwell_rate is not None]
+    if calendar:
+        notes.append(
+            "calendar dwell rates ignored at " + ", ".join(calendar) + ": dwell at its base "
+            "pace all year (use engine='des' or 'vectorized' for the calendar)"
+        )
     if float(np.real(ev["multiplier"])) > 1:
         notes.append(
             "per-customer KPIs cover arriving and referred customers alike; "
@@ -265,13 +271,13 @@ def expected_replication(scenario: Scenario, horizon: float) -> ReplicationOutpu
 class AnalyticEngine(Engine):
     """The exact engine: absorbing-chain algebra for an infinite horizon.
 
-    Blind to queues, experience effects and the warm start (it notes them); a horizon
-    only sets how many customers arrive.
+    Blind to queues, experience effects, the warm start and calendar dwell rates (it
+    notes them: dwell at its base pace); a horizon only sets how many customers arrive.
     """
 
     name = "analytic"
     exact = True
-    models = Engine.models - {"capacity", "experience", "warm_start"}
+    models = Engine.models - {"capacity", "experience", "warm_start", "dwell_rate"}
 
     def solve(self, scenario: Scenario, *, tables: bool = True) -> Result:
         return solve(scenario, removal=tables, elasticity=tables)

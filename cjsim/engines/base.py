@@ -44,7 +44,8 @@ __all__ = [
 #: What a journey may use and an engine may model, with the words notes use for each.
 #: ``capacity`` covers queues, service, patience and reneging; ``experience`` the waits
 #: that shift later transitions; ``horizon`` a finite time span; ``warm_start`` customers
-#: in the journey at day 0.  Intervention operations name the feature they change.
+#: in the journey at day 0; ``dwell_rate`` a calendar of the pace of moving on.
+#: Intervention operations name the feature they change.
 FEATURES: Mapping[str, str] = MappingProxyType(
     {
         "transitions": "transition probabilities",
@@ -59,6 +60,7 @@ FEATURES: Mapping[str, str] = MappingProxyType(
         "experience": "experience effects",
         "horizon": "the horizon",
         "warm_start": "the warm start",
+        "dwell_rate": "calendar dwell rates",
     }
 )
 
@@ -75,6 +77,7 @@ def features_of(sc: Scenario) -> frozenset[str]:
         "segments": len(sc.population.segments) > 1,
         "horizon": sc.horizon_days is not None,
         "warm_start": bool(sc.population.initial) or sc.population.warm_start is not None,
+        "dwell_rate": any(tp.dwell_rate is not None for tp in tps),
     }
     return frozenset(used | {name for name, on in checks.items() if on})
 

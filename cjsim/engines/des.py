@@ -276,6 +276,7 @@ class DesReplication:
         starts, ends, d1 = tl.starts_by_day, tl.stage_ends_by_day, self.days + 1
         pb = self.per_bin
         capacity, cash_at, stage_of, zero = c.capacity, self.cash_at, c.stage_of, c.dwell_zero
+        calendar = c.dwell_rate
         cost_only, cost, cost_days, delta = self.cost_only, c.cost, tl.cost_by_day, c.daily_discount
         exp, stages = math.exp, cust.stages
         while node < n:
@@ -293,6 +294,9 @@ class DesReplication:
                 dwell = block[slot]
             else:
                 dwell = bank.draw(D, node, i, k)
+            rate = calendar[node]
+            if rate is not None:
+                dwell = rate.end(t, dwell) - t
             if capacity[node]:
                 if t + dwell >= h:
                     break

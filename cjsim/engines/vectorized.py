@@ -138,6 +138,7 @@ class VectorizedReplication:
         self.ref_delay = {i: tp.referrals.delay for i, tp in enumerate(tps) if tp.referrals}
         self.ov_mult = np.array(c.order_value_multiplier)
         self.dwell_factor = c.dwell_factor if c.scales_dwell else None
+        self.calendar = [(j, rate) for j, rate in enumerate(c.dwell_rate) if rate is not None]
 
     def _population(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
         times = arrival_times(self.sc, stream(self.seed, self.rep, Purpose.ARRIVALS), self.h)
@@ -230,10 +231,10 @@ class VectorizedReplication:
                 kids_node.append(kid[0])
                 kids_t.append(kid[1])
             dwell = self._dwell(node, st["seg"], rng)
-            if warm is not None:
-                dwell[w] = warm[w] + self.service_mean[node[w]]
+            t2 = self._calendar(node, t, dwell)
+            if warm is not None:  # remaining dwell, drawn (and time-changed) at placement
+                t2[w] = t[w] + warm[w] + self.service_mean[node[w]]
                 warm = None
-            t2 = t + dwell
             stage_end = np.where(t2 < h, t2 * self.per_bin, self.days).astype(np.intp)
             ends += np.bincount(self.stage[node] * d1 + stage_end, minlength=tl.n_stages * d1)
             row = st["seg"] * n + node
@@ -275,6 +276,17 @@ class VectorizedReplication:
         for k in ("buys", "first", "last", "value"):
             st[k][fresh] = sub[k]
         return kid
+
+    def _calendar(self, node: np.ndarray, t: np.ndarray, dwell: np.ndarray) -> np.ndarray:
+        """When each dwell started at ``t`` ends: ``t + dwell``, time-changed by the
+        node's calendar of dwell rates (service time after it, unchanged)."""
+        t2 = t + dwell
+        for j, rate in self.calendar:
+            at = node == j
+            if at.any():
+                service = self.service_mean[j]
+                t2[at] = rate.ends(t[at], dwell[at] - service) + service
+        return t2
 
     def _dwell(self, node: np.ndarray, seg: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Time at ``node``: the segment's dwell (times its dwell multiplier) plus mean

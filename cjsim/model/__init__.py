@@ -14,6 +14,7 @@ from cjsim.model.distributions import (
 )
 from cjsim.model.journey import (
     CohortArrivals,
+    DwellRate,
     Economics,
     ExperienceEffect,
     Outcome,
@@ -31,6 +32,7 @@ __all__ = [
     "DISTRIBUTIONS",
     "CohortArrivals",
     "Distribution",
+    "DwellRate",
     "Economics",
     "Empirical",
     "ExperienceEffect",

@@ -192,6 +192,10 @@ def _check_touchpoint(sc: Scenario, tp: Touchpoint) -> list[Problem]:
         )
     out += _check_capacity(sc, tp)
     out += _check_referrals(sc, tp)
+    if tp.dwell_rate is not None:
+        out += _check_pieces(
+            "dwell_rate", tp.dwell_rate.factors, "factor", "dwell_rate", positive=True
+        )
     return out
 
 
@@ -428,23 +432,42 @@ def _check_initial(sc: Scenario, pop: Population) -> list[Problem]:
 
 
 def _check_rates(rates: tuple[tuple[float, float], ...]) -> list[Problem]:
-    path = "population.arrivals.rate_per_day"
-    if not rates:
-        return [Problem(path, "no rates given", "e.g. rate_per_day = 300")]
+    return _check_pieces("population.arrivals.rate_per_day", rates, "rate", "rate_per_day")
+
+
+def _check_pieces(
+    path: str,
+    pieces: tuple[tuple[float, float], ...],
+    what: str,
+    name: str,
+    *,
+    positive: bool = False,
+) -> list[Problem]:
+    """Piecewise-constant values ``[(start_day, value), ...]``: the first at day 0,
+    starts finite and increasing, values finite and >= 0 (> 0 when ``positive``)."""
+    if not pieces:
+        return [Problem(path, f"no {what}s given", f"e.g. {name} = [[0, 1.0], [180, 1.5]]")]
     out: list[Problem] = []
-    starts = [s for s, _ in rates]
+    starts = [s for s, _ in pieces]
     if starts[0] != 0:
         out.append(
             Problem(
                 path,
                 f"the first piece starts at day {starts[0]:g}, not 0",
-                "start the first [day, rate] pair at day 0",
+                f"start the first [day, {what}] pair at day 0",
             )
         )
-    if any(b <= a for a, b in itertools.pairwise(starts)):
-        out.append(Problem(path, "start days must increase", "sort the [day, rate] pairs"))
-    for _, rate in rates:
-        out += _check_range(path, rate, 0, math.inf, "rate_per_day")
+    if any(not math.isfinite(s) for s in starts):
+        out.append(Problem(path, "start days must be finite", "use days from the start"))
+    elif any(b <= a for a, b in itertools.pairwise(starts)):
+        out.append(Problem(path, "start days must increase", f"sort the [day, {what}] pairs"))
+    for _, value in pieces:
+        if positive and not (math.isfinite(value) and value > 0):
+            out.append(
+                Problem(path, f"{name} must be finite and > 0, got {value!r}", "use a factor > 0")
+            )
+        elif not positive:
+            out += _check_range(path, value, 0, math.inf, name)
     return out
 
 

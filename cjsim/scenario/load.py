@@ -23,6 +23,7 @@ from cjsim.errors import (
 from cjsim.model import (
     CohortArrivals,
     Distribution,
+    DwellRate,
     Economics,
     ExperienceEffect,
     Fixed,
@@ -186,6 +187,7 @@ class SpecBuilder:
                 ExperienceEffect(e.waited_over_days, e.scale) for e in spec.experience
             ),
             referrals=referrals,
+            dwell_rate=self.dwell_rate(at, spec.dwell_rate),
         )
 
     def row(self, source: str, spec: dict[str, float | str], nodes: set[str]) -> dict[str, Any]:
@@ -261,20 +263,33 @@ class SpecBuilder:
         if isinstance(arr, S.CohortSpec):
             arrivals = CohortArrivals(arr.size)
         elif isinstance(arr.rate_per_day, list):
-            pieces = [p for p in arr.rate_per_day if len(p) == 2]
-            if len(pieces) != len(arr.rate_per_day):
-                self.problems.append(
-                    Problem(
-                        "population.arrivals.rate_per_day",
-                        "each piece must be a [start_day, rate] pair",
-                        "e.g. rate_per_day = [[0, 300], [180, 450]]",
-                    )
-                )
-            arrivals = PoissonArrivals(tuple((a, b) for a, b in pieces))
+            path, example = "population.arrivals.rate_per_day", "[[0, 300], [180, 450]]"
+            arrivals = PoissonArrivals(self.pieces(path, arr.rate_per_day, "rate", example))
         else:
             arrivals = PoissonArrivals(((0.0, arr.rate_per_day),))
         segments = tuple(self.segment(i, s) for i, s in enumerate(spec.segments))
         return Population(arrivals, spec.entry, segments, spec.initial, warm_start)
+
+    def dwell_rate(self, at: str, given: list[list[float]] | None) -> DwellRate | None:
+        if given is None:
+            return None
+        return DwellRate(self.pieces(f"{at}.dwell_rate", given, "factor", "[[0, 1.0], [60, 1.3]]"))
+
+    def pieces(
+        self, path: str, given: list[list[float]], what: str, example: str
+    ) -> tuple[tuple[float, float], ...]:
+        """``[[start_day, value], ...]`` as pairs; a problem for any other shape."""
+        pairs = tuple((p[0], p[1]) for p in given if len(p) == 2)
+        if len(pairs) != len(given):
+            name = path.rsplit(".", 1)[-1]
+            self.problems.append(
+                Problem(
+                    path,
+                    f"each piece must be a [start_day, {what}] pair",
+                    f"e.g. {name} = {example}",
+                )
+            )
+        return pairs
 
     def segment(self, index: int, spec: S.SegmentSpec) -> Segment:
         edges: dict[tuple[str, str], float] = {}

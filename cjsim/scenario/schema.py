@@ -167,6 +167,11 @@ class TouchpointSpec(_Spec):
     renege_to: str | None = None
     experience: list[ExperienceSpec] = Field(default_factory=list)
     referrals: ReferralsSpec | None = None
+    dwell_rate: list[list[float]] | None = Field(
+        None,
+        description="[[start_day, factor], ...]: a calendar of the pace of moving on (a "
+        "factor of 1.3 from that day: dwell ends 30 % sooner); first piece at day 0",
+    )
 
 
 class OutcomeSpec(_Spec):

@@ -1,0 +1,160 @@
+"""Calendar dwell rates (``Touchpoint.dwell_rate``): a time change of the pace of moving on.
+
+References:
+
+- the time change itself against numerical integration of the calendar;
+- a constant calendar ``[[0, c]]`` is exactly the dwell scaled by ``1 / c``, so both
+  simulation engines must match the analytic engine on the scaled journey (4 standard
+  errors of the replications, fixed seeds), and the same check rejects the unscaled
+  journey (the wrong model: the calendar ignored);
+- a two-piece calendar on a cohort with an exponential dwell: the share still in the
+  journey at the horizon is ``exp(-O(H) / mean)`` with ``O`` the operational clock,
+  checked against each engine's replications, and the same check rejects the share
+  without the calendar;
+- the analytic engine notes that it ignores the calendar; the file format round-trips
+  and refuses bad calendars with a clear problem.
+"""
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+import cjsim
+from cjsim.errors import ScenarioFileError
+from cjsim.model import DwellRate, Exponential, Gamma, JourneyBuilder, LogNormal
+from cjsim.scenario import load_scenario, save_scenario
+from tests.engines.reference import exact, z_scores
+
+TIME_KPIS = ["time_to_absorption", "time_to_first_purchase"]
+REPS = 12
+
+
+def test_time_change_matches_integration_of_the_calendar():
+    rate = DwellRate(((0.0, 2.0), (10.0, 0.5), (30.0, 1.0)))
+    grid = np.linspace(0, 200, 200_001)
+    factor = np.select([grid < 10, grid < 30], [2.0, 0.5], 1.0)
+    clock = np.concatenate([[0.0], np.cumsum((factor[1:] + factor[:-1]) / 2 * np.diff(grid))])
+    for t, d in [(0.0, 5.0), (0.0, 30.0), (4.0, 40.0), (12.0, 3.0), (50.0, 7.0), (29.0, 0.0)]:
+        target = np.interp(t, grid, clock) + d
+        assert rate.end(t, d) == pytest.approx(np.interp(target, clock, grid), abs=1e-3)
+    ends = rate.ends(np.array([0.0, 12.0]), np.array([5.0, 3.0]))
+    np.testing.assert_allclose(ends, [2.5, 18.0])
+    # the wrong reading (no calendar) is not what it gives
+    assert rate.end(0.0, 20.0) == pytest.approx(10.0) and rate.end(0.0, 20.0) != 20.0
+
+
+def journey(calendar: float | None = 2.0, scale: float = 1.0) -> cjsim.Scenario:
+    """A shop whose customers' pace follows ``calendar`` (a constant factor), or whose
+    dwell is scaled by ``scale`` instead."""
+    rate = None if calendar is None else DwellRate(((0.0, calendar),))
+    b = (
+        JourneyBuilder("calendar", stages=["awareness", "purchase"], horizon_days=5e4)
+        .touchpoint(
+            "website", "awareness", dwell=Gamma(3.0, 0.8).scaled(scale), dwell_rate=rate
+        )
+        .touchpoint(
+            "checkout",
+            "purchase",
+            purchase=True,
+            order_value=Gamma(80.0, 0.5),
+            dwell=LogNormal(6.0, 0.7).scaled(scale),
+            dwell_rate=rate,
+        )
+        .outcome("lost")
+        .edges("website", website=0.3, checkout=0.3, rest="lost")
+        .edges("checkout", checkout=0.5, rest="lost")
+        .cohort(3000)
+        .entry(website=1.0)
+    )
+    return b.build()
+
+
+@pytest.fixture(scope="module", params=["des", "vectorized"])
+def simulated(request):
+    res = cjsim.simulate(journey(), engine=request.param, replications=REPS, seed=4)
+    table = res.tables["replications"]
+    assert table["in_flight_share"].max() == 0
+    return table
+
+
+def test_a_constant_calendar_is_the_dwell_scaled(simulated):
+    z = z_scores(simulated, exact(journey(calendar=None, scale=0.5)), TIME_KPIS)
+    assert max(z.values()) < 4, {k: round(v, 2) for k, v in z.items()}
+
+
+def test_the_same_check_rejects_the_calendar_ignored(simulated):
+    z = z_scores(simulated, exact(journey(calendar=None)), TIME_KPIS)
+    assert min(z.values()) > 4, {k: round(v, 2) for k, v in z.items()}
+
+
+HORIZON, MEAN = 60.0, 40.0
+PIECES = ((0.0, 0.5), (20.0, 3.0), (35.0, 1.0))
+
+
+def cohort(pieces=PIECES) -> cjsim.Scenario:
+    return (
+        JourneyBuilder("pieces", stages=["s"], horizon_days=HORIZON)
+        .touchpoint("wait", "s", dwell=Exponential(MEAN), dwell_rate=DwellRate(pieces))
+        .outcome("done")
+        .edges("wait", rest="done")
+        .cohort(4000)
+        .entry(wait=1.0)
+        .build()
+    )
+
+
+def operational(h: float, pieces) -> float:
+    starts = [s for s, _ in pieces] + [math.inf]
+    return sum(f * max(0.0, min(h, b) - a) for (a, f), b in zip(pieces, starts[1:], strict=True))
+
+
+@pytest.mark.parametrize("engine", ["des", "vectorized"])
+def test_share_in_flight_follows_the_operational_clock(engine):
+    table = cjsim.simulate(cohort(), engine=engine, replications=REPS, seed=5).tables[
+        "replications"
+    ]
+    right = {"in_flight_share": math.exp(-operational(HORIZON, PIECES) / MEAN)}
+    wrong = {"in_flight_share": math.exp(-HORIZON / MEAN)}
+    assert z_scores(table, right, ["in_flight_share"])["in_flight_share"] < 4
+    assert z_scores(table, wrong, ["in_flight_share"])["in_flight_share"] > 4
+
+
+def test_analytic_engine_notes_the_calendar():
+    res = cjsim.simulate(journey(), engine="analytic")
+    assert any("calendar dwell rates ignored at website, checkout" in n for n in res.notes)
+
+
+def test_calendar_round_trips_through_the_file(tmp_path):
+    path = tmp_path / "calendar.toml"
+    save_scenario(cohort(), path)
+    assert "dwell_rate = [[0.0, 0.5], [20.0, 3.0], [35.0, 1.0]]" in path.read_text()
+    assert load_scenario(path).touchpoints["wait"].dwell_rate == DwellRate(PIECES)
+
+
+@pytest.mark.parametrize(
+    ("calendar", "words"),
+    [
+        ("[[0, 1.0], [10, 0.0]]", "dwell_rate must be finite and > 0, got 0.0"),
+        ("[[5, 1.0]]", "the first piece starts at day 5, not 0"),
+        ("[[0, 1.0], [10, 2.0], [10, 1.0]]", "start days must increase"),
+        ("[[0, 1.0, 3.0]]", "each piece must be a [start_day, factor] pair"),
+    ],
+)
+def test_bad_calendars_are_refused_by_key(tmp_path, calendar, words):
+    path = tmp_path / "calendar.toml"
+    save_scenario(cohort(), path)
+    text = path.read_text().replace(
+        "dwell_rate = [[0.0, 0.5], [20.0, 3.0], [35.0, 1.0]]", f"dwell_rate = {calendar}"
+    )
+    path.write_text(text)
+    with pytest.raises(ScenarioFileError) as err:
+        load_scenario(path)
+    assert "touchpoints.wait.dwell_rate" in str(err.value) and words in str(err.value)
+
+
+def test_interventions_keep_the_calendar():
+    sc = journey()
+    changed = dataclasses.replace(sc.touchpoints["website"], cost_per_visit=1.0)
+    assert changed.dwell_rate == sc.touchpoints["website"].dwell_rate
