@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["ArrivalFit", "fit_arrivals"]
+__all__ = ["ArrivalFit", "fit_arrivals", "pattern_test"]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -58,22 +58,32 @@ class ArrivalFit:
         return out
 
 
-def _pattern_test(
-    counts: np.ndarray, key: np.ndarray, levels: int, rate: float
+def pattern_test(
+    counts: np.ndarray, key: np.ndarray, levels: int, expected: np.ndarray | None = None
 ) -> tuple[float, float, np.ndarray]:
-    """Quasi-Poisson F test of a per-level rate against the constant; returns
-    (F, p, factors)."""
-    exposure = np.bincount(key, minlength=levels).astype(float)
+    """Quasi-Poisson F test of a per-level rate against one rate for all levels.
+
+    ``counts`` per cell (a day, a month), ``key`` each cell's level (a weekday, a
+    month of the year), and ``expected`` each cell's exposure (default one per cell):
+    under the constant model a cell's mean is ``rate * expected``, under the pattern
+    ``rate[level] * expected``.  The dispersion comes from the pattern model's Pearson
+    residuals (at least 1), so noise beyond Poisson does not pass for a pattern.
+    Returns (F, p, factors: each level's rate over the overall one; 1 where unseen).
+    """
+    exposure_cell = np.ones(len(counts)) if expected is None else np.asarray(expected, float)
+    total = float(exposure_cell.sum())
+    rate = float(counts.sum()) / total if total > 0 else 0.0
+    exposure = np.bincount(key, weights=exposure_cell, minlength=levels)
     observed = np.bincount(key, weights=counts, minlength=levels)
     seen = exposure > 0
     level_rate = np.divide(observed, exposure, out=np.full(levels, rate), where=seen)
-    fitted = level_rate[key]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dev_terms = np.where(counts > 0, counts * np.log(counts / (rate if rate > 0 else 1)), 0)
-        dev_terms_s = np.where(counts > 0, counts * np.log(counts / np.maximum(fitted, 1e-300)), 0)
-    deviance_drop = 2 * (dev_terms.sum() - dev_terms_s.sum())
+    fitted = level_rate[key] * exposure_cell
+    null = rate * exposure_cell
+    log_ratio = np.log(np.maximum(fitted, 1e-300)) - np.log(np.maximum(null, 1e-300))
+    ratio = np.where(counts > 0, log_ratio, 0.0)
+    deviance_drop = 2 * float((counts * ratio).sum())
     df1 = int(seen.sum()) - 1
-    df2 = len(counts) - int(seen.sum())
+    df2 = int((exposure_cell > 0).sum()) - int(seen.sum())
     if df1 < 1 or df2 < 1 or rate <= 0:
         return math.nan, math.nan, np.ones(levels)
     pearson = float((((counts - fitted) ** 2) / np.maximum(fitted, 1e-12)).sum()) / df2
@@ -108,14 +118,13 @@ def fit_arrivals(
     counts = np.bincount(idx[idx < n_days], minlength=n_days).astype(float)
     rows = []
     weekly = monthly = None
-    day_rate = counts.mean() if n_days else rate
     if n_days >= 28:
-        f, p, factors = _pattern_test(counts, dates.day_of_week.to_numpy(), 7, day_rate)
+        f, p, factors = pattern_test(counts, dates.day_of_week.to_numpy(), 7)
         use = seasonality in ("weekly", "both") or (seasonality == "auto" and p < alpha)
         rows.append(("weekly", f, p, use))
         weekly = tuple(np.round(factors, 6).tolist()) if use else None
     if n_days >= 730:  # each month seen at least twice, so a trend is not a season
-        f, p, factors = _pattern_test(counts, dates.month.to_numpy() - 1, 12, day_rate)
+        f, p, factors = pattern_test(counts, dates.month.to_numpy() - 1, 12)
         use = seasonality in ("monthly", "both") or (seasonality == "auto" and p < alpha)
         rows.append(("monthly", f, p, use))
         monthly = tuple(np.round(factors, 6).tolist()) if use else None

@@ -26,6 +26,7 @@ from cjsim.calibration.mixture import Mixture
 from cjsim.errors import CalibrationError, ModelError
 from cjsim.model import (
     Distribution,
+    DwellRate,
     Exponential,
     Fixed,
     JourneyBuilder,
@@ -130,6 +131,9 @@ class Assembler:
     class_shape : tuple of tuple of float, optional
         Own shapes: each class's shape per fitted touchpoint; each segment then carries
         its own dwell distribution instead of a dwell multiplier.
+    calendars : dict of str to ((start_day, factor), ...), optional
+        A seasonal pace of moving on per touchpoint (:mod:`.behaviour`), written as its
+        :class:`~cjsim.model.DwellRate`.
     """
 
     mapping: Mapping
@@ -143,6 +147,7 @@ class Assembler:
     warm: WarmStart | None
     horizon_days: float
     class_shape: tuple[tuple[float, ...], ...] | None = None
+    calendars: dict[str, tuple[tuple[float, float], ...]] | None = None
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -196,6 +201,8 @@ class Assembler:
                 ]
             if name in self.mapping.purchases:
                 fields |= {"purchase": True, "order_value": self.values.dist[name]}
+            if self.calendars and name in self.calendars:
+                fields["dwell_rate"] = DwellRate(self.calendars[name])
             b.touchpoint(name, stage, **fields)
         return draft
 

@@ -16,6 +16,8 @@ From the mapped log before the cut-off (each customer's log ends at their first 
 - **order values** (gamma or lognormal by AIC; per-segment multipliers);
 - **arrivals**: a Poisson rate with weekly / monthly seasonality when the data show it
   (:mod:`.arrivals`), or none for a closed cohort;
+- **behaviour**: a month-of-year pace of moving on per touchpoint when its test passes
+  (:mod:`.behaviour`), written as the touchpoint's ``dwell_rate``;
 - **warm start**: every customer still open at the cut-off, at their touchpoint with the
   days already spent there, with the posterior probability of each segment and of not
   having silently left (:class:`~cjsim.model.WarmStart`).
@@ -47,6 +49,7 @@ import pandas as pd
 
 from cjsim.calibration.arrivals import ArrivalFit, fit_arrivals
 from cjsim.calibration.assembler import SILENT_EXIT, Assembler, Parameters, draw_parameters
+from cjsim.calibration.behaviour import BehaviourFit, fit_behaviour
 from cjsim.calibration.checks import numerical_warnings
 from cjsim.calibration.competing import CompetingFit
 from cjsim.calibration.economics import NO_MARGIN, FitEconomics, read_economics, with_economics
@@ -194,6 +197,9 @@ class Fit:
             + (" with a monthly pattern" if a.monthly else "")
             + (" (closed cohort: none simulated)" if self.mapping.closed_cohort else "")
         )
+        behaviour = self.report.get("behaviour_seasonality")
+        if behaviour is not None and len(behaviour):
+            lines.append("  " + BehaviourFit(behaviour, {}).summary_of_tests())
         ws = self.scenario.population.warm_start
         if ws is not None:
             lines.append(
@@ -238,7 +244,8 @@ def calibrate(
         mixtures by the held-out log-likelihood of the last quarter of the calibration
         period (:mod:`.selection`); the scores are ``Fit.report["selection"]``.
     seasonality : {"auto", "none", "weekly", "monthly", "both"}
-        Arrival seasonality; ``"auto"`` uses a pattern when its test is significant.
+        Arrival seasonality (``"auto"``: when its test is significant); the pace of
+        moving on by month (:mod:`.behaviour`) only when its test is; ``"none"``: neither.
     horizon_days : float
         Horizon of the fitted scenario in days (the arrival pattern is written over it).
     dwell_families : tuple of str, optional
@@ -247,10 +254,9 @@ def calibrate(
         Pareto/NBD.  ``("empirical",)`` with ``dwell_by_destination`` gives each
         destination a nonparametric (weighted Kaplan-Meier) dwell.
     dwell_by_destination : bool
-        Let the dwell depend on where the customer goes next (a competing-risks cure
-        model, :mod:`.competing`): each touchpoint hands over to one transit touchpoint
-        ``<touchpoint>_to_<target>`` per target, which carries that target's dwell.
-        One class only (no segments).
+        Dwell by where the customer goes next (competing risks, :mod:`.competing`; one
+        class): each touchpoint hands over to a transit touchpoint ``<touchpoint>_to_<target>``
+        per target, which carries that target's dwell.
     seed : int
         Seeds the EM's random starts.
     class_shapes : {"shared", "own"}
@@ -356,6 +362,14 @@ def assemble(
     cut-off, the scenario (through an :class:`~.assembler.Assembler`) and the report."""
     mix, competing = classes.mixture, destinations.fits
     arrivals, entry, rates = _arrivals(log, options)
+    behaviour = fit_behaviour(
+        log.spells, exits.fits, log.data_start, log.cutoff, seasonality=options.seasonality
+    )
+    calendars = {
+        name: cal
+        for name in exits.fitted
+        if (cal := behaviour.calendar(name, log.cutoff, options.horizon_days)) is not None
+    }
     state = customer_state(log, mix)
     warm = warm_start_frame(state, mix, exits.fitted, competing)
     values = fit_order_values(log, mix)
@@ -371,6 +385,7 @@ def assemble(
         None if warm is None else WarmStart.from_frame(warm),
         options.horizon_days,
         mix.class_shapes(),
+        calendars or None,
     )
     rows = count_transitions(MappedLog(log.events), options.prior)
     economics = log.mapping.economics
@@ -388,7 +403,10 @@ def assemble(
         assembler=assembler,
         competing=competing,
         warnings=(*log.warnings, *exits.warnings, *classes.warnings, *no_margin),
-        report=fit_report(log, exits, mix, rows, arrivals, values),
+        report={
+            **fit_report(log, exits, mix, rows, arrivals, values),
+            "behaviour_seasonality": behaviour.tests,
+        },
     )
 
 

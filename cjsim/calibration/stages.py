@@ -160,8 +160,9 @@ class PreparedLog:
 
 def spells(events: pd.DataFrame, cutoff: pd.Timestamp, targets: tuple[str, ...]) -> pd.DataFrame:
     """One row per visit in ``events`` (sorted by customer and time): ``customer_id,
-    node, days`` to the next event (or to ``cutoff``) and ``target``, the index of the
-    next node in ``targets`` (-1: still open at the cut-off)."""
+    time`` (the visit's start), ``node, days`` to the next event (or to ``cutoff``)
+    and ``target``, the index of the next node in ``targets`` (-1: still open at the
+    cut-off)."""
     index = {name: i for i, name in enumerate(targets)}
     same = events["customer_id"].shift(-1).eq(events["customer_id"])
     nxt_time = events["time"].shift(-1).where(same)
@@ -169,6 +170,7 @@ def spells(events: pd.DataFrame, cutoff: pd.Timestamp, targets: tuple[str, ...])
     return pd.DataFrame(
         {
             "customer_id": events["customer_id"],
+            "time": events["time"],
             "node": events["node"],
             "days": (nxt_time.fillna(cutoff) - events["time"]).dt.total_seconds() / 86400.0,
             "target": nxt_node.map(index).fillna(-1).astype(int),

@@ -113,7 +113,14 @@ def test_fit_to_dict_summarises_the_fit(segment_fit):
     assert d == segment_fit.to_dict()
     assert d["n_customers"] == len(segment_fit.customers)
     assert set(d["segments"]) == {"casual", "loyal"}
-    assert set(d["report"]) == {"transitions", "exits", "segments", "arrivals", "order_values"}
+    assert set(d["report"]) == {
+        "transitions",
+        "exits",
+        "segments",
+        "arrivals",
+        "order_values",
+        "behaviour_seasonality",
+    }
     assert d["cutoff"].startswith("2021-06-01")
     assert "calibrated on" in segment_fit.summary()
 

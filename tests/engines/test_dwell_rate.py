@@ -51,9 +51,7 @@ def journey(calendar: float | None = 2.0, scale: float = 1.0) -> cjsim.Scenario:
     rate = None if calendar is None else DwellRate(((0.0, calendar),))
     b = (
         JourneyBuilder("calendar", stages=["awareness", "purchase"], horizon_days=5e4)
-        .touchpoint(
-            "website", "awareness", dwell=Gamma(3.0, 0.8).scaled(scale), dwell_rate=rate
-        )
+        .touchpoint("website", "awareness", dwell=Gamma(3.0, 0.8).scaled(scale), dwell_rate=rate)
         .touchpoint(
             "checkout",
             "purchase",

@@ -1,0 +1,189 @@
+"""Seasonality in behaviour: whether customers move on faster in some months of the year
+(the run-up to Christmas, summer holidays), tested and never invented.
+
+Per fitted touchpoint, from the calibration period's spells:
+
+- **observed**: the events that ended a spell there (a move to the next touchpoint or
+  an outcome), counted per calendar month;
+- **expected**: what the touchpoint's pooled cure fit (:mod:`.exits`) predicts in the
+  same months without any season: each spell contributes the rise of its cumulative
+  hazard of moving on, ``H(e) = -log(q + (1 - q) S(e))``, over the days it spent in each
+  month (a spell is cut at month boundaries), so the customers' elapsed time — a fresh
+  visit moves on sooner than an old one — is accounted for;
+- **test**: the quasi-Poisson F test of a month-of-year factor on those expectations
+  against one factor for all months (:func:`.arrivals.pattern_test`, the same test as
+  the arrivals'), only with at least :data:`MIN_DAYS` days of data so that every month
+  is seen twice and a trend is not taken for a season;
+- **use**: significant at :data:`ALPHA`, the factors (each month's observed over
+  expected, relative to the whole period's) become the touchpoint's calendar of dwell
+  rates (:class:`~cjsim.model.DwellRate`) from the cut-off over the horizon.  The dwell
+  fitted without the season is an average over the months; the factors average 1 over
+  the exposure, so the base stays the average pace (an approximation: the dwell is not
+  refitted with the season).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cjsim.calibration.arrivals import pattern_test
+from cjsim.calibration.exits import ExitFit
+from cjsim.calibration.families import MIN_DAYS as SHORTEST
+
+__all__ = ["ALPHA", "MIN_DAYS", "BehaviourFit", "fit_behaviour"]
+
+MIN_DAYS = 730  # two years: every month seen at least twice
+ALPHA = 0.01
+REFINE = 20  # at most this many refinements of the factors
+DAYS_IN_MONTH = np.array([31, 28.25, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+COLUMNS = ["touchpoint", "months", "f_statistic", "p_value", "used", "note"]
+
+
+@dataclass(frozen=True)
+class BehaviourFit:
+    """The tests per touchpoint and the monthly factors of those whose test passed."""
+
+    tests: pd.DataFrame  # COLUMNS
+    factors: dict[str, tuple[float, ...]]  # touchpoint -> factor per month, January first
+
+    def calendar(
+        self, touchpoint: str, start: pd.Timestamp, horizon_days: float
+    ) -> tuple[tuple[float, float], ...] | None:
+        """``((day, factor), ...)`` from ``start`` over the horizon (equal months merged);
+        None without a significant pattern."""
+        factors = self.factors.get(touchpoint)
+        if factors is None:
+            return None
+        days = np.arange(math.ceil(horizon_days) + 1)
+        months = pd.DatetimeIndex(start.normalize() + pd.to_timedelta(days, "D")).month - 1
+        out: list[tuple[float, float]] = []
+        for d, f in zip(days.tolist(), np.asarray(factors)[months].tolist(), strict=True):
+            if not out or not math.isclose(out[-1][1], f, rel_tol=1e-12):
+                out.append((float(d), round(float(f), 9)))
+        return tuple(out)
+
+    def summary_of_tests(self) -> str:
+        """One line for :meth:`Fit.summary <cjsim.calibration.Fit.summary>`."""
+        used = self.tests[self.tests["used"]]
+        if len(used):
+            names = ", ".join(used["touchpoint"])
+            return f"seasonal pace of moving on (month of the year) at {names}"
+        return f"seasonality in behaviour: {self.tests['note'].iloc[0]}"
+
+
+def _month(times: np.ndarray, start: pd.Timestamp) -> np.ndarray:
+    """Calendar months since ``start``'s month."""
+    index = pd.DatetimeIndex(times)
+    return np.asarray((index.year - start.year) * 12 + index.month - start.month)
+
+
+def _pieces(spells: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
+    """Each spell cut at calendar-month boundaries: ``month`` (months since the data's
+    first month), ``e0, e1`` (elapsed days at the piece's start and end)."""
+    t0 = spells["time"].to_numpy(dtype="datetime64[ns]")
+    t1 = t0 + (spells["days"].to_numpy() * 86400e9).astype("timedelta64[ns]")
+    m0, m1 = _month(t0, start), _month(t1, start)
+    count = m1 - m0 + 1
+    spell = np.repeat(np.arange(len(spells)), count)
+    month = m0[spell] + np.arange(len(spell)) - np.repeat(np.cumsum(count) - count, count)
+    first_day = pd.Timestamp(year=start.year, month=start.month, day=1)
+    bounds = pd.date_range(first_day, periods=int(m1.max()) + 2, freq="MS").to_numpy()
+    lo = np.maximum(bounds[month], t0[spell])
+    hi = np.minimum(bounds[month + 1], t1[spell])
+    day = np.timedelta64(1, "D")
+    return pd.DataFrame(
+        {
+            "spell": spell,
+            "month": month,
+            "e0": (lo - t0[spell]) / day,
+            "e1": (hi - t0[spell]) / day,
+        }
+    )
+
+
+def _cumulative_hazard(fit: ExitFit, elapsed: np.ndarray) -> np.ndarray:
+    """``-log(q + (1 - q) S(e))``: the expected number of moves by ``e`` days."""
+    sf = fit.dist.scipy().sf(np.maximum(elapsed, SHORTEST))
+    return -np.log(fit.exit_probability + (1 - fit.exit_probability) * sf)
+
+
+def _expected(
+    pieces: pd.DataFrame, fit: ExitFit, factor: np.ndarray, calendar: np.ndarray, months: int
+) -> np.ndarray:
+    """Expected moves per month when the pace in each calendar month is ``factor``: each
+    spell's operational elapsed time runs at the factor of the month it is in."""
+    step = factor[calendar[pieces["month"].to_numpy()]] * (pieces["e1"] - pieces["e0"]).to_numpy()
+    spell = pieces["spell"].to_numpy()
+    total = np.cumsum(step)
+    first = np.r_[True, spell[1:] != spell[:-1]]
+    before = (total - step)[first][np.cumsum(first) - 1]  # total before each spell
+    end = total - before
+    hazard = _cumulative_hazard(fit, end) - _cumulative_hazard(fit, end - step)
+    return np.bincount(pieces["month"], weights=hazard, minlength=months)
+
+
+def _test(
+    spells: pd.DataFrame, fit: ExitFit, start: pd.Timestamp
+) -> tuple[float, float, np.ndarray, int]:
+    """(F, p, factor per month of the year, months of data) at one touchpoint: the test
+    against no season, then the factors refined until the expectations under them
+    (elapsed time on the seasonal clock) leave no month-of-year pattern; the factors
+    average 1 over a year's days."""
+    pieces = _pieces(spells, start)
+    months = int(pieces["month"].max()) + 1
+    month_of_year = (np.arange(months) + start.month - 1) % 12
+    done = spells["target"].to_numpy() >= 0
+    t1 = spells["time"].to_numpy(dtype="datetime64[ns]") + (
+        spells["days"].to_numpy() * 86400e9
+    ).astype("timedelta64[ns]")
+    observed = np.bincount(_month(t1[done], start), minlength=months).astype(float)
+    factor = np.ones(12)
+    expected = _expected(pieces, fit, factor, month_of_year, months)
+    f, p, level = pattern_test(observed, month_of_year, 12, expected)
+    for _ in range(REFINE):
+        factor = factor * level
+        expected = _expected(pieces, fit, factor, month_of_year, months)
+        level = pattern_test(observed, month_of_year, 12, expected)[2]
+        if np.abs(level - 1).max() < 1e-6:
+            break
+    factor = factor * level
+    return f, p, factor / (factor @ DAYS_IN_MONTH / DAYS_IN_MONTH.sum()), months
+
+
+def fit_behaviour(
+    spells: pd.DataFrame,
+    fits: dict[str, ExitFit],
+    start: pd.Timestamp,
+    cutoff: pd.Timestamp,
+    *,
+    seasonality: str = "auto",
+    alpha: float = ALPHA,
+) -> BehaviourFit:
+    """Test each fitted touchpoint's pace of moving on for a month-of-year pattern.
+
+    ``spells`` are the calibration period's (``customer_id, node, days, target`` and the
+    spell's start ``time``), ``fits`` the pooled cure fits, ``start`` and ``cutoff`` the
+    period; ``seasonality="none"`` skips the tests.
+    """
+    days = (cutoff - start).total_seconds() / 86400
+    rows = []
+    factors: dict[str, tuple[float, ...]] = {}
+    if seasonality == "none":
+        return BehaviourFit(pd.DataFrame(columns=COLUMNS), factors)
+    for name, fit in fits.items():
+        at = spells[spells["node"] == name]
+        if days < MIN_DAYS:
+            note = f"not tested: the calibration period has {days:.0f} days, it needs {MIN_DAYS}"
+            rows.append((name, math.ceil(days / 30.44), math.nan, math.nan, False, note))
+            continue
+        f, p, level, months = _test(at, fit, start)
+        used = bool(p < alpha)
+        note = f"p = {p:.3g} ({'used' if used else 'not significant'} at {alpha:g})"
+        rows.append((name, months, f, p, used, note))
+        if used:
+            factors[name] = tuple(np.round(level, 6).tolist())
+    return BehaviourFit(pd.DataFrame(rows, columns=COLUMNS), factors)
