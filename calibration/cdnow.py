@@ -47,6 +47,7 @@ from _data import find, finish, parser
 import cjsim
 from cjsim.calibration.baselines import BGNBD, fit_bgnbd, repeat_summary
 from cjsim.calibration.holdout import bucket
+from cjsim.calibration.stages import HETEROGENEITY
 from cjsim.errors import CalibrationError
 
 FILE = "cdnow_sample.txt"
@@ -376,10 +377,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument(
         "--heterogeneity",
-        choices=("classes", "gamma", "lognormal"),
+        choices=HETEROGENEITY,
         default="classes",
-        help="free latent classes (--latent), or a continuous gamma or lognormal pace with "
-        "beta loyalty (default classes)",
+        help="free latent classes (--latent), or a continuous pace with beta loyalty",
     )
     p.add_argument("--calibration-weeks", type=int, default=39, help="(default 39)")
     p.add_argument(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cjsim.calibration import EventColumns, Fit, calibrate, load_fit, validate
+from cjsim.calibration.stages import HETEROGENEITY
 from cjsim.cli_format import (
     check_summary,
     comparison_tables,
@@ -154,7 +155,7 @@ def _add_calibrate(sub: Any) -> None:
     )
     cal.add_argument(
         "--heterogeneity",
-        choices=("classes", "gamma", "lognormal"),
+        choices=HETEROGENEITY,
         default="classes",
         help="free latent classes (--latent-segments), or a continuous gamma or lognormal "
         "pace with beta loyalty (default classes)",

@@ -15,6 +15,7 @@ import pytest
 
 import cjsim
 from cjsim.calibration.fit import calibrate
+from tests.calibration.synthetic import buys, shop_log
 
 MAPPING = {"touchpoints": {"shop": ["shop"]}, "purchases": ["shop"], "cutoff": "2023-01-01"}
 START = pd.Timestamp("2020-01-01")
@@ -28,28 +29,23 @@ def generate(seed, season=True, days=1096, n=1500):
     months = pd.date_range(START, periods=days // 28 + 3, freq="MS")
     bounds = ((months - START).days).to_numpy(float)
     factor = np.where(season & months.month.isin([11, 12]), 2.0, 1.0)
+
+    def gap(t):
+        """Days to the next purchase from ``t``: an exponential on the seasonal clock."""
+        need, start = rng.exponential(1.0), t  # operational time to the next purchase
+        while need > 0 and t < days:
+            j = np.searchsorted(bounds, t, side="right") - 1
+            rate = factor[j] / MEAN_GAP
+            if need <= rate * (bounds[j + 1] - t):
+                return t + need / rate - start
+            need -= rate * (bounds[j + 1] - t)
+            t = bounds[j + 1]
+        return t - start + 1.0  # beyond the log's end
+
     rows = []
     for c in range(n):
-        t = rng.uniform(0, days)
-        while t < days:
-            rows.append((str(c), t))
-            if rng.random() < EXIT:
-                break
-            need = rng.exponential(1.0)  # operational time to the next purchase
-            while need > 0 and t < days:
-                j = np.searchsorted(bounds, t, side="right") - 1
-                rate = factor[j] / MEAN_GAP
-                if need <= rate * (bounds[j + 1] - t):
-                    t += need / rate
-                    need = 0.0
-                else:
-                    need -= rate * (bounds[j + 1] - t)
-                    t = bounds[j + 1]
-    frame = pd.DataFrame(rows, columns=["customer_id", "day"])
-    frame["timestamp"] = START + pd.to_timedelta(frame["day"], unit="D")
-    frame["event"] = "shop"
-    frame["value"] = 20.0
-    return frame.drop(columns="day")
+        rows += [(str(c), t) for t in buys(rng, rng.uniform(0, days), days, EXIT, gap)]
+    return shop_log(rows, START, value=20.0)
 
 
 def fit(log, **kwargs):

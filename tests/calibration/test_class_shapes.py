@@ -19,6 +19,7 @@ from cjsim.calibration.fit import calibrate
 from cjsim.calibration.stages import prepare_log
 from cjsim.errors import CalibrationError
 from cjsim.model import LogNormal
+from tests.calibration.synthetic import buys, shop_log
 
 CLASSES = {"fast": (0.4, 8.0, 0.5, 0.1), "slow": (0.6, 40.0, 1.2, 0.3)}  # share, median, sigma, q
 MAPPING = {"touchpoints": {"shop": ["shop"]}, "purchases": ["shop"], "cutoff": "2021-01-01"}
@@ -36,17 +37,11 @@ def generate(seed, n=N):
     for c in range(n):
         kind = "fast" if rng.random() < CLASSES["fast"][0] else "slow"
         _, median, sigma, q = CLASSES[kind]
-        t = rng.uniform(0, 60)
-        while t < 366.0:
-            rows.append((str(c), t))
-            if rng.random() < q:
-                break
-            t += median * np.exp(sigma * rng.standard_normal())
-    frame = pd.DataFrame(rows, columns=["customer_id", "day"])
-    frame["timestamp"] = START + pd.to_timedelta(frame["day"], unit="D")
-    frame["event"] = "shop"
+        gap = lambda _t, m=median, s=sigma: m * np.exp(s * rng.standard_normal())  # noqa: E731
+        rows += [(str(c), t) for t in buys(rng, rng.uniform(0, 60), 366.0, q, gap)]
+    frame = shop_log(rows, START)
     frame["value"] = rng.gamma(4.0, 10.0, len(frame))
-    return frame.drop(columns="day")
+    return frame
 
 
 def fit_log(log, class_shapes):

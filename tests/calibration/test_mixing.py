@@ -29,6 +29,7 @@ from cjsim.calibration.mixing import (
 )
 from cjsim.calibration.stages import CalibrationOptions, fit_exits, prepare_log, spell_arrays
 from cjsim.errors import CalibrationError
+from tests.calibration.synthetic import buys, shop_log
 
 R, A, B, MEDIAN, SIGMA = 2.0, 2.0, 6.0, 20.0, 0.6  # pace shape, loyalty beta, dwell
 MAPPING = {"touchpoints": {"shop": ["shop"]}, "purchases": ["shop"], "cutoff": "2021-01-01"}
@@ -45,17 +46,9 @@ def generate(seed, n=1500):
     for c in range(n):
         pace = rng.gamma(R, 1 / R)
         q = rng.beta(A, B)
-        t = rng.uniform(0, 60)
-        while t < 366.0:
-            rows.append((str(c), t))
-            if rng.random() < q:
-                break
-            t += MEDIAN / pace * np.exp(SIGMA * rng.standard_normal())
-    frame = pd.DataFrame(rows, columns=["customer_id", "day"])
-    frame["timestamp"] = START + pd.to_timedelta(frame["day"], unit="D")
-    frame["event"] = "shop"
-    frame["value"] = 10.0
-    return frame.drop(columns="day")
+        gap = lambda _t, p=pace: MEDIAN / p * np.exp(SIGMA * rng.standard_normal())  # noqa: E731
+        rows += [(str(c), t) for t in buys(rng, rng.uniform(0, 60), 366.0, q, gap)]
+    return shop_log(rows, START)
 
 
 def fit_log(log, **kwargs):

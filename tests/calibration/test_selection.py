@@ -16,6 +16,7 @@ import cjsim
 from cjsim.calibration.fit import calibrate
 from cjsim.calibration.selection import CANDIDATES, HELD_OUT
 from cjsim.errors import CalibrationError
+from tests.calibration.synthetic import buys, shop_log
 
 MAPPING = {"touchpoints": {"shop": ["shop"]}, "purchases": ["shop"], "cutoff": "2021-01-01"}
 START = pd.Timestamp("2020-01-01")
@@ -28,17 +29,9 @@ def generate(seed, classes, n=500):
     rows = []
     for c in range(n):
         _, median, sigma, q = classes[rng.choice(len(classes), p=shares)]
-        t = rng.uniform(0, 60)
-        while t < 366.0:
-            rows.append((str(c), t))
-            if rng.random() < q:
-                break
-            t += median * np.exp(sigma * rng.standard_normal())
-    frame = pd.DataFrame(rows, columns=["customer_id", "day"])
-    frame["timestamp"] = START + pd.to_timedelta(frame["day"], unit="D")
-    frame["event"] = "shop"
-    frame["value"] = 10.0
-    return frame.drop(columns="day")
+        gap = lambda _t, m=median, s=sigma: m * np.exp(s * rng.standard_normal())  # noqa: E731
+        rows += [(str(c), t) for t in buys(rng, rng.uniform(0, 60), 366.0, q, gap)]
+    return shop_log(rows, START)
 
 
 def auto(log):
