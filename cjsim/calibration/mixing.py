@@ -40,6 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import optimize, sparse, special
 from threadpoolctl import threadpool_limits
 
@@ -155,15 +156,16 @@ class _Layout:
 @dataclass(frozen=True)
 class _Node:
     """One touchpoint's spells, merged by length: ``done`` and ``opened`` distinct
-    lengths, and ``count`` (customers x distinct done + distinct open) how many of each
-    every customer had."""
+    lengths, and ``count`` (distinct customers x distinct done + distinct open) how many
+    of each every distinct customer had."""
 
     done: np.ndarray
     opened: np.ndarray
     count: sparse.csr_matrix
 
     @classmethod
-    def of(cls, sp: Spells, n: int) -> _Node:
+    def of(cls, sp: Spells, n: int, distinct: np.ndarray) -> _Node:
+        """Touchpoint ``n``'s spells of the customers ``distinct`` (their indices)."""
         days = np.maximum(sp.days, MIN_DAYS)
         sel_done = (sp.node == n) & ~sp.open
         sel_open = (sp.node == n) & sp.open
@@ -174,7 +176,7 @@ class _Node:
         count = sparse.csr_matrix(
             (np.ones(len(rows)), (rows, cols)), shape=(sp.n_customers, len(done) + len(opened))
         )
-        return cls(done, opened, count)
+        return cls(done, opened, count[distinct])
 
     def weighted(self, resp: np.ndarray) -> CureSpells:
         """The spells with class weights (K, distinct): the responsibilities summed."""
@@ -192,12 +194,37 @@ class _Node:
         return np.asarray(self.count @ table.T)
 
 
+def _posterior(joint: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's log-sum-exp and the row normalised (responsibilities), with one
+    exponential per entry (scipy's ``logsumexp`` would take it twice)."""
+    top = joint.max(axis=1, keepdims=True)
+    e = np.exp(joint - top)
+    s = e.sum(axis=1, keepdims=True)
+    return (top + np.log(s))[:, 0], e / s
+
+
+def _distinct_customers(sp: Spells) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Customers with the same spells (touchpoint, length, where to) have the same
+    likelihood under every class: (one index per distinct customer, each customer's
+    distinct one, how many customers each stands for)."""
+    frame = pd.DataFrame(
+        {"customer": sp.customer, "node": sp.node, "target": sp.target, "days": sp.days}
+    )
+    frame["spell"] = frame.groupby(["node", "target", "days"], sort=False).ngroup()
+    spells = frame.sort_values(["customer", "spell"]).groupby("customer")["spell"].agg(tuple)
+    found = spells.to_dict()
+    inverse, _ = pd.factorize(pd.Series([found.get(c, ()) for c in range(sp.n_customers)]))
+    distinct = np.unique(inverse, return_index=True)[1]
+    return distinct, inverse, np.bincount(inverse).astype(float)
+
+
 class _Objective:
     """The negative marginal log-likelihood of the grid mixture and its gradient, in the
     coordinates of a :class:`_Layout` (rows excluded)."""
 
     def __init__(self, sp: Spells, kinds: tuple[str, ...], layout: _Layout, pace: Pace) -> None:
-        self.nodes = [_Node.of(sp, n) for n in range(len(sp.nodes))]
+        distinct, self.inverse, self.weight = _distinct_customers(sp)
+        self.nodes = [_Node.of(sp, n, distinct) for n in range(len(sp.nodes))]
         self.kinds, self.layout, self.pace_law = kinds, layout, pace
         self.slices = layout.slices()
         self.k = layout.pace * layout.loyalty
@@ -235,7 +262,8 @@ class _Objective:
         return q, scale, shape
 
     def joint(self, x: np.ndarray) -> np.ndarray:
-        """(customers, K) log of share times each class's likelihood (rows excluded)."""
+        """(distinct customers, K) log of share times each class's likelihood (rows
+        excluded)."""
         q, scale, shape = self.parameters(x)
         total = np.repeat(self.log_share(x)[None], self.nodes[0].count.shape[0], 0)
         for n, node in enumerate(self.nodes):
@@ -248,12 +276,11 @@ class _Objective:
                 joint = self.joint(x)
             except FloatingPointError:
                 return REFUSED, np.zeros_like(x)
-            total = special.logsumexp(joint, axis=1)
-            value = -float(total.sum())
+            total, resp = _posterior(joint)
+            value = -float(self.weight @ total)
             if not math.isfinite(value):
                 return REFUSED, np.zeros_like(x)
-            resp = np.exp(joint - total[:, None])
-            return value, self.gradient(x, resp)
+            return value, self.gradient(x, resp * self.weight[:, None])
 
     def gradient(self, x: np.ndarray, resp: np.ndarray) -> np.ndarray:
         """Fisher's identity: the responsibility-weighted gradient of the class
@@ -362,8 +389,7 @@ def _as_mixture(
 ) -> Mixture:
     """The classes at ``x`` with their responsibilities and the marginal log-likelihood
     (rows included, shared by all classes)."""
-    joint = objective.joint(x)
-    total = special.logsumexp(joint, axis=1)
+    total, resp = _posterior(objective.joint(x)[objective.inverse])  # every customer
     q, scale, shape = objective.parameters(x)
     counts = _pooled_counts(sp, objective.k)
     mix = Mixture(
@@ -376,7 +402,7 @@ def _as_mixture(
         kinds=objective.kinds,
         counts=counts,
         prior=prior,
-        responsibility=np.exp(joint - total[:, None]),
+        responsibility=resp,
         loglik=0.0,
         n_parameters=0,
         iterations=nit,

@@ -46,7 +46,7 @@ from cjsim.errors import CalibrationError
 __all__ = ["CANDIDATES", "HELD_OUT", "Candidate", "Selection", "select"]
 
 HELD_OUT = 0.25  # the last quarter of the calibration period is held out
-MAX_CLASSES = 4
+MAX_CLASSES = 4  # latent classes tried, at most
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,11 @@ class Candidate:
 
 CANDIDATES: tuple[Candidate, ...] = (
     Candidate(latent=1),
-    *(Candidate(latent=k, class_shapes=s) for s in ("shared", "own") for k in range(2, 5)),
+    *(
+        Candidate(latent=k, class_shapes=s)
+        for s in ("shared", "own")
+        for k in range(2, MAX_CLASSES + 1)
+    ),
     *(Candidate(heterogeneity=name) for name in PACES),
 )
 
@@ -90,12 +94,6 @@ class Selection:
     chosen: Candidate
     inner_cutoff: pd.Timestamp
     table: pd.DataFrame
-
-    def summary(self) -> str:
-        return (
-            f"heterogeneity: {self.chosen.label} (highest log-likelihood of the events "
-            f"from {self.inner_cutoff:%Y-%m-%d} to the cut-off, fitted before)"
-        )
 
 
 def _inner(log: PreparedLog) -> PreparedLog:
