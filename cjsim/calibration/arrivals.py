@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["ArrivalFit", "fit_arrivals", "pattern_test"]
+__all__ = ["ArrivalFit", "fit_arrivals", "pattern_test", "quasi_poisson"]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -58,6 +58,15 @@ class ArrivalFit:
         return out
 
 
+def quasi_poisson(drop: float, df1: int, df2: int, dispersion: float) -> tuple[float, float]:
+    """(F, p) of a deviance drop on ``df1`` degrees of freedom, scaled by the dispersion
+    estimated on ``df2`` (the quasi-Poisson F test).  The dispersion is not floored at
+    1: the F reference already allows for its noise, and a floor makes the test far more
+    conservative than its level."""
+    f = (drop / df1) / max(dispersion, 1e-12)
+    return f, float(stats.f.sf(f, df1, df2))
+
+
 def pattern_test(
     counts: np.ndarray, key: np.ndarray, levels: int, expected: np.ndarray | None = None
 ) -> tuple[float, float, np.ndarray]:
@@ -67,7 +76,7 @@ def pattern_test(
     month of the year), and ``expected`` each cell's exposure (default one per cell):
     under the constant model a cell's mean is ``rate * expected``, under the pattern
     ``rate[level] * expected``.  The dispersion comes from the pattern model's Pearson
-    residuals (at least 1), so noise beyond Poisson does not pass for a pattern.
+    residuals, so noise beyond Poisson does not pass for a pattern (:func:`quasi_poisson`).
     Returns (F, p, factors: each level's rate over the overall one; 1 where unseen).
     """
     exposure_cell = np.ones(len(counts)) if expected is None else np.asarray(expected, float)
@@ -87,9 +96,7 @@ def pattern_test(
     if df1 < 1 or df2 < 1 or rate <= 0:
         return math.nan, math.nan, np.ones(levels)
     pearson = float((((counts - fitted) ** 2) / np.maximum(fitted, 1e-12)).sum()) / df2
-    dispersion = max(pearson, 1.0)
-    f = (deviance_drop / df1) / dispersion
-    p = float(stats.f.sf(f, df1, df2))
+    f, p = quasi_poisson(deviance_drop, df1, df2, pearson)
     factors = np.where(seen, level_rate / rate, 1.0)
     return float(f), p, factors
 

@@ -276,14 +276,17 @@ def _draw_q(rng: np.random.Generator, q: np.ndarray, se: np.ndarray) -> np.ndarr
 
 
 def _draw_rows(rng: np.random.Generator, mix: Mixture) -> np.ndarray:
-    """Every class's movers' rows from their Dirichlet, on the targets ever seen."""
+    """Every class's movers' rows from their Dirichlet, on the targets ever seen; a
+    continuous mixture's classes share one row (pooled counts), so one draw serves all."""
     seen = mix.counts.sum(axis=0) > 0
     rows = np.zeros_like(mix.counts)
-    for k in range(mix.k):
+    for k in range(1 if mix.mixing is not None else mix.k):
         for node in range(mix.counts.shape[1]):
             support = np.flatnonzero(seen[node])
             if len(support):
                 rows[k, node, support] = rng.dirichlet(mix.counts[k, node, support] + mix.prior)
+    if mix.mixing is not None:
+        rows[1:] = rows[0]
     return rows
 
 

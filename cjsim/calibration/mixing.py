@@ -70,6 +70,7 @@ class Pace(ABC):
 
     name: str
     parameter: str  # the parameter's name in reports
+    bounds: tuple[float, float] = (1e-3, 1e3)  # where the parameter is searched
 
     @abstractmethod
     def grid(self, value: float, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -86,6 +87,9 @@ class GammaPace(Pace):
     generalised Gauss-Laguerre points."""
 
     name, parameter = "gamma", "r"
+    # beyond r = 100 (a pace spread of 10 %) the pace is one for all; the Laguerre
+    # weights overflow past r = 171 (they sum to the gamma function of r)
+    bounds = (1e-3, 100.0)
 
     def grid(self, value: float, n: int) -> tuple[np.ndarray, np.ndarray]:
         t, w = special.roots_genlaguerre(n, value - 1)
@@ -96,6 +100,7 @@ class LogNormalPace(Pace):
     """Lognormal with mean 1 and log-scale spread ``sigma``: Gauss-Hermite points."""
 
     name, parameter = "lognormal", "sigma"
+    bounds = (1e-3, 5.0)
 
     def grid(self, value: float, n: int) -> tuple[np.ndarray, np.ndarray]:
         z, w = special.roots_hermitenorm(n)
@@ -144,10 +149,13 @@ class _Layout:
 
     @property
     def size(self) -> int:
-        return 1 + sum(3 - q + s for q, s in zip(self.quiet, self.shaped, strict=True))
+        """Coordinates: log of the pace's parameter; per touchpoint log a and log b (not
+        where nobody leaves silently), log scale and log shape (families with one)."""
+        return 1 + sum(1 + 2 * (not q) + s for q, s in zip(self.quiet, self.shaped, strict=True))
 
-    def bounds(self) -> list[tuple[float | None, float | None]]:
+    def bounds(self, pace: Pace) -> list[tuple[float | None, float | None]]:
         out: list[tuple[float | None, float | None]] = [LOG_BOUND] * self.size
+        out[0] = (math.log(pace.bounds[0]), math.log(pace.bounds[1]))
         for _, scale, _ in self.slices():
             out[scale] = (None, None)
         return out
@@ -329,16 +337,29 @@ def _start(
     return x
 
 
-def _standard_errors(objective: _Objective, x: np.ndarray) -> np.ndarray:
+def _standard_errors(
+    objective: _Objective, x: np.ndarray, bounds: list[tuple[float | None, float | None]]
+) -> np.ndarray:
     """Standard errors of the log parameters: the inverse Hessian of the negative
-    marginal log-likelihood (central differences of its analytic gradient); NaN when it
-    is singular or not positive definite."""
+    marginal log-likelihood (central differences of its analytic gradient) over the
+    parameters inside their bounds; NaN for one at a bound (no interval there), and for
+    all when the Hessian is singular."""
+    at_bound = np.array(
+        [
+            any(b is not None and abs(v - b) < 1e-6 for b in pair)
+            for v, pair in zip(x, bounds, strict=True)
+        ]
+    )
+    free = np.flatnonzero(~at_bound)
+    out = np.full(len(x), math.nan)
+    full = hessian(objective, x)
     try:
-        cov = np.linalg.inv(hessian(objective, x))
+        cov = np.linalg.inv(full[np.ix_(free, free)])
     except np.linalg.LinAlgError:
-        return np.full(len(x), math.nan)
+        return out
     var = np.diag(cov)
-    return np.where(var > 0, np.sqrt(np.abs(var)), math.nan)
+    out[free] = np.where(var > 0, np.sqrt(np.abs(var)), math.nan)
+    return out
 
 
 def _pooled_counts(sp: Spells, k: int) -> np.ndarray:
@@ -375,12 +396,12 @@ def fit_mixing(
             _start(start, layout, law),
             jac=True,
             method="L-BFGS-B",
-            bounds=layout.bounds(),
+            bounds=layout.bounds(law),
             options={"ftol": 1e-12, "gtol": 1e-6, "maxiter": 1000},
         )
         x = np.asarray(res.x)
         mix = _as_mixture(objective, x, sp, prior, int(res.nit))
-        se = _standard_errors(objective, x)
+        se = _standard_errors(objective, x, layout.bounds(law))
     return _with_mixing(mix, layout, law, x, se)
 
 

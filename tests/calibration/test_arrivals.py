@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cjsim.calibration.arrivals import fit_arrivals
+from cjsim.calibration.arrivals import fit_arrivals, pattern_test
 
 START = pd.Timestamp("2021-01-04")  # a Monday
 DAYS = 182
@@ -55,3 +55,15 @@ def test_seasonality_can_be_forced_or_switched_off():
     assert fit_arrivals(s, START, end, seasonality="none").weekly is None
     assert fit_arrivals(stream(3), START, end, seasonality="weekly").weekly is not None
     assert fit_arrivals(s, START, end).monthly is None  # half a year: no monthly test
+
+
+def test_pattern_test_with_exposures_holds_its_level():
+    """The arrivals' F test with exposures (as the behaviour test's offsets) rejects
+    pure Poisson counts at its level: within 3 binomial standard errors of 5 %."""
+    rng = np.random.default_rng(0)
+    key = np.arange(36) % 12
+    hits = 0
+    for _ in range(1000):
+        exposure = rng.uniform(200, 400, 36)
+        hits += pattern_test(rng.poisson(exposure).astype(float), key, 12, exposure)[1] < 0.05
+    assert abs(hits / 1000 - 0.05) < 3 * (0.05 * 0.95 / 1000) ** 0.5

@@ -167,3 +167,59 @@ def test_continuous_heterogeneity_refuses_latent_segments_and_unknown_names():
         fit_log(log, heterogeneity="poisson")
     with pytest.raises(CalibrationError, match="whole number or 'auto'"):
         fit_log(log, latent_segments="many")
+
+
+def test_a_touchpoint_nobody_leaves_silently_has_no_loyalty_parameters():
+    """Two touchpoints, the first never silent: it has a scale and a shape but no beta,
+    so the parameters are r, then (scale, shape) and (a, b, scale, shape): 7, and every
+    standard error is finite (a parameter the likelihood does not see would make the
+    Hessian singular)."""
+    rng = np.random.default_rng(7)
+    rows = []
+    for c in range(600):
+        pace = rng.gamma(R, 1 / R)
+        t = rng.uniform(0, 60)
+        rows.append((str(c), "browse", t))
+        t += 5.0 / pace * np.exp(0.5 * rng.standard_normal())
+        while t < 366.0:
+            rows.append((str(c), "shop", t))
+            if rng.random() < 0.2:
+                break
+            t += MEDIAN / pace * np.exp(SIGMA * rng.standard_normal())
+    log = pd.DataFrame(rows, columns=["customer_id", "event", "day"])
+    log["timestamp"] = START + pd.to_timedelta(log.pop("day"), unit="D")
+    mapping = {
+        "touchpoints": {"browse": ["browse"], "shop": ["shop"]},
+        "purchases": ["shop"],
+        "cutoff": "2021-01-01",
+        "never_silent": ["browse"],
+    }
+    fit = calibrate(
+        log,
+        mapping,
+        cjsim.EventColumns(segment=None, value=None),
+        dwell_families=("lognormal",),
+        heterogeneity="gamma",
+    )
+    mix = fit.mixture
+    rows_free = 0  # browse -> shop only; shop -> shop only: no free row probability
+    assert mix.n_parameters == 1 + 2 + 4 + rows_free
+    assert math.isnan(mix.mixing.a[0]) and np.isfinite(mix.mixing.a[1])
+    assert np.isfinite(mix.mixing.parameter_se) and np.isfinite(mix.mixing.a_se[1])
+    assert np.isfinite(mix.dwell_se[0]).all()
+
+
+def test_no_pace_difference_ends_at_the_bound_without_an_interval():
+    """Customers who all buy at one pace: r runs to its bound (a spread of 10 %), where
+    no interval is given; the likelihood is finite there (the Laguerre weights would
+    overflow past r = 171)."""
+    rng = np.random.default_rng(8)
+    rows = []
+    for c in range(800):
+        gap = lambda _t: MEDIAN * np.exp(SIGMA * rng.standard_normal())  # noqa: E731
+        rows += [(str(c), t) for t in buys(rng, rng.uniform(0, 60), 366.0, 0.15, gap)]
+    fit = fit_log(shop_log(rows, START), heterogeneity="gamma")
+    m = fit.mixture.mixing
+    assert m.parameter == pytest.approx(PACES["gamma"].bounds[1])
+    assert math.isnan(m.parameter_se) and np.isfinite(m.a_se[0])
+    assert np.isfinite(fit.mixture.loglik)

@@ -13,8 +13,10 @@ import pandas as pd
 import pytest
 
 import cjsim
+from cjsim.calibration import selection
 from cjsim.calibration.fit import calibrate
 from cjsim.calibration.selection import CANDIDATES, HELD_OUT
+from cjsim.calibration.stages import CalibrationOptions, fit_exits, prepare_log
 from cjsim.errors import CalibrationError
 from tests.calibration.synthetic import buys, shop_log
 
@@ -83,3 +85,44 @@ def test_auto_refuses_a_segment_column_and_a_too_short_period():
     short = generate(3, [(1.0, 330.0, 0.05, 0.0)], n=50)
     with pytest.raises(CalibrationError, match=f"last {HELD_OUT:.0%}"):
         auto(short)
+
+
+def test_each_customer_scores_the_held_out_quarter_given_the_rest():
+    """One class with exponential dwell, by hand: a customer's held-out score is the
+    log-likelihood of their spells cut at the cut-off minus that of their spells cut at
+    the inner cut-off, both with the parameters fitted before the inner cut-off."""
+    events = generate(4, [(1.0, 20.0, 0.6, 0.1)], n=200)
+    options = CalibrationOptions(dwell_families=("exponential",))
+    log = prepare_log(events, MAPPING, cjsim.EventColumns(segment=None))
+    inner = selection._inner(log)
+    exits = fit_exits(inner, options)
+    _, contributions = selection._score(selection.Candidate(latent=1), log, inner, exits, options)
+    fit = exits.fits["shop"]
+    q, mean = fit.exit_probability, fit.dist.mean
+
+    def loglik(times, cutoff):
+        """Cure-model log-likelihood of purchase days ``times`` cut at ``cutoff``."""
+        times = [t for t in times if t < cutoff]
+        if not times:
+            return 0.0
+        gaps = np.diff(times)
+        done = np.sum(np.log1p(-q) - np.log(mean) - gaps / mean)
+        return done + np.log(q + (1 - q) * np.exp(-(cutoff - times[-1]) / mean))
+
+    days = lambda ts: ((ts - log.data_start).dt.total_seconds() / 86400).sort_values().tolist()  # noqa: E731
+    cut, cut_inner = [
+        (c - log.data_start).total_seconds() / 86400 for c in (log.cutoff, inner.cutoff)
+    ]
+    checked = 0
+    for customer, row in log.customers.items():
+        times = days(log.events.loc[log.events["customer_id"] == customer, "time"])
+        hand = loglik(times, cut) - loglik(times, cut_inner)
+        assert contributions[row] == pytest.approx(hand, rel=1e-6, abs=1e-6), customer
+        checked += 1
+    assert checked == len(log.customers)
+    # the wrong score (the whole period, no conditioning) differs for someone
+    whole = [
+        loglik(days(log.events.loc[log.events["customer_id"] == c, "time"]), cut)
+        for c in log.customers.index
+    ]
+    assert not np.allclose(contributions, whole)

@@ -23,7 +23,7 @@ import pytest
 
 import cjsim
 from cjsim.errors import ScenarioFileError
-from cjsim.model import DwellRate, Exponential, Gamma, JourneyBuilder, LogNormal
+from cjsim.model import DwellRate, Exponential, Fixed, Gamma, JourneyBuilder, LogNormal, WarmStart
 from cjsim.scenario import load_scenario, save_scenario
 from tests.engines.reference import exact, z_scores
 
@@ -156,3 +156,45 @@ def test_interventions_keep_the_calendar():
     sc = journey()
     changed = dataclasses.replace(sc.touchpoints["website"], cost_per_visit=1.0)
     assert changed.dwell_rate == sc.touchpoints["website"].dwell_rate
+
+
+def chain(pieces=PIECES, warm: bool = False) -> cjsim.Scenario:
+    """A first step of exactly 10 days, then ``wait`` on the calendar: its visits start
+    on day 10, not 0.  With ``warm``, N customers are already at ``wait`` on day 0 (and
+    nobody arrives)."""
+    b = (
+        JourneyBuilder("chain", stages=["s"], horizon_days=HORIZON)
+        .touchpoint("first", "s", dwell=Fixed(10.0))
+        .touchpoint("wait", "s", dwell=Exponential(MEAN), dwell_rate=DwellRate(pieces))
+        .outcome("done")
+        .edges("first", wait=1.0)
+        .edges("wait", rest="done")
+        .entry(first=1.0)
+    )
+    if warm:
+        n = 4000
+        b.poisson(0.0).warm_start(WarmStart([f"c{i}" for i in range(n)], ["wait"] * n, [5.0] * n))
+    else:
+        b.cohort(4000)
+    return b.build()
+
+
+@pytest.mark.parametrize("engine", ["des", "vectorized"])
+@pytest.mark.parametrize("warm", [False, True])
+def test_a_visit_runs_on_the_calendar_from_its_own_start(engine, warm):
+    """In flight at the horizon: exp(-(O(H) - O(start)) / mean), start = day 10 for the
+    chain, day 0 for the warm start (memoryless remaining dwell); the same check rejects
+    the calendar read from day 0 for the chain, and the calendar ignored."""
+    table = cjsim.simulate(chain(warm=warm), engine=engine, replications=REPS, seed=6).tables[
+        "replications"
+    ]
+    start = 0.0 if warm else 10.0
+    op = operational(HORIZON, PIECES) - operational(start, PIECES)
+    right = {"in_flight_share": math.exp(-op / MEAN)}
+    wrongs = [math.exp(-(HORIZON - start) / MEAN)]
+    if not warm:
+        wrongs.append(math.exp(-operational(HORIZON - start, PIECES) / MEAN))
+    assert z_scores(table, right, ["in_flight_share"])["in_flight_share"] < 4
+    for wrong in wrongs:
+        z = z_scores(table, {"in_flight_share": wrong}, ["in_flight_share"])
+        assert z["in_flight_share"] > 4, wrong
