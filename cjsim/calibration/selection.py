@@ -12,11 +12,14 @@ The rule (``calibrate(latent_segments="auto")``):
    cut-off minus that of the spells cut at ``inner``, both under the parameters fitted
    before ``inner`` (a customer first seen after ``inner`` contributes their whole
    likelihood);
-4. the one-standard-error rule: among the candidates whose score is within one
-   standard error of the best (the standard error of the paired difference of the
-   customers' held-out log-likelihoods), the one with the fewest parameters wins — a
-   richer model must beat a simpler one by more than chance; that candidate is fitted
-   again on the whole calibration period.
+4. among the candidates whose score is within ``z`` standard errors of the best (the
+   standard error of the paired difference of the customers' held-out
+   log-likelihoods), the one with the fewest parameters wins (ties: the higher score),
+   and is fitted again on the whole calibration period.  ``z`` is the one-sided
+   Bonferroni bound for :data:`LEVEL` over the comparisons with the best (2.5 for nine
+   candidates): a richer model must beat a simpler one by more than chance over all the
+   comparisons made.  (A one-standard-error rule chose a richer model on logs with
+   nothing to find: among nine candidates one often wins by a standard error.)
 
 This is the likelihood a forecast is judged by, on data the fit has not seen, without
 touching the real holdout; BIC on the whole period is shown beside it.
@@ -30,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from cjsim.calibration.checks import MIN_CUSTOMERS_PER_CLASS
 from cjsim.calibration.mixing import PACES
@@ -46,6 +50,7 @@ from cjsim.errors import CalibrationError
 __all__ = ["CANDIDATES", "HELD_OUT", "Candidate", "Selection", "select"]
 
 HELD_OUT = 0.25  # the last quarter of the calibration period is held out
+LEVEL = 0.05  # familywise level of the comparisons with the best candidate
 MAX_CLASSES = 4  # latent classes tried, at most
 
 
@@ -131,7 +136,8 @@ def select(
     diff = per_customer[best][None] - per_customer  # (candidates, customers)
     table["se_of_gap"] = diff.std(axis=1, ddof=1) * math.sqrt(per_customer.shape[1])
     gap = table["held_out_loglik"].iloc[best] - table["held_out_loglik"]
-    near = table[gap <= table["se_of_gap"]]
+    z = float(stats.norm.isf(LEVEL / max(len(tried) - 1, 1)))
+    near = table[gap <= z * table["se_of_gap"]]
     order = near.sort_values(["parameters", "held_out_loglik"], ascending=[True, False])
     pick = int(order.index[0])
     table["chosen"] = table.index == pick
