@@ -281,6 +281,9 @@ def fit_tables(fit: Fit) -> str:
         ["touchpoint", "spells", "open_at_cutoff", "dwell", "exit_probability", "ks_distance"]
     ]
     parts = ["", "touchpoints (silent exit, dwell family, Kaplan-Meier distance)", _frame(exits)]
+    destinations = fit.report.get("destinations")
+    if destinations is not None and len(destinations):
+        parts += ["", "dwell by destination (what the scenario simulates)", _frame(destinations)]
     seg = fit.report.get("segments")
     if seg is not None and seg["segment"].nunique() > 1:
         parts += ["", "segments", _frame(seg)]

@@ -404,7 +404,7 @@ def assemble(
         competing=competing,
         warnings=(*log.warnings, *exits.warnings, *classes.warnings, *no_margin),
         report={
-            **fit_report(log, exits, mix, rows, arrivals, values),
+            **fit_report(log, exits, mix, rows, arrivals, values, competing),
             "behaviour_seasonality": behaviour.tests,
         },
     )

@@ -182,6 +182,41 @@ def _class_table(mix: Mixture, fitted: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame(rows).assign(share=lambda d: d["segment"].map(shares))
 
 
+def destination_table(competing: dict[str, CompetingFit]) -> pd.DataFrame:
+    """Per touchpoint and destination: the movers' share, the dwell family, its mean and
+    median (days), and the touchpoint's silent exit — what the scenario simulates."""
+    rows = []
+    for name, cf in competing.items():
+        for target, share, kind, dist in zip(cf.targets, cf.probs, cf.kinds, cf.dists, strict=True):
+            rows.append(
+                {
+                    "touchpoint": name,
+                    "destination": target,
+                    "share_of_movers": float(share),
+                    "dwell": kind,
+                    "dwell_mean_days": float(dist.mean),
+                    "dwell_median_days": float(dist.quantile(np.array([0.5]))[0]),
+                    "exit_probability": cf.exit_probability,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _used_exits(table: pd.DataFrame, competing: dict[str, CompetingFit]) -> pd.DataFrame:
+    """The exit table with the dwell by destination where it replaced the pooled fit:
+    ``dwell`` reads ``by destination``, with its silent exit and mean dwell."""
+    out = table.copy()
+    for name, cf in competing.items():
+        at = out["touchpoint"] == name
+        means = np.array([d.mean for d in cf.dists])
+        out.loc[at, "dwell"] = "by destination"
+        out.loc[at, "exit_probability"] = cf.exit_probability
+        out.loc[at, "exit_se"] = cf.exit_se
+        out.loc[at, "dwell_mean_days"] = float(cf.probs @ means)
+        out.loc[at, "aic"] = math.nan
+    return out
+
+
 def _exit_table(log: PreparedLog, exits: PooledExits, mix: Mixture) -> pd.DataFrame:
     rows = []
     for n, (name, f) in enumerate(exits.fits.items()):
@@ -228,12 +263,21 @@ def fit_report(
     rows: dict[str, RowPosterior],
     arrivals: ArrivalFit,
     values: OrderValues,
+    competing: dict[str, CompetingFit] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The report tables: ``transitions`` (credible intervals), ``exits`` (pooled fits
-    with the Kaplan-Meier distance), ``segments``, ``arrivals`` and ``order_values``."""
+    with the Kaplan-Meier distance), ``segments``, ``arrivals`` and ``order_values``;
+    with dwell by destination also ``destinations`` (the dwells the scenario uses), and
+    ``exits`` then says ``by destination`` with that fit's silent exit."""
+    exit_table = _exit_table(log, exits, mix)
+    extra = {}
+    if competing:
+        extra["destinations"] = destination_table(competing)
+        exit_table = _used_exits(exit_table, competing)
     return {
+        **extra,
         "transitions": pd.concat([r.interval() for r in rows.values()], ignore_index=True),
-        "exits": _exit_table(log, exits, mix),
+        "exits": exit_table,
         "segments": _class_table(mix, exits.fitted),
         "arrivals": arrivals.tests.assign(
             rate_per_day=arrivals.rate_per_day, rate_se=arrivals.rate_se

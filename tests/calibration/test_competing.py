@@ -86,6 +86,7 @@ def test_calibrate_writes_transit_touchpoints_and_their_warm_start():
         "cutoff": str(cutoff),
     }
     fit = cjsim.calibrate(log, mapping, dwell_by_destination=True)
+    _report_shows_the_dwells_used(fit)
     sc = fit.scenario
     assert {"visit_to_a", "visit_to_b"} <= set(sc.touchpoints)
     assert sc.transitions["visit_to_a"] == {"a": 1.0}
@@ -97,3 +98,24 @@ def test_calibrate_writes_transit_touchpoints_and_their_warm_start():
         cjsim.calibrate(log, mapping, dwell_by_destination=True, latent_segments=2)
     with pytest.raises(cjsim.CalibrationError, match="not one of the mapped touchpoints"):
         cjsim.calibrate(log, {**mapping, "never_silent": ["vist"]})
+
+
+def _report_shows_the_dwells_used(fit):
+    """The report (and ``cjsim calibrate``'s tables) show the per-destination dwells the
+    scenario simulates, not the pooled single dwell: A's mean about 2 days, B's about 10
+    (the generating means, within 10 %), and the exit table says ``by destination``."""
+    from cjsim.cli_format import fit_tables
+
+    table = fit.report["destinations"].set_index("destination")
+    assert table.loc["a", "dwell_mean_days"] == pytest.approx(2.0, rel=0.1)
+    assert table.loc["b", "dwell_mean_days"] == pytest.approx(10.0, rel=0.1)
+    sc = fit.scenario
+    for target in ("a", "b"):
+        used = sc.touchpoints[f"visit_to_{target}"].dwell.mean
+        assert table.loc[target, "dwell_mean_days"] == pytest.approx(used, rel=1e-12)
+    exits = fit.report["exits"].set_index("touchpoint")
+    assert exits.loc["visit", "dwell"] == "by destination"
+    assert exits.loc["visit", "exit_probability"] == pytest.approx(
+        fit.competing["visit"].exit_probability
+    )
+    assert "dwell by destination (what the scenario simulates)" in fit_tables(fit)
