@@ -29,7 +29,7 @@ from threadpoolctl import threadpool_limits
 from cjsim.calibration.exits import REFUSED, CureSpells, minimise
 from cjsim.calibration.families import FAMILIES, FITTED, INSTANT, MIN_DAYS, PARAMETRIC, Atoms
 from cjsim.calibration.mixture import NO_EXIT
-from cjsim.model import Distribution, Exponential, Fixed
+from cjsim.model import Distribution, Empirical, Exponential, Fixed
 
 __all__ = ["CompetingFit", "fit_competing"]
 
@@ -208,15 +208,20 @@ def _best_family(
     w_open: np.ndarray,
     options: tuple[str, ...],
 ) -> tuple[str, tuple[float, float]]:
-    """The lowest-AIC family among ``options`` by weighted censored MLE."""
+    """The lowest-AIC family among ``options`` by weighted censored MLE, passing over
+    fits whose mean is not plausible (:meth:`.families.Family.plausible`); the
+    Kaplan-Meier dwell (``empirical``) when none is."""
+    longest = float(max(group.max(initial=0.0), open_days.max(initial=0.0)))
     best: tuple[float, str, tuple[float, float]] | None = None
     for option in options:
         start = params if option == kind else FAMILIES[option].start(group)
         scale, shape, ll = _weighted_fit(option, group, open_days, w_open, start)
         aic = 2 * FAMILIES[option].n_params - 2 * ll
-        if best is None or aic < best[0]:
+        plausible = FAMILIES[option].plausible(scale, shape, longest)
+        if plausible and (best is None or aic < best[0]):
             best = (aic, option, (scale, shape))
-    assert best is not None
+    if best is None:
+        return Empirical.kind, (math.nan, math.nan)
     return best[1], best[2]
 
 
@@ -239,6 +244,8 @@ def _m_step_dwell(
             kinds[j], params[j] = _best_family(
                 kinds[j], params[j], group, open_days, resp[j], options or (kinds[j],)
             )
+            if FAMILIES[kinds[j]].nonparametric:  # no plausible parametric dwell
+                atoms[j] = weighted_km(group, open_days, resp[j])
     return tuple(kinds), tuple(params), tuple(atoms)
 
 

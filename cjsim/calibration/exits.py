@@ -22,7 +22,14 @@ import numpy as np
 from scipy import optimize, special
 from threadpoolctl import threadpool_limits
 
-from cjsim.calibration.families import FITTED, INSTANT, MIN_DAYS, PARAMETRIC, Parametric
+from cjsim.calibration.families import (
+    FITTED,
+    INSTANT,
+    MIN_DAYS,
+    PARAMETRIC,
+    PLAUSIBLE,
+    Parametric,
+)
 from cjsim.errors import CalibrationError
 from cjsim.model import Distribution
 
@@ -202,10 +209,14 @@ def _lowest_aic(
     sp: CureSpells, candidates: list[Parametric]
 ) -> tuple[float, Parametric, np.ndarray, float]:
     """The cure model fitted with each family: the lowest AIC, its family, coordinates
-    and the standard error of q.  A single spike candidate starts at its spike."""
+    and the standard error of q.  A single spike candidate starts at its spike.  A
+    family whose fitted mean is not plausible (:meth:`.families.Family.plausible`) is
+    passed over."""
     opened, done = sp.w_open.sum(), sp.w_done.sum()
     q0 = min(max(opened / (opened + done), 0.05), 0.95) / 2
+    longest = float(max(sp.done.max(initial=0.0), sp.opened.max(initial=0.0)))
     best: tuple[float, Parametric, np.ndarray] | None = None
+    implausible = []
     for family in candidates:
         scale, shape = family.start(sp.done)
         if np.ptp(sp.done) <= INSTANT:  # no maximum: the spike, at the largest shape
@@ -216,9 +227,19 @@ def _lowest_aic(
         objective = lambda t, f=family: cure_negll(t, f, sp)  # noqa: E731
         theta = minimise(objective, theta0, family.has_shape)
         aic = 2 * (family.n_params + 1) + 2 * objective(theta)[0]
+        shape = math.exp(theta[2]) if family.has_shape else math.nan
+        if not family.plausible(math.exp(theta[1]), shape, longest):
+            implausible.append(family.name)
+            continue
         if best is None or aic < best[0]:
             best = (aic, family, theta)
-    assert best is not None
+    if best is None:
+        raise CalibrationError(
+            f"no plausible dwell: {', '.join(implausible)} fitted a mean beyond "
+            f"{PLAUSIBLE:g} times the longest spell ({longest:.4g} days) — near-instant "
+            "steps mixed with long ones? let calibrate choose among all families, or use "
+            'dwell_by_destination=True with dwell_families=("empirical",)'
+        )
     aic, family, theta = best
     q = float(special.expit(theta[0]))
     se = logit_se(hessian(lambda t: cure_negll(t, family, sp), theta), q)

@@ -40,6 +40,7 @@ __all__ = [
     "INSTANT",
     "MIN_DAYS",
     "PARAMETRIC",
+    "PLAUSIBLE",
     "Atoms",
     "Family",
     "Parametric",
@@ -48,6 +49,10 @@ __all__ = [
 
 MIN_DAYS = 1e-6  # spells of length 0 are moved here so every family can fit them
 INSTANT = 1.0 / 86400  # spells within a second of each other are one fixed delay
+# a fitted dwell whose mean is beyond this many times the longest spell ever seen there
+# is an extrapolation the data cannot support (a lognormal of sigma 5 fitted to
+# near-instant steps mixed with long ones has a mean of millions of days)
+PLAUSIBLE = 10.0
 
 Atoms = tuple[np.ndarray, np.ndarray]  # values (days) and their probability mass
 # a log term and its derivatives in log scale and log shape, each (K, len(x))
@@ -112,6 +117,13 @@ class Family(ABC):
     def mean_factor(self, shape: float) -> float:
         """``mean / scale`` at ``shape``."""
         return 1.0
+
+    def plausible(self, scale: float, shape: float, longest: float) -> bool:
+        """Whether a fitted dwell's mean is finite and within :data:`PLAUSIBLE` times
+        ``longest``, the longest spell (completed or still open) it was fitted to."""
+        with np.errstate(all="ignore"):
+            mean = scale * self.mean_factor(shape)
+        return bool(np.isfinite(mean)) and mean <= PLAUSIBLE * max(longest, MIN_DAYS)
 
     def start_native(self, done: np.ndarray) -> tuple[float, ...]:
         """Uncensored MLE of completed spells (days) as ``scipy.stats`` parameters, a

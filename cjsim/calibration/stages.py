@@ -252,7 +252,7 @@ def fit_exits(log: PreparedLog, options: CalibrationOptions) -> PooledExits:
         s = log.at(name)
         done, open_ = s.loc[s["target"] >= 0, "days"], s.loc[s["target"] < 0, "days"]
         if len(done) >= 2:
-            fits[name] = fit_exit(done.to_numpy(), open_.to_numpy(), options.pooled_families)
+            fits[name] = _pooled_fit(name, done.to_numpy(), open_.to_numpy(), options)
         else:
             warnings.append(
                 f"{name}: {len(done)} completed spell(s) — too few to fit; every customer "
@@ -263,6 +263,26 @@ def fit_exits(log: PreparedLog, options: CalibrationOptions) -> PooledExits:
             "no touchpoint has two completed spells — the log is too short to fit a journey"
         )
     return PooledExits(fits, tuple(warnings))
+
+
+def _pooled_fit(
+    name: str, done: np.ndarray, open_: np.ndarray, options: CalibrationOptions
+) -> ExitFit:
+    """One touchpoint's pooled fit among the requested families.  With dwell by
+    destination it only seeds the per-destination fits (which fall back to Kaplan-Meier
+    where no requested family is plausible), so every family may seed it then.
+
+    Raises
+    ------
+    CalibrationError
+        Naming the touchpoint, when no requested family gives a plausible dwell.
+    """
+    try:
+        return fit_exit(done, open_, options.pooled_families)
+    except CalibrationError as e:
+        if options.dwell_by_destination and options.pooled_families:
+            return fit_exit(done, open_, None)
+        raise CalibrationError(f"touchpoint {name!r}: {e}") from None
 
 
 @dataclass(frozen=True)

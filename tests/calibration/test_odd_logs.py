@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import cjsim
+from cjsim.calibration.families import PLAUSIBLE
 
 START = pd.Timestamp("2023-01-01")
 MAPPING = {
@@ -78,4 +79,20 @@ def test_odd_subscription_logs_fit_or_say_why(kind, by_destination, families):
         return
     for tp in fit.scenario.touchpoints.values():
         mean = tp.dwell.mean
-        assert math.isfinite(mean) and mean >= 0, (tp.name, mean)
+        # no spell is longer than the log (about 380 days): a plausible mean is below
+        # PLAUSIBLE times that
+        assert math.isfinite(mean) and 0 <= mean <= PLAUSIBLE * 380, (tp.name, mean)
+
+
+def test_an_implausible_family_is_refused_by_name_or_replaced_by_kaplan_meier():
+    """Near-instant steps mixed with long ones: a lognormal alone fits a mean of about
+    10^12 days.  Without dwell by destination that is refused, naming the touchpoint
+    (the wrong answer would be a silently absurd scenario); with it, the destinations
+    where no lognormal is plausible get the Kaplan-Meier dwell."""
+    log = subscription("instant")
+    with pytest.raises(cjsim.CalibrationError, match="touchpoint 'signup': no plausible dwell"):
+        cjsim.calibrate(log, MAPPING, dwell_families=("lognormal",))
+    fit = cjsim.calibrate(log, MAPPING, dwell_by_destination=True, dwell_families=("lognormal",))
+    kinds = fit.report["destinations"]["dwell"]
+    assert (kinds == "empirical").any()
+    assert fit.report["destinations"]["dwell_mean_days"].max() < 100
