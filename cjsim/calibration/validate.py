@@ -18,7 +18,8 @@ holdout log, so predicted and actual are measured alike:
 Predicted figures are the mean over replications with a 95 % band of the replications
 (simulation noise given the fitted parameters).  The statistics and tables themselves
 are in :mod:`.holdout`; this module reads the logs into its shape and runs the
-simulations.
+simulations.  The drift tests (the holdout's transition rows, dwell and arrivals against
+the fit, Holm-corrected) are in :mod:`.drift`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import pandas as pd
 
 from cjsim._io import atomic_write_text
 from cjsim.calibration.assembler import SILENT_EXIT
+from cjsim.calibration.drift import Drift, detect_drift
 from cjsim.calibration.events import (
     EventColumns,
     map_events,
@@ -79,6 +81,7 @@ class Validation:
     offset: float = 0.0  # repeat purchases before the cut-off (the curve starts there)
     warnings: tuple[str, ...] = ()
     seed: int | None = None  # the simulations' root seed, to replay them
+    drift: Drift | None = None  # the drift tests (:mod:`.drift`)
 
     @property
     def curve_mape(self) -> float:
@@ -114,6 +117,13 @@ class Validation:
 
         return holdout(self, ax=ax)
 
+    def plot_drift(self, ax: Any = None) -> Any:
+        """The drift tests' Holm-adjusted p-values against the level
+        (:func:`cjsim.plotting.drift_tests`)."""
+        from cjsim.plotting import drift_tests
+
+        return drift_tests(self, ax=ax)
+
     def save_plot(self, path: str | Path) -> Path:
         """Write :meth:`plot` as an image (PNG, SVG, PDF by the suffix), without pyplot,
         so no interactive backend is touched."""
@@ -126,34 +136,41 @@ class Validation:
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The four tables by the names :meth:`to_dict` and :meth:`save` use."""
-        return {
+        """The four tables by the names :meth:`to_dict` and :meth:`save` use, and
+        ``drift`` when the drift tests were run."""
+        tables = {
             "metrics": self.table,
             "curve": self.curve,
             "by_history": self.by_history,
             "funnel": self.funnel,
         }
+        return tables if self.drift is None else {**tables, "drift": self.drift.table}
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: the tables as records (``metrics``, ``curve``,
-        ``by_history``, ``funnel``), ``curve_mape`` and ``holdout_mape`` (NaN as None)."""
-        return json_ready(
-            {
-                **{k: json.loads(v.to_json(orient="records")) for k, v in self.tables.items()},
-                "curve_mape": self.curve_mape,
-                "holdout_mape": self.holdout_mape,
-                "seed": self.seed,
-            }
-        )
+        ``by_history``, ``funnel``), ``curve_mape`` and ``holdout_mape`` (NaN as None),
+        ``seed`` and, when the drift tests were run, ``drift`` (``alpha``,
+        ``correction``, ``tests``: the drift table as records, ``skipped``)."""
+        tables = {k: v for k, v in self.tables.items() if k != "drift"}
+        out: dict[str, Any] = {
+            **{k: json.loads(v.to_json(orient="records")) for k, v in tables.items()},
+            "curve_mape": self.curve_mape,
+            "holdout_mape": self.holdout_mape,
+            "seed": self.seed,
+        }
+        if self.drift is not None:
+            out["drift"] = self.drift.to_dict()
+        return json_ready(out)
 
     def to_json(self) -> str:
         """:meth:`to_dict` as indented JSON text (what ``cjsim validate --json`` prints)."""
         return json.dumps(self.to_dict(), indent=2, allow_nan=False)
 
     def save(self, directory: str | Path) -> list[Path]:
-        """Write ``metrics.csv``, ``curve.csv``, ``by_history.csv``, ``funnel.csv`` and
-        ``validation.json`` (:meth:`to_json`) into ``directory`` (created when missing),
-        each atomically; returns the paths written.  (The plot: :meth:`save_plot`.)"""
+        """Write ``metrics.csv``, ``curve.csv``, ``by_history.csv``, ``funnel.csv`` (and
+        ``drift.csv`` with the drift tests) and ``validation.json`` (:meth:`to_json`) into
+        ``directory`` (created when missing), each atomically; returns the paths written.
+        (The plots: :meth:`save_plot`.)"""
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         written = []
@@ -181,6 +198,8 @@ class Validation:
             f"  cumulative repeat-purchase curve: MAPE {self.curve_mape:.2f} % "
             f"(holdout purchases only: {self.holdout_mape:.2f} %)"
         )
+        if self.drift is not None:
+            lines += self.drift.summary_lines()
         return "\n".join(lines)
 
 
@@ -280,6 +299,7 @@ def validate(
     workers: int | None = None,
     progress: bool | None = None,
     arrivals_end: str | pd.Timestamp | None = None,
+    drift_alpha: float = 0.01,
 ) -> Validation:
     """Simulate from the cut-off to ``end`` (default: the holdout log's last event) and
     compare with the holdout log (which may also hold the calibration events: only those
@@ -291,6 +311,9 @@ def validate(
     as ``cjsim compare``; the same ``seed`` gives the same numbers for any number),
     with a progress bar when ``progress`` (default: on a terminal, outside CI).
 
+    The drift tests (:func:`.drift.detect_drift`: transition rows, dwell and arrivals of
+    the holdout against the fit) alarm at the family-wise level ``drift_alpha`` (Holm).
+
     Raises
     ------
     CalibrationError
@@ -298,6 +321,8 @@ def validate(
     """
     if replications < 2:
         raise CalibrationError(f"replications must be >= 2 for a band, got {replications}")
+    if not 0 < drift_alpha < 1:
+        raise CalibrationError(f"drift_alpha must be in (0, 1), got {drift_alpha}")
     options = RunOptions(
         engine=engine,
         replications=replications,
@@ -333,4 +358,5 @@ def validate(
         offset,
         tuple(warnings),
         options.seed,
+        detect_drift(fit, actual.events, span_days=span, arrivals_days=until, alpha=drift_alpha),
     )

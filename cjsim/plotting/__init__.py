@@ -16,7 +16,7 @@ import matplotlib; drawing does.
 >>> matplotlib.pyplot.close(ax.figure)
 """
 
-from cjsim.plotting.calibration import dwell_fit, holdout, transition_intervals
+from cjsim.plotting.calibration import drift_tests, dwell_fit, holdout, transition_intervals
 from cjsim.plotting.comparison import deltas, funnel, ranking, stage_reach
 from cjsim.plotting.graph import edge_flows, journey_graph
 from cjsim.plotting.sankey import flows, stage_flows
@@ -25,6 +25,7 @@ from cjsim.plotting.series import timeseries
 
 __all__ = [
     "deltas",
+    "drift_tests",
     "dwell_fit",
     "edge_flows",
     "flows",

@@ -1,8 +1,9 @@
-"""Calibration figures: the holdout check, the dwell fit of a touchpoint and the
-transition rows' credible intervals."""
+"""Calibration figures: the holdout check, the drift tests, the dwell fit of a
+touchpoint and the transition rows' credible intervals."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from cjsim.calibration.fit import Fit
     from cjsim.calibration.validate import Validation
 
-__all__ = ["dwell_fit", "fit_spells", "holdout", "transition_intervals"]
+__all__ = ["drift_tests", "dwell_fit", "fit_spells", "holdout", "transition_intervals"]
 
 
 def holdout(validation: Validation, ax: Any = None) -> Any:
@@ -31,6 +32,49 @@ def holdout(validation: Validation, ax: Any = None) -> Any:
     ax.set_xlabel(f"week after the cut-off ({validation.cutoff:%Y-%m-%d})")
     ax.set_ylabel("cumulative repeat purchases")
     ax.legend()
+    return ax
+
+
+def drift_tests(validation: Validation, ax: Any = None) -> Any:
+    """The drift tests of a validation (``validation.drift.table``): per test, the
+    evidence as -log10 of the Holm-adjusted p-value, with the level's line; alarms in
+    red, each bar labelled with its effect size.
+
+    Returns
+    -------
+    matplotlib Axes
+        One bar container (tests top to bottom in the table's order) and a vertical
+        line labelled ``Holm level <alpha>``.
+    """
+    drift = validation.drift
+    if drift is None or drift.table.empty:
+        raise CalibrationError("the validation has no drift tests to draw")
+    table = drift.table
+    ax = axes(ax, figsize=(7.0, 1.0 + 0.3 * len(table)))
+    evidence = -np.log10(np.maximum(table["p_adjusted"].to_numpy(dtype=float), 1e-300))
+    evidence = np.minimum(evidence, 300.0)
+    colours = ["tab:red" if a else "tab:grey" for a in table["alarm"]]
+    y = np.arange(len(table))
+    ax.barh(y, evidence, color=colours)
+    labels = [
+        f"{t} {w}".strip() + f" ({m} {e:.3g})"
+        for t, w, m, e in zip(
+            table["test"],
+            table["touchpoint"],
+            table["effect_measure"],
+            table["effect"],
+            strict=True,
+        )
+    ]
+    ax.set_yticks(y, labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.axvline(
+        -math.log10(drift.alpha), color="black", linestyle="--", label=f"Holm level {drift.alpha:g}"
+    )
+    ax.set_xlabel("evidence of drift: -log10 (Holm-adjusted p)")
+    ax.set_ylabel("test (effect size)")
+    ax.set_title(f"Drift in the holdout: {len(drift.alarms)} of {len(table)} tests alarm")
+    ax.legend(fontsize=8)
     return ax
 
 

@@ -7,10 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cjsim.calibration.drift import DRIFT_COLUMNS, Drift
 from cjsim.calibration.dwell import kaplan_meier
 from cjsim.calibration.validate import Validation
 from cjsim.errors import CalibrationError
-from cjsim.plotting import dwell_fit, holdout, transition_intervals
+from cjsim.plotting import drift_tests, dwell_fit, holdout, transition_intervals
 from cjsim.plotting.calibration import fit_spells
 
 
@@ -89,3 +90,63 @@ def test_holdout_draws_the_validation_curve(drawn):
     np.testing.assert_array_equal(lines["predicted"].get_ydata(), curve["predicted"])
     np.testing.assert_array_equal(lines["actual"].get_ydata(), curve["actual"])
     assert v.plot().get_title() == ax.get_title()
+
+
+def _with_drift(p_adjusted, alarm):
+    n = len(p_adjusted)
+    table = pd.DataFrame(
+        {
+            "test": ["transition row", "dwell", "arrivals"][:n],
+            "touchpoint": ["site", "email", ""][:n],
+            "target": ["shop", "", ""][:n],
+            "n": [100] * n,
+            "statistic": [1.0] * n,
+            "df": [1.0] * n,
+            "p_value": p_adjusted,
+            "p_adjusted": p_adjusted,
+            "alarm": alarm,
+            "effect": [30.0, 2.0, 0.5][:n],
+            "effect_measure": ["pp", "ratio", "rate ratio"][:n],
+            "detail": [""] * n,
+        },
+        columns=DRIFT_COLUMNS,
+    )
+    empty = pd.DataFrame()
+    return Validation(
+        empty,
+        empty,
+        empty,
+        empty,
+        pd.Timestamp("2020-01-01"),
+        pd.Timestamp("2020-01-22"),
+        5,
+        drift=Drift(table, alpha=0.01),
+    )
+
+
+def test_drift_draws_the_evidence_against_the_level(drawn):
+    v = _with_drift([1e-6, 0.5, 1.0], [True, False, False])
+    ax = drawn(drift_tests(v))
+    (bars,) = ax.containers
+    np.testing.assert_allclose([b.get_width() for b in bars], [6.0, -np.log10(0.5), 0.0])
+    assert bars[0].get_facecolor() != bars[1].get_facecolor()  # the alarm stands out
+    (level,) = [line for line in ax.get_lines() if line.get_label() == "Holm level 0.01"]
+    assert level.get_xdata()[0] == pytest.approx(2.0)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == [
+        "transition row site (pp 30)",
+        "dwell email (ratio 2)",
+        "arrivals (rate ratio 0.5)",
+    ]
+    assert (
+        v.plot_drift().get_title() == ax.get_title() == "Drift in the holdout: 1 of 3 tests alarm"
+    )
+
+
+def test_drift_needs_the_tests():
+    empty = pd.DataFrame()
+    v = Validation(
+        empty, empty, empty, empty, pd.Timestamp("2020-01-01"), pd.Timestamp("2020-01-22"), 5
+    )
+    with pytest.raises(CalibrationError, match="no drift tests"):
+        drift_tests(v)
