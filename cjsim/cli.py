@@ -232,6 +232,13 @@ def _add_validate(sub: Any) -> None:
         metavar="W",
         help="worker processes for the replications (default: the machine's cores, at most 4)",
     )
+    val.add_argument(
+        "--drift-alpha",
+        type=float,
+        default=0.01,
+        metavar="LEVEL",
+        help="family-wise level of the drift tests (Holm; default 0.01)",
+    )
     val.add_argument("--quiet", action="store_true", help="no progress bar")
     val.add_argument("--plot", metavar="PNG", help="save the holdout plot here")
     val.add_argument("--json", action="store_true", help="print the comparison as JSON")
@@ -382,6 +389,7 @@ def _validate(args: argparse.Namespace) -> int:
         workers=args.workers,
         progress=False if args.quiet else None,
         arrivals_end=args.arrivals_end,
+        drift_alpha=args.drift_alpha,
     )
     if args.plot:
         print(f"wrote {result.save_plot(args.plot)}", file=sys.stderr)

@@ -98,6 +98,10 @@ def _median(x: np.ndarray) -> float:
     return float(np.median(x)) if len(x) else math.nan
 
 
+def _mean(x: np.ndarray) -> float:
+    return float(np.mean(x)) if len(x) else math.nan
+
+
 def _new_customers(
     ev: pd.DataFrame, spec: Mapping, figures: dict[str, float], funnel: dict[Any, float]
 ) -> None:
@@ -119,6 +123,13 @@ def _new_customers(
     funnel[("new", "open at the end")] = 1 - len(ended) / n_new
     to_outcome = (ended - first_seen.reindex(ended.index)).to_numpy()
     figures["median days from entry to an outcome (new)"] = _median(to_outcome)
+    figures["mean days from entry to an outcome (new)"] = _mean(to_outcome)
+    # case duration without outcomes: entry to the last event seen (cut at the holdout's
+    # end for the simulation and the log alike)
+    last_seen = new.groupby("customer")["day"].max()
+    to_last = (last_seen - first_seen.reindex(last_seen.index)).to_numpy()
+    figures["median days from entry to the last event (new)"] = _median(to_last)
+    figures["mean days from entry to the last event (new)"] = _mean(to_last)
 
 
 def holdout_statistics(

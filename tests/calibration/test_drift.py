@@ -175,3 +175,24 @@ def test_drift_alpha_must_be_a_level(journey_fit):
         cjsim.validate(journey_fit, holdout(), drift_alpha=1.5, progress=False)
     with pytest.raises(CalibrationError, match=r"alpha must be in \(0, 1\), got 0"):
         detect_drift(journey_fit, pd.DataFrame(), span_days=1.0, alpha=0)
+
+
+def test_case_duration_is_reported_without_outcomes(journey_fit):
+    """The journey names no outcome: validate still reports the new customers' mean and
+    median days from entry to their last event in the holdout — the actual one computed
+    by hand from the log, and the prediction's 95 % band holds it when the holdout comes
+    from the calibrated process, but not when every dwell in the holdout is doubled (the
+    wrong model for that holdout)."""
+    log = holdout()
+    v = cjsim.validate(journey_fit, log, replications=8, seed=1, workers=1, progress=False)
+    late = log.groupby("customer_id")["timestamp"].agg(["min", "max"])
+    late = late[late["min"] >= CUT]
+    days = (late["max"] - late["min"]).dt.total_seconds() / 86400
+    for stat, value in (("mean", days.mean()), ("median", days.median())):
+        row = v.metric(f"{stat} days from entry to the last event (new)")
+        assert row["actual"] == pytest.approx(value, rel=1e-9)
+        assert row["low"] <= row["actual"] <= row["high"], row
+    slow = holdout(dwell_factor=dict.fromkeys(JOURNEY_DWELL, 2.0))
+    w = cjsim.validate(journey_fit, slow, replications=8, seed=1, workers=1, progress=False)
+    row = w.metric("mean days from entry to the last event (new)")
+    assert row["actual"] > row["high"], row

@@ -62,6 +62,11 @@ def test_calibrate_then_validate(files, capsys):
     )
     data = json.loads(capsys.readouterr().out)
     assert {m["metric"] for m in data["metrics"]} >= {"repeat purchases in the holdout"}
+    args = ["validate", str(out), str(files / "events.csv"), "--replications", "3"]
+    assert main([*args, "--json", "--drift-alpha", "0.05"]) == 0
+    assert json.loads(capsys.readouterr().out)["drift"]["alpha"] == 0.05
+    assert main([*args, "--drift-alpha", "1.5"]) == 2
+    assert "drift_alpha must be in (0, 1), got 1.5" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
