@@ -1,6 +1,7 @@
 """cjsim — simulate customer journeys and answer what-if questions about them."""
 
 from cjsim.calibration import EventColumns, calibrate, load_fit, validate
+from cjsim.channels import attribution
 from cjsim.engines import Result, solve_analytic
 from cjsim.engines.registry import engine_names, get_engine, register_engine
 from cjsim.errors import (
@@ -37,6 +38,7 @@ __all__ = [
     "SimulationError",
     "WarmStart",
     "apply",
+    "attribution",
     "calibrate",
     "compare",
     "engine_names",

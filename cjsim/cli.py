@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import cjsim.cli_channels as cli_channels
 from cjsim.calibration import EventColumns, Fit, calibrate, load_fit, validate
 from cjsim.calibration.stages import HETEROGENEITY
 from cjsim.cli_format import (
@@ -67,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_add_check, _add_run, _add_compare, _add_calibrate, _add_validate, _add_report):
         add(sub)
+    cli_channels.add_parser(sub)
     sub.add_parser(
         "schema", help="print the JSON Schema of the scenario format", epilog=_EXAMPLES["schema"]
     )
@@ -570,6 +572,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "calibrate": _calibrate,
         "validate": _validate,
         "report": _report,
+        "attribution": cli_channels.run,
     }
     try:
         if args.command == "schema":
@@ -577,7 +580,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         return handlers[args.command](args)
     except CJSimError as exc:
-        return _fail(exc, getattr(args, "file", None) or getattr(args, "events", None))
+        return _fail(
+            exc,
+            getattr(args, "file", None)
+            or getattr(args, "events", None)
+            or getattr(args, "paths", None),
+        )
     except KeyboardInterrupt:
         print("cjsim: interrupted", file=sys.stderr)
         return 130

@@ -16,6 +16,7 @@ import matplotlib; drawing does.
 >>> matplotlib.pyplot.close(ax.figure)
 """
 
+from cjsim.plotting.attribution import attribution
 from cjsim.plotting.calibration import drift_tests, dwell_fit, holdout, transition_intervals
 from cjsim.plotting.comparison import deltas, funnel, ranking, stage_reach
 from cjsim.plotting.graph import edge_flows, journey_graph
@@ -24,6 +25,7 @@ from cjsim.plotting.sensitivity import tornado
 from cjsim.plotting.series import timeseries
 
 __all__ = [
+    "attribution",
     "deltas",
     "drift_tests",
     "dwell_fit",

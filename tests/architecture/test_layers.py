@@ -2,7 +2,8 @@
 
 Layers (A ← B: B may import A at module level, never the other way):
 utilities (``errors``, ``_io``, ``kpis``, ``intervals``) ← ``model``, ``economics`` ←
-``scenario``, ``engines`` ← ``experiment`` ← ``interventions``, ``calibration`` ←
+``scenario``, ``engines`` ← ``experiment`` ← ``interventions``, ``calibration``,
+``channels`` ←
 ``analysis`` (sensitivity moves parameters as interventions) ← ``plotting`` ← ``report`` ←
 ``cli``.  Imports inside functions (lazy ``plot_*`` shortcuts) and under ``TYPE_CHECKING``
 are not module-level and may go up.
@@ -28,9 +29,11 @@ RANK = {
     "interventions": 4,
     "analysis": 4.5,
     "calibration": 4,
+    "channels": 4,
     "plotting": 5,
     "report": 6,
     "cli_format": 7,
+    "cli_channels": 7,
     "cli": 7,
     "__init__": 8,
     "__main__": 8,
@@ -50,7 +53,7 @@ def _part(module: str) -> str:
     """The layer unit of a module: ``cjsim.engines.des`` -> ``engines``."""
     parts = module.split(".")
     part = parts[1] if len(parts) > 1 else "__init__"
-    return "cli" if part == "cli_format" else part
+    return "cli" if part in ("cli_format", "cli_channels") else part
 
 
 def _top_level_imports(tree: ast.Module) -> list[ast.ImportFrom | ast.Import]:
