@@ -37,7 +37,7 @@ from cjsim.calibration.arrivals import quasi_poisson
 from cjsim.calibration.exits import ExitFit
 from cjsim.calibration.families import MIN_DAYS as SHORTEST
 
-__all__ = ["ALPHA", "MIN_DAYS", "BehaviourFit", "fit_behaviour", "seasonal_test"]
+__all__ = ["ALPHA", "MIN_DAYS", "BehaviourFit", "fit_behaviour", "seasonal_test", "summary_line"]
 
 MIN_DAYS = 730  # two years: every month seen at least twice
 ALPHA = 0.01
@@ -69,13 +69,14 @@ class BehaviourFit:
                 out.append((float(d), round(float(f), 9)))
         return tuple(out)
 
-    def summary_of_tests(self) -> str:
-        """One line for :meth:`Fit.summary <cjsim.calibration.Fit.summary>`."""
-        used = self.tests[self.tests["used"]]
-        if len(used):
-            names = ", ".join(used["touchpoint"])
-            return f"seasonal pace of moving on (month of the year) at {names}"
-        return f"seasonality in behaviour: {self.tests['note'].iloc[0]}"
+
+def summary_line(tests: pd.DataFrame) -> str:
+    """One line for :meth:`Fit.summary <cjsim.calibration.Fit.summary>` from the tests
+    (``BehaviourFit.tests``, as ``Fit.report["behaviour_seasonality"]`` keeps them)."""
+    used = tests[tests["used"]]
+    if len(used):
+        return f"seasonal pace of moving on (month of the year) at {', '.join(used['touchpoint'])}"
+    return f"seasonality in behaviour: {tests['note'].iloc[0]}"
 
 
 def _month(times: np.ndarray, start: pd.Timestamp) -> np.ndarray:
@@ -84,11 +85,16 @@ def _month(times: np.ndarray, start: pd.Timestamp) -> np.ndarray:
     return np.asarray((index.year - start.year) * 12 + index.month - start.month)
 
 
+def _ends(spells: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each spell's start and end as datetime64."""
+    t0 = spells["time"].to_numpy(dtype="datetime64[ns]")
+    return t0, t0 + (spells["days"].to_numpy() * 86400e9).astype("timedelta64[ns]")
+
+
 def _pieces(spells: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
     """Each spell cut at calendar-month boundaries: ``month`` (months since the data's
     first month), ``e0, e1`` (elapsed days at the piece's start and end)."""
-    t0 = spells["time"].to_numpy(dtype="datetime64[ns]")
-    t1 = t0 + (spells["days"].to_numpy() * 86400e9).astype("timedelta64[ns]")
+    t0, t1 = _ends(spells)
     m0, m1 = _month(t0, start), _month(t1, start)
     count = m1 - m0 + 1
     spell = np.repeat(np.arange(len(spells)), count)
@@ -189,10 +195,7 @@ def _test(
     months = int(pieces["month"].max()) + 1
     month_of_year = (np.arange(months) + start.month - 1) % 12
     done = spells["target"].to_numpy() >= 0
-    t1 = spells["time"].to_numpy(dtype="datetime64[ns]") + (
-        spells["days"].to_numpy() * 86400e9
-    ).astype("timedelta64[ns]")
-    observed = np.bincount(_month(t1[done], start), minlength=months).astype(float)
+    observed = np.bincount(_month(_ends(spells)[1][done], start), minlength=months).astype(float)
     factor = np.ones(12)
     expected = _expected(pieces, fit, factor, month_of_year, months)
     stat, p, level = seasonal_test(observed, expected, month_of_year)

@@ -49,7 +49,8 @@ import pandas as pd
 
 from cjsim.calibration.arrivals import ArrivalFit, fit_arrivals
 from cjsim.calibration.assembler import SILENT_EXIT, Assembler, Parameters, draw_parameters
-from cjsim.calibration.behaviour import BehaviourFit, fit_behaviour
+from cjsim.calibration.behaviour import fit_behaviour
+from cjsim.calibration.behaviour import summary_line as behaviour_summary
 from cjsim.calibration.checks import numerical_warnings
 from cjsim.calibration.competing import CompetingFit
 from cjsim.calibration.economics import NO_MARGIN, FitEconomics, read_economics, with_economics
@@ -199,7 +200,7 @@ class Fit:
         )
         behaviour = self.report.get("behaviour_seasonality")
         if behaviour is not None and len(behaviour):
-            lines.append("  " + BehaviourFit(behaviour, {}).summary_of_tests())
+            lines.append("  " + behaviour_summary(behaviour))
         ws = self.scenario.population.warm_start
         if ws is not None:
             lines.append(

@@ -226,6 +226,9 @@ def _distinct_customers(sp: Spells) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return distinct, inverse, np.bincount(inverse).astype(float)
 
 
+Params = tuple[np.ndarray, np.ndarray, np.ndarray]  # (K, nodes) q and scale, (nodes,) shape
+
+
 class _Objective:
     """The negative marginal log-likelihood of the grid mixture and its gradient, in the
     coordinates of a :class:`_Layout` (rows excluded)."""
@@ -240,16 +243,14 @@ class _Objective:
     def pace_grid(self, log_value: float) -> tuple[np.ndarray, np.ndarray]:
         return self.pace_law.grid(math.exp(log_value), self.layout.pace)
 
-    def loyalty_grid(self, log_ab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        a, b = np.exp(log_ab)
-        n = self.layout.loyalty
-        return beta_points(float(a), float(b), n), np.full(n, -math.log(n))
-
     def pace(self, log_r: float) -> np.ndarray:
         return self.pace_grid(log_r)[0]
 
     def loyalty(self, log_ab: np.ndarray) -> np.ndarray:
-        return self.loyalty_grid(log_ab)[0]
+        """The silent-exit probability of each loyalty bin (equal shares: see
+        :meth:`log_share`)."""
+        a, b = np.exp(log_ab)
+        return beta_points(float(a), float(b), self.layout.loyalty)
 
     def log_share(self, x: np.ndarray) -> np.ndarray:
         """(K,) log share of each class: the pace's weight over equal loyalty bins."""
@@ -269,10 +270,10 @@ class _Objective:
                 shape[n] = math.exp(x[at_shape])
         return q, scale, shape
 
-    def joint(self, x: np.ndarray) -> np.ndarray:
+    def joint(self, x: np.ndarray, params: Params | None = None) -> np.ndarray:
         """(distinct customers, K) log of share times each class's likelihood (rows
-        excluded)."""
-        q, scale, shape = self.parameters(x)
+        excluded); ``params``: :meth:`parameters` at ``x`` when already at hand."""
+        q, scale, shape = params or self.parameters(x)
         total = np.repeat(self.log_share(x)[None], self.nodes[0].count.shape[0], 0)
         for n, node in enumerate(self.nodes):
             total += node.class_loglik(self.kinds[n], q[:, n], scale[:, n], float(shape[n]))
@@ -280,20 +281,22 @@ class _Objective:
 
     def __call__(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         with np.errstate(all="ignore"):
+            params = self.parameters(x)
             try:
-                joint = self.joint(x)
+                joint = self.joint(x, params)
             except FloatingPointError:
                 return REFUSED, np.zeros_like(x)
             total, resp = _posterior(joint)
             value = -float(self.weight @ total)
             if not math.isfinite(value):
                 return REFUSED, np.zeros_like(x)
-            return value, self.gradient(x, resp * self.weight[:, None])
+            return value, self.gradient(x, resp * self.weight[:, None], params)
 
-    def gradient(self, x: np.ndarray, resp: np.ndarray) -> np.ndarray:
+    def gradient(self, x: np.ndarray, resp: np.ndarray, params: Params) -> np.ndarray:
         """Fisher's identity: the responsibility-weighted gradient of the class
-        log-likelihoods (each touchpoint's cure objective), chained to ``x``."""
-        q, scale, shape = self.parameters(x)
+        log-likelihoods (each touchpoint's cure objective), chained to ``x``;
+        ``params`` are :meth:`parameters` at ``x``."""
+        q, scale, shape = params
         k, grad = self.k, np.zeros_like(x)
         d_log_lam = np.repeat(
             _derivative(lambda v: np.log(self.pace(float(v[0]))), x[:1], 0), self.layout.loyalty
