@@ -12,14 +12,19 @@ from scipy import special
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_engine_throughput_runs_in_its_small_form():
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "engine_throughput.py"), "--small"],
+def small(script: str) -> subprocess.CompletedProcess[str]:
+    """``benchmarks/<script> --small``, run from the project root."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), "--small"],
         capture_output=True,
         text=True,
         timeout=300,
         cwd=ROOT,
     )
+
+
+def test_engine_throughput_runs_in_its_small_form():
+    done = small("engine_throughput.py")
     assert done.returncode == 0, done.stderr
     for label in (
         "bare SimPy loop",
@@ -32,13 +37,7 @@ def test_engine_throughput_runs_in_its_small_form():
 
 
 def test_calibration_speed_runs_in_its_small_form():
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "calibration_speed.py"), "--small"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-    )
+    done = small("calibration_speed.py")
     assert done.returncode == 0, done.stderr
     for label in ("simulated cohort", "cjsim.calibrate, K = 2", "BG/NBD", "ratio cjsim / BG/NBD"):
         assert label in done.stdout

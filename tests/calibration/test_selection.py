@@ -55,9 +55,10 @@ def test_two_classes_are_not_taken_for_one(two_class_fit):
     table = two_class_fit.report["selection"]
     chosen = table.loc[table["chosen"], "heterogeneity"].iloc[0]
     assert chosen != "one class"
-    one = table.loc[table["heterogeneity"] == "one class", "held_out_loglik"].iloc[0]
-    two = table.loc[table["heterogeneity"] == "2 classes, shared dwell shapes", "held_out_loglik"]
-    assert two.iloc[0] - one > 10  # nats: the structure is plain in the held-out weeks
+    # one class is behind the best by more than the rule's bound, in its own standard errors
+    one = table.set_index("heterogeneity").loc["one class"]
+    best = table["held_out_loglik"].max()
+    assert best - one["held_out_loglik"] > 2.5 * one["se_of_gap"]
     assert two_class_fit.mixture.k > 1
     assert "heterogeneity chosen on the held-out end" in two_class_fit.summary()
 

@@ -1,7 +1,16 @@
 """Shared helpers of the CLI tests."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+
+MAP = """cutoff = {cutoff}
+closed_cohort = true
+purchases = ["shop"]
+[touchpoints]
+shop = ["buy"]
+"""
 
 
 def purchase_log(value_column: str = "value") -> pd.DataFrame:
@@ -16,3 +25,11 @@ def purchase_log(value_column: str = "value") -> pd.DataFrame:
                 break
             t += rng.exponential(25.0)
     return pd.DataFrame(rows, columns=["customer_id", "timestamp", "event", value_column])
+
+
+def write_files(folder: Path, value_column: str, cutoff: str) -> Path:
+    """``events.csv`` (:func:`purchase_log`) and ``map.toml`` (:data:`MAP` with ``cutoff``,
+    a TOML value) in ``folder``."""
+    purchase_log(value_column).to_csv(folder / "events.csv", index=False)
+    (folder / "map.toml").write_text(MAP.format(cutoff=cutoff))
+    return folder

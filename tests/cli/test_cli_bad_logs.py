@@ -7,23 +7,13 @@ import pandas as pd
 import pytest
 
 from cjsim.cli import main
-from tests.cli.logs import purchase_log
-
-MAP = """cutoff = {cutoff}
-closed_cohort = true
-purchases = ["shop"]
-[touchpoints]
-shop = ["buy"]
-"""
+from tests.cli.logs import MAP, write_files
 
 
 @pytest.fixture
 def files(tmp_path):
     """400 customers buying every 25 days or so in 2020, with an ``amount`` column."""
-    log = purchase_log("amount")
-    log.to_csv(tmp_path / "events.csv", index=False)
-    (tmp_path / "map.toml").write_text(MAP.format(cutoff="2020-07-01"))
-    return tmp_path
+    return write_files(tmp_path, "amount", "2020-07-01")
 
 
 def run(files, *options, mapping="map.toml"):

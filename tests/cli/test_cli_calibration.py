@@ -6,22 +6,12 @@ import json
 import pytest
 
 from cjsim.cli import main
-from tests.cli.logs import purchase_log
-
-MAP = """cutoff = "2020-07-01"
-closed_cohort = true
-purchases = ["shop"]
-[touchpoints]
-shop = ["buy"]
-"""
+from tests.cli.logs import write_files
 
 
 @pytest.fixture
 def files(tmp_path):
-    log = purchase_log("value")
-    log.to_csv(tmp_path / "events.csv", index=False)
-    (tmp_path / "map.toml").write_text(MAP)
-    return tmp_path
+    return write_files(tmp_path, "value", '"2020-07-01"')
 
 
 def calibrate(files, out):

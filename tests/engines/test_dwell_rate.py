@@ -15,7 +15,6 @@ References:
   and refuses bad calendars with a clear problem.
 """
 
-import dataclasses
 import math
 
 import numpy as np
@@ -153,9 +152,15 @@ def test_bad_calendars_are_refused_by_key(tmp_path, calendar, words):
 
 
 def test_interventions_keep_the_calendar():
+    """``scale_dwell`` changes the touchpoint's dwell and leaves its calendar: the
+    changed journey still carries it (and runs on it)."""
+    from cjsim.interventions.intervention import Change, Intervention
+
     sc = journey()
-    changed = dataclasses.replace(sc.touchpoints["website"], cost_per_visit=1.0)
-    assert changed.dwell_rate == sc.touchpoints["website"].dwell_rate
+    iv = Intervention("slower", (Change("scale_dwell", {"node": "website", "factor": 2.0}),))
+    changed = cjsim.apply(sc, iv).touchpoints["website"]
+    assert changed.dwell.mean == pytest.approx(2 * sc.touchpoints["website"].dwell.mean)
+    assert changed.dwell_rate == sc.touchpoints["website"].dwell_rate is not None
 
 
 def chain(pieces=PIECES, warm: bool = False) -> cjsim.Scenario:
