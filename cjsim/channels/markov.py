@@ -1,12 +1,16 @@
 """Markov attribution of a path table, exactly, with the heuristics beside it.
 
-The paths become a first-order journey (:func:`journey`): one touchpoint per channel
-(each touch lasts one day, since a path table has no times), a purchase touchpoint
+The paths become a journey of order ``k`` (:func:`journey`, :mod:`cjsim.model.memory`):
+one touchpoint per state, the last ``k`` channels (at order 1, one per channel; each
+touch lasts one day, since a path table has no times), a purchase touchpoint
 ``conversion`` after a path's last channel for its conversions, and the outcomes
 ``converted`` and ``null``.  Each path row counts ``conversions + nulls`` times in the
-transitions between its channels and from the start.  The analytic engine solves the
-journey and removes each touchpoint in turn (:func:`cjsim.engines.analytic.removal_effects`:
-its inflow and its share of the entry go to a sink), so the removal effects are the exact
+transitions between its states and from the start.  Consecutive repeats of a channel
+(``a > a``) are kept as written: a step from ``a`` to ``a`` (at order 2, into the state
+``a`` after ``a``).  At order 1 they change no removal effect; at higher orders they are
+part of the history.  The analytic engine solves the journey and removes each channel
+with all its states in turn (:func:`cjsim.engines.analytic.removal_effects`: their inflow
+and their share of the entry go to a sink), so the removal effects are the exact
 absorbing-chain values, not a Monte Carlo estimate.  The conversion step is not a
 channel: the channels' removal effects are normalised among themselves
 (ChannelAttribution's normalisation) and share out the conversions and their value.
@@ -32,63 +36,82 @@ from cjsim.channels.paths import PathTable
 from cjsim.engines.analytic import solve
 from cjsim.errors import CalibrationError
 from cjsim.model import Fixed, JourneyBuilder, Scenario
+from cjsim.model.memory import histories, state_names
 
 __all__ = ["CONVERSION", "Attribution", "attribute", "journey"]
 
 CONVERSION = "conversion"  # the purchase touchpoint after a converting path
 OUTCOMES = ("converted", "null")
 HEURISTICS = ("first_touch", "last_touch", "linear")
+MAX_ORDER = 6  # past channels a state remembers at most
 
 
-def _counts(table: PathTable) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
-    """Entry counts per first channel and transition counts per channel."""
-    entry: dict[str, float] = {}
-    rows: dict[str, dict[str, float]] = {c: {} for c in table.channels}
+def _counts(
+    table: PathTable, order: int
+) -> tuple[dict[tuple, float], dict[tuple, dict[tuple | str, float]]]:
+    """Entry counts per first state and transition counts per state (states: the
+    histories of order ``order``; a row's last state goes to the conversion step or
+    ``null``)."""
+    entry: dict[tuple, float] = {}
+    rows: dict[tuple, dict[tuple | str, float]] = {}
     for path, conv, null in zip(table.paths, table.conversions, table.nulls, strict=True):
         weight = float(conv + null)
         if weight <= 0:
             continue
-        entry[path[0]] = entry.get(path[0], 0.0) + weight
-        for a, b in itertools.pairwise(path):
-            rows[a][b] = rows[a].get(b, 0.0) + weight
-        last = rows[path[-1]]
+        states = histories(path, order)
+        entry[states[0]] = entry.get(states[0], 0.0) + weight
+        for a, b in itertools.pairwise(states):
+            row = rows.setdefault(a, {})
+            row[b] = row.get(b, 0.0) + weight
+        last = rows.setdefault(states[-1], {})
         last[CONVERSION] = last.get(CONVERSION, 0.0) + float(conv)
         last["null"] = last.get("null", 0.0) + float(null)
     return entry, rows
 
 
-def journey(table: PathTable, *, horizon_days: float = 365.0) -> Scenario:
-    """The first-order journey of ``table`` (see the module): a cohort of every path's
-    customers, one touchpoint per channel, ``conversion`` worth the mean conversion
-    value (1 without a value column).
+def journey(table: PathTable, *, order: int = 1, horizon_days: float = 365.0) -> Scenario:
+    """The journey of order ``order`` of ``table`` (see the module): a cohort of every
+    path's customers, one touchpoint per state (per channel at order 1), ``conversion``
+    worth the mean conversion value (1 without a value column).
 
     Raises
     ------
     CalibrationError
-        When a channel is named like the conversion step or an outcome.
+        When a channel is named like the conversion step or an outcome, or the order is
+        not a whole number from 1 to :data:`MAX_ORDER`.
     """
+    if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
+        raise CalibrationError(
+            f"{table.source}: order={order!r} — give a whole number from 1 to {MAX_ORDER} "
+            "(the number of past channels that set the next step)"
+        )
     clash = set(table.channels) & {CONVERSION, *OUTCOMES}
     if clash:
         raise CalibrationError(
             f"{table.source}: channel {sorted(clash)[0]!r} has the name of the conversion "
             "step or an outcome — rename it in the path table"
         )
-    entry, rows = _counts(table)
+    entry, rows = _counts(table, order)
+    rank = {c: i for i, c in enumerate(table.channels)}
+    keys = sorted(rows, key=lambda h: (rank[h[-1]], h))
+    names = state_names(keys, taken=(CONVERSION, *OUTCOMES))
     total = sum(entry.values())
     value = table.total_value / table.total_conversions if table.value is not None else 1.0
     b = JourneyBuilder("paths", stages=["channels", "conversion"], horizon_days=horizon_days)
-    for channel in table.channels:
-        b.touchpoint(channel, "channels", dwell=Fixed(1.0))
+    for key, name in names.items():
+        of = key[-1] if order > 1 else None
+        b.touchpoint(name, "channels", dwell=Fixed(1.0), memory_of=of)
     b.touchpoint(
         CONVERSION, "conversion", purchase=True, order_value=Fixed(value if value > 0 else 1.0)
     )
     for outcome in OUTCOMES:
         b.outcome(outcome)
-    for channel, row in rows.items():
+    for key, row in rows.items():
         out = sum(row.values())
-        b.edges(channel, **{t: n / out for t, n in row.items() if n > 0} if out else {"null": 1.0})
+        targets = {names[t] if isinstance(t, tuple) else t: n / out for t, n in row.items()}
+        b.edges(names[key], **{t: p for t, p in targets.items() if p > 0})
     b.edges(CONVERSION, converted=1.0)
-    b.entry(**{c: n / total for c, n in entry.items()})
+    b.entry(**{names[k]: n / total for k, n in entry.items()})
     b.cohort(max(round(total), 1))
     return b.build()
 
@@ -127,10 +150,12 @@ class Attribution:
     total_value: float
     conversion_rate: float  # conversions per path, exact from the journey
     notes: tuple[str, ...] = field(default=())
+    order: int = 1  # past channels a state remembers
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(
             {
+                "order": self.order,
                 "total_conversions": self.total_conversions,
                 "total_value": self.total_value,
                 "conversion_rate": self.conversion_rate,
@@ -155,7 +180,8 @@ class Attribution:
         """The channels by Markov share, with the heuristics beside it."""
         t = self.table.sort_values("markov_share", ascending=False)
         lines = [
-            f"{len(t)} channels, {self.total_conversions:,.0f} conversions"
+            f"{len(t)} channels (Markov order {self.order}), "
+            f"{self.total_conversions:,.0f} conversions"
             + (f" worth {self.total_value:,.2f}" if math.isfinite(self.total_value) else "")
             + f", {self.conversion_rate:.2%} of paths convert",
             f"{'channel':<16}{'removal':>9}{'share':>8}{'markov':>10}{'first':>10}"
@@ -178,24 +204,20 @@ class Attribution:
 
 
 def attribute(table: PathTable, *, order: int = 1) -> Attribution:
-    """Markov attribution of ``table`` with the heuristics (see the module).
+    """Markov attribution of ``table`` of order ``order`` with the heuristics (see the
+    module): a channel's removal effect removes all its states.
 
     Raises
     ------
     CalibrationError
-        For an order other than 1 (journeys with memory are not yet available), or a
+        For an order that is not a whole number from 1 to :data:`MAX_ORDER`, or a
         channel named like the conversion step or an outcome.
     """
-    if order != 1:
-        raise CalibrationError(
-            f"order={order}: only first-order attribution is available (order=1); "
-            "journeys with memory of order k are not built yet"
-        )
-    sc = journey(table)
+    sc = journey(table, order=order)
     solved = solve(sc, removal=True, elasticity=False)
     removal = solved.tables["removal_effects"].set_index("touchpoint")["removal_effect"]
     channels = list(table.channels)
-    effect = removal.reindex(channels).to_numpy(dtype=float)
+    effect = removal.reindex(channels).fillna(0.0).to_numpy(dtype=float)  # 0: never on a path
     share = effect / effect.sum() if effect.sum() > 0 else np.full(len(effect), math.nan)
     frame = pd.DataFrame(
         {
@@ -219,4 +241,5 @@ def attribute(table: PathTable, *, order: int = 1) -> Attribution:
         table.total_value,
         float(solved["conversion_rate"]),
         notes if table.value is not None else notes[:1],
+        order,
     )

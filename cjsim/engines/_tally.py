@@ -139,7 +139,7 @@ def kpi_values(t: Totals, sc: Scenario, horizon: float) -> dict[str, float]:
         "in_flight_share": _share(t.in_flight, n),
     }
     for kpi, nodes, counts in (
-        ("visits", list(sc.touchpoints), t.visits),
+        ("visits", *sc.per_original(np.asarray(t.visits, dtype=float))),
         ("absorption", list(sc.outcomes), t.outcome_counts),
         ("stage_reach", list(sc.stages), t.reach),
     ):

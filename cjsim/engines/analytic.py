@@ -87,7 +87,7 @@ def _kpi_rows(sc: Scenario, a: ScenarioArrays, ev: dict[str, Any]) -> dict[str, 
         rows["cost"] = customers * rows["cost_per_customer"] + fixed
         rows["profit"] = profit(sc.economics.gross_margin, rows["revenue"], rows["cost"])
     for kpi, names, values in (
-        ("visits", a.touchpoints, ev["visits"]),
+        ("visits", *sc.per_original(np.real(ev["visits"]))),
         ("absorption", a.outcomes, ev["absorption"]),
         ("stage_reach", a.stages, ev["stage_reach"]),
     ):
@@ -98,16 +98,18 @@ def _kpi_rows(sc: Scenario, a: ScenarioArrays, ev: dict[str, Any]) -> dict[str, 
 def removal_effects(sc: Scenario, a: ScenarioArrays, ev: dict[str, Any]) -> pd.DataFrame:
     """Markov removal effect of every touchpoint on conversions per arriving customer.
 
-    Removing a touchpoint sends its inflow (and its share of the entry mix and of
+    In a journey with memory a touchpoint is removed with all its states (the
+    scenario's :meth:`~cjsim.model.Scenario.originals`).  Removing a touchpoint sends its inflow (and its share of the entry mix and of
     referral entries) to a sink outside the journey.  The effect is the relative
     drop in expected converting customers per arrival (referred ones included);
     ``attribution_share`` normalises the effects to sum to 1.
     """
     conversions = float(np.real(ev["conversion"] * ev["multiplier"]))
     rows = []
-    for i, name in enumerate(a.touchpoints):
+    index = {name: i for i, name in enumerate(a.touchpoints)}
+    for name, states in sc.originals().items():
         mask = np.zeros(a.n, dtype=bool)
-        mask[i] = True
+        mask[[index[s] for s in states]] = True
         removed = _run(sc, a, a.base, removed=mask, stages=False)
         without = float(np.real(removed["conversion"] * removed["multiplier"]))
         effect = 1 - without / conversions if conversions > 0 else math.nan

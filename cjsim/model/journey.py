@@ -124,6 +124,10 @@ class Touchpoint:
     dwell_rate : DwellRate or None
         A calendar of the pace of moving on (des and vectorized engines; the analytic
         engine notes that it uses the base pace).
+    memory_of : str or None
+        In a journey with memory (:mod:`cjsim.model.memory`), the original touchpoint
+        this one is a state of: the touchpoint reached after a particular history.
+        Visits and removal effects add up over the states of one original.
     """
 
     name: str
@@ -141,9 +145,15 @@ class Touchpoint:
     referrals: Referrals | None = None
     description: str = ""
     dwell_rate: DwellRate | None = None
+    memory_of: str | None = None
 
     def __post_init__(self) -> None:
         _freeze(self, "experience", tuple(self.experience))
+
+    @property
+    def original(self) -> str:
+        """The touchpoint this one stands for: ``memory_of``, or its own name."""
+        return self.memory_of or self.name
 
     @property
     def time_mean_days(self) -> float:
@@ -314,6 +324,25 @@ class Scenario:
     def nodes(self) -> tuple[str, ...]:
         """Touchpoints then outcomes, in definition order."""
         return (*self.touchpoints, *self.outcomes)
+
+    def originals(self) -> dict[str, tuple[str, ...]]:
+        """Each original touchpoint with the touchpoints that stand for it, in definition
+        order: itself alone, or the states of a journey with memory."""
+        groups: dict[str, tuple[str, ...]] = {}
+        for name, tp in self.touchpoints.items():
+            groups[tp.original] = (*groups.get(tp.original, ()), name)
+        return groups
+
+    def per_original(self, values: Any) -> tuple[tuple[str, ...], np.ndarray]:
+        """``values`` given per touchpoint (in definition order, last axis) added up per
+        original touchpoint (:meth:`originals`): the names and the sums."""
+        values = np.asarray(values)
+        groups = self.originals()
+        if len(groups) == len(self.touchpoints):
+            return tuple(groups), values
+        index = {name: i for i, name in enumerate(self.touchpoints)}
+        sums = [values[..., [index[n] for n in names]].sum(axis=-1) for names in groups.values()]
+        return tuple(groups), np.stack(sums, axis=-1)
 
     def replace(self, **changes: Any) -> Scenario:
         """A new, re-validated scenario with some fields changed."""

@@ -196,7 +196,30 @@ def _check_touchpoint(sc: Scenario, tp: Touchpoint) -> list[Problem]:
         out += _check_pieces(
             "dwell_rate", tp.dwell_rate.factors, "factor", "dwell_rate", positive=True
         )
-    return out
+    return out + _check_memory(sc, tp)
+
+
+def _check_memory(sc: Scenario, tp: Touchpoint) -> list[Problem]:
+    """``memory_of`` names an original touchpoint: a valid name, not an outcome, and not
+    a touchpoint that is itself a state of another."""
+    name = tp.memory_of
+    if name is None:
+        return []
+    hint = "name the original touchpoint this state stands for, or drop memory_of"
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        return [Problem("memory_of", f"{name!r} is not a valid name", hint)]
+    if name in sc.outcomes:
+        return [Problem("memory_of", f"{name!r} is an outcome, not a touchpoint", hint)]
+    other = sc.touchpoints.get(name)
+    if other is not None and other.memory_of is not None:
+        return [
+            Problem(
+                "memory_of",
+                f"{name!r} is itself a state of {other.memory_of!r}",
+                f'use memory_of = "{other.memory_of}"',
+            )
+        ]
+    return []
 
 
 def _check_capacity(sc: Scenario, tp: Touchpoint) -> list[Problem]:

@@ -188,6 +188,7 @@ class SpecBuilder:
             ),
             referrals=referrals,
             dwell_rate=self.dwell_rate(at, spec.dwell_rate),
+            memory_of=spec.memory_of,
         )
 
     def row(self, source: str, spec: dict[str, float | str], nodes: set[str]) -> dict[str, Any]:

@@ -172,6 +172,11 @@ class TouchpointSpec(_Spec):
         description="[[start_day, factor], ...]: a calendar of the pace of moving on (a "
         "factor of 1.3 from that day: dwell ends 30 % sooner); first piece at day 0",
     )
+    memory_of: str | None = Field(
+        None,
+        description="in a journey with memory: the original touchpoint this one is a state "
+        "of (visits and removal effects add up over its states)",
+    )
 
 
 class OutcomeSpec(_Spec):

@@ -20,7 +20,7 @@ import cjsim
 from cjsim.channels import PathColumns, PathTable, attribute, read_paths
 from cjsim.cli import main
 from cjsim.errors import CalibrationError
-from tests.channels.reference import exact
+from tests.channels.reference import exact, exact_order
 
 
 def random_table(seed=0, rows=300, channels="abcdef"):
@@ -126,9 +126,58 @@ def test_bad_tables_are_refused_by_column_and_row(frame, words):
         attribute(PathTable.from_frame(frame, PathColumns(value=None, nulls=None)))
 
 
-def test_order_above_one_is_refused(table):
-    with pytest.raises(CalibrationError, match="only first-order attribution"):
-        attribute(table, order=2)
+@pytest.mark.parametrize("order", [2, 3])
+def test_removal_effects_of_order_k_are_the_exact_values(table, order):
+    """Each channel removed with all its states equals the order-k chain written apart
+    (``reference.exact_order``) to 1e-9; the first-order effects miss it by far more."""
+    got = attribute(table, order=order)
+    base = exact_order(table, order)
+    assert got.conversion_rate == pytest.approx(base, abs=1e-12)
+    effects = got.table.set_index("channel")["removal_effect"]
+    first = attribute(table).table.set_index("channel")["removal_effect"]
+    truth = {c: 1 - exact_order(table, order, c) / base for c in table.channels}
+    assert max(abs(effects[c] - truth[c]) for c in table.channels) < 1e-9
+    assert max(abs(first[c] - truth[c]) for c in table.channels) > 1e-3
+    assert got.table["markov_conversions"].sum() == pytest.approx(table.total_conversions)
+
+
+def test_the_order_k_reference_agrees_with_the_first_order_one(table):
+    assert exact_order(table, 1) == pytest.approx(exact(table), abs=1e-12)
+    for channel in table.channels[:2]:
+        assert exact_order(table, 1, channel) == pytest.approx(exact(table, channel), abs=1e-12)
+
+
+def test_the_order_k_journey_names_its_states_after_the_channels(table):
+    sc = attribute(table, order=2).scenario
+    groups = sc.originals()
+    assert set(groups) == {*table.channels, "conversion"}
+    assert "a__after__start" in groups["a"] and "b__after__a" in groups["b"]
+    assert {sc.touchpoints[s].memory_of for s in groups["a"]} == {"a"}
+
+
+def test_consecutive_repeats_are_part_of_the_history_at_order_two():
+    """At order 2 a repeat is a state of its own (``a`` after ``a``): after ``b > a > a``
+    the journey is not where it is after ``b > a``."""
+    frame = pd.DataFrame(
+        {
+            "path": ["b > a > a > c", "b > a > c", "a > c"],
+            "total_conversions": [4, 0, 1],
+            "total_null": [0, 4, 1],
+        }
+    )
+    table = PathTable.from_frame(frame, PathColumns(value=None))
+    got = attribute(table, order=2)
+    assert "a__after__a" in got.scenario.touchpoints
+    effects = got.table.set_index("channel")["removal_effect"]
+    base = exact_order(table, 2)
+    for channel in "abc":
+        assert effects[channel] == pytest.approx(1 - exact_order(table, 2, channel) / base)
+
+
+@pytest.mark.parametrize("order", [0, 1.5, 7, True])
+def test_an_order_that_is_not_a_whole_number_from_one_to_six_is_refused(table, order):
+    with pytest.raises(CalibrationError, match="order="):
+        attribute(table, order=order)
 
 
 def test_command_line(tmp_path, capsys):
@@ -154,14 +203,17 @@ def test_command_line(tmp_path, capsys):
         str(png),
     ]
     assert main(args) == 0
-    assert "3 channels, 6 conversions" in capsys.readouterr().out
+    assert "3 channels (Markov order 1), 6 conversions" in capsys.readouterr().out
     assert (out / "attribution.csv").exists() and png.stat().st_size > 0
     assert cjsim.load_scenario(toml).touchpoints["conversion"].purchase
     assert main(["attribution", str(path), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert {c["channel"] for c in data["channels"]} == {"a", "b", "c"}
-    assert main(["attribution", str(path), "--order", "2"]) == 2
-    assert "only first-order" in capsys.readouterr().err
+    assert main(["attribution", str(path), "--order", "2", "--scenario", str(toml)]) == 0
+    assert "3 channels" in capsys.readouterr().out
+    assert cjsim.load_scenario(toml).touchpoints["b__after__a"].memory_of == "b"
+    assert main(["attribution", str(path), "--order", "0"]) == 2
+    assert "order=0" in capsys.readouterr().err
     assert main(["attribution", str(path), "--path-column", "paths"]) == 2
     assert "missing column 'paths'" in capsys.readouterr().err
     assert main(["attribution", str(tmp_path / "none.csv")]) == 2
