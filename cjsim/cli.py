@@ -170,6 +170,14 @@ def _add_calibrate(sub: Any) -> None:
         "own (default shared)",
     )
     cal.add_argument(
+        "--order",
+        type=_latent_segments,
+        default=1,
+        metavar="K|auto",
+        help="memory: the next step depends on the last K touchpoints (1-3), or auto: "
+        "the order with the lowest BIC (default 1)",
+    )
+    cal.add_argument(
         "--horizon",
         type=_positive_float,
         default=365.0,
@@ -371,6 +379,7 @@ def _fit(args: argparse.Namespace) -> Fit:
         latent_segments=args.latent_segments,
         heterogeneity=args.heterogeneity,
         class_shapes=args.class_shapes,
+        order=args.order,
         horizon_days=args.horizon,
         dwell_by_destination=args.dwell_by_destination,
         dwell_families=tuple(args.dwell_families.split(",")) if args.dwell_families else None,
@@ -525,7 +534,7 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _latent_segments(text: str) -> int | str:
+def _latent_segments(text: str) -> int | str:  # also --order
     return text if text == "auto" else _positive_int(text)
 
 

@@ -203,6 +203,9 @@ class Assembler:
                 fields |= {"purchase": True, "order_value": self.values.dist[name]}
             if self.calendars and name in self.calendars:
                 fields["dwell_rate"] = DwellRate(self.calendars[name])
+            history = self.mapping.memory.get(name, [name])
+            if len(history) > 1:
+                fields["memory_of"] = history[-1]
             b.touchpoint(name, stage, **fields)
         return draft
 

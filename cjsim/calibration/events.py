@@ -219,6 +219,17 @@ class Mapping(BaseModel):
     economics: FitEconomics | None = Field(
         None, description="gross margin, discount rate and costs of the fitted scenario"
     )
+    order: int = Field(
+        1,
+        ge=1,
+        description="written by calibrate(order=k): the number of past touchpoints a "
+        "state remembers (1: none)",
+    )
+    memory: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="written by calibrate(order=k): each state (a touchpoint above) -> its "
+        "history, oldest first, ending with the original touchpoint ('^': the start)",
+    )
 
     @field_validator("cutoff", mode="before")
     @classmethod
@@ -229,11 +240,11 @@ class Mapping(BaseModel):
         return value
 
     def event_names(self) -> dict[str, str]:
-        """event name -> touchpoint or outcome."""
+        """event name -> touchpoint or outcome (the original touchpoint, with memory)."""
         out: dict[str, str] = {}
         for node, names in {**self.touchpoints, **self.outcomes}.items():
             for name in names:
-                out[name] = node
+                out[name] = self.memory[node][-1] if node in self.memory else node
         return out
 
 
@@ -323,7 +334,8 @@ class MappedLog:
 
 
 def map_events(log: pd.DataFrame, mapping: Mapping) -> MappedLog:
-    """Attach each event's touchpoint or outcome; count what is dropped."""
+    """Attach each event's touchpoint or outcome (its state, in a journey with memory:
+    :func:`.memory.assign`); count what is dropped."""
     names = mapping.event_names()
     node = log["event"].map(names)
     dropped = log.loc[node.isna(), "event"].value_counts()
@@ -333,6 +345,10 @@ def map_events(log: pd.DataFrame, mapping: Mapping) -> MappedLog:
             "no event of the log is in the mapping — "
             f"log events include {', '.join(log['event'].unique()[:5])}"
         )
+    if mapping.memory:  # a journey with memory: each visit in its state
+        from cjsim.calibration.memory import assign
+
+        mapped["node"] = assign(mapped, mapping.memory, mapping.order)
     unused = tuple(sorted(set(names) - set(log["event"])))
     without = log["customer_id"].nunique() - mapped["customer_id"].nunique()
     return MappedLog(

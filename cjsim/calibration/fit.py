@@ -10,6 +10,8 @@ From the mapped log before the cut-off (each customer's log ends at their first 
   dwell; the family (exponential, gamma, lognormal, Weibull) is chosen by AIC;
 - **transition rows** from counts with Dirichlet posteriors (:mod:`.transitions`), scaled
   by ``1 - q``, with ``q`` going to the outcome ``left_silently``;
+- **memory**: with ``order=k`` each visit's state is its last ``k`` touchpoints where the
+  log has enough of them (:mod:`.memory`), and everything below is fitted per state;
 - **segments**: from the log's segment column, or ``latent_segments=K`` classes fitted by
   EM (:mod:`.mixture`); each class has its own exits, dwell scales and rows, written as
   segments with edge and dwell multipliers on a share-weighted base journey;
@@ -28,6 +30,7 @@ Where the work is done — :func:`calibrate` only runs the stages in order:
 stage                      module
 =========================  =====================================================
 1. prepare the log         :func:`.stages.prepare_log` → ``PreparedLog``
+1b. memory (order k)       :func:`.stages.with_memory` (:mod:`.memory`)
 2. exits (pooled)          :func:`.stages.fit_exits` → ``PooledExits``
 3. classes                 :func:`.stages.fit_classes` → ``Classes``
 4. destinations            :func:`.stages.fit_destinations` → ``Destinations``
@@ -56,6 +59,7 @@ from cjsim.calibration.competing import CompetingFit
 from cjsim.calibration.economics import NO_MARGIN, FitEconomics, read_economics, with_economics
 from cjsim.calibration.events import EventColumns, MappedLog, Mapping, load_mapping
 from cjsim.calibration.exits import ExitFit
+from cjsim.calibration.memory import OrderChoice, choose_order
 from cjsim.calibration.mixture import Mixture
 from cjsim.calibration.outputs import (
     customer_state,
@@ -75,6 +79,7 @@ from cjsim.calibration.stages import (
     fit_destinations,
     fit_exits,
     prepare_log,
+    with_memory,
 )
 from cjsim.calibration.transitions import RowPosterior, count_transitions
 from cjsim.errors import CalibrationError
@@ -198,6 +203,14 @@ class Fit:
             + (" with a monthly pattern" if a.monthly else "")
             + (" (closed cohort: none simulated)" if self.mapping.closed_cohort else "")
         )
+        if self.mapping.order > 1:
+            memory = self.report.get("memory")
+            lines.append(
+                OrderChoice(memory, self.mapping.order).summary_line()
+                if memory is not None
+                else f"  memory: order {self.mapping.order}"
+            )
+            lines[-1] += f", {len(self.mapping.memory)} states"
         behaviour = self.report.get("behaviour_seasonality")
         if behaviour is not None and len(behaviour):
             lines.append("  " + behaviour_summary(behaviour))
@@ -226,6 +239,7 @@ def calibrate(
     economics: FitEconomics | dict[str, float] | None = None,
     class_shapes: str = "shared",
     heterogeneity: str = "classes",
+    order: int | str = 1,
 ) -> Fit:
     """Fit a scenario to ``events`` up to the mapping's cut-off (default: the data's end).
 
@@ -238,7 +252,7 @@ def calibrate(
     columns : EventColumns, optional
         The log's column names.
     prior : float
-        Symmetric Dirichlet concentration of every transition row (0.5 = Jeffreys).
+        Dirichlet concentration of every transition row (0.5 = Jeffreys).
     latent_segments : int or "auto", optional
         Fit this many latent classes by EM (not with a segment column).  ``"auto"``
         chooses among one to four classes (shared or own dwell shapes) and the continuous
@@ -250,10 +264,8 @@ def calibrate(
     horizon_days : float
         Horizon of the fitted scenario in days (the arrival pattern is written over it).
     dwell_families : tuple of str, optional
-        Candidate dwell families (default all four: exponential, gamma, lognormal,
-        weibull); e.g. ``("exponential",)`` with latent segments is a latent-class
-        Pareto/NBD.  ``("empirical",)`` with ``dwell_by_destination`` gives each
-        destination a nonparametric (weighted Kaplan-Meier) dwell.
+        Candidate dwell families (default: exponential, gamma, lognormal, weibull);
+        ``("empirical",)`` with ``dwell_by_destination``: weighted Kaplan-Meier dwells.
     dwell_by_destination : bool
         Dwell by where the customer goes next (competing risks, :mod:`.competing`; one
         class): each touchpoint hands over to a transit touchpoint ``<touchpoint>_to_<target>``
@@ -266,17 +278,17 @@ def calibrate(
     heterogeneity : {"classes", "gamma", "lognormal"}
         Free latent classes, or a continuous pace (gamma or lognormal) with a beta
         loyalty, discretised into segments (:mod:`.mixing`; ``Fit.mixture.mixing``).
+    order : int or "auto"
+        Memory: the next step depends on the last ``order`` touchpoints (1 to 3), as
+        states (:mod:`.memory`); ``"auto"``: lowest BIC (``Fit.report["memory"]``).
     economics : FitEconomics or dict, optional
-        Gross margin, discount rate (annual), fixed cost per day and cost per customer
-        (currency) of the fitted scenario; each field given overrides the mapping's
-        ``[economics]`` table.  Without a gross margin the scenario counts all revenue as
-        profit, and the fit's warnings say so.
+        Gross margin, discount rate (annual), fixed cost per day and cost per customer of
+        the fitted scenario, over the mapping's ``[economics]`` table field by field.
 
     Raises
     ------
     CalibrationError
-        For an unusable log or mapping (every check of :mod:`.checks`), or a journey
-        that cannot be fitted.
+        For an unusable log or mapping (:mod:`.checks`), or a journey that cannot be fitted.
     """
     options = CalibrationOptions(
         prior=prior,
@@ -288,14 +300,17 @@ def calibrate(
         seed=seed,
         class_shapes=class_shapes,
         heterogeneity=heterogeneity,
+        order=order,
     )
     log = prepare_log(events, _with_economics(load_mapping(mapping), economics), columns)
     return _fit_stages(log, options)
 
 
 def _fit_stages(log: PreparedLog, options: CalibrationOptions) -> Fit:
-    """Stages 2 to 5 on the prepared log (with ``latent_segments="auto"`` the
-    heterogeneity chosen first), numpy's warnings counted."""
+    """Stages 1b to 5 on the prepared log (with ``order="auto"`` the order and with
+    ``latent_segments="auto"`` the heterogeneity chosen first), numpy's warnings counted."""
+    choice = choose_order(log.events, log.touchpoints) if options.order == "auto" else None
+    log = with_memory(log, choice.chosen if choice is not None else int(options.order))
     numerical: list[str] = []
     with numerical_warnings(numerical):
         exits = fit_exits(log, options)
@@ -305,7 +320,11 @@ def _fit_stages(log: PreparedLog, options: CalibrationOptions) -> Fit:
         classes = fit_classes(log, exits, options)
         destinations = fit_destinations(log, exits, classes, options)
         fit = assemble(log, exits, classes, destinations, options)
-    report = fit.report if selection is None else {**fit.report, "selection": selection.table}
+    report = dict(fit.report)
+    if selection is not None:
+        report["selection"] = selection.table
+    if choice is not None:
+        report["memory"] = choice.table
     return dataclasses.replace(fit, warnings=(*fit.warnings, *numerical), report=report)
 
 

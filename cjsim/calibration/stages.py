@@ -3,6 +3,7 @@ records to a frozen record:
 
 1. :func:`prepare_log` (log, mapping, columns) → :class:`PreparedLog`: the mapped events
    before the cut-off, each customer's log ended at their first outcome, and the spells;
+   with ``order`` above 1, :func:`with_memory` puts each visit in its state (:mod:`.memory`);
 2. :func:`fit_exits` → :class:`PooledExits`: per touchpoint a pooled mixture cure fit
    (:mod:`.exits`) that chooses the dwell family and seeds the classes;
 3. :func:`fit_classes` → :class:`Classes`: segments from the log's column, or latent
@@ -37,6 +38,7 @@ from cjsim.calibration.events import (
 )
 from cjsim.calibration.exits import ExitFit, fit_exit
 from cjsim.calibration.families import FAMILIES, PARAMETRIC
+from cjsim.calibration.memory import assign, check_order, expanded_mapping, histories
 from cjsim.calibration.mixing import PACES, fit_mixing
 from cjsim.calibration.mixture import Mixture, Spells, fit_mixture
 from cjsim.errors import CalibrationError
@@ -54,6 +56,7 @@ __all__ = [
     "prepare_log",
     "spell_arrays",
     "spells",
+    "with_memory",
 ]
 
 
@@ -74,8 +77,10 @@ class CalibrationOptions:
     seed: int = 0
     class_shapes: str = "shared"
     heterogeneity: str = "classes"
+    order: int | str = 1  # "auto": chosen by :func:`.memory.choose_order`
 
     def __post_init__(self) -> None:
+        check_order(self.order)
         auto = self.latent_segments == "auto"
         if isinstance(self.latent_segments, str) and not auto:
             raise CalibrationError(
@@ -223,6 +228,19 @@ def prepare_log(
     ids = pd.Index(ev["customer_id"].unique())  # in the order of their first event
     customers = pd.Series(np.arange(len(ids)), index=ids)
     return PreparedLog(spec, cols, cutoff, log["time"].min(), ev, sp, customers, tuple(warnings))
+
+
+def with_memory(log: PreparedLog, order: int) -> PreparedLog:
+    """Stage 1b: the log's visits in their states of order ``order`` (:mod:`.memory`),
+    the mapping expanded to the states, and the spells cut again."""
+    if order == 1:
+        return log
+    hist = histories(log.events, log.touchpoints, order)
+    spec = log.mapping.model_copy(update=expanded_mapping(log.mapping, hist, order))
+    events = log.events.assign(node=assign(log.events, spec.memory, order))
+    sp = spells(events, log.cutoff, (*spec.touchpoints, *spec.outcomes))
+    sp = sp[sp["node"].isin(list(spec.touchpoints))].reset_index(drop=True)
+    return dataclasses.replace(log, mapping=spec, events=events, spells=sp)
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,8 @@ def removal_effects(sc: Scenario, a: ScenarioArrays, ev: dict[str, Any]) -> pd.D
     """Markov removal effect of every touchpoint on conversions per arriving customer.
 
     In a journey with memory a touchpoint is removed with all its states (the
-    scenario's :meth:`~cjsim.model.Scenario.originals`).  Removing a touchpoint sends its inflow (and its share of the entry mix and of
+    scenario's :meth:`~cjsim.model.Scenario.originals`).
+    Removing a touchpoint sends its inflow (and its share of the entry mix and of
     referral entries) to a sink outside the journey.  The effect is the relative
     drop in expected converting customers per arrival (referred ones included);
     ``attribution_share`` normalises the effects to sum to 1.

@@ -38,8 +38,10 @@ def edge_flows(scenario: Scenario, result: Result | None = None) -> pd.DataFrame
     -------
     DataFrame
         ``source, target, probability, flow`` (``probability`` is the scenario's edge).
+        In a journey with memory the states' edges are added up per original touchpoint
+        (``probability``: the share of the original's outflow).
     """
-    table = engine_edge_flows(scenario)
+    table = _by_original(scenario, engine_edge_flows(scenario))
     if result is None:
         return table
     observed = result.per_node("visits")
@@ -51,6 +53,27 @@ def edge_flows(scenario: Scenario, result: Result | None = None) -> pd.DataFrame
     }
     factor = table["source"].map(scale).fillna(1.0).to_numpy(dtype=float)
     return table.assign(flow=table["flow"].to_numpy(dtype=float) * factor)
+
+
+def _by_original(scenario: Scenario, table: pd.DataFrame) -> pd.DataFrame:
+    """The edges of a journey with memory added up between original touchpoints."""
+    original = {name: tp.original for name, tp in scenario.touchpoints.items()}
+    if all(k == v for k, v in original.items()):
+        return table
+    moved = table.assign(
+        source=table["source"].map(original), target=table["target"].replace(original)
+    )
+    out = moved.groupby(["source", "target"], sort=False, as_index=False)["flow"].sum()
+    total = out.groupby("source")["flow"].transform("sum")
+    return out.assign(probability=out["flow"] / total)[["source", "target", "probability", "flow"]]
+
+
+def _stages(scenario: Scenario) -> dict[str, str]:
+    """Each original touchpoint's stage (its first state's)."""
+    out: dict[str, str] = {}
+    for tp in scenario.touchpoints.values():
+        out.setdefault(tp.original, tp.stage)
+    return out
 
 
 def edge_widths(flow: np.ndarray | pd.Series) -> np.ndarray:
@@ -66,8 +89,8 @@ def edge_widths(flow: np.ndarray | pd.Series) -> np.ndarray:
 def _positions(scenario: Scenario) -> dict[str, tuple[float, float]]:
     """Column = stage (outcomes last), touchpoints spread top to bottom in each."""
     columns: list[list[str]] = [[] for _ in range(len(scenario.stages) + 1)]
-    for name, tp in scenario.touchpoints.items():
-        columns[scenario.stages.index(tp.stage)].append(name)
+    for name, stage in _stages(scenario).items():
+        columns[scenario.stages.index(stage)].append(name)
     columns[-1].extend(scenario.outcomes)
     pos = {}
     for x, names in enumerate(columns):
@@ -96,7 +119,8 @@ def journey_graph(
 ) -> Any:
     """Draw the journey: touchpoints in columns by stage (outcomes last), each edge as
     wide as its expected flow per customer (:func:`edge_flows`), each touchpoint coloured
-    and labelled by its removal effect: the share of conversions lost without it.
+    and labelled by its removal effect: the share of conversions lost without it.  A
+    journey with memory is drawn by original touchpoint, its states added up.
 
     Parameters
     ----------
@@ -125,7 +149,7 @@ def journey_graph(
     graph.add_nodes_from(pos)
     edgelist = list(zip(flows["source"], flows["target"], strict=True))
     graph.add_edges_from(edgelist)
-    tps, outs = list(scenario.touchpoints), list(scenario.outcomes)
+    tps, outs = list(_stages(scenario)), list(scenario.outcomes)
     colour: dict[str, Any] = {"node_color": "lightsteelblue"}
     if removal:
         colour = {
