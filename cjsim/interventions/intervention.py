@@ -141,8 +141,8 @@ def intervention_problems(
 
     >>> for p in intervention_problems("Baseline", (), Costs(per_day=float("nan"))):
     ...     print(p.format())
-    name: 'Baseline' is reserved for the scenario without interventions — rename the variant, \
-e.g. 'Baseline_plus'
+    name: 'Baseline' is reserved for the scenario without interventions — rename the variant: \
+the baseline is in every comparison already
     costs.per_day: is NaN — give a finite amount in the scenario's currency, 0 if there is none
     """
     return [
@@ -163,7 +163,7 @@ def _name_problems(name: object) -> list[Problem]:
             Problem(
                 "name",
                 f"{name!r} is reserved for the scenario without interventions",
-                f"rename the variant, e.g. '{name.strip()}_plus'",
+                "rename the variant: the baseline is in every comparison already",
             )
         ]
     return []
