@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 from typing import Any, cast
 
@@ -297,7 +298,16 @@ def _change_dict(change: Change) -> dict[str, Any]:
 
 
 def interventions_to_toml(interventions: tuple[Intervention, ...]) -> str:
-    """TOML text; a combined variant is written as ``combine = [...]``."""
+    """TOML text; a combined variant is written as ``combine = [...]`` with the costs of
+    combining itself (its costs less its parts').
+
+    Raises
+    ------
+    InterventionError
+        If a combined variant's parts are not among ``interventions`` (the file could not
+        be read back).
+    """
+    by_name = {iv.name: iv for iv in interventions if not iv.parts}
     parts = ["# cjsim interventions\n"]
     for iv in interventions:
         body: dict[str, Any] = {"name": iv.name}
@@ -305,22 +315,58 @@ def interventions_to_toml(interventions: tuple[Intervention, ...]) -> str:
             body["description"] = iv.description
         if iv.parts:
             body["combine"] = list(iv.parts)
+            own = _costs_dict(_own_costs(iv, by_name))
+            if any(own.values()):
+                body["costs"] = {k: v for k, v in own.items() if v}
         else:
             body["changes"] = [_change_dict(c) for c in iv.changes]
-            c = iv.costs
-            body["costs"] = {
-                "fixed": c.fixed,
-                "per_day": c.per_day,
-                "per_customer": c.per_customer,
-                "per_purchase": c.per_purchase,
-                "per_visit": dict(c.per_visit),
-            }
+            body["costs"] = _costs_dict(iv.costs)
         text = table("interventions", {k: v for k, v in body.items() if k != "changes"}, array=True)
         if "changes" in body:
             lines = ",\n".join(f"  {format_value(ch)}" for ch in body["changes"])
             text += f"changes = [\n{lines},\n]\n" if lines else "changes = []\n"
         parts.append(text)
     return "\n".join(parts)
+
+
+def _costs_dict(c: Costs) -> dict[str, Any]:
+    return {
+        "fixed": c.fixed,
+        "per_day": c.per_day,
+        "per_customer": c.per_customer,
+        "per_purchase": c.per_purchase,
+        "per_visit": dict(c.per_visit),
+    }
+
+
+def _own_costs(iv: Intervention, by_name: dict[str, Intervention]) -> Costs:
+    """What a combined variant costs beyond its parts."""
+    missing = [n for n in iv.parts if n not in by_name]
+    if missing:
+        raise InterventionError(
+            [
+                Problem(
+                    f"interventions[{iv.name}].parts",
+                    f"{', '.join(map(repr, missing))} not among the interventions written",
+                    "write its parts too: combine names interventions of the same file",
+                )
+            ]
+        )
+    total = _costs_dict(iv.costs)
+    of_parts = _costs_dict(sum((by_name[n].costs for n in iv.parts), Costs()))
+    visits = {
+        node: _less(cost, of_parts["per_visit"].get(node, 0.0))
+        for node, cost in total.pop("per_visit").items()
+    }
+    return Costs(
+        **{k: _less(v, of_parts[k]) for k, v in total.items()},
+        per_visit={node: v for node, v in visits.items() if v},
+    )
+
+
+def _less(total: float, part: float) -> float:
+    """``total - part``, 0 where they differ by rounding only."""
+    return 0.0 if math.isclose(total, part, rel_tol=1e-12, abs_tol=1e-9) else total - part
 
 
 def save_interventions(interventions: tuple[Intervention, ...], path: str | Path) -> None:

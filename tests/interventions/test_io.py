@@ -5,8 +5,9 @@ import tomllib
 import pytest
 
 import cjsim
-from cjsim.errors import ScenarioFileError
+from cjsim.errors import InterventionError, ScenarioFileError
 from cjsim.interventions import (
+    Costs,
     apply,
     interventions_from_dict,
     interventions_to_toml,
@@ -192,3 +193,16 @@ def test_conflicting_parts_in_a_file_name_the_file_and_the_combine():
     ]
     with pytest.raises(ScenarioFileError, match=r"^iv.toml: interventions\[2\].combine: 'a' and"):
         interventions_from_dict({"interventions": items}, source="iv.toml")
+
+
+def test_a_combined_variant_keeps_its_own_costs_through_a_file():
+    items = [
+        {"name": "a", "changes": BASE["changes"], "costs": {"fixed": 10.0}},
+        {"name": "b", "costs": {"per_visit": {"website": 0.5}}},
+        {"name": "ab", "combine": ["a", "b"], "costs": {"per_day": 2.0}},
+    ]
+    ivs = interventions_from_dict({"interventions": items})
+    assert ivs[2].costs == Costs(fixed=10.0, per_day=2.0, per_visit={"website": 0.5})
+    assert interventions_from_dict(tomllib.loads(interventions_to_toml(ivs))) == ivs
+    with pytest.raises(InterventionError, match=r"interventions\[ab\].parts: 'a' not among"):
+        interventions_to_toml(ivs[1:])
