@@ -7,11 +7,17 @@ takes, how it applies and what it touches (:func:`combine`).  A change that cann
 apply (an unknown touchpoint or key, a factor that pushes a probability past 1, a
 capacity on a touchpoint without one) raises :class:`~cjsim.errors.InterventionError`
 naming the intervention and the change.
+
+What needs no scenario is checked when an :class:`Intervention` is built, by the same
+rules an intervention file is read with (:func:`intervention_problems`): a name that is
+not ``baseline``, costs that are finite and >= 0, changes that are :class:`Change`
+objects, each part once.  :func:`check_interventions` checks a list against a scenario.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +36,6 @@ __all__ = [
     "apply",
     "check_interventions",
     "combine",
-    "cost_problems",
     "intervention_problems",
 ]
 
@@ -148,7 +153,7 @@ the baseline is in every comparison already
     return [
         *_name_problems(name),
         *_change_type_problems(changes),
-        *cost_problems(costs),
+        *_cost_problems(costs),
         *_part_problems(name, parts),
     ]
 
@@ -187,7 +192,7 @@ def _change_type_problems(changes: Iterable[object]) -> list[Problem]:
     return problems
 
 
-def cost_problems(costs: object) -> list[Problem]:
+def _cost_problems(costs: object) -> list[Problem]:
     """Every amount of ``costs`` that is not a finite number >= 0 (paths ``costs.*``)."""
     if not isinstance(costs, Costs):
         hint = "e.g. Costs(fixed=4000.0, per_day=10.0)"
@@ -200,7 +205,7 @@ def cost_problems(costs: object) -> list[Problem]:
 
 
 def _amount_problems(path: str, value: object) -> list[Problem]:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return [Problem(path, f"expected a number, got {value!r}", "e.g. 1500.0")]
     if math.isnan(value):
         message = "is NaN"
