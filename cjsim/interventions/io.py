@@ -230,9 +230,8 @@ def _part_problem(
         )
     if name not in specs:
         return f"unknown intervention {name!r}", did_you_mean(name, specs)
-    inner = specs[name].combine
-    if inner is None:
-        return None
+    if specs[name].combine is None:
+        return None  # a plain intervention: fine
     circle = _circle(item.name, name, specs)
     if circle:
         return (
