@@ -31,7 +31,7 @@ from cjsim.engines.registry import engine_names
 from cjsim.errors import CalibrationError, CJSimError, Problem
 from cjsim.experiment import RunOptions, simulate
 from cjsim.experiment.executors import default_workers
-from cjsim.interventions import load_interventions
+from cjsim.interventions import Intervention, check_interventions, load_interventions
 from cjsim.interventions.compare import compare
 from cjsim.interventions.portfolio import portfolio
 from cjsim.model import Scenario
@@ -311,9 +311,10 @@ def _report(args: argparse.Namespace) -> int:
     from cjsim.report import build_report, write_report
 
     out = _out_file(args.out, (".html", ".htm"), "the report")
+    scenario = _scenario(args)
     page = build_report(
-        _scenario(args),
-        load_interventions(args.interventions),
+        scenario,
+        _interventions(args, scenario),
         options=_run_options(args),
         source=str(args.file),
     )
@@ -484,7 +485,7 @@ def _engine_options(
 def _compare(args: argparse.Namespace) -> int:
     scenario = _scenario(args)
     _check_out(args.out)
-    interventions = load_interventions(args.interventions)
+    interventions = _interventions(args, scenario)
     options = _run_options(args)
     result = compare(scenario, interventions, options=options)
     text = result.to_json() if args.json else comparison_tables(result)
@@ -499,6 +500,14 @@ def _compare(args: argparse.Namespace) -> int:
             print(f"wrote {path}", file=sys.stderr)
     print(text)
     return 0
+
+
+def _interventions(args: argparse.Namespace, scenario: Scenario) -> tuple[Intervention, ...]:
+    """``--interventions FILE``, checked against the scenario before anything runs: every
+    problem at once, each line naming FILE."""
+    interventions = load_interventions(args.interventions)
+    check_interventions(scenario, interventions, source=str(args.interventions))
+    return interventions
 
 
 def _check_out(out: str | None) -> None:

@@ -90,7 +90,8 @@ def _moved(sc: Scenario, probes: list[_Probe]) -> list[Scenario | None]:
     for probe in probes:
         for change in (probe.low, probe.high):
             try:
-                out.append(apply(sc, Intervention(probe.parameter, (change,))))
+                name = f"{probe.kind}[{probe.parameter}]"  # never 'baseline'
+                out.append(apply(sc, Intervention(name, (change,))))
             except InterventionError:
                 out.append(None)
     return out

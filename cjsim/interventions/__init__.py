@@ -1,6 +1,14 @@
 """What-if interventions: pure transforms of a scenario, each with its costs."""
 
-from cjsim.interventions.intervention import Change, Costs, Intervention, apply, combine
+from cjsim.interventions.intervention import (
+    RESERVED_NAMES,
+    Change,
+    Costs,
+    Intervention,
+    apply,
+    check_interventions,
+    combine,
+)
 from cjsim.interventions.io import (
     interventions_from_dict,
     interventions_to_toml,
@@ -12,12 +20,14 @@ from cjsim.interventions.operations import FEATURES, OPERATIONS, Operation, Touc
 __all__ = [
     "FEATURES",
     "OPERATIONS",
+    "RESERVED_NAMES",
     "Change",
     "Costs",
     "Intervention",
     "Operation",
     "Touch",
     "apply",
+    "check_interventions",
     "combine",
     "interventions_from_dict",
     "interventions_to_toml",

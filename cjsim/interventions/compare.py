@@ -30,7 +30,7 @@ from cjsim.engines.result import Result
 from cjsim.errors import SimulationError
 from cjsim.experiment import RunOptions, interval_table, replication_result, run_replications
 from cjsim.interventions.comparison import Comparison
-from cjsim.interventions.intervention import Intervention, apply
+from cjsim.interventions.intervention import Intervention, apply, check_interventions
 from cjsim.interventions.operations import OPERATIONS
 from cjsim.model import Scenario
 
@@ -182,6 +182,7 @@ def compare(
     interventions = list(interventions)
     if not interventions:
         raise SimulationError("nothing to compare: give at least one intervention")
+    check_interventions(scenario, interventions)  # unique names; every problem at once
     given = RunOptions(
         engine=engine,
         replications=replications,

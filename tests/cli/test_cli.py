@@ -236,10 +236,30 @@ def test_compare_with_a_bad_interventions_file_is_refused(tmp_path, capsys):
     )
     assert main(["compare", FASHION, "--interventions", str(bad), "--engine", "analytic"]) == 2
     err = capsys.readouterr().err
-    assert "interventions[x].changes[0] (scale_transition)" in err
+    assert err.startswith(f"{bad}: interventions[x].changes[0] (scale_transition)"), err
     assert "did you mean 'website'" in err and "Traceback" not in err
     assert main(["compare", FASHION, "--interventions", str(tmp_path / "none.toml")]) == 2
     assert "file not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["compare", "report"])
+def test_a_bad_interventions_file_stops_before_anything_is_written(tmp_path, capsys, command):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[[interventions]]\nname = "baseline"\ncosts = { fixed = -1000000 }\n'
+        '[[interventions]]\nname = "a"\ncombine = ["a"]\n'
+    )
+    out = tmp_path / ("cmp" if command == "compare" else "report.html")
+    args = [command, FASHION, "--interventions", str(bad), "--out", str(out)]
+    assert main([*args, "--engine", "analytic"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(": ")[1] for line in lines] == [
+        "interventions[0].name",
+        "interventions[0].costs.fixed",
+        "interventions[1].combine[0]",
+    ]
+    assert all(line.startswith(f"{bad}: ") for line in lines), lines
+    assert not out.exists()
 
 
 def test_compare_with_a_budget_adds_the_portfolio(capsys):

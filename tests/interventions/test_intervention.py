@@ -4,7 +4,7 @@ import pytest
 
 import cjsim
 from cjsim.errors import InterventionError
-from cjsim.interventions import Change, Costs, Intervention, apply, combine
+from cjsim.interventions import Change, Costs, Intervention, apply, check_interventions, combine
 from cjsim.model import CohortArrivals, Exponential, Gamma, Touchpoint
 
 FASHION = "scenarios/fashionfusion.toml"
@@ -185,3 +185,91 @@ def test_compatible_changes_combine(sc):
         "y", (Change("scale_transition", {"from": "website", "to": "size_guide", "factor": 1.1}),)
     )
     apply(sc, combine("xy", [x, y]))
+
+
+LOYALTY = Change("scale_transition", {"from": "dormant", "to": "checkout", "factor": 1.6})
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({"costs": Costs(fixed=-1e6)}, ["[x].costs.fixed: is negative (-1,000,000)", "saving"]),
+        ({"costs": Costs(per_day=NAN)}, ["[x].costs.per_day: is NaN", "finite amount"]),
+        ({"costs": Costs(per_customer=INF)}, ["[x].costs.per_customer: is infinite"]),
+        ({"costs": Costs(per_purchase=-INF)}, ["[x].costs.per_purchase: is minus infinite"]),
+        ({"costs": Costs(per_visit={"website": -0.5})}, ["[x].costs.per_visit.website: is neg"]),
+        ({"name": "baseline"}, ["[baseline].name: 'baseline' is reserved", "rename"]),
+        ({"name": "Baseline "}, ["'Baseline ' is reserved"]),
+        ({"name": ""}, ["[].name: expected a non-empty name"]),
+        (
+            {"changes": ({"op": "scale_dwell", "node": "website", "factor": 0.8},)},
+            [
+                "[x].changes[0]: expected a Change, got dict",
+                "write Change('scale_dwell', {'node': 'website', 'factor': 0.8})",
+            ],
+        ),
+        ({"changes": LOYALTY}, []),  # one change, not in a tuple, is fine
+        ({"costs": {"fixed": 10.0}}, ["[x].costs: expected Costs, got dict", "Costs(**{'fixed'"]),
+        ({"parts": ("a", "a")}, ["[x].parts: 'a' is listed twice", "count twice"]),
+        ({"parts": ("x", "a")}, ["[x].parts: 'x' combines itself"]),
+    ],
+)
+def test_interventions_are_checked_when_built(fields, words):
+    if not words:
+        assert Intervention(**{"name": "x", **fields}).changes == (LOYALTY,)
+        return
+    with pytest.raises(InterventionError) as info:
+        Intervention(**{"name": "x", **fields})
+    text = str(info.value)
+    assert text.startswith("interventions[") and len(text.splitlines()) == 1, text
+    for w in words:
+        assert w in text, text
+
+
+def test_every_problem_of_an_intervention_is_reported_at_once():
+    with pytest.raises(ValueError, match="is reserved") as info:  # an InterventionError
+        Intervention("baseline", ({"op": "x"},), Costs(fixed=-1.0, per_visit={"a": NAN}))
+    lines = str(info.value).splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "interventions[baseline].name",
+        "interventions[baseline].changes[0]",
+        "interventions[baseline].costs.fixed",
+        "interventions[baseline].costs.per_visit.a",
+    ]
+
+
+def test_combine_applies_each_intervention_once():
+    a, b = Intervention("a", (LOYALTY,)), Intervention("b", costs=Costs(per_day=1.0))
+    c = Intervention("c", costs=Costs(fixed=5.0))
+    for name, parts, words in [
+        ("aa", [a, a], "interventions[aa].parts: 'a' is listed twice"),
+        ("aba", [combine("ab", [a, b]), a], "interventions[aba].parts: 'a' is listed twice"),
+        ("a", [a, b], "interventions[a].parts: 'a' combines itself"),
+        ("ab", [a, "b"], "expected Interventions, got str 'b' — pass the Intervention objects"),
+    ]:
+        with pytest.raises(InterventionError) as info:
+            combine(name, parts)
+        assert words in str(info.value)
+    nested = combine("abc", [combine("ab", [a, b]), c])
+    assert nested.parts == ("a", "b", "c") and nested.costs == Costs(fixed=5.0, per_day=1.0)
+    assert combine("a", [a]).parts == ("a",), "a portfolio of one keeps its part's name"
+
+
+def test_check_interventions_lists_every_problem_against_the_scenario(sc):
+    bad = Intervention("bad", (Change("scale_dwell", {"node": "webiste", "factor": 0.5}),))
+    a = Intervention("a", (LOYALTY,))
+    with pytest.raises(InterventionError) as info:
+        check_interventions(sc, [a, bad, Intervention("a"), combine("bad_a", [bad, a])], source="f")
+    lines = str(info.value).splitlines()
+    assert len(lines) == 2, "the combination of a failed part is not reported again"
+    assert lines[0].startswith("f: interventions[bad].changes[0] (scale_dwell)")
+    assert lines[1] == (
+        "f: interventions[a]: two variants are named 'a' — give every intervention its own name"
+    )
+
+
+def test_compare_refuses_two_variants_of_one_name(sc):
+    twins = [Intervention("a", (LOYALTY,)), Intervention("a", costs=Costs(fixed=1.0))]
+    with pytest.raises(InterventionError, match="two variants are named 'a'"):
+        cjsim.compare(sc, twins, engine="analytic")
