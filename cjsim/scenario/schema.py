@@ -172,6 +172,11 @@ class TouchpointSpec(_Spec):
         description="[[start_day, factor], ...]: a calendar of the pace of moving on (a "
         "factor of 1.3 from that day: dwell ends 30 % sooner); first piece at day 0",
     )
+    dwell_rate_period_days: float | None = Field(
+        None,
+        description="the dwell_rate calendar repeats with this period (e.g. 7: a weekly "
+        "calendar of office hours); every piece starts within [0, period)",
+    )
 
 
 class OutcomeSpec(_Spec):
