@@ -56,10 +56,12 @@ class ArrivalFit:
         """``[(day, rate), ...]`` from ``start`` over the horizon, equal pieces merged."""
         if self.weekly is None and self.monthly is None and self.hourly is None:
             return [(0.0, self.rate_per_day)]
-        step = 1 / 24 if self.hourly is not None else 1.0
-        days = np.arange(math.ceil(horizon_days / step) + 1) * step
+        per_day = 24 if self.hourly is not None else 1
+        steps = np.arange(math.ceil(horizon_days * per_day) + 1)
+        days = steps / per_day
         # a pattern keyed by calendar day (hour): piece d covers [start + d, start + d + step)
-        times = (start.normalize() if step == 1 else start.floor("h")) + pd.to_timedelta(days, "D")
+        unit = "h" if per_day == 24 else "D"
+        times = start.floor(unit) + pd.to_timedelta(steps, unit)
         rates = self.rate_on(pd.DatetimeIndex(times))
         if self.hourly is not None:
             hour = (times.day_of_week * 24 + times.hour).to_numpy()

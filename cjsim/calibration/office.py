@@ -54,6 +54,7 @@ __all__ = [
     "fit_office",
     "has_time_of_day",
     "hour_of_week",
+    "office_factors",
     "office_test",
     "office_tests",
     "with_office_hours",
@@ -191,32 +192,36 @@ def _two_factor(observed: np.ndarray, exposure: np.ndarray) -> tuple[np.ndarray,
     return observed.sum(1) / np.maximum(exposure @ factor, 1e-300), factor
 
 
-def office_test(
-    start: np.ndarray, days: np.ndarray, moved: np.ndarray
-) -> tuple[float, float, np.ndarray]:
-    """(X², p, factor per hour of the week) of an hour-of-week pattern in the moves of
-    spells starting at ``start`` (days since a Monday 00:00) and lasting ``days`` (to a
-    move where ``moved``, else censored); the factors average 1 and are refined on the
-    operational clock (see the module docstring).  Spells of no time (an event at the
-    same instant) say nothing about the hour and are left out; with fewer than
-    :data:`MIN_MOVES` moves there is no test (NaN)."""
+def office_test(start: np.ndarray, days: np.ndarray, moved: np.ndarray) -> tuple[float, float]:
+    """(X², p) of an hour-of-week pattern in the moves of spells starting at ``start``
+    (days since a Monday 00:00) and lasting ``days`` (to a move where ``moved``, else
+    censored), against the model without one (see the module docstring).  Spells of no
+    time (an event at the same instant) say nothing about the hour and are left out;
+    with fewer than :data:`MIN_MOVES` moves there is no test (NaN)."""
     timed = days > 0
     start, days, moved = start[timed], days[timed], moved[timed]
     if moved.sum() < MIN_MOVES:
-        return math.nan, math.nan, np.ones(HOURS)
+        return math.nan, math.nan
     observed, exposure = _cells(start, days, moved, np.ones(HOURS))
     hazard = observed.sum(1) / np.maximum(exposure.sum(1), 1e-300)
     expected = hazard @ exposure  # moves per hour of the week without a pattern
     seen = expected > 0
     got = observed.sum(0)
     stat = float(((got - expected)[seen] ** 2 / expected[seen]).sum())
-    p = float(stats.chi2.sf(stat, int(seen.sum()) - 1))
-    factor = _two_factor(observed, exposure)[1]
-    for _ in range(ROUNDS):
+    return stat, float(stats.chi2.sf(stat, int(seen.sum()) - 1))
+
+
+def office_factors(start: np.ndarray, days: np.ndarray, moved: np.ndarray) -> np.ndarray:
+    """The factor per hour of the week (Monday 00:00 first; mean 1, at least
+    :data:`FLOOR`) of the proportional-hazards fit, refined on the operational clock."""
+    timed = days > 0
+    start, days, moved = start[timed], days[timed], moved[timed]
+    factor = np.ones(HOURS)
+    for _ in range(ROUNDS + 1):
+        factor = _two_factor(*_cells(start, days, moved, factor))[1]
         factor = np.maximum(factor, FLOOR)
-        factor = _two_factor(*_cells(start, days, moved, factor / factor.mean()))[1]
-    factor = np.maximum(factor, FLOOR)
-    return stat, p, factor / factor.mean()
+        factor = factor / factor.mean()
+    return factor
 
 
 def fit_office(
@@ -237,12 +242,15 @@ def fit_office(
             rows.append((name, int(moved.sum()), math.nan, math.nan, False, note))
             continue
         start = hour_of_week(at["time"].to_numpy()) / 24
-        f, p, level = office_test(start, at["days"].to_numpy(dtype=float), moved)
+        spent = at["days"].to_numpy(dtype=float)
+        f, p = office_test(start, spent, moved)
         used = bool(p < alpha)
         note = f"p = {p:.3g} ({'used' if used else 'not significant'} at {alpha:g})"
+        if math.isnan(p):
+            note = f"not tested: {int(moved.sum())} timed moves, it needs {MIN_MOVES}"
         rows.append((name, int(moved.sum()), f, p, used, note))
         if used:
-            factors[name] = tuple(np.round(level, 6).tolist())
+            factors[name] = tuple(np.round(office_factors(start, spent, moved), 6).tolist())
     return OfficeFit(pd.DataFrame(rows, columns=COLUMNS), factors)
 
 
