@@ -60,8 +60,8 @@ class ArrivalFit:
         steps = np.arange(math.ceil(horizon_days * per_day) + 1)
         days = steps / per_day
         # a pattern keyed by calendar day (hour): piece d covers [start + d, start + d + step)
-        unit = "h" if per_day == 24 else "D"
-        times = start.floor(unit) + pd.to_timedelta(steps, unit)
+        hourly = per_day == 24
+        times = start.floor("h" if hourly else "D") + pd.to_timedelta(steps, "h" if hourly else "D")
         rates = self.rate_on(pd.DatetimeIndex(times))
         if self.hourly is not None:
             hour = (times.day_of_week * 24 + times.hour).to_numpy()

@@ -201,13 +201,18 @@ class Fit:
         a = self.arrivals
         lines.append(
             f"  arrivals: {a.rate_per_day:.3g} per day"
-            + (" with a weekly pattern" if a.weekly else "")
+            + (" with an hour-of-week pattern" if a.hourly else "")
+            + (" with a weekly pattern" if a.weekly and not a.hourly else "")
             + (" with a monthly pattern" if a.monthly else "")
             + (" (closed cohort: none simulated)" if self.mapping.closed_cohort else "")
         )
         behaviour = self.report.get("behaviour_seasonality")
         if behaviour is not None and len(behaviour):
             lines.append("  " + behaviour_summary(behaviour))
+        office = self.report.get("office_hours")
+        if office is not None and office["used"].any():
+            names = ", ".join(office.loc[office["used"], "touchpoint"])
+            lines.append(f"  office hours (an hour-of-week pace of moving on) at {names}")
         ws = self.scenario.population.warm_start
         if ws is not None:
             lines.append(
