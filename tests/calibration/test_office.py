@@ -166,3 +166,13 @@ def test_arrivals_keep_their_hours(fit):
     se = math.sqrt(0.8 * 0.2 / fit.arrivals.customers)
     assert abs(share - 0.8) < 4 * se
     assert abs(OPEN.mean() - 0.8) > 4 * se  # the wrong model: no hour-of-week pattern
+
+
+def test_a_fit_with_office_hours_loads_back_whole(fit, tmp_path):
+    fit.save(tmp_path / "fit")
+    back = cjsim.load_fit(tmp_path / "fit")
+    assert back.scenario == fit.scenario
+    assert back.assembler.calendars == fit.assembler.calendars
+    assert back.arrivals.hourly == fit.arrivals.hourly
+    drawn = back.sample_scenarios(1, seed=0)[0].touchpoints["site"].dwell_rate
+    assert drawn == fit.scenario.touchpoints["site"].dwell_rate
