@@ -276,7 +276,8 @@ def _frame(df: pd.DataFrame, digits: int = 3) -> str:
 
 
 def fit_tables(fit: Fit) -> str:
-    """The calibration report: exits and dwell per touchpoint, segments, arrivals."""
+    """The calibration report: exits and dwell per touchpoint, segments, arrivals, office
+    hours when a touchpoint keeps them."""
     exits = fit.report["exits"][
         ["touchpoint", "spells", "open_at_cutoff", "dwell", "exit_probability", "ks_distance"]
     ]
@@ -290,6 +291,10 @@ def fit_tables(fit: Fit) -> str:
     arrivals = fit.report.get("arrivals")
     if arrivals is not None and len(arrivals):
         parts += ["", "arrival seasonality tests", _frame(arrivals)]
+    office = fit.report.get("office_hours")
+    if office is not None and office["used"].any():
+        tests = office[["touchpoint", "moves", "statistic", "p_value", "used"]]
+        parts += ["", "office hours (hour-of-week pattern of moves, X² test)", _frame(tests)]
     return "\n".join(parts)
 
 

@@ -5,8 +5,13 @@ The daily counts of first events are tested for a day-of-week pattern, and — w
 least two years of data — a month-of-year pattern, each by a quasi-Poisson F test of the
 seasonal model against the constant rate (the dispersion estimated from the seasonal
 model's Pearson residuals, so day-to-day noise beyond Poisson does not pass for
-seasonality).  A pattern significant at ``alpha`` multiplies the base rate; the result is
-written as piecewise daily rates from the cut-off over the horizon.
+seasonality).  A log whose times have a time of day (:func:`.has_time_of_day`)
+is also tested (with five arrivals per hour of the week at least), by the same test on
+hourly counts, for an hour-of-week pattern: used, it
+replaces the day-of-week one (it holds it), so customers arrive at the hours they did —
+which matters once a touchpoint keeps office hours (:mod:`.office`).  A pattern
+significant at ``alpha`` multiplies the base rate; the result is written as piecewise
+daily (with an hour-of-week pattern, hourly) rates from the cut-off over the horizon.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["ArrivalFit", "fit_arrivals", "pattern_test", "quasi_poisson"]
+__all__ = ["ArrivalFit", "fit_arrivals", "has_time_of_day", "pattern_test", "quasi_poisson"]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -34,28 +39,45 @@ class ArrivalFit:
     weekly: tuple[float, ...] | None  # factor per weekday, Monday first; None = not shown
     monthly: tuple[float, ...] | None  # factor per month, January first
     tests: pd.DataFrame  # pattern, f_statistic, p_value, used
+    hourly: tuple[float, ...] | None = None  # factor per hour of the week, Monday 0-1 first
 
     def rate_on(self, dates: pd.DatetimeIndex) -> np.ndarray:
-        """The fitted rate on each date."""
+        """The fitted rate on each date (with an hour-of-week pattern, the day's mean)."""
         rate = np.full(len(dates), self.rate_per_day)
-        if self.weekly is not None:
+        if self.hourly is not None:
+            rate *= np.asarray(self.hourly).reshape(7, 24).mean(axis=1)[dates.day_of_week]
+        elif self.weekly is not None:
             rate *= np.asarray(self.weekly)[dates.day_of_week]
         if self.monthly is not None:
             rate *= np.asarray(self.monthly)[dates.month - 1]
         return rate
 
     def piecewise(self, start: pd.Timestamp, horizon_days: float) -> list[tuple[float, float]]:
-        """``[(day, rate), ...]`` from ``start`` over the horizon, equal days merged."""
-        if self.weekly is None and self.monthly is None:
+        """``[(day, rate), ...]`` from ``start`` over the horizon, equal pieces merged."""
+        if self.weekly is None and self.monthly is None and self.hourly is None:
             return [(0.0, self.rate_per_day)]
-        days = np.arange(math.ceil(horizon_days) + 1)
-        # a pattern keyed by calendar day: day d covers [start + d, start + d + 1)
-        rates = self.rate_on(pd.DatetimeIndex(start.normalize() + pd.to_timedelta(days, "D")))
+        per_day = 24 if self.hourly is not None else 1
+        steps = np.arange(math.ceil(horizon_days * per_day) + 1)
+        days = steps / per_day
+        # a pattern keyed by calendar day (hour): piece d covers [start + d, start + d + step)
+        hourly = per_day == 24
+        times = start.floor("h" if hourly else "D") + pd.to_timedelta(steps, "h" if hourly else "D")
+        rates = self.rate_on(pd.DatetimeIndex(times))
+        if self.hourly is not None:
+            hour = (times.day_of_week * 24 + times.hour).to_numpy()
+            daily = np.asarray(self.hourly).reshape(7, 24).mean(axis=1)[times.day_of_week]
+            rates = rates / daily * np.asarray(self.hourly)[hour]
         out: list[tuple[float, float]] = []
         for d, r in zip(days.tolist(), rates.tolist(), strict=True):
             if not out or not math.isclose(out[-1][1], r, rel_tol=1e-12):
                 out.append((float(d), round(float(r), 9)))
         return out
+
+
+def has_time_of_day(times: pd.Series) -> bool:
+    """Whether most times carry a time of day (not all at midnight, as in a log of dates)."""
+    t = pd.Series(np.asarray(times, dtype="datetime64[ns]"))
+    return bool(len(t)) and float((t != t.dt.normalize()).mean()) >= 0.5
 
 
 def quasi_poisson(drop: float, df1: int, df2: int, dispersion: float) -> tuple[float, float]:
@@ -135,5 +157,22 @@ def fit_arrivals(
         use = seasonality in ("monthly", "both") or (seasonality == "auto" and p < alpha)
         rows.append(("monthly", f, p, use))
         monthly = tuple(np.round(factors, 6).tolist()) if use else None
+    hourly = None
+    if n_days >= 28 and n >= 5 * 168 and has_time_of_day(times):  # five per hour of the week
+        f, p, factors = _hour_of_week(times, day0, n_days)
+        use = seasonality != "none" and p < alpha
+        rows.append(("hour of the week", f, p, use))
+        hourly = tuple(np.round(factors, 6).tolist()) if use else None
     tests = pd.DataFrame(rows, columns=["pattern", "f_statistic", "p_value", "used"])
-    return ArrivalFit(rate, math.sqrt(n) / span, n, span, weekly, monthly, tests)
+    return ArrivalFit(rate, math.sqrt(n) / span, n, span, weekly, monthly, tests, hourly)
+
+
+def _hour_of_week(
+    times: pd.Series, day0: pd.Timestamp, n_days: int
+) -> tuple[float, float, np.ndarray]:
+    """:func:`pattern_test` of the hourly counts of arrivals by hour of the week."""
+    hours = n_days * 24
+    idx = ((times - day0).dt.total_seconds() // 3600).to_numpy().astype(np.intp)
+    counts = np.bincount(idx[(idx >= 0) & (idx < hours)], minlength=hours).astype(float)
+    cells = pd.DatetimeIndex(day0 + pd.to_timedelta(np.arange(hours), "h"))
+    return pattern_test(counts, (cells.day_of_week * 24 + cells.hour).to_numpy(), 168)

@@ -84,14 +84,17 @@ def _full_row(movers: np.ndarray, q: float, targets: tuple[str, ...]) -> dict[st
     return {k: v / total for k, v in row.items()}
 
 
-def _transit(b: JourneyBuilder, name: str, stage: str, cf: CompetingFit) -> dict[str, float]:
-    """Add one transit touchpoint per destination; the row into them."""
+def _transit(
+    b: JourneyBuilder, name: str, stage: str, cf: CompetingFit, calendar: DwellRate | None
+) -> dict[str, float]:
+    """Add one transit touchpoint per destination (on the touchpoint's calendar, which
+    carries its dwell); the row into them."""
     q = cf.exit_probability
     row = {SILENT_EXIT: q} if q > 0 else {}
     for target, p, dist in zip(cf.targets, cf.probs, cf.dists, strict=True):
         via = f"{name}_to_{target}"
         row[via] = float(p) * (1 - q)
-        b.touchpoint(via, stage, dwell=dist)
+        b.touchpoint(via, stage, dwell=dist, dwell_rate=calendar)
         b.edges(via, **{target: 1.0})
     return row
 
@@ -131,9 +134,10 @@ class Assembler:
     class_shape : tuple of tuple of float, optional
         Own shapes: each class's shape per fitted touchpoint; each segment then carries
         its own dwell distribution instead of a dwell multiplier.
-    calendars : dict of str to ((start_day, factor), ...), optional
-        A seasonal pace of moving on per touchpoint (:mod:`.behaviour`), written as its
-        :class:`~cjsim.model.DwellRate`.
+    calendars : dict of str to DwellRate, optional
+        A calendar of the pace of moving on per touchpoint (month of the year,
+        :mod:`.behaviour`; hour of the week, :mod:`.office`), its ``dwell_rate`` (with
+        dwell by destination, its transit touchpoints').
     """
 
     mapping: Mapping
@@ -147,7 +151,7 @@ class Assembler:
     warm: WarmStart | None
     horizon_days: float
     class_shape: tuple[tuple[float, ...], ...] | None = None
-    calendars: dict[str, tuple[tuple[float, float], ...]] | None = None
+    calendars: dict[str, DwellRate] | None = None
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -187,9 +191,10 @@ class Assembler:
         for name in self.mapping.touchpoints:
             fields: dict[str, Any] = {"dwell": Exponential(1.0)}
             stage = self.mapping.stages.get(name, "journey")
+            calendar = (self.calendars or {}).get(name)
             if p.competing is not None and name in p.competing:
                 fields["dwell"] = Fixed(0.0)
-                draft.transit[name] = _transit(b, name, stage, p.competing[name])
+                draft.transit[name] = _transit(b, name, stage, p.competing[name], calendar)
             elif name in self.fitted:
                 n = self.fitted.index(name)
                 scale = float(np.exp(share @ np.log(p.scale[:, n])))
@@ -201,8 +206,8 @@ class Assembler:
                 ]
             if name in self.mapping.purchases:
                 fields |= {"purchase": True, "order_value": self.values.dist[name]}
-            if self.calendars and name in self.calendars:
-                fields["dwell_rate"] = DwellRate(self.calendars[name])
+            if calendar is not None and name not in draft.transit:
+                fields["dwell_rate"] = calendar
             history = self.mapping.memory.get(name, [name])
             if len(history) > 1:
                 fields["memory_of"] = history[-1]

@@ -31,8 +31,10 @@ kinds of test against the fit:
   estimated as the time-scale stretch of the reference whose conditional PITs average
   1/2 (a plain ratio of completed spells' medians would shrink towards 1 under the
   censoring; the table's detail gives both medians of the completed spells).  The
-  reference is the stationary dwell (a fitted ``dwell_rate`` calendar is not applied;
-  with dwell by destination the one-class dwell stands for the per-destination ones).
+  reference is the stationary dwell; at a touchpoint with a ``dwell_rate`` calendar
+  (office hours, a season) each spell and window is measured on the calendar's clock,
+  as the dwell is (with dwell by destination the one-class dwell stands for the
+  per-destination ones).
 - **arrivals** (not for a closed cohort): the new customers in the holdout against the
   fitted rate times the holdout's exposure (the seasonal pattern applied).  Because
   the rate is estimated from ``n_cal`` calibration arrivals, the exact conditional test
@@ -374,9 +376,16 @@ def _row_record(fit: Fit, name: str, node: int, done: pd.DataFrame) -> dict[str,
 def _dwell_record(
     fit: Fit, name: str, node: int, done: pd.DataFrame, span_days: float
 ) -> dict[str, Any]:
-    """The dwell test of one touchpoint from its completed spells started in the holdout."""
-    windows = span_days - done["start"].to_numpy(dtype=float)
+    """The dwell test of one touchpoint from its completed spells started in the holdout
+    (on the touchpoint's calendar clock when it has one, as its dwell was fitted)."""
+    start = done["start"].to_numpy(dtype=float)
+    windows = span_days - start
     days = done["days"].to_numpy(dtype=float)
+    calendar = (fit.assembler.calendars or {}).get(name)
+    if calendar is not None:
+        clock = calendar.clock(start)
+        days = calendar.clock(start + days) - clock
+        windows = calendar.clock(np.full(len(start), float(span_days))) - clock
     moves = float(_class_moves(fit, node).sum())
     t = dwell_test(days, windows, reference_cdf(fit, node), reference_spells=moves)
     detail = (

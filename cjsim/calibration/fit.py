@@ -20,6 +20,10 @@ From the mapped log before the cut-off (each customer's log ends at their first 
   (:mod:`.arrivals`), or none for a closed cohort;
 - **behaviour**: a month-of-year pace of moving on per touchpoint when its test passes
   (:mod:`.behaviour`), written as the touchpoint's ``dwell_rate``;
+- **office hours**: an hour-of-week pace of moving on per touchpoint when its test passes
+  (:mod:`.office`; a log with times of day), written as a weekly ``dwell_rate``; the
+  touchpoint's spells are measured on that clock before any dwell is fitted, so its dwell
+  is in office days;
 - **warm start**: every customer still open at the cut-off, at their touchpoint with the
   days already spent there, with the posterior probability of each segment and of not
   having silently left (:class:`~cjsim.model.WarmStart`).
@@ -31,6 +35,7 @@ stage                      module
 =========================  =====================================================
 1. prepare the log         :func:`.stages.prepare_log` → ``PreparedLog``
 1b. memory (order k)       :func:`.stages.with_memory` (:mod:`.memory`)
+1c. office hours           :func:`.office.with_office_hours` (the spells' clock)
 2. exits (pooled)          :func:`.stages.fit_exits` → ``PooledExits``
 3. classes                 :func:`.stages.fit_classes` → ``Classes``
 4. destinations            :func:`.stages.fit_destinations` → ``Destinations``
@@ -43,6 +48,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,7 +58,7 @@ import pandas as pd
 
 from cjsim.calibration.arrivals import ArrivalFit, fit_arrivals
 from cjsim.calibration.assembler import SILENT_EXIT, Assembler, Parameters, draw_parameters
-from cjsim.calibration.behaviour import fit_behaviour
+from cjsim.calibration.behaviour import BehaviourFit, fit_behaviour
 from cjsim.calibration.behaviour import summary_line as behaviour_summary
 from cjsim.calibration.checks import numerical_warnings
 from cjsim.calibration.competing import CompetingFit
@@ -61,6 +67,7 @@ from cjsim.calibration.events import EventColumns, MappedLog, Mapping, load_mapp
 from cjsim.calibration.exits import ExitFit
 from cjsim.calibration.memory import OrderChoice, choose_order
 from cjsim.calibration.mixture import Mixture
+from cjsim.calibration.office import office_tests, with_office_hours
 from cjsim.calibration.outputs import (
     customer_state,
     fit_order_values,
@@ -83,7 +90,7 @@ from cjsim.calibration.stages import (
 )
 from cjsim.calibration.transitions import RowPosterior, count_transitions
 from cjsim.errors import CalibrationError
-from cjsim.model import Scenario, WarmStart
+from cjsim.model import DwellRate, Scenario, WarmStart
 
 __all__ = ["SILENT_EXIT", "Fit", "assemble", "calibrate", "calibration_file", "load_fit"]
 
@@ -199,7 +206,8 @@ class Fit:
         a = self.arrivals
         lines.append(
             f"  arrivals: {a.rate_per_day:.3g} per day"
-            + (" with a weekly pattern" if a.weekly else "")
+            + (" with an hour-of-week pattern" if a.hourly else "")
+            + (" with a weekly pattern" if a.weekly and not a.hourly else "")
             + (" with a monthly pattern" if a.monthly else "")
             + (" (closed cohort: none simulated)" if self.mapping.closed_cohort else "")
         )
@@ -214,6 +222,10 @@ class Fit:
         behaviour = self.report.get("behaviour_seasonality")
         if behaviour is not None and len(behaviour):
             lines.append("  " + behaviour_summary(behaviour))
+        office = self.report.get("office_hours")
+        if office is not None and office["used"].any():
+            names = ", ".join(office.loc[office["used"], "touchpoint"])
+            lines.append(f"  office hours (an hour-of-week pace of moving on) at {names}")
         ws = self.scenario.population.warm_start
         if ws is not None:
             lines.append(
@@ -313,6 +325,7 @@ def _fit_stages(log: PreparedLog, options: CalibrationOptions) -> Fit:
     log = with_memory(log, choice.chosen if choice is not None else int(options.order))
     numerical: list[str] = []
     with numerical_warnings(numerical):
+        log = with_office_hours(log, options.seasonality)
         exits = fit_exits(log, options)
         selection = _selection(log, options)
         if selection is not None:
@@ -371,6 +384,28 @@ def _arrivals(
     )
 
 
+def _calendar(
+    log: PreparedLog, behaviour: BehaviourFit, name: str, horizon_days: float
+) -> DwellRate | None:
+    """A touchpoint's calendar from the cut-off: weekly office hours, a month-of-year
+    season, or both multiplied (written out over the horizon by the hour)."""
+    season = behaviour.calendar(name, log.cutoff, horizon_days)
+    week = None if log.office is None else log.office.calendar(name, log.cutoff)
+    if week is None:
+        return None if season is None else DwellRate(season)
+    if season is None:
+        return week
+    hours = np.arange(math.ceil(24 * horizon_days) + 1) / 24
+    factor = np.ones(len(hours) - 1)
+    for cal in (DwellRate(season), week):  # each one's mean factor over every hour
+        factor *= 24 * (cal.clock(hours[1:]) - cal.clock(hours[:-1]))
+    pieces: list[tuple[float, float]] = []
+    for h, f in zip(hours[:-1].tolist(), np.round(factor, 9).tolist(), strict=True):
+        if not pieces or pieces[-1][1] != f:
+            pieces.append((h, f))
+    return DwellRate(tuple(pieces))
+
+
 def assemble(
     log: PreparedLog,
     exits: PooledExits,
@@ -388,7 +423,7 @@ def assemble(
     calendars = {
         name: cal
         for name in exits.fitted
-        if (cal := behaviour.calendar(name, log.cutoff, options.horizon_days)) is not None
+        if (cal := _calendar(log, behaviour, name, options.horizon_days)) is not None
     }
     state = customer_state(log, mix)
     warm = warm_start_frame(state, mix, exits.fitted, competing)
@@ -426,6 +461,7 @@ def assemble(
         report={
             **fit_report(log, exits, mix, rows, arrivals, values, competing),
             "behaviour_seasonality": behaviour.tests,
+            "office_hours": office_tests(log.office),
         },
     )
 

@@ -92,6 +92,10 @@ def customer_state(log: PreparedLog, mix: Mixture) -> pd.DataFrame:
             "closed": last["node"].isin(spec.outcomes).to_numpy(),
         }
     )
+    if log.office is not None:  # elapsed on the touchpoint's office clock
+        state["elapsed_days"] = log.office.elapsed(
+            state["node"].to_numpy(), last["time"].to_numpy(), log.cutoff
+        )
     resp = mix.responsibility[log.customers[state["customer_id"]].to_numpy()]
     if mix.k > 1:
         state["segment"] = np.asarray(mix.names)[resp.argmax(axis=1)]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,9 @@ from cjsim.calibration.memory import assign, check_order, expanded_mapping, hist
 from cjsim.calibration.mixing import PACES, fit_mixing
 from cjsim.calibration.mixture import Mixture, Spells, fit_mixture
 from cjsim.errors import CalibrationError
+
+if TYPE_CHECKING:
+    from cjsim.calibration.office import OfficeFit
 
 __all__ = [
     "CalibrationOptions",
@@ -133,6 +137,7 @@ class PreparedLog:
     spells: pd.DataFrame  # at touchpoints: customer_id, node, days, target (-1: open)
     customers: pd.Series  # customer id -> row of the mixture's responsibilities
     warnings: tuple[str, ...] = ()
+    office: OfficeFit | None = None  # hour-of-week calendars: the spells are on their clock
 
     @property
     def touchpoints(self) -> tuple[str, ...]:
@@ -154,6 +159,8 @@ class PreparedLog:
         ev = self.events[self.events["time"] < cutoff].reset_index(drop=True)
         sp = spells(ev, cutoff, self.targets)
         sp = sp[sp["node"].isin(list(self.touchpoints))].reset_index(drop=True)
+        if self.office is not None:
+            sp = self.office.operational(sp)
         ids = pd.Index(ev["customer_id"].unique())
         customers = pd.Series(np.arange(len(ids)), index=ids)
         return dataclasses.replace(self, cutoff=cutoff, events=ev, spells=sp, customers=customers)

@@ -53,39 +53,85 @@ class Referrals:
 class DwellRate:
     """A calendar for the pace of moving on from a touchpoint: piecewise-constant
     factors ``((start_day, factor), ...)`` (the first piece starts at day 0; the last
-    lasts for ever).  A dwell of ``d`` days drawn from the touchpoint's distribution
-    ends at the real time ``t_end`` with ``integral_t^t_end factor(u) du = d`` — a time
-    change, so a factor of 1.3 makes customers there move on 30 % faster (their hazard
-    of moving on is 1.3 times the base), and the silent leavers' dwell is changed alike.
+    lasts for ever, or to the end of the period).  A dwell of ``d`` days drawn from the
+    touchpoint's distribution ends at the real time ``t_end`` with
+    ``integral_t^t_end factor(u) du = d`` — a time change, so a factor of 1.3 makes
+    customers there move on 30 % faster (their hazard of moving on is 1.3 times the
+    base), and the silent leavers' dwell is changed alike.
 
-    Calibration writes one from a month-of-year pattern in customers' behaviour when
-    its test is significant (:mod:`cjsim.calibration.behaviour`).
+    ``period_days`` (e.g. 7 for office hours): the pieces cover ``[0, period_days)``
+    and repeat for ever — a weekly calendar in a few pieces, whatever the horizon.
+
+    Calibration writes a month-of-year calendar from a pattern in customers' behaviour
+    (:mod:`cjsim.calibration.behaviour`) and a weekly one from an hour-of-week pattern
+    of their moves (:mod:`cjsim.calibration.office`), each when its test is significant.
+
+    >>> office = DwellRate(((0, 0.5), (0.5, 1.5)), period_days=1.0)
+    >>> office.end(0.0, 1.0)  # half a day at 0.5 and half a day at 1.5
+    1.0
+    >>> office.end(0.25, 2.0)
+    2.25
     """
 
     factors: tuple[tuple[float, float], ...]
+    period_days: float | None = None
 
     def __post_init__(self) -> None:
         pairs = tuple((float(s), float(f)) for s, f in self.factors)
         _freeze(self, "factors", pairs)
+        if self.period_days is not None:
+            _freeze(self, "period_days", float(self.period_days))
         starts = np.array([s for s, _ in pairs])
         rates = np.array([f for _, f in pairs])
-        # the operational clock at each piece's start
-        clock = np.concatenate([[0.0], np.cumsum(np.diff(starts) * rates[:-1])])
+        # the operational clock at each piece's start (and at the period's end)
+        bounds = starts if self.period_days is None else np.r_[starts, self.period_days]
+        clock = np.concatenate([[0.0], np.cumsum(np.diff(bounds) * rates[: len(bounds) - 1])])
         _freeze(self, "_starts", starts)
         _freeze(self, "_rates", rates)
-        _freeze(self, "_clock", clock)
+        _freeze(self, "_clock", clock[: len(starts)])
+        _freeze(self, "_per_period", float(clock[-1]) if self.period_days is not None else 0.0)
+
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """Piece starts, factors, the clock at each start, and the clock per period."""
+        return self._starts, self._rates, self._clock, self._per_period  # type: ignore[attr-defined]
+
+    @property
+    def mean_factor(self) -> float:
+        """The time-average factor over a period (the last factor without one)."""
+        _, rates, _, per_period = self._arrays()
+        return float(rates[-1]) if self.period_days is None else per_period / self.period_days
 
     def end(self, t: float, d: float) -> float:
         """The real time a dwell of ``d`` base days started at ``t`` ends."""
         return float(self.ends(np.array([t]), np.array([d]))[0])
 
+    def clock(self, t: np.ndarray) -> np.ndarray:
+        """The operational clock at real times ``t`` (0 at day 0)."""
+        starts, rates, clock, per_period = self._arrays()
+        t = np.asarray(t, dtype=float)
+        whole = np.zeros_like(t)
+        if self.period_days is not None:
+            whole = np.floor(t / self.period_days)
+            t = t - whole * self.period_days
+        at = np.clip(np.searchsorted(starts, t, side="right") - 1, 0, len(starts) - 1)
+        out: np.ndarray = whole * per_period + clock[at] + rates[at] * (t - starts[at])
+        return out
+
+    def real(self, target: np.ndarray) -> np.ndarray:
+        """The real time at which the operational clock reaches ``target``."""
+        starts, rates, clock, per_period = self._arrays()
+        target = np.asarray(target, dtype=float)
+        whole = np.zeros_like(target)
+        if self.period_days is not None:
+            whole = np.floor(target / per_period)
+            target = target - whole * per_period
+        piece = np.clip(np.searchsorted(clock, target, side="right") - 1, 0, len(starts) - 1)
+        real: np.ndarray = starts[piece] + (target - clock[piece]) / rates[piece]
+        return real if self.period_days is None else whole * self.period_days + real
+
     def ends(self, t: np.ndarray, d: np.ndarray) -> np.ndarray:
         """:meth:`end` for arrays of starts and dwells."""
-        starts, rates, clock = self._starts, self._rates, self._clock  # type: ignore[attr-defined]
-        at = np.clip(np.searchsorted(starts, t, side="right") - 1, 0, len(starts) - 1)
-        target = clock[at] + rates[at] * (t - starts[at]) + d
-        piece = np.clip(np.searchsorted(clock, target, side="right") - 1, 0, len(starts) - 1)
-        return starts[piece] + (target - clock[piece]) / rates[piece]
+        return self.real(self.clock(t) + d)
 
 
 @dataclass(frozen=True)

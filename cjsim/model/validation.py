@@ -196,6 +196,7 @@ def _check_touchpoint(sc: Scenario, tp: Touchpoint) -> list[Problem]:
         out += _check_pieces(
             "dwell_rate", tp.dwell_rate.factors, "factor", "dwell_rate", positive=True
         )
+        out += _check_period(tp.dwell_rate.factors, tp.dwell_rate.period_days)
     return out + _check_memory(sc, tp)
 
 
@@ -217,6 +218,26 @@ def _check_memory(sc: Scenario, tp: Touchpoint) -> list[Problem]:
                 "memory_of",
                 f"{name!r} is itself a state of {other.memory_of!r}",
                 f'use memory_of = "{other.memory_of}"',
+            )
+        ]
+    return []
+
+
+def _check_period(pieces: tuple[tuple[float, float], ...], period: float | None) -> list[Problem]:
+    """A periodic calendar: a finite period > 0 that every piece starts within."""
+    if period is None:
+        return []
+    path = "dwell_rate_period_days"
+    if not (math.isfinite(period) and period > 0):
+        return [Problem(path, f"must be finite and > 0, got {period!r}", "e.g. 7 for a week")]
+    late = [s for s, _ in pieces if s >= period]
+    if late:
+        return [
+            Problem(
+                path,
+                f"{len(late)} piece(s) start at or after the period of {period:g} days "
+                f"(first at day {late[0]:g})",
+                "start every [day, factor] pair within [0, period_days)",
             )
         ]
     return []

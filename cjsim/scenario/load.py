@@ -187,7 +187,7 @@ class SpecBuilder:
                 ExperienceEffect(e.waited_over_days, e.scale) for e in spec.experience
             ),
             referrals=referrals,
-            dwell_rate=self.dwell_rate(at, spec.dwell_rate),
+            dwell_rate=self.dwell_rate(at, spec.dwell_rate, spec.dwell_rate_period_days),
             memory_of=spec.memory_of,
         )
 
@@ -271,10 +271,21 @@ class SpecBuilder:
         segments = tuple(self.segment(i, s) for i, s in enumerate(spec.segments))
         return Population(arrivals, spec.entry, segments, spec.initial, warm_start)
 
-    def dwell_rate(self, at: str, given: list[list[float]] | None) -> DwellRate | None:
+    def dwell_rate(
+        self, at: str, given: list[list[float]] | None, period_days: float | None
+    ) -> DwellRate | None:
         if given is None:
+            if period_days is not None:
+                self.problems.append(
+                    Problem(
+                        f"{at}.dwell_rate_period_days",
+                        "a period without a dwell_rate calendar",
+                        "add dwell_rate = [[start_day, factor], ...] or drop the period",
+                    )
+                )
             return None
-        return DwellRate(self.pieces(f"{at}.dwell_rate", given, "factor", "[[0, 1.0], [60, 1.3]]"))
+        pieces = self.pieces(f"{at}.dwell_rate", given, "factor", "[[0, 1.0], [60, 1.3]]")
+        return DwellRate(pieces, period_days)
 
     def pieces(
         self, path: str, given: list[list[float]], what: str, example: str

@@ -51,6 +51,7 @@ def touchpoint_to_dict(tp: Touchpoint) -> dict[str, Any]:
         out["referrals"] = {"mean": r.mean, "entry": r.entry, "delay": r.delay.to_dict()}
     if tp.dwell_rate is not None:
         out["dwell_rate"] = [list(piece) for piece in tp.dwell_rate.factors]
+        out["dwell_rate_period_days"] = tp.dwell_rate.period_days
     out["memory_of"] = tp.memory_of
     return {k: v for k, v in out.items() if v is not None}
 

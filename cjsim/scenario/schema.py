@@ -177,6 +177,11 @@ class TouchpointSpec(_Spec):
         description="in a journey with memory: the original touchpoint this one is a state "
         "of (visits and removal effects add up over its states)",
     )
+    dwell_rate_period_days: float | None = Field(
+        None,
+        description="the dwell_rate calendar repeats with this period (e.g. 7: a weekly "
+        "calendar of office hours); every piece starts within [0, period)",
+    )
 
 
 class OutcomeSpec(_Spec):

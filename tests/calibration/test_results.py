@@ -120,6 +120,7 @@ def test_fit_to_dict_summarises_the_fit(segment_fit):
         "arrivals",
         "order_values",
         "behaviour_seasonality",
+        "office_hours",
     }
     assert d["cutoff"].startswith("2021-06-01")
     assert "calibrated on" in segment_fit.summary()

@@ -5,6 +5,7 @@ import pytest
 
 import cjsim
 from cjsim.calibration.fit import assemble
+from cjsim.calibration.office import with_office_hours
 from cjsim.calibration.stages import (
     CalibrationOptions,
     fit_classes,
@@ -17,7 +18,7 @@ from cjsim.calibration.stages import (
 
 def test_the_stages_by_hand_give_the_fit_of_calibrate(small_log, small_mapping, segment_fit):
     options = CalibrationOptions()
-    log = prepare_log(small_log, small_mapping)
+    log = with_office_hours(prepare_log(small_log, small_mapping), options.seasonality)
     exits = fit_exits(log, options)
     classes = fit_classes(log, exits, options)
     destinations = fit_destinations(log, exits, classes, options)
