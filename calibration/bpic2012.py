@@ -132,6 +132,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="parametric dwell per destination instead of Kaplan-Meier",
     )
+    p.add_argument(
+        "--order",
+        type=lambda text: text if text == "auto" else int(text),
+        default=1,
+        help="memory: the last K touchpoints set the next step, or auto (default 1)",
+    )
     args = p.parse_args(argv)
     path = find(args.data, FILE)
     if path is None:
@@ -146,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         dwell_families=None if args.parametric or args.one_dwell else ("empirical",),
         horizon_days=75,
         seed=0,
+        order=args.order,
     )
     print(fit.summary())
     print(f"  fit took {time.perf_counter() - t0:.1f} s")
