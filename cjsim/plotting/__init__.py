@@ -18,7 +18,8 @@ import matplotlib; drawing does.
 
 from cjsim.plotting.attribution import attribution
 from cjsim.plotting.calibration import drift_tests, dwell_fit, holdout, transition_intervals
-from cjsim.plotting.comparison import deltas, funnel, ranking, stage_reach
+from cjsim.plotting.comparison import deltas, ranking
+from cjsim.plotting.funnel import funnel, stage_changes, stage_reach
 from cjsim.plotting.graph import edge_flows, journey_graph
 from cjsim.plotting.sankey import flows, stage_flows
 from cjsim.plotting.sensitivity import tornado
@@ -35,6 +36,7 @@ __all__ = [
     "holdout",
     "journey_graph",
     "ranking",
+    "stage_changes",
     "stage_flows",
     "stage_reach",
     "timeseries",
