@@ -143,9 +143,10 @@ def _draw_labels(ax: Any, labels: dict[str, str], pos: dict[str, tuple[float, fl
     ]
 
 
-def _grown(low: float, high: float, pixels: float, before: float, after: float) -> tuple:
-    """Limits ``(low, high)`` spanning ``pixels`` widened by ``before`` and ``after``
-    pixels' worth of data."""
+def _grown(limits: tuple[float, float], pixels: float, before: float, after: float) -> tuple:
+    """``limits`` spanning ``pixels``, widened by ``before`` and ``after`` pixels' worth
+    of data."""
+    low, high = limits
     per_pixel = (high - low) / pixels
     return low - before * per_pixel, high + after * per_pixel
 
@@ -167,8 +168,8 @@ def keep_inside(ax: Any, texts: list) -> None:
         above = max(0.0, max(e.y1 for e in spans) - box.y1 + PAD)
         if left + right + below + above == 0:
             return
-        ax.set_xlim(*_grown(*ax.get_xlim(), box.width, left, right))
-        ax.set_ylim(*_grown(*ax.get_ylim(), box.height, below, above))
+        ax.set_xlim(*_grown(ax.get_xlim(), box.width, left, right))
+        ax.set_ylim(*_grown(ax.get_ylim(), box.height, below, above))
 
 
 def journey_graph(

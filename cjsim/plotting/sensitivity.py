@@ -111,7 +111,8 @@ def tornado(
         )
         bars.set_label(f"parameter {direction}")
     ax.axvline(0.0, color="black", linewidth=0.8)
-    ax.set_yticks(y, [parameter_label(r.kind, r.parameter) for r in rows.itertuples()])
+    kinds, parameters = rows["kind"].astype(str), rows["parameter"].astype(str)
+    ax.set_yticks(y, [parameter_label(k, p) for k, p in zip(kinds, parameters, strict=True)])
     ax.invert_yaxis()
     what = kpi_label(kpi) if kpi else "the KPI"
     ax.set_xlabel(f"change in {what} against the base value")
