@@ -1,8 +1,10 @@
 """Matplotlib figures of cjsim results.
 
 Every figure function takes an optional ``ax`` (a new figure is made without one),
-returns the Axes, and gives it a title and axis labels.  Importing this package does not
-import matplotlib; drawing does.
+returns the Axes, and gives it a title and axis labels.  Labels are words for people
+(:mod:`cjsim.plotting.labels`, built on the KPI registry), titles wrap to fit their Axes,
+and green and red mean better and worse where the registry says which way is better.
+Importing this package does not import matplotlib; drawing does.
 
 >>> import matplotlib
 >>> matplotlib.use("Agg")
