@@ -20,7 +20,9 @@ def test_deltas_draw_the_table_delta_and_interval(comparison, drawn, errorbars):
         assert centre == pytest.approx([row["delta"]], rel=1e-12)
         assert low == pytest.approx([row["delta_ci_low"]], rel=1e-12)
         assert high == pytest.approx([row["delta_ci_high"]], rel=1e-12)
-    assert ax.get_xlabel() == "change in net profit (EUR) against the baseline"
+    label = ax.get_xlabel()  # the KPI in words, with its currency
+    assert label.startswith("change in ") and label.endswith(" (EUR) against the baseline")
+    assert "_" not in label
 
 
 def test_several_kpis_are_drawn_relative_to_the_baseline(comparison, exact, errorbars):
