@@ -143,6 +143,7 @@ def sensitivity(
     replications: int = 5,
     seed: int | None = None,
     workers: int = 1,
+    progress: bool | None = False,
 ) -> pd.DataFrame:
     """KPI change when each parameter moves by -``change`` and +``change`` (a share).
 
@@ -166,17 +167,20 @@ def sensitivity(
         recorded in ``table.attrs["seed"]``.
     workers : int
         Processes for the DES; more than 1 means a local process pool.
+    progress : bool, optional
+        A progress bar over the DES runs; None: only on a terminal and outside CI.
 
     Returns
     -------
     DataFrame
         ``kind, parameter, value, kpi_low, kpi_high, span, engine``; a move the format
-        forbids (an edge that would pass 1) is NaN.
+        forbids (an edge that would pass 1) is NaN.  ``table.attrs`` records the
+        ``kpi``, the ``change`` and the ``seed``.
     """
     if not 0 < change < 1:
         raise OptionError(f"change must be in (0, 1), got {change!r}")
     options = RunOptions(
-        engine="des", replications=replications, seed=seed, workers=workers, progress=False
+        engine="des", replications=replications, seed=seed, workers=workers, progress=progress
     ).resolve(scenario, need_horizon=False)
     exact, simulated = get_engine("analytic"), options.engine_object
     probes = [*_edge_probes(scenario, change), *_node_probes(scenario, change)]
@@ -192,5 +196,5 @@ def sensitivity(
     table = pd.DataFrame(rows)
     table["span"] = (table["kpi_high"] - table["kpi_low"]).abs()
     table = table.sort_values("span", ascending=False, ignore_index=True)
-    table.attrs["seed"] = options.seed
+    table.attrs.update(kpi=kpi, change=change, seed=options.seed)
     return table

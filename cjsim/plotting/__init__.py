@@ -1,8 +1,10 @@
 """Matplotlib figures of cjsim results.
 
 Every figure function takes an optional ``ax`` (a new figure is made without one),
-returns the Axes, and gives it a title and axis labels.  Importing this package does not
-import matplotlib; drawing does.
+returns the Axes, and gives it a title and axis labels.  Labels are words for people
+(:mod:`cjsim.plotting.labels`, built on the KPI registry), titles wrap to fit their Axes,
+and green and red mean better and worse where the registry says which way is better.
+Importing this package does not import matplotlib; drawing does.
 
 >>> import matplotlib
 >>> matplotlib.use("Agg")
@@ -18,7 +20,8 @@ import matplotlib; drawing does.
 
 from cjsim.plotting.attribution import attribution
 from cjsim.plotting.calibration import drift_tests, dwell_fit, holdout, transition_intervals
-from cjsim.plotting.comparison import deltas, funnel, ranking, stage_reach
+from cjsim.plotting.comparison import deltas, ranking
+from cjsim.plotting.funnel import funnel, stage_changes, stage_reach
 from cjsim.plotting.graph import edge_flows, journey_graph
 from cjsim.plotting.sankey import flows, stage_flows
 from cjsim.plotting.sensitivity import tornado
@@ -35,6 +38,7 @@ __all__ = [
     "holdout",
     "journey_graph",
     "ranking",
+    "stage_changes",
     "stage_flows",
     "stage_reach",
     "timeseries",

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from cjsim.plotting._common import axes
+from cjsim.plotting._common import axes, title
+from cjsim.plotting.labels import name_label
 
 if TYPE_CHECKING:
     from cjsim.channels import Attribution
@@ -36,9 +37,9 @@ def attribution(result: Attribution, ax: Any = None) -> Any:
     width = 0.8 / len(METHODS)
     for i, (column, label) in enumerate(METHODS):
         ax.bar(x + (i - 1.5) * width, table[column], width, label=label)
-    ax.set_xticks(x, [str(c) for c in table["channel"]], rotation=30, ha="right")
+    ax.set_xticks(x, [name_label(c) for c in table["channel"]], rotation=30, ha="right")
     ax.set_xlabel("channel")
     ax.set_ylabel("attributed conversions")
-    ax.set_title(f"Attribution of {result.total_conversions:,.0f} conversions by channel")
     ax.legend(fontsize=8)
+    title(ax, f"Attribution of {result.total_conversions:,.0f} conversions by channel")
     return ax

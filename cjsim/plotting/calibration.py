@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from cjsim.errors import CalibrationError
-from cjsim.plotting._common import axes
+from cjsim.plotting._common import axes, title
+from cjsim.plotting.labels import name_label
 
 if TYPE_CHECKING:
     from cjsim.calibration.fit import Fit
@@ -28,10 +29,10 @@ def holdout(validation: Validation, ax: Any = None) -> Any:
     ax.fill_between(c["week"], c["low"], c["high"], alpha=0.25, label="predicted, 95 % band")
     ax.plot(c["week"], c["predicted"], label="predicted")
     ax.plot(c["week"], c["actual"], "k--", label="actual")
-    ax.set_title(f"Holdout check: cumulative repeat purchases (MAPE {validation.curve_mape:.1f} %)")
     ax.set_xlabel(f"week after the cut-off ({validation.cutoff:%Y-%m-%d})")
     ax.set_ylabel("cumulative repeat purchases")
     ax.legend()
+    title(ax, f"Holdout check: cumulative repeat purchases (MAPE {validation.curve_mape:.1f} %)")
     return ax
 
 
@@ -57,7 +58,7 @@ def drift_tests(validation: Validation, ax: Any = None) -> Any:
     y = np.arange(len(table))
     ax.barh(y, evidence, color=colours)
     labels = [
-        f"{t} {w}".strip() + f" ({m} {e:.3g})"
+        f"{t} {name_label(w)}".strip() + f" ({m} {e:.3g})"
         for t, w, m, e in zip(
             table["test"],
             table["touchpoint"],
@@ -73,8 +74,8 @@ def drift_tests(validation: Validation, ax: Any = None) -> Any:
     )
     ax.set_xlabel("evidence of drift: -log10 (Holm-adjusted p)")
     ax.set_ylabel("test (effect size)")
-    ax.set_title(f"Drift in the holdout: {len(drift.alarms)} of {len(table)} tests alarm")
     ax.legend(fontsize=8)
+    title(ax, f"Drift in the holdout: {len(drift.alarms)} of {len(table)} tests alarm")
     return ax
 
 
@@ -141,7 +142,7 @@ def dwell_fit(
         raise ValueError(f"{touchpoint!r} is not a fitted touchpoint; one of {', '.join(fitted)}")
     n = fitted.index(touchpoint)
     ax = axes(ax)
-    title = f"{touchpoint}: time to the next event"
+    text = f"{name_label(touchpoint)}: time to the next event"
     if events is None:
         weights = mix.share
         end = 4.0 * fit.exits[touchpoint].dist.mean
@@ -154,14 +155,14 @@ def dwell_fit(
         weights = mix.responsibility[cindex[s["customer_id"]].to_numpy()].mean(axis=0)
         ax.step(times, 1 - survival, where="post", color="black", label="observed (Kaplan–Meier)")
         gap = np.max(np.abs((1 - survival) - mix.next_event_cdf(n, times, weights)))
-        title += f" (largest gap {gap:.3f}, {len(s):,} spells)"
+        text += f" (largest gap {gap:.3f}, {len(s):,} spells)"
         end = float(times.max()) if len(times) else 1.0
     grid = np.linspace(0.0, end, 200)
     ax.plot(grid, mix.next_event_cdf(n, grid, weights), label=f"fitted ({mix.kinds[n]})")
     ax.set_xlabel("days since the visit")
     ax.set_ylabel("P(next event by then)")
-    ax.set_title(title)
     ax.legend(fontsize=8)
+    title(ax, text)
     return ax
 
 
@@ -183,7 +184,7 @@ def transition_intervals(fit: Fit, ax: Any = None) -> Any:
     y = np.arange(len(table))
     ax.errorbar(mean, y, xerr=[mean - low, high - mean], fmt="o", capsize=3)
     labels = [
-        f"{source} → {target} (n={count:,.0f})"
+        f"{name_label(source)} → {name_label(target)} (n={count:,.0f})"
         for source, target, count in zip(table["from"], table["to"], table["count"], strict=True)
     ]
     ax.set_yticks(y, labels, fontsize=7)
@@ -191,5 +192,5 @@ def transition_intervals(fit: Fit, ax: Any = None) -> Any:
     ax.set_xlim(-0.02, 1.02)
     ax.set_xlabel("share of the movers (posterior mean, 95 % credible interval)")
     ax.set_ylabel("transition")
-    ax.set_title("Fitted transitions with 95 % credible intervals")
+    title(ax, "Fitted transitions with 95 % credible intervals")
     return ax

@@ -1,22 +1,22 @@
-"""Baseline against variants: the stage funnel, KPI deltas and the investment ranking."""
+"""Baseline against variants: KPI deltas and the investment ranking (the stage funnel is
+:mod:`cjsim.plotting.funnel`)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
-from cjsim.kpis import node_name, split_name, unit_of
-from cjsim.plotting._common import axes, money_label
+from cjsim.kpis import unit_of
+from cjsim.plotting._common import BAD, GOOD, axes, money_label, title
+from cjsim.plotting.labels import engine_label, kpi_label, name_label
 
 if TYPE_CHECKING:
-    from cjsim.engines.result import Result
     from cjsim.interventions.compare import Comparison
 
-__all__ = ["DELTA_KPIS", "deltas", "funnel", "ranking", "stage_reach"]
+__all__ = ["DELTA_KPIS", "deltas", "ranking"]
 
 DELTA_KPIS = ("conversion_rate", "revenue_per_customer", "profit_per_customer", "net_profit")
 MONEY = ("incremental_profit", "npv", "intervention_cost")  # ranking columns in money
@@ -49,65 +49,6 @@ def _legend(ax: Any, blind: Sequence[str]) -> None:
         handles.append(Line2D([], [], linestyle="none"))
         labels.append("not shown, effect unseen\nby the engine: " + ", ".join(blind))
     ax.legend(handles, labels, fontsize=8)
-
-
-def stage_reach(results: Mapping[str, Result] | Comparison) -> pd.DataFrame:
-    """Share of customers reaching each stage: one column per result (or baseline and
-    variant), one row per stage.  Variants of a comparison whose effect the engine cannot
-    see (NaN deltas) are left out."""
-    if isinstance(results, Mapping):
-        columns = {name: r.per_node("stage_reach") for name, r in results.items()}
-        if not any(len(c) for c in columns.values()):
-            raise ValueError("no stage_reach[...] KPIs in these results — nothing to plot")
-        return pd.DataFrame(columns)
-    t = results.table
-    stages = {k: split_name(k) for k in dict.fromkeys(t["kpi"])}
-    kpis = [k for k, (name, node) in stages.items() if name == "stage_reach" and node]
-    if not kpis:
-        raise ValueError("no stage_reach[...] KPIs in this comparison — nothing to plot")
-    reach = t[t["kpi"].isin(kpis)]
-    blind = _blind(results, kpis)
-    frame = pd.DataFrame(index=[stages[k][1] for k in kpis])
-    frame["baseline"] = [_baseline(results, k) for k in kpis]
-    for variant, rows in reach.groupby("variant", sort=False):
-        if variant not in blind:
-            frame[str(variant)] = rows.set_index("kpi").loc[kpis, "mean"].to_numpy(dtype=float)
-    return frame
-
-
-def funnel(results: Mapping[str, Result] | Comparison, ax: Any = None) -> Any:
-    """Grouped bars: the share of customers reaching each stage, per result or for the
-    baseline and each variant of a comparison (:func:`stage_reach`).
-
-    Parameters
-    ----------
-    results : dict of name to Result, or Comparison
-    ax : matplotlib Axes, optional
-
-    Returns
-    -------
-    matplotlib Axes
-        One bar container per series, labelled with its name.
-    """
-    table = stage_reach(results)
-    ax = axes(ax, figsize=(max(7.0, 1.3 * len(table)), 4.0))
-    x = np.arange(len(table))
-    width = 0.8 / table.shape[1]
-    for k, name in enumerate(table.columns):
-        ax.bar(x - 0.4 + (k + 0.5) * width, table[name], width, label=str(name))
-    ax.set_xticks(x, list(table.index))
-    ax.set_xlabel("stage")
-    ax.set_ylabel("share of customers reaching the stage")
-    title = "stage funnel"
-    blind: list[str] = []
-    if not isinstance(results, Mapping):
-        title = f"{results.scenario}: stage funnel, baseline and variants ({results.engine})"
-        blind = _blind(results, [node_name("stage_reach", s) for s in table.index])
-    elif len(results) == 1:
-        title = f"{next(iter(results))}: stage funnel"
-    ax.set_title(title)
-    _legend(ax, blind)
-    return ax
 
 
 def deltas(
@@ -155,20 +96,28 @@ def deltas(
             centre, low, high = centre * scale, low * scale, high * scale
         y = np.arange(len(kpis)) - 0.4 + (v + 0.5) * step
         ax.errorbar(
-            centre, y, xerr=[centre - low, high - centre], fmt="o", capsize=3, label=variant
+            centre,
+            y,
+            xerr=[centre - low, high - centre],
+            fmt="o",
+            capsize=3,
+            label=name_label(variant),
         )
     ax.axvline(0.0, color="grey", linewidth=0.8)
-    ax.set_yticks(range(len(kpis)), kpis)
+    ax.set_yticks(range(len(kpis)), [kpi_label(k) for k in kpis])
     ax.invert_yaxis()
-    _legend(ax, blind)
+    _legend(ax, [name_label(b) for b in blind])
     if relative:
         ax.set_xlabel("change against the baseline (% of the baseline's value)")
+    elif len(kpis) == 1:
+        ax.set_xlabel(f"change in {kpi_label(kpis[0], comparison.meta)} against the baseline")
     elif all(unit_of(k).startswith("money") for k in kpis):
         ax.set_xlabel(money_label("change against the baseline", comparison.meta))
     else:
         ax.set_xlabel("change against the baseline")
     ax.set_ylabel("KPI")
-    ax.set_title(f"{comparison.scenario}: KPI changes with 95 % intervals ({comparison.engine})")
+    engine = engine_label(comparison.engine)
+    title(ax, f"{comparison.scenario}: KPI changes against the baseline, 95 % intervals ({engine})")
     return ax
 
 
@@ -203,7 +152,7 @@ def ranking(comparison: Comparison, metric: str = "incremental_profit", ax: Any 
         y,
         np.nan_to_num(value),
         xerr=[np.nan_to_num(value - low), np.nan_to_num(high - value)],
-        color=["seagreen" if v > 0 else "indianred" for v in np.nan_to_num(value)],
+        color=[GOOD if v > 0 else BAD for v in np.nan_to_num(value)],
         capsize=4,
     )
     bars.set_label(metric)
@@ -211,14 +160,14 @@ def ranking(comparison: Comparison, metric: str = "incremental_profit", ax: Any 
         if not math.isfinite(v):
             ax.annotate("n/a", (0.0, yy), ha="left", va="center", fontsize=8, color="dimgrey")
     ax.axvline(0.0, color="grey", linewidth=0.8)
-    ax.set_yticks(y, list(r["variant"]))
+    ax.set_yticks(y, [name_label(v) for v in r["variant"]])
     ax.invert_yaxis()
-    label = metric.replace("_", " ")
+    label = kpi_label(metric)
     if metric == "roi":
         label = "ROI (incremental profit / intervention cost)"
     elif metric in MONEY:
         label = money_label(label, comparison.meta)
     ax.set_xlabel(f"{label}, 95 % interval")
     ax.set_ylabel("investment")
-    ax.set_title(f"{comparison.scenario}: investments ranked by {metric.replace('_', ' ')}")
+    title(ax, f"{comparison.scenario}: investments ranked by {kpi_label(metric)}")
     return ax

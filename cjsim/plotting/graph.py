@@ -10,16 +10,27 @@ import numpy as np
 import pandas as pd
 
 from cjsim.engines.flows import edge_flows as engine_edge_flows
-from cjsim.plotting._common import axes
+from cjsim.plotting._common import axes, renderer, title
+from cjsim.plotting.labels import name_label
 
 if TYPE_CHECKING:
     from cjsim.engines.result import Result
     from cjsim.model import Scenario
 
-__all__ = ["MAX_EDGE_WIDTH", "MIN_EDGE_WIDTH", "edge_flows", "edge_widths", "journey_graph"]
+__all__ = [
+    "MAX_EDGE_WIDTH",
+    "MIN_EDGE_WIDTH",
+    "edge_flows",
+    "edge_widths",
+    "journey_graph",
+    "keep_inside",
+]
 
 MAX_EDGE_WIDTH = 10.0  # points, the edge with the largest expected flow
 MIN_EDGE_WIDTH = 0.4  # points, so that rare edges stay visible
+NODE_SIZE = 900  # points², a node's marker: about 15 points in radius
+LABEL_OFFSET = 17  # points from a node's centre down to the top of its label
+PAD = 6  # pixels kept free between a label and the edge of the Axes
 
 
 def edge_flows(scenario: Scenario, result: Result | None = None) -> pd.DataFrame:
@@ -109,9 +120,56 @@ def _removal_effects(scenario: Scenario, result: Result | None) -> dict[str, flo
 
 
 def _label(name: str, effect: float | None) -> str:
+    words = name_label(name)
     if effect is None or not math.isfinite(effect):
-        return name
-    return f"{name}\n−{effect:.0%}" if effect >= 0.01 else f"{name}\n−{100 * effect:.1g}%"
+        return words
+    return f"{words}\n−{effect:.0%}" if effect >= 0.01 else f"{words}\n−{100 * effect:.1g}%"
+
+
+def _draw_labels(ax: Any, labels: dict[str, str], pos: dict[str, tuple[float, float]]) -> list:
+    """Each node's label just below it, a fixed distance in points whatever the scale."""
+    return [
+        ax.annotate(
+            labels[name],
+            pos[name],
+            xytext=(0, -LABEL_OFFSET),
+            textcoords="offset points",
+            ha="center",
+            va="top",
+            fontsize=7,
+            gid=f"label:{name}",
+        )
+        for name in labels
+    ]
+
+
+def _grown(limits: tuple[float, float], pixels: float, before: float, after: float) -> tuple:
+    """``limits`` spanning ``pixels``, widened by ``before`` and ``after`` pixels' worth
+    of data."""
+    low, high = limits
+    per_pixel = (high - low) / pixels
+    return low - before * per_pixel, high + after * per_pixel
+
+
+def keep_inside(ax: Any, texts: list) -> None:
+    """Widen the data limits of ``ax`` until every text of ``texts`` lies inside the Axes
+    (texts placed at a distance in points do not move with the limits).  The figure is
+    laid out first, so a constrained layout's final size is the one measured."""
+    measure = renderer(ax.figure)
+    if measure is None or not texts:
+        return
+    for _ in range(4):
+        ax.figure.draw_without_rendering()
+        box = ax.get_window_extent(measure)
+        spans = [t.get_window_extent(measure) for t in texts]
+        left = max(0.0, box.x0 + PAD - min(e.x0 for e in spans))
+        right = max(0.0, max(e.x1 for e in spans) - box.x1 + PAD)
+        below = max(0.0, box.y0 + PAD - min(e.y0 for e in spans))
+        above = max(0.0, max(e.y1 for e in spans) - box.y1 + PAD)
+        if left + right + below + above == 0:
+            return
+        ax.set_xlim(*_grown(ax.get_xlim(), box.width, left, right))
+        ax.set_ylim(*_grown(ax.get_ylim(), box.height, below, above))
 
 
 def journey_graph(
@@ -159,34 +217,32 @@ def journey_graph(
             "vmax": 1.0,
         }
     nodes = nx.draw_networkx_nodes(
-        graph, pos, nodelist=tps, node_size=900, edgecolors="black", linewidths=0.5, ax=ax,
-        **colour,
+        graph, pos, nodelist=tps, node_size=NODE_SIZE, edgecolors="black", linewidths=0.5,
+        ax=ax, **colour,
     )  # fmt: skip
     nodes.set_gid("touchpoints")
     ends = nx.draw_networkx_nodes(
-        graph, pos, nodelist=outs, node_color="whitesmoke", node_shape="s", node_size=900,
+        graph, pos, nodelist=outs, node_color="whitesmoke", node_shape="s", node_size=NODE_SIZE,
         edgecolors="black", linewidths=0.5, ax=ax,
     )  # fmt: skip
     ends.set_gid("outcomes")
     edges = nx.draw_networkx_edges(
         graph, pos, edgelist=edgelist, width=list(edge_widths(flows["flow"])),
         edge_color="steelblue", alpha=0.55, arrows=True, arrowstyle="-|>",
-        connectionstyle="arc3,rad=0.12", node_size=900, ax=ax,
+        connectionstyle="arc3,rad=0.12", node_size=NODE_SIZE, ax=ax,
     )  # fmt: skip
     for patch, (u, v) in zip(edges, edgelist, strict=True):
         patch.set_gid(f"edge:{u}->{v}")
-    labels = {t: _label(t, effects.get(t)) for t in tps} | {o: o for o in outs}
-    below = {name: (x, y - 0.22) for name, (x, y) in pos.items()}
-    nx.draw_networkx_labels(
-        graph, below, labels=labels, font_size=7, verticalalignment="top", ax=ax
-    )
-    ax.margins(y=0.12)
+    labels = {t: _label(t, effects.get(t)) for t in tps} | {o: name_label(o) for o in outs}
+    texts = _draw_labels(ax, labels, pos)
     if removal:
         ax.figure.colorbar(nodes, ax=ax, label="share of conversions lost if removed")
-    ax.set_xticks(range(len(scenario.stages) + 1), [*scenario.stages, "outcomes"])
+    stages = [name_label(s) for s in scenario.stages]
+    ax.set_xticks(range(len(scenario.stages) + 1), [*stages, "outcomes"])
     ax.tick_params(axis="x", bottom=True, labelbottom=True)
     ax.set_yticks([])
     ax.set_xlabel("stage")
     ax.set_ylabel("touchpoints")
-    ax.set_title(f"{scenario.name}: journey by stage, edge width ∝ expected flow per customer")
+    title(ax, f"{scenario.name}: journey by stage, edge width ∝ expected flow per customer")
+    keep_inside(ax, texts)
     return ax

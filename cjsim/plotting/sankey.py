@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from cjsim.plotting._common import axes
+from cjsim.plotting._common import axes, title
 from cjsim.plotting.graph import edge_flows
+from cjsim.plotting.labels import name_label
 
 if TYPE_CHECKING:
     from cjsim.engines.result import Result
@@ -167,14 +168,15 @@ def flows(result: Result, scenario: Scenario, ax: Any = None) -> Any:
                 facecolor="dimgrey", gid=f"node:{name}",
             )
         )  # fmt: skip
-        ax.annotate(name, (node.x, node.bottom + node.height), ha="center", va="bottom", fontsize=8)
+        top = (node.x, node.bottom + node.height)
+        ax.annotate(name_label(name), top, ha="center", va="bottom", fontsize=8)
     _draw_bands(ax, nodes, table)
     ax.autoscale_view()
-    ax.set_xticks(range(len(scenario.stages) + 1), [*scenario.stages, "outcomes"])
+    stages = [name_label(s) for s in scenario.stages]
+    ax.set_xticks(range(len(scenario.stages) + 1), [*stages, "outcomes"])
     ax.set_xlabel("stage")
     what = "expected customers" if scaled else "expected customers per arriving customer"
     ax.set_ylabel(what)
-    ax.set_title(f"{result.scenario}: {what} moving between stages")
     ax.legend(
         handles=[
             Patch(color="steelblue", alpha=0.45, label="onward"),
@@ -183,4 +185,5 @@ def flows(result: Result, scenario: Scenario, ax: Any = None) -> Any:
         loc="upper center",
         fontsize=8,
     )
+    title(ax, f"{result.scenario}: {what} moving between stages")
     return ax

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cjsim.plotting._common import axes, money_label
+from cjsim.plotting._common import axes, money_label, title
+from cjsim.plotting.labels import engine_label, name_label
 
 if TYPE_CHECKING:
     from cjsim.engines.result import Result
@@ -41,11 +42,12 @@ def timeseries(result: Result, kind: str = "stages", ax: Any = None) -> Any:
     ax = axes(ax)
     runs = result.meta.get("replications")
     over = f", mean of {runs} replications" if runs else ""
+    engine = engine_label(result.engine)
     if kind == "stages":
         for column in [c for c in ts.columns if c.startswith("in_")]:
-            ax.plot(ts["day"], ts[column], label=column[len("in_") :])
+            ax.plot(ts["day"], ts[column], label=name_label(column[len("in_") :]))
         ax.set_ylabel("customers in the stage")
-        ax.set_title(f"{result.scenario}: customers per stage ({result.engine}{over})")
+        text = f"{result.scenario}: customers per stage ({engine}{over})"
     else:
         if {"cumulative_profit_p2.5", "cumulative_profit_p97.5"} <= set(ts.columns):
             ax.fill_between(
@@ -58,7 +60,8 @@ def timeseries(result: Result, kind: str = "stages", ax: Any = None) -> Any:
         ax.plot(ts["day"], ts["cumulative_profit"], label="cumulative profit")
         ax.axhline(0.0, color="grey", linewidth=0.8)
         ax.set_ylabel(money_label("cumulative profit", result.meta))
-        ax.set_title(f"{result.scenario}: cumulative profit ({result.engine}{over})")
+        text = f"{result.scenario}: cumulative profit ({engine}{over})"
     ax.set_xlabel("day")
     ax.legend(fontsize=8)
+    title(ax, text)
     return ax

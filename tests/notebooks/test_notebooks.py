@@ -6,6 +6,7 @@ nbclient in a fresh kernel from the ``notebooks/`` folder, and fails on any erro
 notebooks are committed without outputs.
 """
 
+import ast
 import time
 from pathlib import Path
 
@@ -24,6 +25,23 @@ SMALL = {
     "LATENT_SEGMENTS": 2,
 }
 LIMIT_SECONDS = 120
+LONG = {"simulate", "compare", "portfolio", "sensitivity", "validate", "RunOptions"}  # minutes
+
+
+def _without_progress(source: str) -> list[str]:
+    """The calls in ``source`` that can run for minutes at full settings and pass
+    neither ``progress=True`` nor ``options`` (which carry their own)."""
+    missing = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        given = {k.arg: k.value for k in node.keywords}
+        shown = isinstance(given.get("progress"), ast.Constant) and given["progress"].value is True
+        if name in LONG and not shown and "options" not in given:
+            missing.append(name)
+    return missing
 
 
 def test_the_five_notebooks_are_there():
@@ -44,6 +62,19 @@ def test_committed_without_outputs_and_with_one_parameters_cell(path):
     assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
     tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_long_cell_shows_progress(path):
+    book = nbformat.read(path, as_version=4)
+    code = [c.source for c in book.cells if c.cell_type == "code"]
+    assert [name for source in code for name in _without_progress(source)] == []
+
+
+def test_the_progress_check_sees_a_silent_run():
+    assert _without_progress("r = cjsim.compare(sc, ivs, progress=False)") == ["compare"]
+    assert _without_progress("o = cjsim.RunOptions(engine='des')") == ["RunOptions"]
+    assert _without_progress("r = compare(sc, ivs, options=o)") == []
 
 
 @pytest.mark.slow

@@ -2,6 +2,7 @@
 investments by the analytic engine, and a short DES run; the Agg backend; every figure
 closed after each test."""
 
+import re
 from pathlib import Path
 
 import matplotlib
@@ -64,13 +65,67 @@ def comparison(sc, investments):
 
 
 @pytest.fixture(scope="session")
+def exact_variants(sc, investments):
+    """Each investment applied and solved by the analytic engine on its own."""
+    return {
+        iv.name: cjsim.solve_analytic(cjsim.apply(sc, iv), removal=False, elasticity=False)
+        for iv in investments
+    }
+
+
+@pytest.fixture(scope="session")
 def des(sc):
     return cjsim.simulate(sc, engine="des", replications=2, seed=1, horizon_days=60)
 
 
+SNAKE = re.compile(r"[A-Za-z0-9]_[A-Za-z0-9]")  # two words joined by an underscore
+
+
+def words_on(figure):
+    """Every text a reader sees on a figure once drawn: titles, axis labels, tick
+    labels, legends and annotations of all its Axes (colour bars included)."""
+    figure.canvas.draw()
+    out = []
+    for ax in figure.axes:
+        out += [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
+        out += ax.get_xticklabels() + ax.get_yticklabels()
+        if ax.get_legend() is not None:
+            out += ax.get_legend().get_texts()
+    return [t for t in out if t.get_visible() and t.get_text().strip()]
+
+
+def overlaps(a, b) -> bool:
+    """Whether two window extents (Bbox) share any area."""
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+def inside(inner, outer, slack: float = 1.0) -> bool:
+    """Whether Bbox ``inner`` lies within ``outer`` (to ``slack`` pixels)."""
+    return (
+        inner.x0 >= outer.x0 - slack
+        and inner.x1 <= outer.x1 + slack
+        and inner.y0 >= outer.y0 - slack
+        and inner.y1 <= outer.y1 + slack
+    )
+
+
+def title_problems(figure) -> list[str]:
+    """Titles that run into each other or out of the figure, after a draw."""
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    boxes = [(ax.get_title(), ax.title.get_window_extent(renderer)) for ax in figure.axes]
+    boxes = [(t, b) for t, b in boxes if t]
+    page = figure.bbox
+    bad = [f"{t!r} leaves the figure" for t, b in boxes if not inside(b, page)]
+    for i, (t, b) in enumerate(boxes):
+        bad += [f"{t!r} overlaps {u!r}" for u, c in boxes[i + 1 :] if overlaps(b, c)]
+    return bad
+
+
 @pytest.fixture
 def drawn(tmp_path: Path):
-    """Check a figure: it saves as PNG, and has a title and both axis labels."""
+    """Check a figure: it saves as PNG, has a title and both axis labels, no word joined
+    by underscores (labels are for people), and titles inside the figure, apart."""
 
     def check(ax):
         target = tmp_path / "figure.png"
@@ -79,6 +134,9 @@ def drawn(tmp_path: Path):
         assert ax.get_title().strip()
         assert ax.get_xlabel().strip()
         assert ax.get_ylabel().strip()
+        snake = [t.get_text() for t in words_on(ax.figure) if SNAKE.search(t.get_text())]
+        assert snake == []
+        assert title_problems(ax.figure) == []
         return ax
 
     return check

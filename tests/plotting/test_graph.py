@@ -83,3 +83,68 @@ def test_a_tiny_journey_without_segments(tiny, drawn):
     assert flows[("ad", "checkout")] == pytest.approx(0.1 * visits_ad)
     assert flows[("checkout", "ad")] == pytest.approx(0.05 * visits_ad)
     drawn(journey_graph(tiny))
+
+
+def _trial_app():
+    """Notebook 05's journey: few touchpoints per stage, a self-loop, a queue."""
+    from cjsim.model import Exponential, Fixed, Gamma, JourneyBuilder
+
+    return (
+        JourneyBuilder("Trial app", stages=["awareness", "trial", "paid"], horizon_days=180)
+        .touchpoint("ad", "awareness", dwell=Exponential(1.0), cost_per_visit=0.5)
+        .touchpoint("trial", "trial", dwell=Gamma(7.0, 0.3))
+        .touchpoint(
+            "onboarding_call",
+            "trial",
+            dwell=Fixed(0.0),
+            capacity=2,
+            service=Exponential(0.5),
+            patience=Exponential(2.0),
+            renege_to="lost",
+        )
+        .touchpoint("subscribe", "paid", purchase=True, order_value=Gamma(30.0, 0.2))
+        .outcome("lost")
+        .outcome("churned")
+        .edges("ad", trial=0.2, rest="lost")
+        .edges("trial", onboarding_call=0.3, subscribe=0.15, rest="lost")
+        .edges("onboarding_call", subscribe=0.4, rest="lost")
+        .edges("subscribe", subscribe=0.85, rest="churned")
+        .poisson(40.0)
+        .entry(ad=1.0)
+        .build()
+    )
+
+
+def _labels_outside(ax):
+    """Names of the nodes whose label is not inside the Axes once drawn."""
+    from .conftest import inside
+
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    box = ax.get_window_extent(renderer)
+    labels = {t.get_gid(): t for t in ax.texts if str(t.get_gid()).startswith("label:")}
+    return [g for g, t in labels.items() if not inside(t.get_window_extent(renderer), box)]
+
+
+@pytest.mark.parametrize("journey", ["fashionfusion", "trial app", "tiny"])
+def test_every_node_has_its_label_inside_the_axes(journey, sc, tiny, drawn):
+    scenario = {"fashionfusion": sc, "trial app": _trial_app(), "tiny": tiny}[journey]
+    ax = drawn(journey_graph(scenario))
+    gids = {t.get_gid() for t in ax.texts}
+    assert gids == {f"label:{n}" for n in [*scenario.touchpoints, *scenario.outcomes]}
+    assert _labels_outside(ax) == []
+
+
+def test_without_growing_the_limits_the_bottom_labels_fall_out(monkeypatch):
+    # the wrong model: labels placed below the nodes with the limits left to autoscale
+    import cjsim.plotting.graph as graph
+
+    monkeypatch.setattr(graph, "keep_inside", lambda ax, texts: None)
+    ax = graph.journey_graph(_trial_app())
+    assert _labels_outside(ax) != []
+
+
+def test_the_graph_labels_read_as_words(sc, drawn):
+    ax = drawn(journey_graph(sc))
+    texts = {t.get_text().split("\n")[0] for t in ax.texts}
+    assert {"social ad", "size guide", "support chat", "referral link"} <= texts
