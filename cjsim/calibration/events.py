@@ -239,6 +239,11 @@ class Mapping(BaseModel):
             return value.isoformat()
         return value
 
+    def originals(self) -> dict[str, str]:
+        """Each touchpoint (a state, in a journey with memory) -> the original touchpoint
+        it stands for, in order."""
+        return {tp: self.memory[tp][-1] if tp in self.memory else tp for tp in self.touchpoints}
+
     def event_names(self) -> dict[str, str]:
         """event name -> touchpoint or outcome (the original touchpoint, with memory)."""
         out: dict[str, str] = {}

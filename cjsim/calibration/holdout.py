@@ -116,8 +116,10 @@ def _new_customers(
     figures["conversion of new customers"] = len(first_buy) / n_new
     wait = (first_buy - first_seen.reindex(first_buy.index)).to_numpy()
     figures["median days to first purchase (new)"] = _median(wait)
-    reached = new.groupby("node")["customer"].nunique() / n_new
-    for node in [*spec.touchpoints, *spec.outcomes]:
+    original = spec.originals()  # a journey with memory: reach of the original touchpoints
+    nodes = new["node"].map(lambda n: original.get(n, n))
+    reached = new.groupby(nodes)["customer"].nunique() / n_new
+    for node in [*dict.fromkeys(original.values()), *spec.outcomes]:
         funnel[("new", node)] = float(reached.get(node, 0.0))
     ended = new[new["node"].isin(spec.outcomes)].groupby("customer")["day"].min()
     funnel[("new", "open at the end")] = 1 - len(ended) / n_new

@@ -155,6 +155,11 @@ def test_a_saved_fit_keeps_its_states_and_maps_a_holdout_into_them(fits, tmp_pat
     mapped = map_events(holdout, back.mapping).events
     states = mapped.loc[mapped["node"].isin(list(back.mapping.touchpoints)), "node"]
     assert set(states) == {"s__after__start", "m__after__s", "m__after__r", "r__after__m"}
+    # the holdout's funnel is by original touchpoint
+    v = cjsim.validate(back, pd.concat([memory_log(), holdout]), replications=2, seed=1)
+    new = v.funnel[v.funnel["group"] == "new"].set_index("node")
+    assert {"s", "m", "r", "bought", "lost"} <= set(new.index)
+    assert not any("__after__" in n for n in new.index)
     # a step m -> r is always into the state of r after m
     after = mapped.groupby("customer_id")["node"].shift(-1)
     assert set(after[mapped["node"] == "m__after__s"].dropna()) <= {"r__after__m", "lost"}
