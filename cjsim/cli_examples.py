@@ -12,9 +12,10 @@ __all__ = ["add_parser", "run"]
 
 EXAMPLE = """examples:
   cjsim examples
-  cjsim examples --copy my-journeys
-  cjsim compare my-journeys/fashionfusion.toml \\
-      --interventions my-journeys/fashionfusion_investments.toml --seed 1
+  cjsim examples --copy scenarios
+  cjsim compare scenarios/fashionfusion.toml \\
+      --interventions scenarios/fashionfusion_investments.toml --seed 1
+(every example in cjsim's help and README reads the files from scenarios/)
 """
 
 
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     width = max(len(e.name) for e in examples)
     for example in examples:
         print(f"{example.name:<{width}}  {example.description}")
-    print("copy them into a folder: cjsim examples --copy DIR")
+    print("copy them: cjsim examples --copy scenarios (the folder the help's examples use)")
     return 0
 
 

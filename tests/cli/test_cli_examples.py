@@ -11,7 +11,9 @@ def test_examples_lists_each_file_with_its_description(capsys):
     assert main(["examples"]) == 0
     out = capsys.readouterr().out
     assert "fashionfusion_investments.toml  What-if investments for FashionFusion" in out
-    assert out.rstrip().endswith("cjsim examples --copy DIR")
+    assert out.rstrip().endswith(
+        "cjsim examples --copy scenarios (the folder the help's examples use)"
+    )
 
 
 def test_copy_writes_the_files_and_names_the_next_command(tmp_path, capsys):

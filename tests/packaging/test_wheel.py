@@ -92,11 +92,11 @@ def test_from_the_wheel_alone_the_examples_copy_and_the_main_job_runs(fresh_venv
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     assert _run([cjsim, "--version"], empty, env).strip() == f"cjsim {version}"
     assert "fashionfusion_investments.toml" in _run([cjsim, "examples"], empty, env)
-    _run([cjsim, "examples", "--copy", "journeys"], empty, env)
+    _run([cjsim, "examples", "--copy", "scenarios"], empty, env)
     job = [
-        "journeys/fashionfusion.toml",
+        "scenarios/fashionfusion.toml",
         "--interventions",
-        "journeys/fashionfusion_investments.toml",
+        "scenarios/fashionfusion_investments.toml",
     ]
     small = ["--replications", "2", "--horizon", "60", "--workers", "1", "--quiet"]
     out = _run([cjsim, "compare", *job, "--seed", "1", *small], empty, env)
