@@ -1,5 +1,6 @@
 """cjsim — simulate customer journeys and answer what-if questions about them."""
 
+from cjsim._version import package_version
 from cjsim.calibration import EventColumns, calibrate, load_fit, validate
 from cjsim.channels import attribution
 from cjsim.engines import Result, solve_analytic
@@ -19,7 +20,7 @@ from cjsim.interventions.compare import Comparison, compare
 from cjsim.model import JourneyBuilder, Scenario, WarmStart
 from cjsim.scenario import json_schema, load_scenario, save_scenario
 
-__version__ = "0.1.0"
+__version__ = package_version()
 
 __all__ = [
     "CJSimError",

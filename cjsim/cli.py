@@ -1,4 +1,5 @@
-"""The ``cjsim`` command: check, run, compare, calibrate, validate, report and schema.
+"""The ``cjsim`` command: check, run, compare, calibrate, validate, report, attribution,
+examples and schema.
 
 Errors a user can cause print one line per problem (file, key path, what,
 hint) and exit with code 2; never a traceback.
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import cjsim.cli_channels as cli_channels
+import cjsim.cli_examples as cli_examples
+from cjsim._version import package_version
 from cjsim.calibration import EventColumns, Fit, calibrate, load_fit, validate
 from cjsim.calibration.stages import HETEROGENEITY
 from cjsim.cli_format import (
@@ -65,10 +68,12 @@ def _parser() -> argparse.ArgumentParser:
         description="Simulate customer journeys and answer what-if questions.",
         epilog="example: cjsim run scenarios/fashionfusion.toml --engine analytic",
     )
+    parser.add_argument("--version", action="version", version=f"cjsim {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_add_check, _add_run, _add_compare, _add_calibrate, _add_validate, _add_report):
         add(sub)
     cli_channels.add_parser(sub)
+    cli_examples.add_parser(sub)
     sub.add_parser(
         "schema", help="print the JSON Schema of the scenario format", epilog=_EXAMPLES["schema"]
     )
@@ -591,6 +596,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "validate": _validate,
         "report": _report,
         "attribution": cli_channels.run,
+        "examples": cli_examples.run,
     }
     try:
         if args.command == "schema":

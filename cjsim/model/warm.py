@@ -64,6 +64,8 @@ class WarmStart:
         In (0, 1], default 1; a customer's rows sum to at most 1, the remainder being
         the chance that the customer has already left.
 
+    Notes
+    -----
     The columns are stored as read-only numpy arrays; equality compares them.
     """
 

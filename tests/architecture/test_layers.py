@@ -1,7 +1,7 @@
 """The package's shape, checked from the source: layers, cycles, private names, function size.
 
 Layers (A ← B: B may import A at module level, never the other way):
-utilities (``errors``, ``_io``, ``kpis``, ``intervals``) ← ``model``, ``economics`` ←
+utilities (``errors``, ``_io``, ``_version``, ``kpis``, ``intervals``) ← ``model``, ``economics`` ←
 ``scenario``, ``engines`` ← ``experiment`` ← ``interventions``, ``calibration``,
 ``channels`` ←
 ``analysis`` (sensitivity moves parameters as interventions) ← ``plotting`` ← ``report`` ←
@@ -19,6 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "cjsim"
 RANK = {
     "errors": 0,
     "_io": 0,
+    "_version": 0,
     "kpis": 0,
     "intervals": 0,
     "model": 1,
@@ -34,6 +35,7 @@ RANK = {
     "report": 6,
     "cli_format": 7,
     "cli_channels": 7,
+    "cli_examples": 7,
     "cli": 7,
     "__init__": 8,
     "__main__": 8,
@@ -53,7 +55,7 @@ def _part(module: str) -> str:
     """The layer unit of a module: ``cjsim.engines.des`` -> ``engines``."""
     parts = module.split(".")
     part = parts[1] if len(parts) > 1 else "__init__"
-    return "cli" if part in ("cli_format", "cli_channels") else part
+    return "cli" if part in ("cli_format", "cli_channels", "cli_examples") else part
 
 
 def _top_level_imports(tree: ast.Module) -> list[ast.ImportFrom | ast.Import]:
