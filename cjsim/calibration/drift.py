@@ -45,7 +45,9 @@ kinds of test against the fit:
 Multiple testing: Holm's step-down adjustment over every test run (it controls the
 chance of any false alarm at ``alpha``, whatever the tests' dependence); a test alarms
 when its adjusted p-value is at most ``alpha``.  A test with fewer than
-:data:`MIN_OBSERVED` moves or completed spells is not run (``Drift.skipped`` says which).
+:data:`MIN_OBSERVED` moves or completed spells is not run, nor a dwell test where the
+model's median dwell is under a minute (a near-instant step: its spells measure the log's
+time stamps, not behaviour); ``Drift.skipped`` says which.
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ __all__ = [
 
 Cdf = Callable[[np.ndarray], np.ndarray]  # a CDF of days, vectorised
 MIN_EXPECTED = 5.0  # a chi-square cell expects at least this many moves
+INSTANT_DAYS = 1 / 1440  # a dwell whose model median is under a minute is not tested
 MIN_OBSERVED = 5  # a test needs at least this many moves, spells or calibration arrivals
 DRIFT_COLUMNS = [
     "test",
@@ -437,10 +440,12 @@ def _touchpoint_records(
             records.append(row)
         else:
             skipped.append(f"transition row at {name}: {len(done)} moves")
-        if len(fresh) >= MIN_OBSERVED:
-            records.append(_dwell_record(fit, name, node, fresh, span_days))
-        else:
+        if len(fresh) < MIN_OBSERVED:
             skipped.append(f"dwell at {name}: {len(fresh)} completed spells")
+        elif reference_cdf(fit, node)(np.array([INSTANT_DAYS]))[0] >= 0.5:
+            skipped.append(f"dwell at {name}: near-instant (the model's median under a minute)")
+        else:
+            records.append(_dwell_record(fit, name, node, fresh, span_days))
     return records, skipped
 
 

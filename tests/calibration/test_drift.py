@@ -196,3 +196,20 @@ def test_case_duration_is_reported_without_outcomes(journey_fit):
     w = cjsim.validate(journey_fit, slow, replications=8, seed=1, workers=1, progress=False)
     row = w.metric("mean days from entry to the last event (new)")
     assert row["actual"] > row["high"], row
+
+
+def test_a_near_instant_step_gets_no_dwell_test(monkeypatch):
+    """An email 'visit' that lasts milliseconds (an automatic step): its spells measure
+    the log's time stamps, so its dwell is not tested; the other touchpoints still are.
+    The wrong rule (testing it) would compare sub-second timings."""
+    import tests.calibration.synthetic as synthetic
+
+    monkeypatch.setitem(synthetic.JOURNEY_DWELL, "email", 1e-8)
+    log = journey_log(seed=SEED, rate_per_day=RATE)
+    fit = cjsim.calibrate(
+        log[log["timestamp"] < CUT], {**JOURNEY_MAPPING, "cutoff": str(CUT)}, seasonality="none"
+    )
+    drift = drift_of(fit, log)
+    tested = set(zip(drift.table["test"], drift.table["touchpoint"], strict=True))
+    assert ("dwell", "email") not in tested and ("dwell", "site") in tested
+    assert any("dwell at email: near-instant" in s for s in drift.skipped)
