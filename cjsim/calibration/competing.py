@@ -27,13 +27,25 @@ from scipy import special
 from threadpoolctl import threadpool_limits
 
 from cjsim.calibration.exits import REFUSED, CureSpells, minimise
-from cjsim.calibration.families import FAMILIES, FITTED, INSTANT, MIN_DAYS, PARAMETRIC, Atoms
+from cjsim.calibration.families import (
+    FAMILIES,
+    FITTED,
+    INSTANT,
+    MIN_DAYS,
+    NEAR_INSTANT,
+    PARAMETRIC,
+    Atoms,
+)
+from cjsim.calibration.goodness import km_steps, passes
 from cjsim.calibration.mixture import NO_EXIT
 from cjsim.model import Distribution, Empirical, Exponential, Fixed
 
 __all__ = ["CompetingFit", "fit_competing"]
 
 FAMILY_ROUNDS = 3  # EM iterations during which each target's family may still change
+LOG_SECOND = math.log(INSTANT)  # a spell's density times this: its probability to the second
+# how each target's family is chosen (fit_competing's docstring)
+PLAIN, GUARDED, COMPARE = "plain", "guarded", "compare"
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,9 @@ class CompetingFit:
     params: tuple[tuple[float, float], ...]  # (scale, shape) per target
     loglik: float
     atoms: tuple[Atoms | None, ...] = ()  # per target: Kaplan-Meier values and mass, or None
+    # the log-likelihood of the spells as recorded, to the second (:func:`_seconds_loglik`)
+    loglik_seconds: float = math.nan
+    pooled: bool = False  # one dwell, whatever the destination (every target's the same)
 
     @property
     def dists(self) -> tuple[Distribution, ...]:
@@ -99,17 +114,7 @@ def weighted_km(
     customer moving on eventually.  More than ``max_atoms`` atoms are merged into
     quantile bins (mass-weighted mean value per bin).
     """
-    t = np.concatenate([done, opened])
-    event = np.concatenate([np.ones(len(done)), np.zeros(len(opened))])
-    weight = np.concatenate([np.ones(len(done)), w_open])
-    t = np.round(t * 86400) / 86400  # one-second resolution
-    order = np.argsort(t, kind="stable")
-    t, event, weight = t[order], event[order], weight[order]
-    times, idx = np.unique(t, return_index=True)
-    d = np.add.reduceat(weight * event, idx)
-    at_risk = weight[::-1].cumsum()[::-1][idx]
-    hazard = np.divide(d, at_risk, out=np.zeros_like(d), where=at_risk > 0)
-    surv = np.cumprod(1 - np.minimum(hazard, 1.0))
+    times, surv = km_steps(done, opened, w_open)
     mass = -np.diff(np.concatenate([[1.0], surv]))
     keep = mass > 0
     values, mass = times[keep], mass[keep]
@@ -161,12 +166,14 @@ _Dwell = tuple[tuple[str, ...], tuple[tuple[float, float], ...], tuple[Atoms | N
 
 
 def _first_family(
-    group: np.ndarray, candidates: tuple[str, ...]
+    group: np.ndarray, candidates: tuple[str, ...], rule: str
 ) -> tuple[str, tuple[float, float], Atoms | None]:
     """The starting family, parameters and atoms of one target's completed spells: a
-    fixed delay when all are within :data:`INSTANT`, Kaplan-Meier atoms when that is the
-    only candidate, an exponential under three spells, else the first candidate."""
-    if len(group) >= 2 and np.ptp(group) <= INSTANT:
+    fixed delay when all are within :data:`INSTANT` (with the ``guarded`` rule: when all
+    are shorter than :data:`NEAR_INSTANT`), Kaplan-Meier atoms when that is the only
+    candidate, an exponential under three spells, else the first candidate."""
+    near = rule == GUARDED and len(group) > 0 and group.max() < NEAR_INSTANT
+    if near or (len(group) >= 2 and np.ptp(group) <= INSTANT):
         return Fixed.kind, (float(group.mean()), math.nan), None
     first = FAMILIES[candidates[0]]
     if len(candidates) == 1 and first.nonparametric:
@@ -203,26 +210,28 @@ def _loglik(fit: CompetingFit, groups: list[np.ndarray], open_ll: float) -> floa
 def _best_family(
     kind: str,
     params: tuple[float, float],
-    group: np.ndarray,
-    open_days: np.ndarray,
-    w_open: np.ndarray,
+    spells: tuple[np.ndarray, np.ndarray, np.ndarray],
     options: tuple[str, ...],
+    rule: str,
 ) -> tuple[str, tuple[float, float]]:
-    """The lowest-AIC family among ``options`` by weighted censored MLE, passing over
-    fits whose mean is not plausible (:meth:`.families.Family.plausible`); the
-    Kaplan-Meier dwell (``empirical``) when none is."""
+    """The lowest-AIC family among ``options`` by weighted censored MLE of ``spells``
+    (completed, open, the open ones' weights), passing over fits whose mean is not
+    plausible (:meth:`.families.Family.plausible`) and, with the ``guarded`` rule, fits
+    that fail the goodness-of-fit test (:func:`.goodness.passes`); the Kaplan-Meier dwell
+    (``empirical``) when none is left.  The ``compare`` rule takes the lowest AIC."""
+    group, open_days, w_open = spells
     longest = float(max(group.max(initial=0.0), open_days.max(initial=0.0)))
-    best: tuple[float, str, tuple[float, float]] | None = None
+    fits = []
     for option in options:
         start = params if option == kind else FAMILIES[option].start(group)
         scale, shape, ll = _weighted_fit(option, group, open_days, w_open, start)
         aic = 2 * FAMILIES[option].n_params - 2 * ll
-        plausible = FAMILIES[option].plausible(scale, shape, longest)
-        if plausible and (best is None or aic < best[0]):
-            best = (aic, option, (scale, shape))
-    if best is None:
-        return Empirical.kind, (math.nan, math.nan)
-    return best[1], best[2]
+        if rule == COMPARE or FAMILIES[option].plausible(scale, shape, longest):
+            fits.append((aic, option, (scale, shape)))
+    for _, option, fitted in sorted(fits):
+        if rule != GUARDED or passes(option, *fitted, group, open_days, w_open):
+            return option, fitted
+    return Empirical.kind, (math.nan, math.nan)
 
 
 def _m_step_dwell(
@@ -231,18 +240,24 @@ def _m_step_dwell(
     open_days: np.ndarray,
     resp: np.ndarray,
     options: tuple[str, ...] | None,
+    rule: str,
 ) -> _Dwell:
     """Each target's dwell refitted with the open spells weighted by ``resp``; its family
-    re-chosen among ``options`` (None: kept).  Fixed delays and targets with fewer than
-    three spells keep theirs."""
+    re-chosen among ``options`` by ``rule`` (None: kept, and only tested for
+    plausibility).  Fixed delays and targets with fewer than three spells keep theirs."""
     kinds, params, atoms = list(fit.kinds), list(fit.params), list(fit.atoms)
+    kept = COMPARE if rule == COMPARE else PLAIN
     for j, group in enumerate(groups):
         family = FAMILIES[kinds[j]]
         if family.nonparametric:
             atoms[j] = weighted_km(group, open_days, resp[j])
         elif family.estimated and len(group) >= 3:
             kinds[j], params[j] = _best_family(
-                kinds[j], params[j], group, open_days, resp[j], options or (kinds[j],)
+                kinds[j],
+                params[j],
+                (group, open_days, resp[j]),
+                options or (kinds[j],),
+                rule if options else kept,
             )
             if FAMILIES[kinds[j]].nonparametric:  # no plausible parametric dwell
                 atoms[j] = weighted_km(group, open_days, resp[j])
@@ -255,9 +270,10 @@ def _first_fit(
     groups: list[np.ndarray],
     candidates: tuple[str, ...],
     q: float,
+    rule: str,
 ) -> CompetingFit:
     """The EM's starting point: silent exit ``q``, smoothed shares, first families."""
-    first = [_first_family(g, candidates) for g in groups]
+    first = [_first_family(g, candidates, rule) for g in groups]
     probs = (counts + 0.5) / (counts + 0.5).sum()
     kinds = tuple(kind for kind, _, _ in first)
     params = tuple(p for _, p, _ in first)
@@ -272,13 +288,14 @@ def _m_step(
     posterior: tuple[np.ndarray, np.ndarray],
     options: tuple[str, ...] | None,
     never_silent: bool,
+    rule: str,
 ) -> CompetingFit:
     """Silent exit and shares from the (fractional) counts, then each target's dwell."""
     resp, cured = posterior
     n_total = sum(len(g) for g in groups) + len(open_days)
     expected = fit.counts + resp.sum(axis=1)
     q = NO_EXIT if never_silent else float(np.clip(cured.sum() / n_total, 1e-9, 1 - 1e-9))
-    kinds, params, atoms = _m_step_dwell(fit, groups, open_days, resp, options)
+    kinds, params, atoms = _m_step_dwell(fit, groups, open_days, resp, options, rule)
     probs = expected / expected.sum()
     return dataclasses.replace(
         fit, exit_probability=q, probs=probs, kinds=kinds, params=params, atoms=atoms
@@ -294,12 +311,20 @@ def fit_competing(
     max_iter: int = 200,
     tol: float = 1e-8,
     never_silent: bool = False,
+    compare: bool = False,
 ) -> CompetingFit:
     """Fit silent exit, shares and per-target dwell at one touchpoint.
 
     ``done_target`` holds indices into ``targets`` (only targets that occur are kept).
-    ``families`` are the candidate dwell families (default: the parametric ones).
+    ``families`` are the candidate dwell families.  By default (None) they are the
+    parametric ones under the guarded rule: a near-instant target (every completed
+    spell under :data:`.families.NEAR_INSTANT`) is a fixed delay, and the lowest-AIC
+    plausible family that passes the goodness-of-fit test (:mod:`.goodness`) wins, else
+    the Kaplan-Meier dwell.  Families given are taken by AIC among the plausible ones
+    (Kaplan-Meier when none is).  ``compare`` takes the lowest AIC among ``families``,
+    plausible or not: the fits :mod:`.dwellchoice` compares by BIC.
     """
+    rule = COMPARE if compare else (GUARDED if families is None else PLAIN)
     with threadpool_limits(1):  # tiny problems: BLAS threads only cost
         done_days = np.maximum(np.asarray(done_days, dtype=float), MIN_DAYS)
         open_days = np.maximum(np.asarray(open_days, dtype=float), MIN_DAYS)
@@ -310,7 +335,7 @@ def fit_competing(
         candidates = tuple(families or (f.name for f in PARAMETRIC))
         share_open = len(open_days) / (len(done_days) + len(open_days))
         q = NO_EXIT if never_silent else min(max(share_open, 0.01), 0.99) / 2
-        fit = _first_fit(tuple(targets[i] for i in seen), counts, groups, candidates, q)
+        fit = _first_fit(tuple(targets[i] for i in seen), counts, groups, candidates, q, rule)
         previous = -math.inf
         for it in range(max_iter):
             resp, cured, open_ll = _e_step(fit, open_days)
@@ -319,9 +344,24 @@ def fit_competing(
                 break
             previous = fit.loglik
             options = candidates if it < FAMILY_ROUNDS else None
-            fit = _m_step(fit, groups, open_days, (resp, cured), options, never_silent)
-        fit = dataclasses.replace(fit, expected=counts + resp.sum(axis=1))
+            fit = _m_step(fit, groups, open_days, (resp, cured), options, never_silent, rule)
+        fit = dataclasses.replace(
+            fit, expected=counts + resp.sum(axis=1), loglik_seconds=_seconds_loglik(fit, groups)
+        )
         return dataclasses.replace(fit, exit_se=_q_se(fit, open_days, len(done_days)))
+
+
+def _seconds_loglik(fit: CompetingFit, groups: list[np.ndarray]) -> float:
+    """The log-likelihood of the spells as a log records them, to the second: a
+    completed spell's density times one second (at most probability 1), a fixed delay's
+    spells probability 1 (its spells are within a second of it).  Densities and point
+    masses compare on this scale; Kaplan-Meier dwells are left out (as in ``loglik``)."""
+    shift = 0.0
+    for kind, group, params in zip(fit.kinds, groups, fit.params, strict=True):
+        if FAMILIES[kind].estimated:
+            log_f = _logf_logs(kind, group, *params)[0]
+            shift += float((np.minimum(log_f + LOG_SECOND, 0.0) - log_f).sum())
+    return fit.loglik + shift
 
 
 def _q_se(fit: CompetingFit, open_days: np.ndarray, n_done: int) -> float:

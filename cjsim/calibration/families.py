@@ -39,6 +39,7 @@ __all__ = [
     "FITTED",
     "INSTANT",
     "MIN_DAYS",
+    "NEAR_INSTANT",
     "PARAMETRIC",
     "PLAUSIBLE",
     "Atoms",
@@ -49,6 +50,9 @@ __all__ = [
 
 MIN_DAYS = 1e-6  # spells of length 0 are moved here so every family can fit them
 INSTANT = 1.0 / 86400  # spells within a second of each other are one fixed delay
+# with the automatic dwell choice, a destination whose completed spells all last less
+# than a minute is a near-instant step: a fixed delay (their mean), not a fitted family
+NEAR_INSTANT = 60.0 / 86400
 # a fitted dwell whose mean is beyond this many times the longest spell ever seen there
 # is an extrapolation the data cannot support (a lognormal of sigma 5 fitted to
 # near-instant steps mixed with long ones has a mean of millions of days)
