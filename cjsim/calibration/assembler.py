@@ -192,9 +192,14 @@ class Assembler:
             fields: dict[str, Any] = {"dwell": Exponential(1.0)}
             stage = self.mapping.stages.get(name, "journey")
             calendar = (self.calendars or {}).get(name)
-            if p.competing is not None and name in p.competing:
+            cf = None if p.competing is None else p.competing.get(name)
+            pooled = cf is not None and cf.pooled
+            if cf is not None and pooled:  # one dwell: no transit touchpoints
+                fields["dwell"] = cf.dists[0]
+                draft.transit[name] = _full_row(cf.probs, cf.exit_probability, cf.targets)
+            elif cf is not None:
                 fields["dwell"] = Fixed(0.0)
-                draft.transit[name] = _transit(b, name, stage, p.competing[name], calendar)
+                draft.transit[name] = _transit(b, name, stage, cf, calendar)
             elif name in self.fitted:
                 n = self.fitted.index(name)
                 scale = float(np.exp(share @ np.log(p.scale[:, n])))
@@ -206,7 +211,7 @@ class Assembler:
                 ]
             if name in self.mapping.purchases:
                 fields |= {"purchase": True, "order_value": self.values.dist[name]}
-            if calendar is not None and name not in draft.transit:
+            if calendar is not None and (pooled or name not in draft.transit):
                 fields["dwell_rate"] = calendar
             history = self.mapping.memory.get(name, [name])
             if len(history) > 1:

@@ -62,6 +62,7 @@ from cjsim.calibration.behaviour import BehaviourFit, fit_behaviour
 from cjsim.calibration.behaviour import summary_line as behaviour_summary
 from cjsim.calibration.checks import numerical_warnings
 from cjsim.calibration.competing import CompetingFit
+from cjsim.calibration.dwellchoice import summary_lines as dwell_summary
 from cjsim.calibration.economics import NO_MARGIN, FitEconomics, read_economics, with_economics
 from cjsim.calibration.events import EventColumns, MappedLog, Mapping, load_mapping
 from cjsim.calibration.exits import ExitFit
@@ -219,6 +220,9 @@ class Fit:
                 else f"  memory: order {self.mapping.order}"
             )
             lines[-1] += f", {len(self.mapping.memory)} states"
+        choices = self.report.get("dwell_choice")
+        if choices is not None and len(choices):
+            lines += dwell_summary(choices, self.competing)
         behaviour = self.report.get("behaviour_seasonality")
         if behaviour is not None and len(behaviour):
             lines.append("  " + behaviour_summary(behaviour))
@@ -246,7 +250,7 @@ def calibrate(
     seasonality: str = "auto",
     horizon_days: float = 365.0,
     dwell_families: tuple[str, ...] | None = None,
-    dwell_by_destination: bool = False,
+    dwell_by_destination: bool | str = "auto",
     seed: int = 0,
     economics: FitEconomics | dict[str, float] | None = None,
     class_shapes: str = "shared",
@@ -276,12 +280,11 @@ def calibrate(
     horizon_days : float
         Horizon of the fitted scenario in days (the arrival pattern is written over it).
     dwell_families : tuple of str, optional
-        Candidate dwell families (default: exponential, gamma, lognormal, weibull);
-        ``("empirical",)`` with ``dwell_by_destination``: weighted Kaplan-Meier dwells.
-    dwell_by_destination : bool
-        Dwell by where the customer goes next (competing risks, :mod:`.competing`; one
-        class): each touchpoint hands over to a transit touchpoint ``<touchpoint>_to_<target>``
-        per target, which carries that target's dwell.
+        Candidate dwell families, an override (default: by AIC, guarded: :mod:`.dwellchoice`);
+        ``("empirical",)``: weighted Kaplan-Meier dwells.
+    dwell_by_destination : {"auto", "yes", "no"} or bool
+        Dwell by next touchpoint (competing risks; transit touchpoints ``<tp>_to_<target>``):
+        chosen per touchpoint by BIC (``"auto"``, one class: :mod:`.dwellchoice`), or forced.
     seed : int
         Seeds the EM's random starts.
     class_shapes : {"shared", "own"}
@@ -459,7 +462,7 @@ def assemble(
         competing=competing,
         warnings=(*log.warnings, *exits.warnings, *classes.warnings, *no_margin),
         report={
-            **fit_report(log, exits, mix, rows, arrivals, values, competing),
+            **fit_report(log, exits, mix, rows, arrivals, values, competing, destinations.choices),
             "behaviour_seasonality": behaviour.tests,
             "office_hours": office_tests(log.office),
         },

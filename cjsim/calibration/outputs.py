@@ -105,9 +105,21 @@ def customer_state(log: PreparedLog, mix: Mixture) -> pd.DataFrame:
 def _heading_frames(
     state: pd.DataFrame, sel: np.ndarray, name: str, cf: CompetingFit
 ) -> list[pd.DataFrame]:
-    """Dwell by destination: per target, P(on the way there | quiet so long)."""
+    """Dwell by destination: per target, P(on the way there | quiet so long); with a
+    pooled dwell, P(still moving on | quiet so long) at the touchpoint itself."""
     elapsed = state["elapsed_days"].to_numpy()[sel]
     heading = cf.heading(elapsed)
+    if cf.pooled:
+        frame = pd.DataFrame(
+            {
+                "customer": state["customer_id"].to_numpy()[sel],
+                "touchpoint": name,
+                "elapsed_days": elapsed,
+                "segment": "",
+                "probability": heading.sum(axis=0),
+            }
+        )
+        return [frame]
     return [
         pd.DataFrame(
             {
@@ -155,7 +167,7 @@ def warm_start_frame(
         sel = np.flatnonzero((state["node"] == name).to_numpy())
         if not len(sel):
             continue
-        if competing is not None:
+        if competing is not None and name in competing:
             frames += _heading_frames(state, sel, name, competing[name])
         else:
             frames += _class_frames(state, sel, name, mix, n)
@@ -188,7 +200,8 @@ def _class_table(mix: Mixture, fitted: tuple[str, ...]) -> pd.DataFrame:
 
 def destination_table(competing: dict[str, CompetingFit]) -> pd.DataFrame:
     """Per touchpoint and destination: the movers' share, the dwell family, its mean and
-    median (days), and the touchpoint's silent exit — what the scenario simulates."""
+    median (days), whether it is the touchpoint's one (pooled) dwell, and the
+    touchpoint's silent exit — what the scenario simulates."""
     rows = []
     for name, cf in competing.items():
         for target, share, kind, dist in zip(cf.targets, cf.probs, cf.kinds, cf.dists, strict=True):
@@ -200,6 +213,7 @@ def destination_table(competing: dict[str, CompetingFit]) -> pd.DataFrame:
                     "dwell": kind,
                     "dwell_mean_days": float(dist.mean),
                     "dwell_median_days": float(dist.quantile(np.array([0.5]))[0]),
+                    "pooled": cf.pooled,
                     "exit_probability": cf.exit_probability,
                 }
             )
@@ -207,13 +221,14 @@ def destination_table(competing: dict[str, CompetingFit]) -> pd.DataFrame:
 
 
 def _used_exits(table: pd.DataFrame, competing: dict[str, CompetingFit]) -> pd.DataFrame:
-    """The exit table with the dwell by destination where it replaced the pooled fit:
-    ``dwell`` reads ``by destination``, with its silent exit and mean dwell."""
+    """The exit table with the competing-risks fit where it replaced the classes' fit:
+    ``dwell`` reads ``by destination`` (or the pooled fixed or Kaplan-Meier family),
+    with its silent exit and mean dwell."""
     out = table.copy()
     for name, cf in competing.items():
         at = out["touchpoint"] == name
         means = np.array([d.mean for d in cf.dists])
-        out.loc[at, "dwell"] = "by destination"
+        out.loc[at, "dwell"] = cf.kinds[0] if cf.pooled else "by destination"
         out.loc[at, "exit_probability"] = cf.exit_probability
         out.loc[at, "exit_se"] = cf.exit_se
         out.loc[at, "dwell_mean_days"] = float(cf.probs @ means)
@@ -268,13 +283,16 @@ def fit_report(
     arrivals: ArrivalFit,
     values: OrderValues,
     competing: dict[str, CompetingFit] | None = None,
+    choices: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The report tables: ``transitions`` (credible intervals), ``exits`` (pooled fits
     with the Kaplan-Meier distance), ``segments``, ``arrivals`` and ``order_values``;
-    with dwell by destination also ``destinations`` (the dwells the scenario uses), and
-    ``exits`` then says ``by destination`` with that fit's silent exit."""
+    ``dwell_choice`` (per touchpoint pooled or by destination, why, and the BIC values of
+    :mod:`.dwellchoice`); where a touchpoint's dwell is a competing-risks fit also
+    ``destinations`` (the dwells the scenario uses), and ``exits`` then says ``by
+    destination`` (or the pooled dwell's family) with that fit's silent exit."""
     exit_table = _exit_table(log, exits, mix)
-    extra = {}
+    extra = {} if choices is None else {"dwell_choice": choices}
     if competing:
         extra["destinations"] = destination_table(competing)
         exit_table = _used_exits(exit_table, competing)

@@ -8,8 +8,9 @@ records to a frozen record:
    (:mod:`.exits`) that chooses the dwell family and seeds the classes;
 3. :func:`fit_classes` → :class:`Classes`: segments from the log's column, or latent
    classes by EM (:mod:`.mixture`);
-4. :func:`fit_destinations` → :class:`Destinations`: with ``dwell_by_destination``, a
-   competing-risks fit per touchpoint (:mod:`.competing`).
+4. :func:`fit_destinations` → :class:`Destinations`: per touchpoint one dwell or one
+   per destination (a competing-risks fit, :mod:`.competing`), as requested or chosen
+   by BIC (:mod:`.dwellchoice`).
 
 The fifth stage, assembling the scenario, lives in :mod:`.assembler` (the scenario from
 parameters) and :mod:`.outputs` (order values, arrivals, warm start, report).  The options
@@ -28,6 +29,7 @@ import pandas as pd
 
 from cjsim.calibration.checks import check_cutoff, check_latent_segments, check_order_values
 from cjsim.calibration.competing import CompetingFit, fit_competing
+from cjsim.calibration.dwellchoice import DwellChoice, choose_dwell, requested
 from cjsim.calibration.events import (
     EventColumns,
     Mapping,
@@ -66,6 +68,7 @@ __all__ = [
 
 CLASS_SHAPES = ("shared", "own")  # the options of calibrate(class_shapes=...)
 HETEROGENEITY = ("classes", *PACES)  # the options of calibrate(heterogeneity=...)
+BY_DESTINATION = ("auto", "yes", "no")  # calibrate(dwell_by_destination=...), or a bool
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ class CalibrationOptions:
     seasonality: str = "auto"
     horizon_days: float = 365.0
     dwell_families: tuple[str, ...] | None = None
-    dwell_by_destination: bool = False
+    dwell_by_destination: bool | str = "auto"
     seed: int = 0
     class_shapes: str = "shared"
     heterogeneity: str = "classes"
@@ -107,12 +110,33 @@ class CalibrationOptions:
                 f"calibrate: class_shapes must be one of {CLASS_SHAPES}, got "
                 f"{self.class_shapes!r} (hint: 'own' gives each class its own dwell shape)"
             )
+        if not isinstance(self.dwell_by_destination, bool) and (
+            self.dwell_by_destination not in BY_DESTINATION
+        ):
+            raise CalibrationError(
+                f"calibrate: dwell_by_destination must be one of {BY_DESTINATION} or a "
+                f"bool, got {self.dwell_by_destination!r} (hint: 'auto' chooses per "
+                "touchpoint by BIC)"
+            )
         kaplan_meier = [f for f in self.dwell_families or () if _nonparametric(f)]
-        if kaplan_meier and not self.dwell_by_destination:
+        if kaplan_meier and self.by_destination == "no":
             raise CalibrationError(
                 f'dwell_families=("{kaplan_meier[0]}",) (Kaplan-Meier dwell) needs '
-                "dwell_by_destination=True"
+                'dwell_by_destination=True (or "auto")'
             )
+
+    @property
+    def by_destination(self) -> str:
+        """``dwell_by_destination`` as ``"auto"``, ``"yes"`` (True) or ``"no"`` (False)."""
+        value = self.dwell_by_destination
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return value
+
+    @property
+    def one_class(self) -> bool:
+        """Whether no latent classes and no continuous heterogeneity are asked for."""
+        return self.latent_segments is None and self.heterogeneity == "classes"
 
     @property
     def pooled_families(self) -> tuple[str, ...] | None:
@@ -305,7 +329,7 @@ def _pooled_fit(
     try:
         return fit_exit(done, open_, options.pooled_families)
     except CalibrationError as e:
-        if options.dwell_by_destination and options.pooled_families:
+        if options.by_destination != "no" and options.pooled_families:
             return fit_exit(done, open_, None)
         raise CalibrationError(f"touchpoint {name!r}: {e}") from None
 
@@ -432,46 +456,83 @@ def fitted_mixture(
 
 @dataclass(frozen=True)
 class Destinations:
-    """Stage 4's output: dwell by destination per fitted touchpoint (None: not asked)."""
+    """Stage 4's output: the touchpoints whose dwell is a competing-risks fit (by
+    destination, or a pooled fixed delay or Kaplan-Meier dwell; None: none is) and each
+    fitted touchpoint's choice (:mod:`.dwellchoice`: pooled or by destination, why, the
+    BIC values)."""
 
     fits: dict[str, CompetingFit] | None = None
+    choices: pd.DataFrame | None = None
 
 
 def fit_destinations(
     log: PreparedLog, exits: PooledExits, classes: Classes, options: CalibrationOptions
 ) -> Destinations:
-    """Stage 4: with ``options.dwell_by_destination``, each fitted touchpoint's shares,
-    silent exit and dwell per destination (competing risks).
+    """Stage 4: each fitted touchpoint's dwell, pooled or by destination (competing
+    risks), as ``options.dwell_by_destination`` asks or, with ``"auto"`` and one class,
+    as BIC chooses (:func:`.dwellchoice.choose_dwell`).  With latent classes, a segment
+    column or a continuous heterogeneity ``"auto"`` means pooled.
 
     Raises
     ------
     CalibrationError
-        With more than one class, or a transit touchpoint that clashes with a name.
+        By destination with more than one class (or Kaplan-Meier dwells without one), or
+        a transit touchpoint that clashes with a name.
     """
-    if not options.dwell_by_destination:
-        return Destinations()
-    if classes.mixture.k > 1:
+    mode, mix = options.by_destination, classes.mixture
+    one_class = options.one_class and not log.has_segments and mix.k == 1
+    if mode == "yes" and mix.k > 1:
         raise CalibrationError(
             "dwell_by_destination works with one class: drop latent_segments or the "
             "segment column (EventColumns(segment=None))"
         )
-    fits = {}
-    quiet = set(log.mapping.never_silent)
-    for name in exits.fitted:
-        s = log.at(name)
-        finished = s[s["target"] >= 0]
-        fits[name] = fit_competing(
-            finished["days"].to_numpy(dtype=float),
-            finished["target"].to_numpy(),
-            s.loc[s["target"] < 0, "days"].to_numpy(dtype=float),
-            log.targets,
-            options.dwell_families,
-            never_silent=name in quiet,
-        )
-        clash = {f"{name}_to_{t}" for t in fits[name].targets} & set(log.targets)
-        if clash:
+    if mode == "no" or (mode == "auto" and not one_class):
+        if any(_nonparametric(f) for f in options.dwell_families or ()):
+            raise CalibrationError(
+                "Kaplan-Meier dwells (dwell_families) need dwell by destination, which "
+                "works with one class: drop latent_segments, heterogeneity or the segment "
+                "column, or the empirical family"
+            )
+        reason = "requested" if mode == "no" else "classes or heterogeneity: pooled"
+        rows = {n: requested(None, k, reason) for n, k in zip(exits.fitted, mix.kinds, strict=True)}
+        return Destinations(None, _choice_table(log, rows))
+    choices = {
+        name: _dwell_choice(log, name, kind, options)
+        for name, kind in zip(exits.fitted, mix.kinds, strict=True)
+    }
+    fits = {name: c.fit for name, c in choices.items() if c.fit is not None}
+    for name, cf in fits.items():
+        clash = {f"{name}_to_{t}" for t in cf.targets} & set(log.targets)
+        if clash and not cf.pooled:
             raise CalibrationError(
                 f"transit touchpoint {sorted(clash)[0]!r} clashes with a mapped name — "
                 "rename that touchpoint"
             )
-    return Destinations(fits)
+    rows = {name: c.row for name, c in choices.items()}
+    return Destinations(fits or None, _choice_table(log, rows))
+
+
+def _dwell_choice(
+    log: PreparedLog, name: str, kind: str, options: CalibrationOptions
+) -> DwellChoice:
+    """One touchpoint's dwell: by destination when asked, else chosen by BIC."""
+    s = log.at(name)
+    done = s["target"] >= 0
+    spells = (
+        s.loc[done, "days"].to_numpy(dtype=float),
+        s.loc[done, "target"].to_numpy(),
+        s.loc[~done, "days"].to_numpy(dtype=float),
+    )
+    quiet = name in set(log.mapping.never_silent)
+    if options.by_destination == "yes":
+        fit = fit_competing(*spells, log.targets, options.dwell_families, never_silent=quiet)
+        return DwellChoice(fit, requested(fit, kind, "requested"))
+    return choose_dwell(spells, log.targets, options.dwell_families, quiet, kind)
+
+
+def _choice_table(log: PreparedLog, rows: dict[str, dict[str, object]]) -> pd.DataFrame:
+    """The report's ``dwell_choice`` table: one row per fitted touchpoint."""
+    spells = log.spells["node"].value_counts()
+    return pd.DataFrame(
+        [{"touchpoint": n, "spells": int(spells.get(n, 0)), **r} for n, r in rows.items()]
+    )

@@ -91,7 +91,7 @@ def test_an_implausible_family_is_refused_by_name_or_replaced_by_kaplan_meier():
     where no lognormal is plausible get the Kaplan-Meier dwell."""
     log = subscription("instant")
     with pytest.raises(cjsim.CalibrationError, match="touchpoint 'signup': no plausible dwell"):
-        cjsim.calibrate(log, MAPPING, dwell_families=("lognormal",))
+        cjsim.calibrate(log, MAPPING, dwell_families=("lognormal",), dwell_by_destination=False)
     fit = cjsim.calibrate(log, MAPPING, dwell_by_destination=True, dwell_families=("lognormal",))
     kinds = fit.report["destinations"]["dwell"]
     assert (kinds == "empirical").any()

@@ -114,6 +114,7 @@ def test_fit_to_dict_summarises_the_fit(segment_fit):
     assert d["n_customers"] == len(segment_fit.customers)
     assert set(d["segments"]) == {"casual", "loyal"}
     assert set(d["report"]) == {
+        "dwell_choice",
         "transitions",
         "exits",
         "segments",

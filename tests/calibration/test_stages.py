@@ -55,7 +55,11 @@ def test_prepare_log_keeps_the_calibration_period_and_counts_late_events(small_l
 
 def test_empirical_dwell_needs_dwell_by_destination():
     with pytest.raises(cjsim.CalibrationError, match="needs dwell_by_destination=True"):
-        CalibrationOptions(dwell_families=("empirical",))
+        CalibrationOptions(dwell_families=("empirical",), dwell_by_destination=False)
+    with pytest.raises(cjsim.CalibrationError, match=r"one of \('auto', 'yes', 'no'\) or a bool"):
+        CalibrationOptions(dwell_by_destination="sometimes")
+    assert CalibrationOptions().by_destination == "auto"
+    assert CalibrationOptions(dwell_by_destination=True).by_destination == "yes"
     both = CalibrationOptions(dwell_families=("empirical", "gamma"), dwell_by_destination=True)
     assert both.pooled_families == ("gamma",)
 
