@@ -189,16 +189,28 @@ def _add_calibrate(sub: Any) -> None:
         metavar="DAYS",
         help="horizon of the fitted scenario (default 365)",
     )
-    cal.add_argument(
+    dwell = cal.add_mutually_exclusive_group()
+    dwell.add_argument(
         "--dwell-by-destination",
-        action="store_true",
-        help="dwell depends on the next touchpoint (competing risks; one class)",
+        action="store_const",
+        const="yes",
+        default="auto",
+        help="every touchpoint's dwell depends on the next touchpoint (competing risks; "
+        "one class); default: chosen per touchpoint by BIC, with one class",
+    )
+    dwell.add_argument(
+        "--pooled-dwell",
+        dest="dwell_by_destination",
+        action="store_const",
+        const="no",
+        help="one dwell per touchpoint, whatever the next one",
     )
     cal.add_argument(
         "--dwell-families",
         metavar="LIST",
         help="comma-separated candidates among exponential,gamma,lognormal,weibull "
-        "(or empirical, with --dwell-by-destination)",
+        "or empirical, overriding the automatic choice (a fixed delay for near-instant "
+        "steps, Kaplan-Meier where no family passes a goodness-of-fit test)",
     )
     cal.add_argument("--seed", type=int, default=0, help="seed of the EM starts (default 0)")
     _economics_options(cal)

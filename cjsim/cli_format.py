@@ -282,6 +282,9 @@ def fit_tables(fit: Fit) -> str:
         ["touchpoint", "spells", "open_at_cutoff", "dwell", "exit_probability", "ks_distance"]
     ]
     parts = ["", "touchpoints (silent exit, dwell family, Kaplan-Meier distance)", _frame(exits)]
+    choice = fit.report.get("dwell_choice")
+    if choice is not None and (choice["reason"] == "lower BIC").any():
+        parts += ["", "one dwell or one per destination (lower BIC wins)", _frame(choice)]
     destinations = fit.report.get("destinations")
     if destinations is not None and len(destinations):
         parts += ["", "dwell by destination (what the scenario simulates)", _frame(destinations)]

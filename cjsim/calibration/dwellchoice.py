@@ -58,9 +58,9 @@ def n_parameters(fit: CompetingFit, never_silent: bool) -> int:
     once)."""
     dwell = 0
     for j, kind in enumerate(fit.kinds[:1] if fit.pooled else fit.kinds):
-        family = FAMILIES[kind]
+        family, atoms = FAMILIES[kind], fit.atoms[j] if j < len(fit.atoms) else None
         if family.nonparametric:
-            dwell += len(fit.atoms[j][0]) - 1 if fit.atoms[j] is not None else 0
+            dwell += len(atoms[0]) - 1 if atoms is not None else 0
         else:
             dwell += max(family.n_params, 1)
     return (not never_silent) + len(fit.targets) - 1 + dwell

@@ -220,10 +220,24 @@ def destination_table(competing: dict[str, CompetingFit]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _used_exits(table: pd.DataFrame, competing: dict[str, CompetingFit]) -> pd.DataFrame:
+def _next_event_distance(log: PreparedLog, name: str, cf: CompetingFit) -> float:
+    """The largest gap between the Kaplan-Meier time to the next event at ``name`` and
+    the competing-risks fit's, ``(1 - q) sum_m p_m F_m``."""
+    s = log.at(name)
+    days, censored = s["days"].to_numpy(dtype=float), (s["target"] < 0).to_numpy()
+    times, survival = kaplan_meier(np.maximum(days, 1e-6), censored)
+    if not len(times):
+        return math.nan
+    moved = cf.probs @ (1 - np.exp(cf._logsf(times)))
+    return float(np.max(np.abs((1 - survival) - (1 - cf.exit_probability) * moved)))
+
+
+def _used_exits(
+    table: pd.DataFrame, competing: dict[str, CompetingFit], log: PreparedLog
+) -> pd.DataFrame:
     """The exit table with the competing-risks fit where it replaced the classes' fit:
     ``dwell`` reads ``by destination`` (or the pooled fixed or Kaplan-Meier family),
-    with its silent exit and mean dwell."""
+    with its silent exit, mean dwell and Kaplan-Meier distance."""
     out = table.copy()
     for name, cf in competing.items():
         at = out["touchpoint"] == name
@@ -233,6 +247,7 @@ def _used_exits(table: pd.DataFrame, competing: dict[str, CompetingFit]) -> pd.D
         out.loc[at, "exit_se"] = cf.exit_se
         out.loc[at, "dwell_mean_days"] = float(cf.probs @ means)
         out.loc[at, "aic"] = math.nan
+        out.loc[at, "ks_distance"] = _next_event_distance(log, name, cf)
     return out
 
 
@@ -295,7 +310,7 @@ def fit_report(
     extra = {} if choices is None else {"dwell_choice": choices}
     if competing:
         extra["destinations"] = destination_table(competing)
-        exit_table = _used_exits(exit_table, competing)
+        exit_table = _used_exits(exit_table, competing, log)
     return {
         **extra,
         "transitions": pd.concat([r.interval() for r in rows.values()], ignore_index=True),

@@ -1,8 +1,9 @@
 """Logs that once crashed a fit (issue 12: ``--dwell-by-destination`` on a subscription log
 ended in ``math domain error``): deliveries at exactly the same interval, steps of no
-time at all, a mix of both, fitted with and without dwell by destination and with each
-dwell family.  Every one gives a fit or a :class:`~cjsim.errors.CalibrationError`, never
-another exception, and a fitted scenario's dwells are finite and positive."""
+time at all, a mix of both, fitted with dwell by destination chosen (the default,
+``"auto"``), forced and refused, and with each dwell family.  Every one gives a fit or
+a :class:`~cjsim.errors.CalibrationError`, never another exception, and a fitted
+scenario's dwells are finite and positive."""
 
 import itertools
 import math
@@ -57,7 +58,7 @@ CASES = [
     (kind, by, families)
     for kind, by, families in itertools.product(
         ["exact", "instant", "mixed"],
-        [True, False],
+        ["auto", True, False],
         [None, ("empirical",), ("lognormal",), ("gamma",), ("weibull",), ("exponential",)],
     )
     if by or families != ("empirical",)
