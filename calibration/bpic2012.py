@@ -52,7 +52,10 @@ What the log shows (all pre-2012 unless said):
   pre-accepted is 1.9 times the model's in 2012, in office time.
 
     python calibration/bpic2012.py [--data DIR] [--replications N] [--order K|auto]
-        [--plot F.png]
+        [--plot F.png] [--one-dwell | --parametric | --auto]
+
+By default every touchpoint's dwell is by destination and Kaplan-Meier; ``--auto`` leaves
+both to calibrate's defaults (one dwell or one per destination by BIC, guarded families).
 """
 
 from __future__ import annotations
@@ -142,6 +145,12 @@ def main(argv: list[str] | None = None) -> int:
         default=1,
         help="memory: the last K touchpoints set the next step, or auto (default 1)",
     )
+    p.add_argument(
+        "--auto",
+        action="store_true",
+        help="calibrate's defaults: one dwell or one per destination chosen by BIC per "
+        "touchpoint, families guarded (fixed delay, goodness-of-fit test, Kaplan-Meier)",
+    )
     args = p.parse_args(argv)
     path = find(args.data, FILE)
     if path is None:
@@ -152,8 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         log,
         MAPPING,
         COLUMNS,
-        dwell_by_destination=not args.one_dwell,
-        dwell_families=None if args.parametric or args.one_dwell else ("empirical",),
+        dwell_by_destination="auto" if args.auto else not args.one_dwell,
+        dwell_families=None if args.parametric or args.one_dwell or args.auto else ("empirical",),
         horizon_days=75,
         seed=0,
         order=args.order,

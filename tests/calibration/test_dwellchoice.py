@@ -230,3 +230,36 @@ def test_the_goodness_of_fit_test_holds_its_level_and_rejects_a_wrong_family():
         wrong += not passes("exponential", *expon.params[0], done, opened, w)
     assert own <= 200 * GOF_LEVEL + 4 * math.sqrt(200 * GOF_LEVEL * (1 - GOF_LEVEL)), own
     assert wrong >= 150, wrong
+
+
+def humps_log(seed: int, n: int = 800) -> pd.DataFrame:
+    """A form filled in, then filed after :func:`two_humps` days."""
+    rng = np.random.default_rng(seed)
+    start = rng.uniform(0, 100, n)
+    rows = [(c, "fill", t) for c, t in enumerate(start)]
+    done = start + two_humps(rng, n)
+    rows += [(c, "file", t) for c, t in enumerate(done)]
+    log = pd.DataFrame(rows, columns=["customer_id", "event", "day"])
+    log["timestamp"] = START + pd.to_timedelta(log.pop("day"), unit="D")
+    return log
+
+
+HUMPS = {"touchpoints": {"form": ["fill"]}, "outcomes": {"filed": ["file"]}}
+
+
+def test_a_fit_with_chosen_dwells_saves_loads_and_draws(tmp_path):
+    """A pooled Kaplan-Meier dwell (one destination, no family passes) is the
+    touchpoint's own dwell, without transit touchpoints; it survives save and load, and
+    posterior draws keep it."""
+    fit = cjsim.calibrate(humps_log(seed=4), HUMPS)
+    choice = fit.report["dwell_choice"].set_index("touchpoint").loc["form"]
+    assert (choice["dwell"], choice["families"]) == ("pooled", "empirical")
+    assert fit.scenario.touchpoints["form"].dwell.kind == "empirical"
+    assert "form_to_filed" not in fit.scenario.touchpoints
+    assert "form: pooled empirical" in fit.summary()
+    loaded = cjsim.load_fit(fit.save(tmp_path / "fit.toml")[0])
+    assert loaded.summary() == fit.summary()
+    assert loaded.competing is not None and loaded.competing["form"].pooled
+    for draw in loaded.sample_scenarios(3, seed=1):
+        assert draw.touchpoints["form"].dwell.kind == "empirical"
+        assert set(draw.touchpoints) == {"form"}
