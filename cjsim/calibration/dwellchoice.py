@@ -38,9 +38,10 @@ import pandas as pd
 from cjsim.calibration.competing import CompetingFit, fit_competing
 from cjsim.calibration.families import FAMILIES, PARAMETRIC
 
-__all__ = ["DwellChoice", "choose_dwell", "n_parameters", "requested", "summary_lines"]
+__all__ = ["CLASSES", "DwellChoice", "choose_dwell", "n_parameters", "requested", "summary_lines"]
 
 POOLED, BY_DESTINATION = "pooled", "by destination"
+CLASSES = "classes or heterogeneity: pooled"  # the reason auto gives one dwell with classes
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,12 @@ def summary_lines(choices: pd.DataFrame, competing: dict[str, CompetingFit] | No
     competing-risks dwell (family and median per destination)."""
     pooled = choices.loc[choices["dwell"] == POOLED, "touchpoint"].tolist()
     by = choices.loc[choices["dwell"] == BY_DESTINATION, "touchpoint"].tolist()
-    how = "chosen by BIC" if (choices["reason"] == "lower BIC").any() else "as requested"
+    reasons = set(choices["reason"])
+    how = "chosen by BIC"
+    if "requested" in reasons:
+        how = "as requested"
+    elif CLASSES in reasons:
+        how = "one per touchpoint: classes or a continuous heterogeneity carry it"
     parts = [f"by destination at {', '.join(by)}"] * bool(by)
     parts += [f"pooled at {len(pooled)} touchpoint(s)"] * bool(pooled)
     lines = [f"  dwell ({how}): " + "; ".join(parts)]

@@ -29,7 +29,7 @@ import pandas as pd
 
 from cjsim.calibration.checks import check_cutoff, check_latent_segments, check_order_values
 from cjsim.calibration.competing import CompetingFit, fit_competing
-from cjsim.calibration.dwellchoice import DwellChoice, choose_dwell, requested
+from cjsim.calibration.dwellchoice import CLASSES, DwellChoice, choose_dwell, requested
 from cjsim.calibration.events import (
     EventColumns,
     Mapping,
@@ -493,7 +493,7 @@ def fit_destinations(
                 "works with one class: drop latent_segments, heterogeneity or the segment "
                 "column, or the empirical family"
             )
-        reason = "requested" if mode == "no" else "classes or heterogeneity: pooled"
+        reason = "requested" if mode == "no" else CLASSES
         rows = {n: requested(None, k, reason) for n, k in zip(exits.fitted, mix.kinds, strict=True)}
         return Destinations(None, _choice_table(log, rows))
     choices = {

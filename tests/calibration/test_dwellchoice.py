@@ -136,6 +136,7 @@ def test_auto_means_one_dwell_with_latent_classes(desk):
     assert (choice["dwell"] == "pooled").all()
     assert (choice["reason"] == "classes or heterogeneity: pooled").all()
     assert fit.competing is None
+    assert "dwell (one per touchpoint: classes or a continuous heterogeneity" in fit.summary()
 
 
 def test_requested_dwell_by_destination_is_reported_as_requested(desk):
