@@ -21,6 +21,7 @@ from cjsim.calibration.arrivals import ArrivalFit
 from cjsim.calibration.assembler import OrderValues, dwell_distribution
 from cjsim.calibration.competing import CompetingFit
 from cjsim.calibration.dwell import kaplan_meier
+from cjsim.calibration.families import INSTANT
 from cjsim.calibration.mixture import Mixture
 from cjsim.calibration.stages import PooledExits, PreparedLog
 from cjsim.calibration.transitions import RowPosterior
@@ -222,13 +223,17 @@ def destination_table(competing: dict[str, CompetingFit]) -> pd.DataFrame:
 
 def _next_event_distance(log: PreparedLog, name: str, cf: CompetingFit) -> float:
     """The largest gap between the Kaplan-Meier time to the next event at ``name`` and
-    the competing-risks fit's, ``(1 - q) sum_m p_m F_m``."""
+    the competing-risks fit's, ``(1 - q) sum_m p_m F_m`` (a fixed delay's step taken
+    where its spells are, within a second of it)."""
     s = log.at(name)
     days, censored = s["days"].to_numpy(dtype=float), (s["target"] < 0).to_numpy()
     times, survival = kaplan_meier(np.maximum(days, 1e-6), censored)
     if not len(times):
         return math.nan
-    moved = cf.probs @ (1 - np.exp(cf._logsf(times)))
+    logs = cf._logsf(times)
+    fixed = np.array([kind == Fixed.kind for kind in cf.kinds])
+    logs[fixed] = cf._logsf(times + INSTANT)[fixed]
+    moved = cf.probs @ (1 - np.exp(logs))
     return float(np.max(np.abs((1 - survival) - (1 - cf.exit_probability) * moved)))
 
 
