@@ -8,12 +8,13 @@ import pytest
 from cjsim.economics import Outcome, delta_table, paired_deltas, rank_variants, variance_split
 
 
-def _figures(net_profit, cost, conversion=0.1, npv=None):
+def _figures(profit, cost, conversion=0.1, npv=None):
+    """A run's figures; ``profit`` is net of the intervention's ``cost``."""
     return {
         "conversion_rate": conversion,
         "intervention_cost": cost,
-        "net_profit": net_profit,
-        "npv": net_profit if npv is None else npv,
+        "profit": profit,
+        "npv": profit if npv is None else npv,
     }
 
 
@@ -39,9 +40,9 @@ def outcome():
 
 def test_paired_deltas_are_taken_replication_by_replication(outcome):
     d = paired_deltas([outcome], ["a", "b"]).set_index(["variant", "replication", "kpi"])
-    assert d.loc[("a", 0, "net_profit"), "delta"] == 50.0
-    assert d.loc[("a", 1, "net_profit"), "delta"] == 40.0
-    assert d.loc[("b", 0, "net_profit"), "delta"] == -10.0
+    assert d.loc[("a", 0, "profit"), "delta"] == 50.0
+    assert d.loc[("a", 1, "profit"), "delta"] == 40.0
+    assert d.loc[("b", 0, "profit"), "delta"] == -10.0
 
 
 def test_the_ranking_by_hand(outcome):
@@ -65,16 +66,16 @@ def test_the_ranking_by_hand(outcome):
 
 def test_variance_split_between_draws_and_noise(outcome):
     shifted = Outcome(
-        [outcome.kpis[0], [{**k, "net_profit": k["net_profit"] + 100} for k in outcome.kpis[1]],
+        [outcome.kpis[0], [{**k, "profit": k["profit"] + 100} for k in outcome.kpis[1]],
          outcome.kpis[2]],
         outcome.cash,
         outcome.day,
     )  # fmt: skip
     deltas = paired_deltas([outcome, shifted], ["a", "b"])
     split = variance_split(deltas).set_index(["variant", "kpi"])
-    a = split.loc[("a", "net_profit")]
+    a = split.loc[("a", "profit")]
     assert a["delta"] == pytest.approx(95.0)
     assert a["sd_simulation"] == pytest.approx(math.sqrt(50.0 / 2))  # var(50, 40) / 2 pairs
     assert a["parameter_share"] > 0.9
-    b = split.loc[("b", "net_profit")]
+    b = split.loc[("b", "profit")]
     assert b["sd_parameter"] == 0.0 and math.isnan(b["parameter_share"])  # no spread at all

@@ -214,8 +214,8 @@ def test_analytic_parameter_draws_are_all_parameter_uncertainty(sc, investments)
     draws = [sc.replace(economics=type(sc.economics)(gross_margin=m)) for m in (0.3, 0.45, 0.6)]
     cmp = compare(sc, [investments["better_size_guide"]], engine="analytic", scenario_draws=draws)
     u = cmp.uncertainty.set_index("kpi")
-    assert u.loc["net_profit", "parameter_share"] == pytest.approx(1.0)
-    assert u.loc["net_profit", "sd_simulation"] == 0
+    assert u.loc["profit", "parameter_share"] == pytest.approx(1.0)
+    assert u.loc["profit", "sd_simulation"] == 0
 
 
 def test_net_profit_equals_the_sum_of_the_daily_cash(sc, investments):
@@ -227,6 +227,4 @@ def test_net_profit_equals_the_sum_of_the_daily_cash(sc, investments):
     res = compare(flat, [investments["faster_returns"]], engine="des", replications=2, seed=8)
     d = res.deltas.set_index(["replication", "kpi"])
     for r in (0, 1):
-        assert d.loc[(r, "npv"), "value"] == pytest.approx(
-            d.loc[(r, "net_profit"), "value"], rel=1e-9
-        )
+        assert d.loc[(r, "npv"), "value"] == pytest.approx(d.loc[(r, "profit"), "value"], rel=1e-9)

@@ -45,4 +45,6 @@ def test_an_exact_comparison_has_no_time_series_figures(sc, ivs):
     cmp = cjsim.compare(sc, ivs, engine="analytic")
     page = render_report(sc, cmp, source="fashionfusion.toml")
     assert _images(page) == ["investment ranking", "KPI changes", "stage funnel", "journey"]
-    assert "analytic engine, 1 replication," in page
+    assert "analytic engine, exact expectations (no replications)," in page
+    assert "<th>runs</th><td>exact expectations (no replications)</td>" in page
+    assert not re.search(r"\d+ (paired )?replications?\b", page)  # header and table agree
