@@ -32,6 +32,7 @@ from cjsim.experiment import RunOptions
 from cjsim.interventions import Intervention
 from cjsim.interventions.compare import Comparison, compare
 from cjsim.interventions.portfolio import with_budget
+from cjsim.kpis import unit_of
 from cjsim.model import Scenario
 
 __all__ = ["build_report", "render_report", "write_report"]
@@ -59,6 +60,7 @@ body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; mar
 h1 { margin-bottom: 0.2rem; } .sub { color: #5b6878; margin-top: 0; }
 table { border-collapse: collapse; margin: 0.8rem 0 1.6rem; font-size: 0.9rem; }
 th, td { border-bottom: 1px solid #d9dee5; padding: 0.3rem 0.6rem; text-align: right; }
+td { white-space: nowrap; }
 th:first-child, td:first-child { text-align: left; }
 figure { margin: 1rem 0 2rem; } figure img { max-width: 100%; border: 1px solid #e4e8ee; }
 figcaption { color: #5b6878; font-size: 0.9rem; }
@@ -97,12 +99,9 @@ def _table(rows: list[dict[str, str]]) -> str:
     return pd.DataFrame(rows).to_html(index=False, escape=True, border=0)
 
 
-def _gain(v: Any, currency: str, column: str = "incremental_profit") -> str:
+def _gain(v: Any, column: str = "incremental_profit") -> str:
     return fmt.with_interval(
-        lambda x: fmt.money(x, currency, signed=True),
-        v[column],
-        v[f"{column}_ci_low"],
-        v[f"{column}_ci_high"],
+        fmt.money, v[column], v[f"{column}_ci_low"], v[f"{column}_ci_high"], signed=True
     )
 
 
@@ -112,10 +111,10 @@ def _ranking_table(cmp: Comparison, currency: str) -> str:
         rows.append(
             {
                 "investment": v["variant"],
-                "incremental profit, net of cost [95 % interval]": _gain(v, currency),
-                "cost": fmt.money(v["intervention_cost"], currency),
+                f"incremental profit, net of cost ({currency}) [95 % interval]": _gain(v),
+                f"cost ({currency})": fmt.money(v["intervention_cost"]),
                 "ROI": fmt.percent(v["roi"]),
-                "NPV": fmt.money(v["npv"], currency),
+                f"NPV ({currency})": fmt.money(v["npv"]),
                 "payback": fmt.payback(v["payback_day"]),
                 "break-even": fmt.break_even(v["break_even_uplift"]),
                 "P(beats baseline)": fmt.probability(v["p_beats_baseline"]),
@@ -132,8 +131,8 @@ def _portfolio_section(cmp: Comparison, currency: str) -> str:
     rows = [
         {
             "portfolio": str(v["portfolio"]).replace("+", " + "),
-            "cost": fmt.money(v["intervention_cost"], currency),
-            "incremental profit, net of cost [95 % interval]": _gain(v, currency),
+            f"cost ({currency})": fmt.money(v["intervention_cost"]),
+            f"incremental profit, net of cost ({currency}) [95 % interval]": _gain(v),
             "P(best within budget)": fmt.probability(v["p_best"]),
             "within budget": "yes" if v["within_budget"] else "no",
         }
@@ -156,8 +155,9 @@ def _delta_table(cmp: Comparison, currency: str) -> str:
         row = {"investment": str(name)}
         for kpi in kpis:
             d = t.loc[(name, kpi)]
-            row[LABELS[kpi]] = fmt.with_interval(
-                lambda x, k=kpi: fmt.change(k, x, currency),
+            money = f" ({currency})" if unit_of(kpi).startswith("money") else ""
+            row[LABELS[kpi] + money] = fmt.with_interval(
+                lambda x, k=kpi: fmt.change(k, x),
                 d["delta"],
                 d["delta_ci_low"],
                 d["delta_ci_high"],

@@ -22,6 +22,7 @@ from cjsim.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 FASHION = str(ROOT / "scenarios" / "fashionfusion.toml")
 INVESTMENTS = str(ROOT / "scenarios" / "fashionfusion_investments.toml")
+COMPARE = ["compare", FASHION, "--interventions", INVESTMENTS]
 SMALL = ["--replications", "2", "--horizon", "60", "--seed", "1", "--workers", "1", "--quiet"]
 VARIANTS = {
     "loyalty_program",
@@ -38,10 +39,7 @@ def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("money")
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(io.StringIO()):
-        code = main(
-            ["compare", FASHION, "--interventions", INVESTMENTS, *SMALL]
-            + ["--budget", "12000", "--out", str(out)]
-        )
+        code = main([*COMPARE, *SMALL, "--budget", "12000", "--out", str(out)])
     assert code == 0
     return buffer.getvalue(), out
 
@@ -101,10 +99,7 @@ def test_the_printed_tables_show_the_same_profit(run):
 
 
 def test_json_with_a_budget_is_one_document_with_the_portfolio(capsys):
-    code = main(
-        ["compare", FASHION, "--interventions", INVESTMENTS, "--engine", "analytic"]
-        + ["--budget", "12000", "--json"]
-    )
+    code = main([*COMPARE, "--engine", "analytic", "--budget", "12000", "--json"])
     assert code == 0
     doc = json.loads(capsys.readouterr().out)  # one valid document, nothing after it
     fits = [p for p in doc["portfolio"] if p["within_budget"]]
