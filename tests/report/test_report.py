@@ -5,8 +5,9 @@ The report of the bundled comparison (small: 2 replications over 60 days) with a
 ``<body data-images="loaded/total">`` once the images are in, and Chromium's DOM dump is
 read back.  Its text has no ``nan`` and no ``e+0``, it opens with the recommendation, and
 its KPI table's change of profit is the ranking's incremental profit for every variant.
-A screenshot is saved beside the report (tmp_path) for a human to look at.  Without Chromium the browser test is skipped locally, and fails on CI (``.ci/run``
-installs Debian's chromium).
+A screenshot is saved beside the report (tmp_path) for a human to look at.  Without
+Chromium the browser test is skipped locally, and fails on CI (``.ci/run`` installs
+Debian's chromium).
 """
 
 import html
