@@ -150,8 +150,8 @@ def blindness_notes(
         kinds = ", ".join(sorted(FEATURES[f] for f in blind))
         notes.append(
             f"{iv.name}: the {engine.name} engine cannot see {what} ({kinds}) — queues and "
-            "experience effects need engine='des'; its figures here are NaN "
-            "where they would wrongly read as no effect"
+            "experience effects need engine='des'; its figures here are n/a (not a "
+            "number) where they would wrongly read as no effect"
         )
         if everything:
             cols = [c for c in ranking.columns if c not in ("variant", "intervention_cost")]
