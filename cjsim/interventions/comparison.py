@@ -141,11 +141,16 @@ class Comparison:
         currency = str(self.meta.get("currency", ""))
         advice = self.recommendation().sentences(currency, self.meta.get("horizon_days"))
         rows = [
-            f"  {r['variant']}: {_gain(r)} {currency}, ROI {fmt.percent(r['roi'])}, "
+            f"  {r['variant']}: {_gain(r)}, ROI {fmt.percent(r['roi'])}, "
             f"P(beats baseline) {fmt.probability(r['p_beats_baseline'])}"
             for r in self.ranking.to_dict(orient="records")
         ]
-        lines = [head, *advice, "incremental profit, net of cost [95 % interval]:", *rows]
+        lines = [
+            head,
+            *advice,
+            f"incremental profit in {currency}, net of cost [95 % interval]:",
+            *rows,
+        ]
         return "\n".join([*lines, *(f"note: {n}" for n in self.notes)])
 
     def plot_deltas(
