@@ -210,8 +210,12 @@ def test_tied_variants_share_p_best(sc, investments):
     twin = Intervention(
         "twin", investments["loyalty_program"].changes, investments["loyalty_program"].costs
     )
-    cmp = compare(sc, [investments["loyalty_program"], twin], engine="analytic")
+    year = cjsim.load_scenario(FASHION)  # over a year the loyalty program pays
+    cmp = compare(year, [investments["loyalty_program"], twin], engine="analytic")
     assert list(cmp.ranking["p_best"]) == [0.5, 0.5]
+    short = compare(sc, [investments["loyalty_program"], twin], engine="analytic")
+    assert short.ranking["incremental_profit"].max() < 0  # over 90 days it does not:
+    assert list(short.ranking["p_best"]) == [0.0, 0.0]  # doing nothing is best
 
 
 def test_analytic_parameter_draws_are_all_parameter_uncertainty(sc, investments):
