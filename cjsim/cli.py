@@ -25,7 +25,6 @@ from cjsim.cli_format import (
     check_summary,
     comparison_tables,
     fit_tables,
-    portfolio_table,
     result_tables,
     validation_tables,
 )
@@ -36,7 +35,7 @@ from cjsim.experiment import RunOptions, simulate
 from cjsim.experiment.executors import default_workers
 from cjsim.interventions import Intervention, check_interventions, load_interventions
 from cjsim.interventions.compare import compare
-from cjsim.interventions.portfolio import portfolio
+from cjsim.interventions.portfolio import with_budget
 from cjsim.model import Scenario
 from cjsim.scenario import json_schema, load_scenario
 
@@ -51,14 +50,15 @@ _EXAMPLES = {
     "--workers 2 --out results/",
     "schema": "example: cjsim schema > scenario.schema.json",
     "compare": "example:\n  cjsim compare scenarios/fashionfusion.toml "
-    "--interventions scenarios/fashionfusion_investments.toml --seed 1",
+    "--interventions scenarios/fashionfusion_investments.toml --seed 1 --budget 12000",
     "calibrate": "example:\n  cjsim calibrate events.csv --mapping mapping.toml --out fitted.toml "
     "--latent-segments 2\n  (writes fitted.toml, fitted.warm_start.csv and "
     "fitted.calibration.json)",
     "validate": "example:\n  cjsim validate fitted.toml holdout.csv --replications 20 "
     "--plot holdout.png",
     "report": "example:\n  cjsim report scenarios/fashionfusion.toml "
-    "--interventions scenarios/fashionfusion_investments.toml --out report.html --seed 1",
+    "--interventions scenarios/fashionfusion_investments.toml --out report.html --seed 1 "
+    "--budget 12000",
 }
 
 
@@ -127,18 +127,34 @@ def _add_compare(sub: Any) -> None:
         default_workers=default_workers(),
         replications_help="paired replications per variant (default 10)",
     )
-    cmp.add_argument(
-        "--budget",
-        type=float,
-        default=None,
-        metavar="MONEY",
-        help="also find the best portfolio of interventions within this budget",
-    )
+    _budget_option(cmp)
     cmp.add_argument(
         "--out",
         metavar="DIR",
-        help="write ranking.csv, comparison.csv, deltas.csv and comparison.json here",
+        help="write ranking.csv, comparison.csv, deltas.csv, comparison.json (and with "
+        "--budget portfolio.csv) here",
     )
+
+
+def _budget_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--budget",
+        type=_budget,
+        default=None,
+        metavar="MONEY",
+        help="also find the best portfolio of interventions whose expected cost over the "
+        "horizon fits this budget (reusing the variants' runs)",
+    )
+
+
+def _budget(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an amount of money, got {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be an amount >= 0, got {text}")
+    return value
 
 
 def _add_calibrate(sub: Any) -> None:
@@ -289,6 +305,7 @@ def _add_report(sub: Any) -> None:
         replications_help="paired replications per variant (default 10)",
         with_json=False,
     )
+    _budget_option(rpt)
 
 
 def _baseline_arguments(p: argparse.ArgumentParser) -> None:
@@ -334,6 +351,7 @@ def _report(args: argparse.Namespace) -> int:
         _interventions(args, scenario),
         options=_run_options(args),
         source=str(args.file),
+        budget=args.budget,
     )
     print(f"wrote {write_report(out, page)}")
     return 0
@@ -503,19 +521,13 @@ def _compare(args: argparse.Namespace) -> int:
     scenario = _scenario(args)
     _check_out(args.out)
     interventions = _interventions(args, scenario)
-    options = _run_options(args)
-    result = compare(scenario, interventions, options=options)
-    text = result.to_json() if args.json else comparison_tables(result)
+    result = compare(scenario, interventions, options=_run_options(args))
     if args.budget is not None:
-        same = options.replace(seed=result.meta["seed"])
-        best = portfolio(scenario, interventions, args.budget, options=same)
-        text += "\n\n" + (
-            best.to_json(orient="records") if args.json else portfolio_table(best, args.budget)
-        )
+        result = with_budget(result, args.budget)
     if args.out:
         for path in result.save(args.out):
             print(f"wrote {path}", file=sys.stderr)
-    print(text)
+    print(result.to_json() if args.json else comparison_tables(result))
     return 0
 
 

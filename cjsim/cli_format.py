@@ -7,6 +7,7 @@ import textwrap
 
 import pandas as pd
 
+import cjsim.formatting as fmt
 from cjsim.calibration import Fit, Validation
 from cjsim.engines.result import Result
 from cjsim.interventions.compare import Comparison
@@ -19,16 +20,13 @@ WIDTH = 100
 
 
 def format_number(value: float, kind: str = "") -> str:
-    """A readable number: shares as %, money with thousands separators."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
+    """A readable number (:mod:`cjsim.formatting`): ``kind`` "share" in %, "money" with
+    thousands separators, anything else fixed-point."""
     if kind == "share":
-        return f"{100 * value:.2f} %"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
+        return fmt.percent(value, decimals=2)
     if kind == "money":
-        return f"{value:,.2f}"
-    return f"{value:.4g}"
+        return fmt.money(value)
+    return fmt.number(value)
 
 
 def _kind(kpi: str) -> str:
@@ -160,108 +158,89 @@ def result_tables(result: Result, top_edges: int = 10) -> str:
     return "\n".join(lines)
 
 
-def _money(value: float) -> str:
-    return "n/a" if value is None or math.isnan(value) else f"{value:,.0f}"
+def _gain(r: dict, column: str = "incremental_profit") -> str:
+    """A money column of a ranking row with its 95 % interval (none when exact)."""
+    low, high = r.get(f"{column}_ci_low", math.nan), r.get(f"{column}_ci_high", math.nan)
+    return fmt.with_interval(fmt.money, r[column], low, high, signed=True)
 
 
-def _pct(value: float) -> str:
-    return "n/a" if value is None or math.isnan(value) else f"{100 * value:.0f} %"
-
-
-def comparison_tables(cmp: Comparison) -> str:
-    """What ``cjsim compare`` prints: the ranked investments, the deltas, the notes."""
-    ranking, table, meta = cmp.ranking, cmp.table, cmp.meta
-    engine = cmp.engine
-    runs = (
-        "exact expectations"
-        if cmp.exact
-        else f"{meta['replications']} paired replications, seed {meta['seed']}"
-    )
-    head = (
-        f"{cmp.scenario} — what-if comparison, engine {engine}, {runs}, "
-        f"horizon {meta['horizon_days']:g} days, money in {meta['currency']}"
-    )
+def _ranking_lines(ranking: pd.DataFrame) -> list[str]:
     lines = [
-        textwrap.fill(head, WIDTH),
-        "",
-        "Investments ranked by incremental profit (net of their cost; 95 % intervals)",
         f"{'#':>2} {'investment':<20} {'incremental profit':>27} {'cost':>8} {'ROI':>6} "
         f"{'NPV':>9} {'payback':>8} {'P>base':>6} {'P best':>6}",
     ]
     for i, r in enumerate(ranking.to_dict(orient="records"), start=1):
-        ci = (
-            f"[{_money(r['incremental_profit_ci_low'])}, {_money(r['incremental_profit_ci_high'])}]"
-        )
-        profit = f"{_money(r['incremental_profit'])} {ci}"
-        payback = r["payback_day"]
-        pay = "never" if math.isnan(payback) else f"day {payback:.0f}"
-        if math.isnan(r["intervention_cost"]):
-            pay = "n/a"
+        pay = fmt.NA if math.isnan(r["incremental_profit"]) else fmt.payback(r["payback_day"])
         lines.append(
-            f"{i:>2} {r['variant'][:20]:<20} {profit:>27} {_money(r['intervention_cost']):>8} "
-            f"{_pct(r['roi']):>6} {_money(r['npv']):>9} {pay:>8} "
-            f"{_pct(r['p_beats_baseline']):>6} {_pct(r['p_best']):>6}"
+            f"{i:>2} {r['variant'][:20]:<20} {_gain(r):>27} {fmt.money(r['intervention_cost']):>8} "
+            f"{fmt.percent(r['roi']):>6} {fmt.money(r['npv']):>9} {pay:>8} "
+            f"{fmt.probability(r['p_beats_baseline']):>6} {fmt.probability(r['p_best']):>6}"
         )
+    return lines
+
+
+CHANGE_KPIS = ("conversion_rate", "repeat_rate", "retained_rate", "revenue", "profit")
+
+
+def _change_lines(cmp: Comparison) -> list[str]:
+    """Each variant's change of the main KPIs, in the ranking's order."""
+    table = cmp.table
+    names = pd.Series(table["kpi"].unique())
+    kpis = [*CHANGE_KPIS, *sorted(names[_named(names, "wait_mean", "reneged")])]
+    kpis += list(names[_named(names, "absorption")])
+    lines = ["Change against the baseline (95 % interval; profit net of the investment's cost)"]
+    for name in cmp.ranking["variant"]:
+        lines.append(f"  {name}")
+        sub = table[table["variant"] == name].set_index("kpi")
+        for kpi in (k for k in kpis if k in sub.index):
+            row = sub.loc[kpi]
+            text = fmt.with_interval(
+                lambda v, k=kpi: fmt.change(k, v), *row[["delta", "delta_ci_low", "delta_ci_high"]]
+            )
+            lines.append(f"    {kpi:<34} {text}")
+    return lines
+
+
+def comparison_tables(cmp: Comparison) -> str:
+    """What ``cjsim compare`` prints: the recommendation, the ranked investments, the
+    break-evens, the deltas, the notes and (with a budget) the portfolio."""
+    meta = cmp.meta
+    head = (
+        f"{cmp.scenario} — what-if comparison, engine {cmp.engine}, {fmt.runs(meta)}, "
+        f"seed {meta['seed']}, horizon {meta['horizon_days']:g} days, money in {meta['currency']}"
+    )
+    advice = cmp.recommendation().sentences(str(meta["currency"]), meta["horizon_days"])
+    lines = [textwrap.fill(head, WIDTH), "", "Recommendation"]
+    lines += [textwrap.fill(a, WIDTH, initial_indent="  ", subsequent_indent="  ") for a in advice]
     lines += [
+        "",
+        "Investments ranked by incremental profit (net of their cost; 95 % intervals)",
+        *_ranking_lines(cmp.ranking),
         "",
         "Break-even: share of the estimated effect each investment needs to pay for itself",
     ]
-    for r in ranking.to_dict(orient="records"):
-        b = r["break_even_uplift"]
-        text = (
-            "n/a"
-            if math.isnan(b)
-            else "no benefit to scale"
-            if math.isinf(b)
-            else f"{100 * b:.0f} %"
-        )
-        lines.append(f"   {r['variant'][:40]:<40} {text:>18}")
-    kpis = ["conversion_rate", "repeat_rate", "retained_rate", "revenue", "net_profit"]
-    names = pd.Series(table["kpi"].unique())
-    kpis += sorted(names[_named(names, "wait_mean", "reneged")])
-    kpis += list(names[_named(names, "absorption")])
-    lines += ["", "Change against the baseline (95 % interval)"]
-    for name in ranking["variant"]:
-        lines.append(f"  {name}")
-        sub = table[table["variant"] == name].set_index("kpi")
-        for kpi in kpis:
-            if kpi not in sub.index:
-                continue
-            row = sub.loc[kpi]
-            kind = _kind(kpi)
-            fmt = (
-                (lambda v: f"{100 * v:+.2f} pp")
-                if kind == "share"
-                else (
-                    lambda v: (
-                        "n/a" if math.isnan(v) else f"{v:+,.4g}" if abs(v) < 1000 else f"{v:+,.0f}"
-                    )
-                )
-            )
-            lines.append(
-                f"    {kpi:<34} {fmt(row['delta']):>16}   "
-                f"[{fmt(row['delta_ci_low'])}, {fmt(row['delta_ci_high'])}]"
-            )
-    lines += ["", "Notes"] + [
+    for r in cmp.ranking.to_dict(orient="records"):
+        lines.append(f"   {r['variant'][:40]:<40} {fmt.break_even(r['break_even_uplift']):>30}")
+    lines += ["", *_change_lines(cmp), "", "Notes"]
+    lines += [
         textwrap.fill(n, WIDTH, initial_indent="  - ", subsequent_indent="    ") for n in cmp.notes
     ]
+    if cmp.portfolio is not None and cmp.budget is not None:
+        lines += ["", portfolio_table(cmp.portfolio, cmp.budget)]
     return "\n".join(lines)
 
 
 def portfolio_table(table: pd.DataFrame, budget: float, top: int = 8) -> str:
     """The best portfolios under ``budget``."""
     lines = [
-        f"Portfolios within a budget of {budget:,.0f} (simulated together; best first)",
-        f"{'portfolio':<48} {'cost':>9} {'incremental profit':>28} {'fits':>5}",
+        f"Portfolios within a budget of {fmt.money(budget)} (combinations simulated together; "
+        "best first)",
+        f"{'portfolio':<40} {'cost':>8} {'incremental profit':>27} {'P best':>6} {'fits':>5}",
     ]
     for r in table.head(top).to_dict(orient="records"):
-        ci = (
-            f"[{_money(r.get('incremental_profit_ci_low', math.nan))}, "
-            f"{_money(r.get('incremental_profit_ci_high', math.nan))}]"
-        )
         lines.append(
-            f"{r['portfolio'][:48]:<48} {_money(r['intervention_cost']):>9} "
-            f"{_money(r['incremental_profit']) + ' ' + ci:>28} "
+            f"{r['portfolio'][:40]:<40} {fmt.money(r['intervention_cost']):>8} "
+            f"{_gain(r):>27} {fmt.probability(r.get('p_best', math.nan)):>6} "
             f"{'yes' if r['within_budget'] else 'no':>5}"
         )
     lines += [

@@ -138,12 +138,33 @@ KPIS: Mapping[str, Kpi] = _declare(
         "touchpoint and per-customer costs per customer",
         higher_is_better=False,
     ),
-    Kpi("profit", "money", "money", "gross margin on revenue less cost", higher_is_better=True),
+    Kpi(
+        "profit",
+        "money",
+        "money",
+        "gross margin on revenue less every cost (in a comparison, the intervention's too)",
+        higher_is_better=True,
+    ),
     Kpi(
         "profit_per_customer",
         "money per customer",
         "money",
-        "profit per customer, fixed costs left out",
+        "profit per customer, the journey's fixed costs left out (in a comparison, less the "
+        "intervention's whole cost per customer)",
+        higher_is_better=True,
+    ),
+    Kpi(
+        "gross_profit",
+        "money",
+        "money",
+        "in a comparison: profit before the intervention's cost",
+        higher_is_better=True,
+    ),
+    Kpi(
+        "gross_profit_per_customer",
+        "money per customer",
+        "money",
+        "in a comparison: profit per customer before the intervention's cost",
         higher_is_better=True,
     ),
     Kpi(
@@ -181,10 +202,10 @@ KPIS: Mapping[str, Kpi] = _declare(
         higher_is_better=False,
     ),
     Kpi(
-        "net_profit",
+        "gross_clv",
+        "money per customer",
         "money",
-        "money",
-        "profit less the cost of the intervention",
+        "in a comparison: CLV before the intervention's cost",
         higher_is_better=True,
     ),
     Kpi(

@@ -1,8 +1,13 @@
 """``cjsim report``: one self-contained HTML page a planner can e-mail.
 
-The page holds the investment ranking and the KPI changes as tables, the figures as
-embedded PNG images (no file or network access needed to view it), and the assumptions:
-scenario, horizon, engine, replications, seed, economics and the comparison's notes.  A
+The page opens with a computed recommendation (the best investment, or with a budget the
+best portfolio within it, its incremental profit with its interval and the chance it is
+really the best), then holds the investment ranking (with break-even and P(best)), the
+budget portfolio, the KPI changes (profit net of each investment's cost, as in the
+ranking) as tables, the figures as embedded PNG images (no file or network access needed
+to view it), what the engine cannot see, and the assumptions: scenario, horizon, engine,
+runs, seed, budget, economics and the comparison's notes.  Numbers are written by
+:mod:`cjsim.formatting`.  A
 tiny inline script marks the page once every image has loaded, which the browser test
 reads.
 """
@@ -19,12 +24,15 @@ from typing import Any
 
 import pandas as pd
 
+import cjsim.formatting as fmt
 from cjsim._io import atomic_write_text
 from cjsim.engines.analytic import solve
 from cjsim.engines.result import Result
 from cjsim.experiment import RunOptions
 from cjsim.interventions import Intervention
 from cjsim.interventions.compare import Comparison, compare
+from cjsim.interventions.portfolio import with_budget
+from cjsim.kpis import unit_of
 from cjsim.model import Scenario
 
 __all__ = ["build_report", "render_report", "write_report"]
@@ -35,7 +43,16 @@ KEY_KPIS = (
     "revenue_per_customer",
     "profit_per_customer",
     "profit",
+    "gross_profit",
 )
+LABELS = {
+    "conversion_rate": "conversion",
+    "repeat_rate": "repeat rate",
+    "revenue_per_customer": "revenue per customer",
+    "profit_per_customer": "profit per customer (net of cost)",
+    "profit": "profit (net of cost)",
+    "gross_profit": "gross profit (before cost)",
+}
 
 CSS = """
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2rem auto;
@@ -43,10 +60,12 @@ body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; mar
 h1 { margin-bottom: 0.2rem; } .sub { color: #5b6878; margin-top: 0; }
 table { border-collapse: collapse; margin: 0.8rem 0 1.6rem; font-size: 0.9rem; }
 th, td { border-bottom: 1px solid #d9dee5; padding: 0.3rem 0.6rem; text-align: right; }
+td { white-space: nowrap; }
 th:first-child, td:first-child { text-align: left; }
 figure { margin: 1rem 0 2rem; } figure img { max-width: 100%; border: 1px solid #e4e8ee; }
 figcaption { color: #5b6878; font-size: 0.9rem; }
 .notes li { margin-bottom: 0.3rem; color: #3b4756; }
+#recommendation { background: #eef5ee; border-left: 4px solid #2e7d32; padding: 0.4rem 1rem; }
 """
 
 SCRIPT = """
@@ -75,54 +94,116 @@ def _figure(title: str, ax: Any, caption: str) -> str:
     )
 
 
-def _money(x: float, currency: str) -> str:
-    return "—" if pd.isna(x) else f"{x:,.0f} {currency}"
-
-
-def _ranking_table(cmp: Comparison, currency: str) -> str:
-    r = cmp.ranking
-    rows = []
-    for _, v in r.iterrows():
-        payback = "never" if pd.isna(v["payback_day"]) else f"day {v['payback_day']:.0f}"
-        rows.append(
-            {
-                "investment": v["variant"],
-                "incremental profit": _money(v["incremental_profit"], currency),
-                "95 % interval": f"[{_money(v['incremental_profit_ci_low'], currency)}, "
-                f"{_money(v['incremental_profit_ci_high'], currency)}]",
-                "cost": _money(v["intervention_cost"], currency),
-                "ROI": "—" if pd.isna(v["roi"]) else f"{v['roi']:.0%}",
-                "NPV": _money(v["npv"], currency),
-                "payback": payback,
-                "P(beats baseline)": f"{v['p_beats_baseline']:.0%}",
-            }
-        )
+def _table(rows: list[dict[str, str]]) -> str:
+    """An HTML table of already formatted cells (the first column left-aligned)."""
     return pd.DataFrame(rows).to_html(index=False, escape=True, border=0)
 
 
-def _delta_table(cmp: Comparison) -> str:
-    t = cmp.table[cmp.table["kpi"].isin(KEY_KPIS) & (cmp.table["variant"] != "baseline")]
-    out = t.assign(
-        change=[
-            f"{d:+,.4g} [{lo:+,.4g}, {hi:+,.4g}]"
-            for d, lo, hi in zip(t["delta"], t["delta_ci_low"], t["delta_ci_high"], strict=True)
-        ]
-    ).pivot(index="variant", columns="kpi", values="change")
-    return out.reset_index().to_html(index=False, escape=True, border=0)
+def _gain(v: Any, column: str = "incremental_profit") -> str:
+    return fmt.with_interval(
+        fmt.money, v[column], v[f"{column}_ci_low"], v[f"{column}_ci_high"], signed=True
+    )
+
+
+def _ranking_table(cmp: Comparison, currency: str) -> str:
+    rows = []
+    for _, v in cmp.ranking.iterrows():
+        rows.append(
+            {
+                "investment": v["variant"],
+                f"incremental profit, net of cost ({currency}) [95 % interval]": _gain(v),
+                f"cost ({currency})": fmt.money(v["intervention_cost"]),
+                "ROI": fmt.percent(v["roi"]),
+                f"NPV ({currency})": fmt.money(v["npv"]),
+                "payback": fmt.payback(v["payback_day"]),
+                "break-even": fmt.break_even(v["break_even_uplift"]),
+                "P(beats baseline)": fmt.probability(v["p_beats_baseline"]),
+                "P(best)": fmt.probability(v["p_best"]),
+            }
+        )
+    return _table(rows)
+
+
+def _portfolio_section(cmp: Comparison, currency: str) -> str:
+    """The budget portfolio: every combination simulated, those within the budget first."""
+    if cmp.portfolio is None or cmp.budget is None:
+        return ""
+    rows = [
+        {
+            "portfolio": str(v["portfolio"]).replace("+", " + "),
+            f"cost ({currency})": fmt.money(v["intervention_cost"]),
+            f"incremental profit, net of cost ({currency}) [95 % interval]": _gain(v),
+            "P(best within budget)": fmt.probability(v["p_best"]),
+            "within budget": "yes" if v["within_budget"] else "no",
+        }
+        for _, v in cmp.portfolio.iterrows()
+    ]
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in cmp.portfolio.attrs.get("notes", []))
+    return (
+        f"<h2>Portfolio within a budget of {html.escape(fmt.money(cmp.budget, currency))}</h2>"
+        f"{_table(rows) if rows else '<p>No combination fits the budget.</p>'}"
+        f'<ul class="notes">{notes}</ul>'
+    )
+
+
+def _delta_table(cmp: Comparison, currency: str) -> str:
+    """The main KPIs' changes, one row per investment in the ranking's order."""
+    t = cmp.table.set_index(["variant", "kpi"])
+    kpis = [k for k in KEY_KPIS if k in set(cmp.table["kpi"])]
+    rows = []
+    for name in cmp.ranking["variant"]:
+        row = {"investment": str(name)}
+        for kpi in kpis:
+            d = t.loc[(name, kpi)]
+            money = f" ({currency})" if unit_of(kpi).startswith("money") else ""
+            row[LABELS[kpi] + money] = fmt.with_interval(
+                lambda x, k=kpi: fmt.change(k, x),
+                d["delta"],
+                d["delta_ci_low"],
+                d["delta_ci_high"],
+            )
+        rows.append(row)
+    return _table(rows)
+
+
+def _recommendation(cmp: Comparison, currency: str) -> str:
+    advice = cmp.recommendation().sentences(currency, cmp.meta.get("horizon_days"))
+    body = "".join(f"<p>{html.escape(a)}</p>" for a in advice)
+    return f'<section id="recommendation"><h2>Recommendation</h2>{body}</section>'
+
+
+def _blind_spots(cmp: Comparison) -> str:
+    """What the engine cannot see, per investment, and where the analytic engine is used."""
+    spots = list(cmp.meta.get("blind_spots", []))
+    if not spots:
+        spots.append(
+            f"The {cmp.engine} engine sees every effect of these investments."
+            if not cmp.exact
+            else "The analytic engine sees every effect of these investments."
+        )
+    spots.append(
+        "The analytic engine (used for the journey figure's removal effects, and for the "
+        "whole comparison when it is the engine) has no queues, capacity, reneging or "
+        "experience effects, and counts each customer's whole journey past the horizon."
+    )
+    items = "".join(f"<li>{html.escape(s)}</li>" for s in spots)
+    return f'<ul class="notes">{items}</ul>'
 
 
 def _assumptions(sc: Scenario, cmp: Comparison, engine: str, source: str) -> str:
     e = sc.economics
+    horizon = cmp.meta.get("horizon_days", sc.horizon_days)
     items = {
         "scenario file": source,
         "scenario": sc.name,
-        "horizon": f"{cmp.meta.get('horizon_days', sc.horizon_days)} days",
+        "horizon": f"{horizon:,g} days" if horizon else "none (infinite)",
         "engine": engine,
-        "replications": str(cmp.meta.get("replications")),
+        "runs": fmt.runs(cmp.meta),
         "seed": str(cmp.meta.get("seed")),
+        "budget": "none" if cmp.budget is None else fmt.money(cmp.budget, sc.currency),
         "currency": sc.currency,
-        "gross margin": f"{e.gross_margin:.0%}",
-        "discount rate": f"{e.discount_rate:.0%} a year",
+        "gross margin": fmt.percent(e.gross_margin),
+        "discount rate": f"{fmt.percent(e.discount_rate)} a year",
         "touchpoints": f"{len(sc.touchpoints)} ({', '.join(sc.touchpoints)})",
     }
     rows = "".join(
@@ -137,11 +218,15 @@ def build_report(
     *,
     options: RunOptions | None = None,
     source: str = "",
+    budget: float | None = None,
 ) -> str:
     """The report as one HTML string (figures embedded): :func:`compare` run with
-    ``options`` (default :class:`RunOptions`), then :func:`render_report`; the baseline's
-    figures come from the comparison's own baseline run."""
+    ``options`` (default :class:`RunOptions`), with ``budget`` its portfolio
+    (:func:`~cjsim.interventions.portfolio.with_budget`), then :func:`render_report`; the
+    baseline's figures come from the comparison's own baseline run."""
     cmp = compare(scenario, list(interventions), options=options or RunOptions())
+    if budget is not None:
+        cmp = with_budget(cmp, budget)
     return render_report(scenario, cmp, source=source)
 
 
@@ -157,11 +242,12 @@ def render_report(scenario: Scenario, cmp: Comparison, *, source: str = "") -> s
     source : str
         The scenario file's name, for the assumptions.
     """
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in cmp.notes)
+    blind = set(cmp.meta.get("blind_spots", []))
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in cmp.notes if n not in blind)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")  # noqa: UP017
     title = f"{scenario.name}: investments compared"
-    n = cmp.meta.get("replications")
-    runs = f"{n} replication{'' if n == 1 else 's'}, seed {cmp.meta.get('seed')}"
+    runs = f"{fmt.runs(cmp.meta)}, seed {cmp.meta.get('seed')}"
+    currency = scenario.currency
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -169,12 +255,18 @@ def render_report(scenario: Scenario, cmp: Comparison, *, source: str = "") -> s
 <body>
 <h1>{html.escape(title)}</h1>
 <p class="sub">cjsim report, {stamp} — {cmp.engine} engine, {runs}</p>
+{_recommendation(cmp, currency)}
 <h2>Ranking</h2>
-{_ranking_table(cmp, scenario.currency)}
+<p>Incremental profit is net of each investment's cost over the horizon; the KPI changes
+below use the same net profit.</p>
+{_ranking_table(cmp, currency)}
+{_portfolio_section(cmp, currency)}
 <h2>Figures</h2>
 {"".join(_figures(scenario, cmp))}
-<h2>KPI changes</h2>
-{_delta_table(cmp)}
+<h2>KPI changes against the baseline (95 % intervals)</h2>
+{_delta_table(cmp, currency)}
+<h2>What the engine cannot see</h2>
+{_blind_spots(cmp)}
 <h2>Assumptions</h2>
 {_assumptions(scenario, cmp, cmp.engine, source)}
 <h2>Notes</h2>
@@ -199,7 +291,8 @@ def _figures(scenario: Scenario, cmp: Comparison) -> list[str]:
         _figure(
             "KPI changes",
             plotting.deltas(cmp, kpis=list(KEY_KPIS[:4])),
-            "Change of the main KPIs against the baseline (paired replications), 95 % intervals.",
+            "Change of the main KPIs against the baseline (paired replications), 95 % "
+            "intervals; profit per customer is net of each investment's cost.",
         ),
         _figure(
             "stage funnel",

@@ -12,13 +12,14 @@ both paths their intervention cost, net cash, net profit and NPV.
 >>> kpis, cash = replication_economics({"profit": 200.0}, run, Costs(fixed=50.0),
 ...                                    margin=0.5, annual_rate=0.0)
 >>> kpis
-{'profit': 200.0, 'intervention_cost': 50.0, 'net_profit': 150.0, 'npv': 150.0}
+{'gross_profit': 200.0, 'intervention_cost': 50.0, 'profit': 150.0, 'npv': 150.0}
 >>> cash.tolist()
 [0.0, 150.0]
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -27,7 +28,13 @@ import numpy as np
 from cjsim.economics.costs import Costs, cost_series
 from cjsim.economics.flows import npv, profit
 
-__all__ = ["CashFlows", "DaySeries", "cash_flows", "replication_economics"]
+__all__ = ["GROSS", "CashFlows", "DaySeries", "cash_flows", "net_of_cost", "replication_economics"]
+
+GROSS = ("profit", "profit_per_customer", "clv")
+"""The KPIs an engine reports before any intervention's cost.  In a comparison each is
+renamed ``gross_<name>``, and ``profit`` and ``profit_per_customer`` become net of the
+intervention's cost (:func:`net_of_cost`): one vocabulary, in which *profit* is always
+what is left after everything is paid, the investment included."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,6 +120,28 @@ def cash_flows(series: DaySeries, costs: Costs, *, margin: float) -> CashFlows:
     return CashFlows(spend, cash, valued)
 
 
+def net_of_cost(kpis: Mapping[str, float], spent: float) -> dict[str, float]:
+    """``kpis`` with the intervention's cost ``spent`` (money over the run) taken off.
+
+    The engine's figures of :data:`GROSS` are kept as ``gross_<name>``; ``profit``
+    becomes ``gross_profit - intervention_cost`` and ``profit_per_customer`` loses the
+    cost spread over the run's customers (the whole cost, fixed and daily parts too, so
+    that its change times the customers is the change of profit).
+
+    >>> net_of_cost({"customers": 10.0, "profit": 50.0, "profit_per_customer": 6.0}, 20.0)
+    {'customers': 10.0, 'gross_profit': 50.0, 'gross_profit_per_customer': 6.0, \
+'intervention_cost': 20.0, 'profit': 30.0, 'profit_per_customer': 4.0}
+    """
+    out = {f"gross_{k}" if k in GROSS else k: v for k, v in kpis.items()}
+    out["intervention_cost"] = spent
+    out["profit"] = kpis["profit"] - spent
+    if "profit_per_customer" in kpis:
+        customers = kpis.get("customers", math.nan)
+        per_customer = spent / customers if customers > 0 else math.nan
+        out["profit_per_customer"] = kpis["profit_per_customer"] - per_customer
+    return out
+
+
 def replication_economics(
     kpis: Mapping[str, float],
     series: DaySeries,
@@ -121,8 +150,8 @@ def replication_economics(
     margin: float,
     annual_rate: float,
 ) -> tuple[dict[str, float], np.ndarray]:
-    """``kpis`` (with ``profit``) plus ``intervention_cost``, ``net_profit`` and ``npv``,
-    and the net cash per bin.
+    """``kpis`` net of the intervention's cost (:func:`net_of_cost`) plus ``npv``, and the
+    net cash per bin.
 
     Parameters
     ----------
@@ -137,8 +166,6 @@ def replication_economics(
         Discount rate per year for the NPV.
     """
     flows = cash_flows(series, costs, margin=margin)
-    out = dict(kpis)
-    out["intervention_cost"] = float(flows.spend.sum())
-    out["net_profit"] = out["profit"] - out["intervention_cost"]
+    out = net_of_cost(kpis, float(flows.spend.sum()))
     out["npv"] = npv(flows.valued, annual_rate, days=series.day)
     return out, flows.cash

@@ -1,10 +1,11 @@
 """Paired deltas against the baseline, the investment ranking and the variance split.
 
 The input is what a comparison ran: for each parameter draw, each variant (the baseline
-first) and each replication, its KPIs (with ``net_profit``, ``intervention_cost`` and
-``npv``, :func:`~cjsim.economics.cashflow.replication_economics`) and its net cash per
-time bin.  Replication ``r`` of every variant saw the same customers (common random
-numbers), so deltas are taken pairwise, replication by replication.
+first) and each replication, its KPIs (with ``profit`` net of the intervention's cost,
+``intervention_cost`` and ``npv``, :func:`~cjsim.economics.cashflow.replication_economics`)
+and its net cash per time bin.  Replication ``r`` of every variant saw the same
+customers (common random numbers), so deltas are taken pairwise, replication by
+replication.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ __all__ = [
     "DELTA_COLUMNS",
     "Outcome",
     "delta_table",
+    "p_best",
     "paired_deltas",
     "rank_variants",
     "variance_split",
@@ -80,19 +82,35 @@ def delta_table(deltas: pd.DataFrame, draws: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=DELTA_COLUMNS)
 
 
-def _net_profit_deltas(deltas: pd.DataFrame, names: list[str]) -> pd.DataFrame:
-    """Incremental net profit, one row per pair (draw, replication), one column per variant."""
-    return deltas[deltas["kpi"] == "net_profit"].pivot_table(
-        index=["draw", "replication"], columns="variant", values="delta"
+def _profit_deltas(deltas: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Incremental profit (net of the intervention's cost), one row per pair (draw,
+    replication), one column per variant."""
+    return deltas[deltas["kpi"] == "profit"].pivot_table(
+        index=["draw", "replication"], columns="variant", values="delta", dropna=False
     )[names]
 
 
-def _p_best(wide: pd.DataFrame) -> np.ndarray:
-    """Each variant's share of the win on net profit, per pair (rows of ``wide``).
-    A tie shares the win; a variant without a figure (NaN) never wins."""
-    values = np.nan_to_num(wide.to_numpy(dtype=float), nan=-np.inf)
+def p_best(incremental: np.ndarray, candidates: np.ndarray | None = None) -> np.ndarray:
+    """Each variant's share of the win, per pair: ``incremental[pair, variant]`` is its
+    incremental profit in that pair of runs.
+
+    The choice is among the ``candidates`` (default: every variant; e.g. those within a
+    budget) *and doing nothing*, whose incremental profit is 0: a variant wins a pair when
+    no candidate and not the baseline does better.  So an investment that never beats the
+    baseline never wins, and P(best) of the candidates plus the chance that doing nothing
+    is best sum to 1.  A tie shares the win; a variant without a figure (NaN) never wins;
+    a variant that is no candidate gets NaN.
+
+    >>> p_best(np.array([[-5.0, -2.0], [3.0, 1.0]]))
+    array([[0., 0.],
+           [1., 0.]])
+    """
+    allowed = np.ones(incremental.shape[1], bool) if candidates is None else candidates
+    values = np.where(allowed, np.nan_to_num(incremental, nan=-np.inf), -np.inf)
+    values = np.column_stack([np.zeros(len(values)), values])  # doing nothing first
     top = values == values.max(axis=1, keepdims=True)
-    return top / top.sum(axis=1, keepdims=True)
+    shares = (top / top.sum(axis=1, keepdims=True))[:, 1:]
+    return np.where(allowed, shares, np.nan)
 
 
 def _paybacks(outcomes: list[Outcome], v: int) -> tuple[float, float, float]:
@@ -137,7 +155,7 @@ def _variant_row(
     of the win per pair, ``paybacks`` from :func:`_paybacks`."""
     rois = roi(net, cost)
     r_mean, r_low, r_high, _ = interval(rois) if np.isfinite(rois).all() else (math.nan,) * 4
-    gain = _with_interval("incremental_profit", t, "net_profit")
+    gain = _with_interval("incremental_profit", t, "profit")
     return {
         "variant": name,
         **gain,
@@ -151,17 +169,22 @@ def _variant_row(
         "payback_day_p97.5": paybacks[2],
         "break_even_uplift": break_even_uplift(gain["incremental_profit"], float(cost.mean())),
         "p_beats_baseline": float((net > 0).mean()),
-        "p_best": float(wins.mean()),
+        "p_best": float(wins.mean()) if np.isfinite(wins).all() else math.nan,
         **_with_interval("delta_conversion", t, "conversion_rate"),
     }
 
 
 def rank_variants(
-    deltas: pd.DataFrame, outcomes: list[Outcome], names: list[str], table: pd.DataFrame
+    deltas: pd.DataFrame,
+    outcomes: list[Outcome],
+    names: list[str],
+    table: pd.DataFrame,
+    candidates: list[bool] | None = None,
 ) -> pd.DataFrame:
     """One row per variant, best incremental profit first: incremental profit (net of the
     intervention's cost), cost, ROI, NPV, payback day with its percentiles, break-even
-    uplift, P(beats baseline), P(best) and the change of conversion, with 95 % intervals.
+    uplift, P(beats baseline), P(best) (:func:`p_best`) and the change of conversion,
+    with 95 % intervals.
 
     Parameters
     ----------
@@ -173,9 +196,13 @@ def rank_variants(
         The variants, in the order of ``Outcome.kpis[1:]``.
     table : DataFrame
         :func:`delta_table`.
+    candidates : list of bool, optional
+        Which variants may be chosen (e.g. those within a budget), for P(best); default
+        all.  The others get P(best) NaN.
     """
-    wide = _net_profit_deltas(deltas, names)
-    wins = _p_best(wide)
+    wide = _profit_deltas(deltas, names)
+    allowed = None if candidates is None else np.asarray(candidates, dtype=bool)
+    wins = p_best(wide.to_numpy(dtype=float), allowed)
     rows = []
     for v, name in enumerate(names, start=1):
         t = table[table["variant"] == name].set_index("kpi")

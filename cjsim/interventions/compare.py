@@ -29,15 +29,16 @@ from cjsim.engines.base import FEATURES, Engine, ReplicationOutput
 from cjsim.engines.result import Result
 from cjsim.errors import SimulationError
 from cjsim.experiment import RunOptions, interval_table, replication_result, run_replications
-from cjsim.interventions.comparison import Comparison
+from cjsim.interventions.comparison import Comparison, Runs
 from cjsim.interventions.intervention import Intervention, apply, check_interventions
 from cjsim.interventions.operations import OPERATIONS
 from cjsim.model import Scenario
 
-__all__ = ["Comparison", "compare"]
+__all__ = ["Comparison", "blindness_notes", "compare", "in_ranked_order", "run_variants"]
 
 _PROFIT_NOTE = (
-    "incremental profit is net of the intervention's costs; NPV discounts daily "
+    "profit is net of the intervention's costs everywhere (the change of profit is the "
+    "incremental profit; gross_profit is before those costs); NPV discounts daily "
     "cash at the scenario's rate; payback is the first day from which the "
     "cumulative incremental cash stays >= 0"
 )
@@ -81,17 +82,31 @@ def _outcome(
     return Outcome(kpis, cash, outputs[0][0].timeseries["day"].to_numpy(dtype=float))
 
 
-def _run(
-    draws: list[Scenario], interventions: list[Intervention], options: RunOptions
+def run_variants(
+    draws: list[Scenario],
+    interventions: list[Intervention],
+    options: RunOptions,
+    *,
+    baseline: bool = True,
 ) -> tuple[list[Outcome], list[list[ReplicationOutput]]]:
-    """Per draw, the variants' economics, and the baseline's outputs."""
-    outcomes, baseline = [], []
+    """Per parameter draw, the economics of the baseline (unless ``baseline=False``) and
+    each intervention, and the first scenario's outputs.
+
+    Replication ``r`` of draw ``d`` is replication ``d * options.replications + r`` of the
+    seed, whatever else runs with it: variants simulated later with the same ``options``
+    (a budget portfolio's combinations) see the same customers as an earlier baseline —
+    common random numbers across calls.
+    """
+    costs = [iv.costs for iv in interventions]
+    costs = _costs(interventions) if baseline else costs
+    outcomes, first = [], []
     for d, sc in enumerate(draws):
-        scenarios = [sc, *(apply(sc, iv) for iv in interventions)]
+        scenarios = [sc] if baseline else []
+        scenarios += [apply(sc, iv) for iv in interventions]
         outputs = run_replications(scenarios, options, first=d * options.replications)
-        outcomes.append(_outcome(scenarios, _costs(interventions), outputs))
-        baseline.append(outputs[0])
-    return outcomes, baseline
+        outcomes.append(_outcome(scenarios, costs, outputs))
+        first.append(outputs[0])
+    return outcomes, first
 
 
 def _baseline(
@@ -113,7 +128,7 @@ def _baseline(
     return Result(scenario.name, engine.name, interval_table(per_draw), tables, (), meta)
 
 
-def _blindness_notes(
+def blindness_notes(
     engine: Engine,
     interventions: list[Intervention],
     ranking: pd.DataFrame,
@@ -122,7 +137,8 @@ def _blindness_notes(
     ignore_capacity: bool,
 ) -> list[str]:
     """A note per intervention with effects the engine cannot see; where it sees none of
-    the effect, that variant's figures become NaN rather than a false "no effect"."""
+    the effect, that variant's figures (all but its cost) become NaN rather than a false
+    "no effect"."""
     notes = []
     for iv in interventions:
         touched = {OPERATIONS[c.op].feature for c in iv.changes}  # apply checked the ops
@@ -134,11 +150,11 @@ def _blindness_notes(
         kinds = ", ".join(sorted(FEATURES[f] for f in blind))
         notes.append(
             f"{iv.name}: the {engine.name} engine cannot see {what} ({kinds}) — queues and "
-            "experience effects need engine='des'; its figures here are NaN "
-            "where they would wrongly read as no effect"
+            "experience effects need engine='des'; its figures here are n/a (not a "
+            "number) where they would wrongly read as no effect"
         )
         if everything:
-            cols = [c for c in ranking.columns if c != "variant"]
+            cols = [c for c in ranking.columns if c not in ("variant", "intervention_cost")]
             ranking.loc[ranking["variant"] == iv.name, cols] = math.nan
             columns = ["delta", "delta_ci_low", "delta_ci_high"]
             table.loc[table["variant"] == iv.name, columns] = math.nan
@@ -196,17 +212,15 @@ def compare(
     )
     opts = given.unless(options).resolve(scenario, need_horizon=True)
     draws = list(scenario_draws) if scenario_draws else [scenario]
-    outcomes, outputs = _run(draws, interventions, opts)
-    return _comparison(scenario, interventions, opts, outcomes, outputs)
+    outcomes, outputs = run_variants(draws, interventions, opts)
+    runs = Runs(tuple(draws), tuple(interventions), opts, tuple(outcomes))
+    return _comparison(scenario, runs, outputs)
 
 
 def _comparison(
-    scenario: Scenario,
-    interventions: list[Intervention],
-    opts: RunOptions,
-    outcomes: list[Outcome],
-    outputs: list[list[ReplicationOutput]],
+    scenario: Scenario, runs: Runs, outputs: list[list[ReplicationOutput]]
 ) -> Comparison:
+    opts, interventions, outcomes = runs.options, list(runs.interventions), list(runs.outcomes)
     engine = opts.engine_object
     names = [iv.name for iv in interventions]
     deltas = paired_deltas(outcomes, names)
@@ -215,9 +229,12 @@ def _comparison(
     notes = [_PROFIT_NOTE, *engine.comparison_notes()]
     if scenario.economics.gross_margin == 1.0:
         notes.append(_MARGIN_NOTE)
-    notes += _blindness_notes(
+    blind = blindness_notes(
         engine, interventions, ranking, table, ignore_capacity=opts.ignore_capacity
     )
+    notes += blind
+    ranking = ranking.sort_values("incremental_profit", ascending=False, ignore_index=True)
+    table = in_ranked_order(table, ranking)
     meta = {
         "seed": opts.seed,
         "exact": engine.exact,
@@ -225,6 +242,7 @@ def _comparison(
         "draws": len(outcomes),
         "horizon_days": opts.horizon_days,
         "currency": scenario.currency,
+        "blind_spots": blind,
     }
     return Comparison(
         scenario.name,
@@ -236,4 +254,14 @@ def _comparison(
         tuple(notes),
         meta,
         variance_split(deltas) if len(outcomes) > 1 else None,
+        runs=runs,
     )
+
+
+def in_ranked_order(
+    table: pd.DataFrame, ranking: pd.DataFrame, column: str = "variant"
+) -> pd.DataFrame:
+    """``table``'s rows grouped by variant in the ranking's order (KPIs in their order)."""
+    order = {name: i for i, name in enumerate(ranking[column])}
+    rank = table["variant"].map(order)
+    return table.iloc[rank.argsort(kind="stable")].reset_index(drop=True)

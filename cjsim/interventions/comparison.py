@@ -2,17 +2,51 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+import cjsim.formatting as fmt
 from cjsim._io import atomic_write_text, to_jsonable
+from cjsim.economics import Recommendation, recommend
 from cjsim.engines.result import Result
 
-__all__ = ["Comparison"]
+if TYPE_CHECKING:
+    from cjsim.economics import Outcome
+    from cjsim.experiment import RunOptions
+    from cjsim.interventions.intervention import Intervention
+    from cjsim.model import Scenario
+
+__all__ = ["Comparison", "Runs"]
+
+
+@dataclass(frozen=True, eq=False)
+class Runs:
+    """What a comparison simulated, kept in memory (never saved) so that a budget
+    portfolio reuses the variants instead of simulating them again: the parameter draws,
+    the variants, the resolved run options (their seed included) and every run's
+    economics (:class:`~cjsim.economics.Outcome`, one per draw)."""
+
+    draws: tuple[Scenario, ...]
+    interventions: tuple[Intervention, ...]
+    options: RunOptions
+    outcomes: tuple[Outcome, ...]
+
+
+def _gain(row: Mapping[Any, Any]) -> str:
+    """A ranking row's incremental profit with its interval, for people."""
+    return fmt.with_interval(
+        fmt.money,
+        row["incremental_profit"],
+        row["incremental_profit_ci_low"],
+        row["incremental_profit_ci_high"],
+        signed=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -22,7 +56,11 @@ class Comparison:
     Attributes
     ----------
     table : DataFrame
-        ``variant, kpi, mean, delta, delta_ci_low, delta_ci_high, delta_std_err, p_increase``.
+        ``variant, kpi, mean, delta, delta_ci_low, delta_ci_high, delta_std_err, p_increase``,
+        variants in the ranking's order.  ``profit`` and ``profit_per_customer`` are net of
+        the intervention's cost, so the change of ``profit`` *is* the ranking's incremental
+        profit; ``gross_profit``, ``gross_profit_per_customer`` and ``gross_clv`` are the
+        figures before that cost.
     ranking : DataFrame
         One row per variant, best incremental profit first: profit, cost, ROI, NPV,
         payback, break-even uplift, P(beats baseline), P(best), each with its interval.
@@ -33,6 +71,11 @@ class Comparison:
         simulation engine, its time series), so nothing needs simulating twice.
     uncertainty : DataFrame or None
         With parameter draws: how much of each delta's spread is parameter uncertainty.
+    portfolio : DataFrame or None
+        With a budget (:meth:`with_portfolio`): the combinations of investments ranked,
+        those within ``meta["budget"]`` first (:func:`cjsim.interventions.portfolio`).
+    runs : Runs or None
+        What was simulated, for a portfolio to reuse; not saved.
     """
 
     scenario: str
@@ -44,16 +87,34 @@ class Comparison:
     notes: tuple[str, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
     uncertainty: pd.DataFrame | None = None
+    portfolio: pd.DataFrame | None = None
+    runs: Runs | None = field(default=None, repr=False, compare=False)
 
     @property
     def exact(self) -> bool:
         """True when an exact engine answered (no replications, no noise)."""
         return bool(self.meta.get("exact", False))
 
+    @property
+    def budget(self) -> float | None:
+        """The budget of the portfolio, if one was found."""
+        budget = self.meta.get("budget")
+        return None if budget is None else float(budget)
+
+    def with_portfolio(self, table: pd.DataFrame, budget: float) -> Comparison:
+        """This comparison with its budget ``portfolio`` (``meta["budget"]`` set)."""
+        return dataclasses.replace(self, portfolio=table, meta={**self.meta, "budget": budget})
+
+    def recommendation(self) -> Recommendation:
+        """What to do (:func:`cjsim.economics.recommend`): the best investment, or with a
+        budget the best portfolio within it, if it is expected to pay; else nothing."""
+        return recommend(self.ranking, portfolio=self.portfolio, budget=self.budget)
+
     def to_dict(self) -> dict[str, Any]:
         out = {
             "scenario": self.scenario,
             "engine": self.engine,
+            "recommendation": self.recommendation().to_dict(),
             "ranking": self.ranking.to_dict(orient="records"),
             "table": self.table.to_dict(orient="records"),
             "notes": list(self.notes),
@@ -61,6 +122,9 @@ class Comparison:
         }
         if self.uncertainty is not None:
             out["uncertainty"] = self.uncertainty.to_dict(orient="records")
+        if self.portfolio is not None:
+            out["portfolio"] = self.portfolio.to_dict(orient="records")
+            out["portfolio_notes"] = list(self.portfolio.attrs.get("notes", []))
         return to_jsonable(out)
 
     def to_json(self) -> str:
@@ -68,16 +132,26 @@ class Comparison:
         return json.dumps(self.to_dict(), indent=2, allow_nan=False)
 
     def summary(self) -> str:
-        """Plain text: the ranking by incremental profit with intervals, then the notes."""
-        columns = ["variant", "incremental_profit", "incremental_profit_ci_low"]
-        columns += ["incremental_profit_ci_high", "roi", "p_beats_baseline"]
-        runs = self.meta.get("replications")
+        """Plain text: the recommendation, the ranking by incremental profit (net of each
+        investment's cost) with intervals, then the notes."""
         head = (
             f"{self.scenario} — {len(self.ranking)} interventions, {self.engine} engine, "
-            f"{runs} paired replications, seed {self.meta.get('seed')}"
+            f"{fmt.runs(self.meta)}, seed {self.meta.get('seed')}"
         )
-        table = self.ranking[columns].to_string(index=False, float_format=lambda v: f"{v:,.4g}")
-        return "\n".join([head, table, *(f"note: {n}" for n in self.notes)])
+        currency = str(self.meta.get("currency", ""))
+        advice = self.recommendation().sentences(currency, self.meta.get("horizon_days"))
+        rows = [
+            f"  {r['variant']}: {_gain(r)}, ROI {fmt.percent(r['roi'])}, "
+            f"P(beats baseline) {fmt.probability(r['p_beats_baseline'])}"
+            for r in self.ranking.to_dict(orient="records")
+        ]
+        lines = [
+            head,
+            *advice,
+            f"incremental profit in {currency}, net of cost [95 % interval]:",
+            *rows,
+        ]
+        return "\n".join([*lines, *(f"note: {n}" for n in self.notes)])
 
     def plot_deltas(
         self, kpis: list[str] | None = None, ax: Any = None, relative: bool | None = None
@@ -101,7 +175,8 @@ class Comparison:
 
     def save(self, directory: str | Path) -> list[Path]:
         """Write ranking.csv, comparison.csv, deltas.csv and comparison.json atomically
-        (and uncertainty.csv with parameter draws); returns the paths written."""
+        (and uncertainty.csv with parameter draws, portfolio.csv with a budget); returns
+        the paths written."""
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         files = {
@@ -112,6 +187,8 @@ class Comparison:
         }
         if self.uncertainty is not None:
             files["uncertainty.csv"] = self.uncertainty.to_csv(index=False)
+        if self.portfolio is not None:
+            files["portfolio.csv"] = self.portfolio.to_csv(index=False)
         for name, text in files.items():
             atomic_write_text(out / name, text)
         return [out / name for name in files]

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DELTA_KPIS", "deltas", "ranking"]
 
-DELTA_KPIS = ("conversion_rate", "revenue_per_customer", "profit_per_customer", "net_profit")
+DELTA_KPIS = ("conversion_rate", "revenue_per_customer", "profit_per_customer", "profit")
 MONEY = ("incremental_profit", "npv", "intervention_cost")  # ranking columns in money
 
 

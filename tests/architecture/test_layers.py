@@ -1,7 +1,8 @@
 """The package's shape, checked from the source: layers, cycles, private names, function size.
 
 Layers (A ← B: B may import A at module level, never the other way):
-utilities (``errors``, ``_io``, ``_version``, ``kpis``, ``intervals``) ← ``model``, ``economics`` ←
+utilities (``errors``, ``_io``, ``_version``, ``kpis``, ``intervals``) ← ``formatting``
+(people-facing numbers, by KPI unit) ← ``model``, ``economics`` ←
 ``scenario``, ``engines`` ← ``experiment`` ← ``interventions``, ``calibration``,
 ``channels`` ←
 ``analysis`` (sensitivity moves parameters as interventions) ← ``plotting`` ← ``report`` ←
@@ -22,6 +23,7 @@ RANK = {
     "_version": 0,
     "kpis": 0,
     "intervals": 0,
+    "formatting": 0.5,
     "model": 1,
     "economics": 1,
     "scenario": 2,

@@ -54,9 +54,10 @@ def test_net_cash_sums_to_net_profit_without_discounting():
     kpis = {"profit": profit(0.4, 170.0, 30.0)}
     out, cash = replication_economics(kpis, series, Costs(fixed=5.0), margin=0.4, annual_rate=0.0)
     assert out["intervention_cost"] == 5.0
-    assert out["net_profit"] == pytest.approx(38.0 - 5.0)
-    assert cash.sum() == pytest.approx(out["net_profit"])
-    assert out["npv"] == pytest.approx(out["net_profit"])
+    assert out["gross_profit"] == pytest.approx(38.0)
+    assert out["profit"] == pytest.approx(38.0 - 5.0)
+    assert cash.sum() == pytest.approx(out["profit"])
+    assert out["npv"] == pytest.approx(out["profit"])
 
 
 def test_a_lifetime_series_is_what_the_npv_discounts():

@@ -11,8 +11,8 @@ BLIND = {"faster_returns", "more_support_staff"}  # queue-only: the analytic eng
 
 
 def test_deltas_draw_the_table_delta_and_interval(comparison, drawn, errorbars):
-    ax = drawn(deltas(comparison, kpis=["net_profit"]))
-    table = comparison.table[comparison.table["kpi"] == "net_profit"].set_index("variant")
+    ax = drawn(deltas(comparison, kpis=["profit"]))
+    table = comparison.table[comparison.table["kpi"] == "profit"].set_index("variant")
     drawn_bars = errorbars(ax)
     assert {label for label, *_ in drawn_bars} == {name_label(v) for v in set(table.index) - BLIND}
     for label, centre, low, high in drawn_bars:

@@ -19,8 +19,8 @@ def test_result_shortcuts(sc, exact, des):
 
 
 def test_comparison_shortcuts(comparison):
-    ax = comparison.plot_deltas(["net_profit"])
-    assert ax.get_title() == plotting.deltas(comparison, ["net_profit"]).get_title()
+    ax = comparison.plot_deltas(["profit"])
+    assert ax.get_title() == plotting.deltas(comparison, ["profit"]).get_title()
     assert (
         comparison.plot_ranking("roi").get_xlabel()
         == plotting.ranking(comparison, "roi").get_xlabel()

@@ -9,6 +9,7 @@ import cjsim
 import cjsim.interventions.compare as compare_module
 from cjsim.experiment import RunOptions
 from cjsim.interventions import load_interventions
+from cjsim.interventions.portfolio import with_budget
 from cjsim.report import build_report, render_report
 
 
@@ -45,4 +46,21 @@ def test_an_exact_comparison_has_no_time_series_figures(sc, ivs):
     cmp = cjsim.compare(sc, ivs, engine="analytic")
     page = render_report(sc, cmp, source="fashionfusion.toml")
     assert _images(page) == ["investment ranking", "KPI changes", "stage funnel", "journey"]
-    assert "analytic engine, 1 replication," in page
+    assert "analytic engine, exact expectations (no replications)," in page
+    assert "<th>runs</th><td>exact expectations (no replications)</td>" in page
+    assert not re.search(r"\d+ (paired )?replications?\b", page)  # header and table agree
+
+
+def test_an_analytic_report_with_a_budget_reads_cleanly(sc):
+    """Blind variants (NaN figures) and exact intervals: no nan, no scientific notation,
+    no interval of zero width, and the recommendation first."""
+    every = load_interventions("scenarios/fashionfusion_investments.toml")
+    cmp = with_budget(cjsim.compare(sc, every, engine="analytic"), 12000.0)
+    page = render_report(sc, cmp, source="fashionfusion.toml")
+    body = re.sub(r'src="data:[^"]+"', "", page)
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script)>.*?</\1>", " ", body, flags=re.S))
+    assert not re.search(r"\bnan\b", text, re.I)
+    assert not re.search(r"\de[+-]\d", text)
+    assert not re.search(r"\[([^,\]]+), \1\]", text)  # exact: no [x, x]
+    assert re.findall(r"<h2[^>]*>([^<]+)</h2>", page)[0] == "Recommendation"
+    assert "faster_returns: the analytic engine cannot see all of its effect" in text
