@@ -168,7 +168,8 @@ class Comparison:
         return ranking(self, metric, ax=ax)
 
     def plot_funnel(self, ax: Any = None) -> Any:
-        """Stage funnel, baseline and variants (:func:`cjsim.plotting.funnel`)."""
+        """Stage funnel: each variant's change in the share reaching each stage, in
+        percentage points with paired 95 % intervals (:func:`cjsim.plotting.funnel`)."""
         from cjsim.plotting import funnel
 
         return funnel(self, ax=ax)
