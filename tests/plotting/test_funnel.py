@@ -78,7 +78,10 @@ def test_several_results_are_changes_against_the_first_with_both_errors(sc, des,
 
 def test_stage_reach_keeps_the_shares(sc, exact, exact_variants, comparison):
     table = stage_reach(comparison)
-    assert list(table.columns) == ["baseline", *(v for v in exact_variants if v not in BLIND)]
+    # the baseline, then the variants in the comparison's (ranking) order
+    ranked = [v for v in dict.fromkeys(comparison.table["variant"]) if v not in BLIND]
+    assert list(table.columns) == ["baseline", *ranked]
+    assert set(ranked) == {v for v in exact_variants if v not in BLIND}
     np.testing.assert_allclose(table["baseline"], _reach(exact, sc.stages), rtol=1e-9)
 
 
