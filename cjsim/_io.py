@@ -9,8 +9,10 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -19,7 +21,16 @@ from typing import Any, TypeVar
 K = TypeVar("K")
 V = TypeVar("V")
 
-__all__ = ["FrozenMap", "atomic_write_bytes", "atomic_write_text", "to_jsonable"]
+__all__ = [
+    "SET_MANIFEST",
+    "FrozenMap",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "to_jsonable",
+    "write_output_set",
+]
+
+SET_MANIFEST = ".cjsim-set.json"  # the names of the files of the set last written to a folder
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
@@ -43,6 +54,79 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
 def atomic_write_text(path: str | Path, text: str) -> None:
     """Atomically write UTF-8 ``text`` to ``path``."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _fill_set(tmp: Path, files: Mapping[str, bytes | str]) -> None:
+    for name, data in files.items():
+        if Path(name).name != name or name in ("", ".", "..", SET_MANIFEST):
+            raise ValueError(f"{name!r} is not a plain file name for an output set")
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        with open(tmp / name, "wb") as handle:
+            handle.write(raw)
+            handle.flush()
+            os.fsync(handle.fileno())
+    (tmp / SET_MANIFEST).write_text(json.dumps({"files": sorted(files)}), encoding="utf-8")
+
+
+def _previous_set(target: Path) -> set[str]:
+    """The files the set last written to ``target`` listed in its manifest (none when it
+    has none or it cannot be read: then every file there is kept)."""
+    try:
+        doc = json.loads((target / SET_MANIFEST).read_text(encoding="utf-8"))
+        return {str(name) for name in doc["files"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+
+
+def _swap_in(tmp: Path, target: Path, files: Mapping[str, bytes | str]) -> None:
+    """Move ``target``'s other files (not of the previous set) into ``tmp``, then swap."""
+    if not target.exists():
+        os.rename(tmp, target)
+        return
+    stale = _previous_set(target) | set(files) | {SET_MANIFEST}
+    for entry in target.iterdir():
+        if entry.name not in stale and not (entry.name.startswith(".") and ".tmp" in entry.name):
+            os.rename(entry, tmp / entry.name)
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+    os.rename(target, old / target.name)
+    os.rename(tmp, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def write_output_set(directory: str | Path, files: Mapping[str, bytes | str]) -> list[Path]:
+    """Write a whole set of files as the folder ``directory``, all or nothing.
+
+    The files (name → bytes, or text written as UTF-8) go into a temporary folder beside
+    ``directory``, with a manifest (:data:`SET_MANIFEST`) naming them, which is then
+    renamed into place.  Files of the set written there before that the new set lacks
+    are dropped (so no stale ``events.parquet`` sits beside new KPIs); other files in the
+    folder are kept.  On any failure, ``KeyboardInterrupt`` included, the temporary
+    folder is removed and the previous set is left untouched.
+
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "out"
+    >>> [p.name for p in write_output_set(out, {"a.csv": "x,1", "b.json": "{}"})]
+    ['a.csv', 'b.json']
+    >>> [p.name for p in write_output_set(out, {"a.csv": "x,2"})]
+    ['a.csv']
+    >>> sorted(p.name for p in out.iterdir())
+    ['.cjsim-set.json', 'a.csv']
+    """
+    target = Path(os.path.abspath(directory))
+    if target.exists() and not target.is_dir():
+        raise NotADirectoryError(f"{directory} exists and is not a directory")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; give the usual permissions
+        _fill_set(tmp, files)
+        _swap_in(tmp, target, files)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return [Path(directory) / name for name in files]
 
 
 def to_jsonable(value: Any) -> Any:

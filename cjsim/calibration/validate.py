@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cjsim._io import atomic_write_text
+from cjsim._io import write_output_set
 from cjsim.calibration.assembler import SILENT_EXIT
 from cjsim.calibration.drift import Drift, detect_drift
 from cjsim.calibration.events import (
@@ -169,17 +169,11 @@ class Validation:
     def save(self, directory: str | Path) -> list[Path]:
         """Write ``metrics.csv``, ``curve.csv``, ``by_history.csv``, ``funnel.csv`` (and
         ``drift.csv`` with the drift tests) and ``validation.json`` (:meth:`to_json`) into
-        ``directory`` (created when missing), each atomically; returns the paths written.
-        (The plots: :meth:`save_plot`.)"""
-        out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, table in self.tables.items():
-            written.append(out / f"{name}.csv")
-            atomic_write_text(written[-1], table.to_csv(index=False))
-        written.append(out / "validation.json")
-        atomic_write_text(written[-1], self.to_json())
-        return written
+        ``directory`` as one set (:func:`cjsim._io.write_output_set`: all or nothing);
+        returns the paths written. (The plots: :meth:`save_plot`.)"""
+        files = {f"{name}.csv": table.to_csv(index=False) for name, table in self.tables.items()}
+        files["validation.json"] = self.to_json()
+        return write_output_set(directory, files)
 
     def summary(self) -> str:
         """A few lines for a terminal."""

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cjsim._io import atomic_write_text, to_jsonable
+from cjsim._io import to_jsonable, write_output_set
 from cjsim.channels.paths import PathTable
 from cjsim.engines.analytic import solve
 from cjsim.errors import CalibrationError
@@ -168,13 +168,13 @@ class Attribution:
         return json.dumps(self.to_dict(), indent=2, allow_nan=False)
 
     def save(self, directory: str | Path) -> list[Path]:
-        """Write ``attribution.csv`` and ``attribution.json`` (each atomically)."""
-        out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
-        written = [out / "attribution.csv", out / "attribution.json"]
-        atomic_write_text(written[0], self.table.to_csv(index=False))
-        atomic_write_text(written[1], self.to_json())
-        return written
+        """Write ``attribution.csv`` and ``attribution.json`` as one set
+        (:func:`cjsim._io.write_output_set`: all or nothing)."""
+        files = {
+            "attribution.csv": self.table.to_csv(index=False),
+            "attribution.json": self.to_json(),
+        }
+        return write_output_set(directory, files)
 
     def summary(self) -> str:
         """The channels by Markov share, with the heuristics beside it."""

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from cjsim._io import atomic_write_bytes, atomic_write_text, to_jsonable
+from cjsim._io import to_jsonable, write_output_set
 from cjsim.kpis import split_name
 
 __all__ = ["KPI_COLUMNS", "Result"]
@@ -148,21 +148,20 @@ class Result:
     def save(self, directory: str | Path) -> list[Path]:
         """Write ``kpis.csv``, ``kpis.json``, one CSV per table and ``events.parquet``.
 
-        Each file is written to a temporary name and renamed into place.
+        The whole set is written into a temporary folder and renamed into place
+        (:func:`cjsim._io.write_output_set`): a failure leaves the previous set whole, and
+        files of an earlier run that this one lacks (``events.parquet``) are dropped.
         """
-        out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
-        written = [out / "kpis.csv", out / "kpis.json"]
-        atomic_write_text(written[0], self.kpis.to_csv(index=False))
-        atomic_write_text(written[1], self.to_json())
+        files: dict[str, bytes | str] = {
+            "kpis.csv": self.kpis.to_csv(index=False),
+            "kpis.json": self.to_json(),
+        }
         for name, table in self.tables.items():
-            written.append(out / f"{name}.csv")
-            atomic_write_text(written[-1], table.to_csv(index=False))
+            files[f"{name}.csv"] = table.to_csv(index=False)
         if self.events is not None:
             import io
 
             buffer = io.BytesIO()
             self.events.to_parquet(buffer, index=False)
-            written.append(out / "events.parquet")
-            atomic_write_bytes(written[-1], buffer.getvalue())
-        return written
+            files["events.parquet"] = buffer.getvalue()
+        return write_output_set(directory, files)

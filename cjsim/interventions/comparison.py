@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 import cjsim.formatting as fmt
-from cjsim._io import atomic_write_text, to_jsonable
+from cjsim._io import to_jsonable, write_output_set
 from cjsim.economics import Recommendation, recommend
 from cjsim.engines.result import Result
 
@@ -175,11 +175,9 @@ class Comparison:
         return funnel(self, ax=ax)
 
     def save(self, directory: str | Path) -> list[Path]:
-        """Write ranking.csv, comparison.csv, deltas.csv and comparison.json atomically
-        (and uncertainty.csv with parameter draws, portfolio.csv with a budget); returns
-        the paths written."""
-        out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
+        """Write ranking.csv, comparison.csv, deltas.csv and comparison.json (and
+        uncertainty.csv with parameter draws, portfolio.csv with a budget) as one set
+        (:func:`cjsim._io.write_output_set`: all or nothing); returns the paths written."""
         files = {
             "ranking.csv": self.ranking.to_csv(index=False),
             "comparison.csv": self.table.to_csv(index=False),
@@ -190,6 +188,4 @@ class Comparison:
             files["uncertainty.csv"] = self.uncertainty.to_csv(index=False)
         if self.portfolio is not None:
             files["portfolio.csv"] = self.portfolio.to_csv(index=False)
-        for name, text in files.items():
-            atomic_write_text(out / name, text)
-        return [out / name for name in files]
+        return write_output_set(directory, files)

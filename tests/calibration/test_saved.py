@@ -141,3 +141,26 @@ def test_the_plots_work_on_a_fit_read_back(segment_fit, small_log, tmp_path):
     back = load_fit(segment_fit.save(tmp_path)[0])
     assert back.plot_dwell("shop", small_log).get_title().startswith("shop")
     assert len(back.plot_transitions().containers) == 1
+
+
+def test_a_save_killed_between_files_leaves_a_set_that_is_refused(
+    segment_fit, other_fit, tmp_path, monkeypatch, capsys
+):
+    """A kill after the new fitted.toml but before its JSON: the old JSON's digests no
+    longer match, so both load_fit and `cjsim validate` refuse the pair."""
+    from cjsim.calibration import saved
+    from cjsim.cli import main
+
+    segment_fit.save(tmp_path)
+
+    def killed(path, text):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(saved, "atomic_write_text", killed)
+    with pytest.raises(KeyboardInterrupt):
+        other_fit.save(tmp_path)
+    with pytest.raises(cjsim.CalibrationError, match="does not belong"):
+        load_fit(tmp_path)
+    assert main(["validate", str(tmp_path / "fitted.toml"), "events.csv"]) == 2
+    assert "does not belong" in capsys.readouterr().err
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]

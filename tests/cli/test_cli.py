@@ -50,7 +50,14 @@ def test_run_out_writes_files_atomically(tmp_path, capsys):
     out = tmp_path / "results"
     assert main(["run", FASHION, "--out", str(out)]) == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["elasticities.csv", "kpis.csv", "kpis.json", "removal_effects.csv"]
+    assert names == [
+        ".cjsim-set.json",
+        "elasticities.csv",
+        "kpis.csv",
+        "kpis.json",
+        "removal_effects.csv",
+    ]
+    assert [p.name for p in tmp_path.iterdir()] == ["results"]  # no temporary folder left
     assert json.loads((out / "kpis.json").read_text())["scenario"] == "FashionFusion"
 
 
