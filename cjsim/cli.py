@@ -609,6 +609,18 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _broken_pipe() -> int:
+    """The reader of stdout went away (``cjsim run … --json | head``): stop quietly, with
+    the exit code of a process ended by SIGPIPE (128 + 13), and keep Python from failing
+    again when it flushes stdout at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout replaced by something without a descriptor
+        pass
+    return 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cjsim`` console script; returns the exit code."""
     args = _parser().parse_args(argv)
@@ -637,6 +649,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cjsim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _broken_pipe()
     except Exception as exc:  # a bug, not bad input: say so briefly
         if os.environ.get("CJSIM_DEBUG"):
             raise

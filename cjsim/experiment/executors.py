@@ -7,6 +7,7 @@ numbers depend only on its seed-tree key, never on the worker that ran it.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -66,6 +67,33 @@ def _dask_results(
             cluster.close()
 
 
+def _ignore_interrupts() -> None:
+    """Worker initializer: Ctrl-C is the parent's to handle (it stops the workers)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _process_results(
+    fn: Callable[[Any], Any], tasks: Sequence[Any], workers: int
+) -> Iterator[tuple[int, Any]]:
+    """``(i, fn(task i))`` as they finish, from a process pool that stops at once on any
+    exit — Ctrl-C included: pending tasks are cancelled and the workers terminated,
+    rather than ``shutdown(wait=True)`` running every queued task first."""
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts)
+    try:
+        futures = {pool.submit(fn, task): i for i, task in enumerate(tasks)}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+    except BaseException:
+        processes = list((getattr(pool, "_processes", None) or {}).values())  # no public API
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=1)
+        raise
+    pool.shutdown(wait=True)
+
+
 def run_all(
     fn: Callable[[Any], Any],
     tasks: Sequence[Any],
@@ -86,11 +114,9 @@ def run_all(
                 results[i] = fn(task)
                 bar.update(sizes[i])
         elif executor == "process":
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                futures = {pool.submit(fn, task): i for i, task in enumerate(tasks)}
-                for future in as_completed(futures):
-                    results[futures[future]] = future.result()
-                    bar.update(sizes[futures[future]])
+            for i, value in _process_results(fn, tasks, workers):
+                results[i] = value
+                bar.update(sizes[i])
         else:
             for i, value in _dask_results(fn, tasks, workers, scheduler):
                 results[i] = value
