@@ -18,12 +18,25 @@ def _cjsim(*args, **kwargs):
     return subprocess.Popen([sys.executable, "-m", "cjsim.cli", *args], env=ENV, cwd=ROOT, **kwargs)
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def _wait_for_workers(pid, timeout=60.0):
+    """Until the process has started its pool (it has child processes): a busy machine can
+    take several seconds just to import cjsim, and a Ctrl-C then tests something else."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if children.read_text().split():
+            time.sleep(1)  # the workers are busy with queued replications
+            return
+        time.sleep(0.1)
+    raise AssertionError("the run started no worker processes")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="Linux /proc, POSIX signals")
 def test_the_first_ctrl_c_stops_a_process_pool_run_at_once(tmp_path):
     out = tmp_path / "results"
     run = ["run", FASHION, "--engine", "des", "--replications", "400", "--workers", "2"]
     proc = _cjsim(*run, "--out", str(out), stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
-    time.sleep(4)  # the pool is started and busy: minutes of queued replications
+    _wait_for_workers(proc.pid)  # minutes of queued replications lie ahead
     assert proc.poll() is None
     os.kill(proc.pid, signal.SIGINT)
     start = time.monotonic()
