@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
 from cjsim.errors import SimulationError
 
-__all__ = ["EXECUTORS", "default_workers", "run_all"]
+__all__ = ["EXECUTORS", "default_workers", "local_workers", "run_all"]
 
 EXECUTORS = ("serial", "process", "dask")
 
@@ -24,6 +25,35 @@ def default_workers(tasks: int | None = None) -> int:
     """Worker processes to use by default: the machine's cores, at most four (more rarely
     pays for a process pool's start-up here), and at most one per task when given."""
     return max(1, min(4, os.cpu_count() or 1, tasks or 4))
+
+
+def local_workers(workers: int) -> int:
+    """``workers`` capped at the machine's cores, with a warning when capped: more local
+    processes than cores only compete for them (and ``--workers 100`` would start 100).
+    For more, start Dask workers yourself and pass their ``scheduler``."""
+    cores = os.cpu_count() or 1
+    if workers > cores:
+        warnings.warn(
+            f"workers={workers} is more than this machine's {cores} cores; using {cores} — "
+            "for more, start Dask workers on other machines and pass scheduler=",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return cores
+    return workers
+
+
+def _warn_if_plain(scheduler: str) -> None:
+    """A ``tcp://`` scheduler is neither authenticated nor encrypted, and cjsim unpickles
+    what it sends back."""
+    if not scheduler.startswith(("tls://", "inproc://")):
+        warnings.warn(
+            f"scheduler {scheduler} is not tls://: the connection is unauthenticated and "
+            "unencrypted, and results from it are unpickled (they can run code here) — "
+            "use it only on a network you trust, or use tls:// with Dask's TLS settings",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
 
 def _progress(total: int, enabled: bool | None, label: str) -> Any:
@@ -44,6 +74,7 @@ def _dask_results(
         raise SimulationError("executor='dask' needs the 'distributed' package") from exc
     cluster = None
     if scheduler:
+        _warn_if_plain(scheduler)
         try:
             client = Client(scheduler, timeout="5s")
         except OSError as exc:
@@ -54,7 +85,10 @@ def _dask_results(
             ) from None
     else:
         cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=local_workers(workers),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
         )
         client = Client(cluster)
     try:
@@ -114,7 +148,7 @@ def run_all(
                 results[i] = fn(task)
                 bar.update(sizes[i])
         elif executor == "process":
-            for i, value in _process_results(fn, tasks, workers):
+            for i, value in _process_results(fn, tasks, local_workers(workers)):
                 results[i] = value
                 bar.update(sizes[i])
         else:
