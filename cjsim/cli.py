@@ -228,7 +228,7 @@ def _add_calibrate(sub: Any) -> None:
         "or empirical, overriding the automatic choice (a fixed delay for near-instant "
         "steps, Kaplan-Meier where no family passes a goodness-of-fit test)",
     )
-    cal.add_argument("--seed", type=int, default=0, help="seed of the EM starts (default 0)")
+    cal.add_argument("--seed", type=_seed, default=0, help="seed of the EM starts (default 0)")
     _economics_options(cal)
     _column_options(cal)
 
@@ -261,7 +261,7 @@ def _add_validate(sub: Any) -> None:
     )
     val.add_argument(
         "--seed",
-        type=int,
+        type=_seed,
         default=None,
         help="simulation seed (default: fresh entropy, recorded in the output)",
     )
@@ -425,6 +425,7 @@ def _fit(args: argparse.Namespace) -> Fit:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    _check_plot(args.plot)
     fit = load_fit(args.file)
     result = validate(
         fit,
@@ -479,7 +480,7 @@ def _engine_options(
     )
     parser.add_argument(
         "--seed",
-        type=int,
+        type=_seed,
         default=None,
         metavar="S",
         help="root seed; the same seed gives the same numbers (default: fresh "
@@ -497,6 +498,7 @@ def _engine_options(
     parser.add_argument(
         "--scheduler",
         metavar="ADDR",
+        type=_scheduler,
         default=None,
         help="run on an existing Dask scheduler, e.g. tcp://10.0.0.5:8786",
     )
@@ -570,6 +572,34 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
     return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def _scheduler(text: str) -> str:
+    scheme, sep, rest = text.partition("://")
+    host, colon, port = rest.rpartition(":")
+    if not (sep and scheme.isalnum() and host and colon and port.isdigit()):
+        raise argparse.ArgumentTypeError(
+            f"expected an address like tcp://10.0.0.5:8786, got {text!r}"
+        )
+    return text
+
+
+def _check_plot(plot: str | None) -> None:
+    if plot and not Path(plot).resolve().parent.is_dir():
+        raise CJSimError(
+            f"--plot {plot}: folder {Path(plot).parent} does not exist — create it first "
+            "or choose an existing folder"
+        )
 
 
 def _latent_segments(text: str) -> int | str:  # also --order

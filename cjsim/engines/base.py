@@ -187,6 +187,16 @@ class SimulationEngine(Engine):
             "intervals are for paired differences"
         ]
 
+    def check(self, scenario: Scenario, *, ignore_capacity: bool = False) -> None:
+        """Refuse referrals that grow without end (R >= 1): the simulation would never
+        finish, so say so before starting (the same rule as ``cjsim check``)."""
+        if any(tp.referrals for tp in scenario.touchpoints.values()):
+            from cjsim.engines._absorbing import _population_entry
+            from cjsim.engines._arrays import to_arrays
+
+            a = to_arrays(scenario)
+            _population_entry(a, a.base, a.entry)
+
     def prepare(self, scenario: Scenario, *, ignore_capacity: bool) -> Any:
         """What every replication of ``scenario`` reuses (compiled arrays …)."""
         return None

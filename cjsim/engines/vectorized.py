@@ -422,6 +422,7 @@ class VectorizedEngine(SimulationEngine):
 
     def check(self, scenario: Scenario, *, ignore_capacity: bool = False) -> None:
         _refuse_capacity(scenario, ignore_capacity)
+        super().check(scenario, ignore_capacity=ignore_capacity)
 
     def blind_to(
         self, features: frozenset[str] | set[str], *, ignore_capacity: bool = False

@@ -188,7 +188,7 @@ def _set_transition(sc: Scenario, p: Params) -> Scenario:
 
 def _set_transitions(sc: Scenario, p: Params) -> Scenario:
     _touchpoint(sc, p["from"])
-    return sc.replace(transitions={**sc.transitions, p["from"]: resolve_rest(dict(p["row"]))})
+    return sc.replace(transitions={**sc.transitions, p["from"]: resolve_rest(_table(p, "row"))})
 
 
 def _scale_dwell(sc: Scenario, p: Params) -> Scenario:
@@ -248,8 +248,19 @@ def _scale_arrivals(sc: Scenario, p: Params) -> Scenario:
     return sc.replace(population=dataclasses.replace(sc.population, arrivals=new))
 
 
+def _table(p: Params, key: str) -> dict[str, Any]:
+    """``p[key]`` as a dict, refused with a hint when it is not a table."""
+    value = p[key]
+    if not isinstance(value, Mapping):
+        raise ValueError(
+            f"{key} must be a table of name = share, got {value!r} — "
+            f'e.g. {key} = {{ website = 0.6, rest = "lost" }}'
+        )
+    return dict(value)
+
+
 def _set_entry(sc: Scenario, p: Params) -> Scenario:
-    return sc.replace(population=dataclasses.replace(sc.population, entry=dict(p["entry"])))
+    return sc.replace(population=dataclasses.replace(sc.population, entry=_table(p, "entry")))
 
 
 def _add_touchpoint(sc: Scenario, p: Params) -> Scenario:

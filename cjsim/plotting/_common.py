@@ -6,6 +6,8 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+from cjsim.plotting.labels import plain
+
 __all__ = ["BAD", "GOOD", "NEUTRAL", "axes", "money_label", "renderer", "title"]
 
 GOOD = "seagreen"  # a change for the better (the KPI registry's higher_is_better)
@@ -41,7 +43,9 @@ def renderer(figure: Any) -> Any:
 def title(ax: Any, text: str) -> None:
     """Set the title of ``ax``, wrapped onto as many lines as it takes to be no wider
     than the Axes, so that the titles of neighbouring Axes never run into each other.
-    Call it last: the width measured is the Axes' once its labels are laid out."""
+    Call it last: the width measured is the Axes' once its labels are laid out.  A
+    ``$`` in a user's name is escaped (:func:`~cjsim.plotting.labels.plain`)."""
+    text = plain(text)
     ax.set_title(text)
     measure = renderer(ax.figure)
     if measure is None:

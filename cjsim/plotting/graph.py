@@ -11,7 +11,7 @@ import pandas as pd
 
 from cjsim.engines.flows import edge_flows as engine_edge_flows
 from cjsim.plotting._common import axes, renderer, title
-from cjsim.plotting.labels import name_label
+from cjsim.plotting.labels import name_label, plain
 
 if TYPE_CHECKING:
     from cjsim.engines.result import Result
@@ -243,6 +243,6 @@ def journey_graph(
     ax.set_yticks([])
     ax.set_xlabel("stage")
     ax.set_ylabel("touchpoints")
-    title(ax, f"{scenario.name}: journey by stage, edge width ∝ expected flow per customer")
+    title(ax, f"{plain(scenario.name)}: journey by stage, edge width ∝ expected flow per customer")
     keep_inside(ax, texts)
     return ax

@@ -14,11 +14,12 @@ that turns its names into the words a figure shows.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from cjsim.kpis import lookup, split_name
 
-__all__ = ["engine_label", "kpi_label", "name_label", "unit_suffix"]
+__all__ = ["engine_label", "kpi_label", "name_label", "plain", "unit_suffix"]
 
 ACRONYMS = {"npv": "NPV", "clv": "CLV", "roi": "ROI", "des": "DES"}
 WORDS = {  # KPIs and ranking metrics whose name does not read well with spaces
@@ -43,10 +44,16 @@ PER_NODE = {  # how a per-node KPI names its node
 UNIT_SUFFIX = {"days": " (days)"}
 
 
+def plain(text: object) -> str:
+    """``text`` drawn as written: a ``$`` is escaped so matplotlib never parses a user's
+    name as mathtext (``$x^{$`` would raise)."""
+    return re.sub(r"(?<!\\)\$", r"\\$", str(text))
+
+
 def name_label(name: object) -> str:
     """A touchpoint, stage, outcome or variant name as words: underscores become spaces
     and a portfolio's ``a+b`` reads ``a + b``."""
-    return str(name).replace("_", " ").replace("+", " + ")
+    return plain(name).replace("_", " ").replace("+", " + ")
 
 
 def engine_label(engine: str) -> str:

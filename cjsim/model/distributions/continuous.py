@@ -40,6 +40,12 @@ class Exponential(Distribution):
             f"exponential mean must be > 0, got {self.mean!r}",
             "use a positive number of days, or dist = 'fixed' with value = 0",
         )
+        _require(
+            self.mean <= MAX_MEAN,
+            "mean",
+            f"exponential mean must be <= {MAX_MEAN:g}, got {self.mean!r}",
+            "totals beyond that are not representable; use smaller units",
+        )
 
     @property
     def variance(self) -> float:
@@ -77,6 +83,13 @@ class Exponential(Distribution):
         return {"mean": self.mean * factor}
 
 
+MIN_CV = 1e-4
+MAX_CV = 1e3
+MAX_MEAN = 1e12
+MIN_WEIBULL_SHAPE = 0.1
+MAX_LOGNORMAL_SIGMA = 3.7
+
+
 def _check_mean_cv(kind: str, mean: float, cv: float) -> None:
     _require(
         _finite(mean) and mean > 0,
@@ -89,6 +102,18 @@ def _check_mean_cv(kind: str, mean: float, cv: float) -> None:
         "cv",
         f"{kind} cv (std/mean) must be > 0, got {cv!r}",
         "use dist = 'fixed' for a value without spread",
+    )
+    _require(
+        mean <= MAX_MEAN,
+        "mean",
+        f"{kind} mean must be <= {MAX_MEAN:g}, got {mean!r}",
+        "totals beyond that are not representable; use smaller units",
+    )
+    _require(
+        MIN_CV <= cv <= MAX_CV,
+        "cv",
+        f"{kind} cv must be between {MIN_CV:g} and {MAX_CV:g}, got {cv!r}",
+        "use dist = 'fixed' for (almost) no spread; a larger cv is numerically meaningless",
     )
 
 
@@ -220,6 +245,12 @@ class LogNormal(Distribution):
             f"lognormal sigma must be > 0, got {sigma!r}",
             "use a positive number",
         )
+        _require(
+            sigma <= MAX_LOGNORMAL_SIGMA,
+            "sigma",
+            f"lognormal sigma must be <= {MAX_LOGNORMAL_SIGMA:g}, got {sigma!r}",
+            "a larger sigma overflows the mean and variance (cv above 1e3)",
+        )
         return cls(median * math.exp(sigma**2 / 2), math.sqrt(math.expm1(sigma**2)))
 
     @classmethod
@@ -290,7 +321,19 @@ class Weibull(Distribution):
                 f"weibull {name} must be > 0, got {value!r}",
                 "use a positive number",
             )
+        _require(
+            self.shape >= MIN_WEIBULL_SHAPE,
+            "shape",
+            f"weibull shape must be >= {MIN_WEIBULL_SHAPE:g}, got {self.shape!r}",
+            "a smaller shape gives an astronomically heavy tail; use a lognormal",
+        )
         object.__setattr__(self, "mean", self.scale * math.gamma(1 + 1 / self.shape))
+        _require(
+            self.mean <= MAX_MEAN,
+            "scale",
+            f"weibull mean must be <= {MAX_MEAN:g}, got {self.mean:g}",
+            "totals beyond that are not representable; use smaller units",
+        )
 
     @property
     def variance(self) -> float:
@@ -350,6 +393,12 @@ class Uniform(Distribution):
             "high",
             f"uniform high must be > low ({self.low!r}), got {self.high!r}",
             "swap low and high, or use dist = 'fixed'",
+        )
+        _require(
+            self.high <= MAX_MEAN,
+            "high",
+            f"uniform high must be <= {MAX_MEAN:g}, got {self.high!r}",
+            "totals beyond that are not representable; use smaller units",
         )
         object.__setattr__(self, "mean", (self.low + self.high) / 2)
 

@@ -35,6 +35,12 @@ class Fixed(Distribution):
             f"fixed value must be >= 0, got {self.value!r}",
             "times and money are not negative",
         )
+        _require(
+            self.value <= 1e12,
+            "value",
+            f"fixed value must be <= 1e+12, got {self.value!r}",
+            "totals beyond that are not representable; use smaller units",
+        )
         object.__setattr__(self, "mean", float(self.value))
 
     @property
