@@ -4,7 +4,7 @@ Issue 14 asks that 10,000 touchpoints load and check in under 5 s. The time is
 printed beside a reference measured in the same run (``tomllib.loads`` of the
 same text), so the ratio is comparable across machines.
 
-    python benchmarks/scenario_load_speed.py [N]
+    python benchmarks/scenario_load_speed.py [N | --small]
 """
 
 from __future__ import annotations
@@ -50,4 +50,5 @@ def main(n: int = 10_000) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)
+    arg = sys.argv[1] if len(sys.argv) > 1 else "10000"
+    main(1_000 if arg == "--small" else int(arg))
