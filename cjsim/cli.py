@@ -42,6 +42,8 @@ from cjsim.scenario import json_schema, load_scenario
 __all__ = ["main"]
 
 EXIT_USAGE = 2
+MAX_PROBLEMS_SHOWN = 50
+"""At most this many problems are printed; the rest are counted."""
 
 _EXAMPLES = {
     "check": "example: cjsim check scenarios/fashionfusion.toml",
@@ -609,8 +611,12 @@ def _latent_segments(text: str) -> int | str:  # also --order
 def _fail(exc: CJSimError, source: str | None) -> int:
     problems: Sequence[Problem] = getattr(exc, "problems", ()) or [Problem("", str(exc))]
     origin = getattr(exc, "source", None) or source
-    for problem in problems:
+    shown = problems if len(problems) <= MAX_PROBLEMS_SHOWN + 1 else problems[:MAX_PROBLEMS_SHOWN]
+    for problem in shown:
         print(problem.format(origin), file=sys.stderr)
+    if len(problems) > len(shown):
+        rest = len(problems) - len(shown)
+        print(f"{origin or 'cjsim'}: … and {rest} more problems not shown", file=sys.stderr)
     return EXIT_USAGE
 
 

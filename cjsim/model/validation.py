@@ -32,6 +32,15 @@ def _number(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
+def _is_node(sc: Scenario, name: Any) -> bool:
+    """Whether ``name`` is a touchpoint or outcome: two dict look-ups, so validation stays
+    linear (``sc.nodes`` builds a new tuple on every call)."""
+    try:
+        return name in sc.touchpoints or name in sc.outcomes
+    except TypeError:  # an unhashable name is no node
+        return False
+
+
 def _check_range(path: str, value: Any, low: float, high: float, what: str) -> list[Problem]:
     if _number(value) and low <= value <= high:
         return []
@@ -300,7 +309,7 @@ def _check_reneging(sc: Scenario, tp: Touchpoint) -> list[Problem]:
                     'e.g. patience = { dist = "exponential", mean = 2.0 }',
                 )
             )
-        if tp.renege_to not in sc.nodes:
+        if not _is_node(sc, tp.renege_to):
             out.append(
                 Problem(
                     "renege_to",
@@ -396,7 +405,7 @@ def _check_row(sc: Scenario, path: str, row: Mapping[str, float]) -> list[Proble
     out: list[Problem] = []
     valid = True
     for target, p in row.items():
-        if target not in sc.nodes:
+        if not _is_node(sc, target):
             out.append(
                 Problem(
                     f"{path}.{target}",

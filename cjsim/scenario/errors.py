@@ -24,6 +24,10 @@ _TYPE_NAMES = {  # pydantic error type -> (what was expected, hint)
 }
 
 
+MAX_DETAILED_PROBLEMS = 50
+"""Key paths described one by one when a file breaks the schema; the rest are counted."""
+
+
 def _describe(value: Any) -> str:
     names = {
         bool: "true/false",
@@ -131,9 +135,21 @@ def _one(error: Any, root: type[BaseModel], data: Any) -> Problem:
 def problems_from_validation(
     exc: ValidationError, root: type[BaseModel], data: Any
 ) -> list[Problem]:
-    """One :class:`Problem` per key path (union alternatives merged)."""
+    """One :class:`Problem` per key path (union alternatives merged).
+
+    Only the first :data:`MAX_DETAILED_PROBLEMS` key paths are described (each costs a
+    "did you mean" search); the rest are counted in one last problem, so a file with
+    millions of unknown keys is reported in linear time.
+    """
     seen: dict[str, Problem] = {}
-    for error in exc.errors():
+    errors = exc.errors()
+    for i, error in enumerate(errors):
+        if len(seen) >= MAX_DETAILED_PROBLEMS:
+            rest = len({tuple(e["loc"]) for e in errors[i:]})
+            seen["…"] = Problem(
+                "", f"{rest} more problems not listed", "fix the problems above first"
+            )
+            break
         problem = _one(error, root, data)
         if problem.path not in seen:
             seen[problem.path] = problem

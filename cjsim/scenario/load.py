@@ -40,7 +40,8 @@ from cjsim.model.distributions import distribution_from_dict
 from cjsim.model.rows import ROW_TOLERANCE
 from cjsim.scenario import schema as S
 from cjsim.scenario.errors import problems_from_validation
-from cjsim.scenario.warm_start import locate, read_warm_start_csv
+from cjsim.scenario.files import MAX_TOML_BYTES, FileRefused, inside, read_capped
+from cjsim.scenario.warm_start import PATH, locate, read_warm_start_csv
 
 __all__ = [
     "SpecBuilder",
@@ -52,28 +53,41 @@ __all__ = [
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """Parse a TOML file, turning every way it can fail into a ScenarioFileError."""
-    p = Path(path)
+    """Parse a TOML file, turning every way it can fail into a ScenarioFileError.
+
+    Only a regular file of at most :data:`~cjsim.scenario.files.MAX_TOML_BYTES` is read;
+    a leading UTF-8 byte-order mark is ignored.
+    """
     src = str(path)
-    if p.is_dir():
-        raise ScenarioFileError("is a directory, not a scenario file", source=src) from None
+    raw = _toml_bytes(Path(path), src)
+    if not raw.strip():
+        raise ScenarioFileError(
+            [Problem("", "the file is empty", "see scenarios/ for an example scenario")], source=src
+        )
+    return _parse_toml(raw, src)
+
+
+def _toml_bytes(p: Path, src: str) -> bytes:
     try:
-        raw = p.read_bytes()
+        return read_capped(p, MAX_TOML_BYTES)
     except FileNotFoundError:
         raise ScenarioFileNotFoundError(
             [Problem("", "file not found", "check the path and the current directory")], source=src
         ) from None
+    except IsADirectoryError:
+        raise ScenarioFileError("is a directory, not a scenario file", source=src) from None
+    except FileRefused as exc:
+        raise ScenarioFileError([Problem("", exc.what, exc.hint)], source=src) from None
     except OSError as exc:
         raise ScenarioFileError(
             [Problem("", f"cannot read the file ({exc.strerror})", "check its permissions")],
             source=src,
         ) from None
-    if not raw.strip():
-        raise ScenarioFileError(
-            [Problem("", "the file is empty", "see scenarios/ for an example scenario")], source=src
-        )
+
+
+def _parse_toml(raw: bytes, src: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8").removeprefix("\ufeff"))
     except UnicodeDecodeError:
         raise ScenarioFileError(
             [Problem("", "not a text file (not UTF-8)", "a scenario is a TOML text file")],
@@ -82,6 +96,11 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioFileError(
             [Problem("", f"not valid TOML: {exc}", "check quotes, brackets and '=' on that line")],
+            source=src,
+        ) from None
+    except RecursionError:
+        raise ScenarioFileError(
+            [Problem("", "arrays or tables nested too deeply", "flatten the nesting")],
             source=src,
         ) from None
 
@@ -254,7 +273,12 @@ class SpecBuilder:
                 )
             )
             return None
-        warm, problems = read_warm_start_csv(Path(source).parent / value, value)
+        try:
+            path = inside(Path(source).parent, value)
+        except FileRefused as exc:
+            self.problems.append(Problem(PATH, f"{value}: {exc.what}", exc.hint))
+            return None
+        warm, problems = read_warm_start_csv(path, value)
         self.problems += problems
         return warm
 

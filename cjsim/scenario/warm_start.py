@@ -8,19 +8,24 @@ names the CSV file and, for a bad value, its line.
 
 from __future__ import annotations
 
+import difflib
+import io
 import re
 from pathlib import Path
 
 import pandas as pd
 
 from cjsim._io import atomic_write_text
-from cjsim.errors import ModelError, Problem
+from cjsim.errors import ModelError, Problem, did_you_mean
 from cjsim.model import WarmStart
+from cjsim.model.warm import REQUIRED_COLUMNS, WARM_START_COLUMNS
+from cjsim.scenario.files import MAX_WARM_START_BYTES, FileRefused, read_capped
 
 __all__ = ["PATH", "locate", "read_warm_start_csv", "warm_start_file_name", "write_warm_start_csv"]
 
 PATH = "population.warm_start"
 HEADER = "customer,touchpoint,elapsed_days[,segment,probability]"
+_NAME = re.compile(r"^[a-z_]{1,30}$")
 _ROW = re.compile(r"^population\.warm_start\[(\d+)\]$")
 
 
@@ -49,9 +54,13 @@ def _unreadable(label: str, what: str, hint: str) -> tuple[None, list[Problem]]:
 
 
 def read_warm_start_csv(path: Path, label: str) -> tuple[WarmStart | None, list[Problem]]:
-    """The warm start in the CSV at ``path`` (called ``label`` in messages), or the problems."""
+    """The warm start in the CSV at ``path`` (called ``label`` in messages), or the problems.
+
+    Only a regular file of at most :data:`~cjsim.scenario.files.MAX_WARM_START_BYTES` is
+    read; nothing of a header that is not the expected one is repeated in a message.
+    """
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        raw = read_capped(path, MAX_WARM_START_BYTES)
     except FileNotFoundError:
         return _unreadable(
             label,
@@ -60,21 +69,68 @@ def read_warm_start_csv(path: Path, label: str) -> tuple[WarmStart | None, list[
         )
     except IsADirectoryError:
         return _unreadable(label, "is a directory, not a CSV file", f"name a CSV file: {HEADER}")
+    except FileRefused as exc:
+        return _unreadable(label, exc.what, exc.hint)
+    except OSError as exc:
+        return _unreadable(label, f"cannot read the file ({exc.strerror})", "check its permissions")
+    return _parse_csv(raw, label)
+
+
+def _parse_csv(raw: bytes, label: str) -> tuple[WarmStart | None, list[Problem]]:
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(raw), dtype=str, keep_default_na=False, skipinitialspace=True
+        )
     except UnicodeDecodeError:
         return _unreadable(label, "not a text file (not UTF-8)", f"write a CSV file: {HEADER}")
     except pd.errors.EmptyDataError:
         return _unreadable(label, "the file is empty", f"start it with the header {HEADER}")
     except pd.errors.ParserError as exc:
-        text = str(exc).strip().replace("\n", " ")
+        text = str(exc).strip().replace("\n", " ")[:200]
         return _unreadable(
             label, f"not a valid CSV file ({text})", "check commas and quotes on that line"
         )
-    except OSError as exc:
-        return _unreadable(label, f"cannot read the file ({exc.strerror})", "check its permissions")
+    problems = _header_problems([str(c) for c in frame.columns], label)
+    if problems:
+        return None, problems
     try:
         return WarmStart.from_frame(frame), []
     except ModelError as exc:
         return None, [locate(p, label) for p in exc.problems]
+
+
+def _typo(column: str) -> bool:
+    """A short identifier close to an expected column: safe to show, likely a typo."""
+    return bool(_NAME.match(column)) and bool(
+        difflib.get_close_matches(column, WARM_START_COLUMNS, n=1, cutoff=0.6)
+    )
+
+
+def _header_problems(columns: list[str], label: str) -> list[Problem]:
+    """Missing and unknown columns; an unknown column is named only if it looks like a
+    typo of an expected one, so no other content of the file is ever repeated."""
+    out = [
+        Problem(PATH, f"{label}: missing column {c}", f"the header is {HEADER}")
+        for c in REQUIRED_COLUMNS
+        if c not in columns
+    ]
+    unknown = [c for c in columns if c not in WARM_START_COLUMNS]
+    out += [
+        Problem(PATH, f"{label}: unknown column {c!r}", did_you_mean(c, WARM_START_COLUMNS))
+        for c in unknown
+        if _typo(c)
+    ]
+    hidden = sum(not _typo(c) for c in unknown)
+    if hidden:
+        out.append(
+            Problem(
+                PATH,
+                f"{label}: {hidden} unknown column{'s' if hidden > 1 else ''} in the header "
+                "(not shown)",
+                f"the header is {HEADER}",
+            )
+        )
+    return out
 
 
 def write_warm_start_csv(ws: WarmStart, path: str | Path) -> None:

@@ -36,6 +36,12 @@ def test_engine_throughput_runs_in_its_small_form():
         assert label in done.stdout
 
 
+def test_scenario_load_speed_runs_in_its_small_form():
+    done = small("scenario_load_speed.py")
+    assert done.returncode == 0, done.stderr
+    assert "1000 touchpoints: load and check" in done.stdout and "ratio" in done.stdout
+
+
 def test_calibration_speed_runs_in_its_small_form():
     done = small("calibration_speed.py")
     assert done.returncode == 0, done.stderr
