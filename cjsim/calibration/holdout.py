@@ -117,7 +117,7 @@ def _new_customers(
     wait = (first_buy - first_seen.reindex(first_buy.index)).to_numpy()
     figures["median days to first purchase (new)"] = _median(wait)
     original = spec.originals()  # a journey with memory: reach of the original touchpoints
-    nodes = new["node"].map(lambda n: original.get(n, n))
+    nodes = new["node"].replace(original)
     reached = new.groupby(nodes)["customer"].nunique() / n_new
     for node in [*dict.fromkeys(original.values()), *spec.outcomes]:
         funnel[("new", node)] = float(reached.get(node, 0.0))

@@ -81,10 +81,9 @@ def _by_original(scenario: Scenario, table: pd.DataFrame) -> pd.DataFrame:
 
 def _stages(scenario: Scenario) -> dict[str, str]:
     """Each original touchpoint's stage (its first state's)."""
-    out: dict[str, str] = {}
-    for tp in scenario.touchpoints.values():
-        out.setdefault(tp.original, tp.stage)
-    return out
+    return {
+        name: scenario.touchpoints[states[0]].stage for name, states in scenario.originals().items()
+    }
 
 
 def edge_widths(flow: np.ndarray | pd.Series) -> np.ndarray:
