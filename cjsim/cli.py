@@ -12,6 +12,7 @@ import dataclasses
 import json
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -658,6 +659,17 @@ def _broken_pipe() -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cjsim`` console script; returns the exit code."""
     args = _parser().parse_args(argv)
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _dispatch(args)
+
+
+def _show_warning(message: Warning | str, *_: object, **__: object) -> None:
+    """Warnings as one line each, without Python's file and source line."""
+    print(f"cjsim: warning: {message}", file=sys.stderr)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     handlers = {
         "check": _check,
         "run": _run,

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from cjsim.errors import SimulationError
 from cjsim.model import Scenario
 
 if TYPE_CHECKING:
@@ -35,11 +36,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FEATURES",
+    "MAX_SIMULATED_CUSTOMERS",
     "Engine",
     "ReplicationOutput",
     "SimulationEngine",
     "features_of",
 ]
+
+#: The most customers one replication may expect to simulate (about 1e8 customers
+#: take minutes in the vectorized engine and hours in des); more is refused before starting.
+MAX_SIMULATED_CUSTOMERS = 1e8
 
 #: What a journey may use and an engine may model, with the words notes use for each.
 #: ``capacity`` covers queues, service, patience and reneging; ``experience`` the waits
@@ -137,8 +143,11 @@ class Engine(ABC):
         """How to read this engine's paired comparisons."""
         return []
 
-    def check(self, scenario: Scenario, *, ignore_capacity: bool = False) -> None:
-        """Raise :class:`~cjsim.errors.SimulationError` if this engine refuses ``scenario``."""
+    def check(
+        self, scenario: Scenario, *, ignore_capacity: bool = False, horizon: float | None = None
+    ) -> None:
+        """Raise :class:`~cjsim.errors.SimulationError` if this engine refuses ``scenario``
+        (over ``horizon`` days, when given)."""
         return None
 
     def notes(self, scenario: Scenario, *, ignore_capacity: bool = False) -> list[str]:
@@ -187,15 +196,31 @@ class SimulationEngine(Engine):
             "intervals are for paired differences"
         ]
 
-    def check(self, scenario: Scenario, *, ignore_capacity: bool = False) -> None:
-        """Refuse referrals that grow without end (R >= 1): the simulation would never
-        finish, so say so before starting (the same rule as ``cjsim check``)."""
+    def check(
+        self, scenario: Scenario, *, ignore_capacity: bool = False, horizon: float | None = None
+    ) -> None:
+        """Refuse what would never finish, before starting: referrals that grow without
+        end (R >= 1, the same rule as ``cjsim check``), and more than
+        :data:`MAX_SIMULATED_CUSTOMERS` customers expected in one replication of
+        ``horizon`` days (arrivals, initial and warm-start customers, and referrals)."""
+        multiplier = 1.0
         if any(tp.referrals for tp in scenario.touchpoints.values()):
             from cjsim.engines._absorbing import _population_entry
             from cjsim.engines._arrays import to_arrays
 
             a = to_arrays(scenario)
-            _population_entry(a, a.base, a.entry)
+            multiplier = float(abs(_population_entry(a, a.base, a.entry)[1]))
+        if horizon is None:
+            return
+        expected = scenario.population.expected_customers(horizon) * multiplier
+        if not expected <= MAX_SIMULATED_CUSTOMERS:
+            raise SimulationError(
+                f"scenario {scenario.name!r}: about {expected:.3g} customers expected in one "
+                f"replication of {horizon:g} days, more than the {MAX_SIMULATED_CUSTOMERS:.0e} "
+                f"the {self.name} engine simulates — use engine='analytic' for exact "
+                "per-customer figures, or a shorter horizon or fewer customers with the totals "
+                "scaled up"
+            )
 
     def prepare(self, scenario: Scenario, *, ignore_capacity: bool) -> Any:
         """What every replication of ``scenario`` reuses (compiled arrays …)."""

@@ -44,6 +44,21 @@ class Result:
     meta: dict[str, Any] = field(default_factory=dict)
     events: pd.DataFrame | None = None
 
+    def __post_init__(self) -> None:
+        means = pd.to_numeric(self.kpis.get("mean", pd.Series(dtype=float)), errors="coerce")
+        overflowed = [
+            str(k)
+            for k, m in zip(self.kpis.get("kpi", ()), means, strict=False)
+            if m in (float("inf"), float("-inf"))
+        ]
+        if overflowed:
+            note = (
+                f"{', '.join(overflowed[:5])}{' …' if len(overflowed) > 5 else ''} overflowed "
+                "(infinite; null in JSON): the values are too large for floats — scale "
+                "the money or the number of customers down"
+            )
+            object.__setattr__(self, "notes", (*self.notes, note))
+
     @property
     def exact(self) -> bool:
         """True for an exact engine's answer (no replications, zero-width intervals)."""

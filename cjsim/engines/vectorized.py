@@ -420,9 +420,11 @@ class VectorizedEngine(SimulationEngine):
     name = "vectorized"
     models = SimulationEngine.models - {"capacity", "experience"}
 
-    def check(self, scenario: Scenario, *, ignore_capacity: bool = False) -> None:
+    def check(
+        self, scenario: Scenario, *, ignore_capacity: bool = False, horizon: float | None = None
+    ) -> None:
         _refuse_capacity(scenario, ignore_capacity)
-        super().check(scenario, ignore_capacity=ignore_capacity)
+        super().check(scenario, ignore_capacity=ignore_capacity, horizon=horizon)
 
     def blind_to(
         self, features: frozenset[str] | set[str], *, ignore_capacity: bool = False

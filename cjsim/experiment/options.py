@@ -34,6 +34,7 @@ from cjsim.engines.registry import get_engine
 from cjsim.errors import OptionError, SimulationError
 from cjsim.experiment.executors import EXECUTORS
 from cjsim.model import Scenario
+from cjsim.model.journey import MAX_CUSTOMERS
 
 __all__ = ["RunOptions", "fresh_seed"]
 
@@ -138,7 +139,15 @@ class RunOptions:
                 f"scenario {scenario.name!r} has no horizon_days — the {engine.name} engine "
                 "simulates a time span: add horizon_days to [scenario], or pass horizon_days="
             )
-        engine.check(scenario, ignore_capacity=self.ignore_capacity)
+        if horizon is not None:
+            expected = scenario.population.expected_customers(horizon)
+            if not expected <= MAX_CUSTOMERS:
+                raise OptionError(
+                    f"horizon_days={horizon:g}: about {expected:.3g} customers of scenario "
+                    f"{scenario.name!r} expected, more than the {MAX_CUSTOMERS:.0e} cjsim "
+                    "can total exactly — use a shorter horizon"
+                )
+        engine.check(scenario, ignore_capacity=self.ignore_capacity, horizon=horizon)
         executor = self.executor or (
             "dask" if self.scheduler else ("process" if self.workers > 1 else "serial")
         )

@@ -75,7 +75,7 @@ def run_replications(
     (:meth:`RunOptions.resolve`).  An exact engine answers each scenario once."""
     engine = options.engine_object
     for sc in scenarios:  # refuse here, before any worker starts
-        engine.check(sc, ignore_capacity=options.ignore_capacity)
+        engine.check(sc, ignore_capacity=options.ignore_capacity, horizon=options.horizon_days)
     replications = 1 if engine.exact else options.replications
     tasks, owner = [], []
     for k, sc in enumerate(scenarios):

@@ -20,6 +20,7 @@ from cjsim.model.frozen import FrozenMap
 from cjsim.model.warm import WarmStart
 
 __all__ = [
+    "MAX_CUSTOMERS",
     "CohortArrivals",
     "DwellRate",
     "Economics",
@@ -34,6 +35,9 @@ __all__ = [
 ]
 
 NO_DWELL = Fixed(0.0)
+MAX_CUSTOMERS = 1e12
+"""The most customers a scenario may expect over its horizon (arrivals, initial and
+warm-start customers together), so that every total stays finite and exact in floats."""
 
 
 def _freeze(obj: Any, name: str, value: Any) -> None:
@@ -317,6 +321,13 @@ class Population:
     def effective_segments(self) -> tuple[Segment, ...]:
         """The segments, or one implicit segment of everybody."""
         return self.segments or (Segment("all", 1.0),)
+
+    def expected_customers(self, horizon_days: float | None) -> float:
+        """Customers expected in ``[0, horizon_days)`` before referrals: arrivals,
+        initial and warm-start customers (NaN for Poisson arrivals without a horizon)."""
+        warm = 0.0 if self.warm_start is None else self.warm_start.expected_customers
+        initial = float(sum(n for n in self.initial.values() if isinstance(n, int)))
+        return self.arrivals.expected_count(horizon_days) + initial + warm
 
 
 @dataclass(frozen=True)

@@ -457,10 +457,34 @@ def _check_population(sc: Scenario, pop: Population) -> list[Problem]:
     out += _check_shares("population.entry", pop.entry, sc.touchpoints, "entry touchpoint")
     out += check_segments(sc, pop)
     out += _check_initial(sc, pop)
+    if not out:
+        out += _check_size(sc, pop)
     if pop.warm_start is not None:
         segments = [s.name for s in pop.effective_segments]
         out += check_warm_start(pop.warm_start, list(sc.touchpoints), list(sc.outcomes), segments)
     return out
+
+
+def _check_size(sc: Scenario, pop: Population) -> list[Problem]:
+    """At most MAX_CUSTOMERS expected customers, so that every total stays finite."""
+    from cjsim.model.journey import MAX_CUSTOMERS, CohortArrivals
+
+    horizon = sc.horizon_days if _number(sc.horizon_days) else None
+    expected = pop.expected_customers(horizon)
+    if math.isnan(expected) or expected <= MAX_CUSTOMERS:
+        return []
+    cohort = isinstance(pop.arrivals, CohortArrivals)
+    return [
+        Problem(
+            "population.arrivals." + ("size" if cohort else "rate_per_day"),
+            (f"about {expected:.3g}" if math.isfinite(expected) else "an overflowing number of")
+            + " customers expected"
+            + ("" if cohort else f" over horizon_days = {horizon:g}")
+            + f", more than the {MAX_CUSTOMERS:.0e} cjsim can total exactly",
+            "model a representative sample and scale the totals"
+            + ("" if cohort else ", or shorten horizon_days"),
+        )
+    ]
 
 
 def _check_initial(sc: Scenario, pop: Population) -> list[Problem]:
