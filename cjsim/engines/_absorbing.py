@@ -17,9 +17,49 @@ from cjsim.engines._arrays import ScenarioArrays, SegmentArrays
 from cjsim.engines._linalg import Solver
 from cjsim.errors import ModelError, Problem
 
-__all__ = ["edge_flow_matrix", "evaluate"]
+__all__ = ["Parts", "Population", "edge_flow_matrix", "evaluate"]
 
 Array = np.ndarray
+
+
+@dataclass
+class Parts:
+    """What one segment's solve leaves behind for sensitivities (:mod:`._sensitivity`):
+    its rows, its factorised chains and the vectors they gave.
+
+    ``sub`` is the chain restricted to ``rest`` (the states that are not purchases);
+    ``refund_chain`` its discounted form, with ``plain`` and ``discounted`` the refund
+    shares visited before the next purchase (None without refunds).
+    """
+
+    rows: Array  # (n, n + m) the segment's transition probabilities
+    chain: Solver  # I - Q
+    discounted_chain: Solver  # I - diag(laplace) Q
+    sub: Solver  # I - Q[rest, rest]
+    rest: Array
+    visits: Array
+    disc_visits: Array
+    hit: Array
+    order_value: Array  # mean order value per purchase, with the segment's multiplier
+    time_mean: Array
+    laplace: Array
+    refund_chain: Solver | None = None
+    plain: Array | None = None
+    discounted: Array | None = None
+
+
+@dataclass
+class Population:
+    """The entry mix of all customers: ``alpha = counts / total`` on the ``starts``, with
+    ``counts = (I - m)^-T entry`` and ``m[s, t]`` the referrals that a customer starting at
+    ``starts[s]`` makes to ``targets``' column ``t`` (an empty ``m`` without referrals)."""
+
+    alpha: Array
+    multiplier: Any
+    starts: Array
+    targets: Array
+    m: Array
+    counts: Array
 
 
 @dataclass
@@ -38,6 +78,10 @@ class _SegmentSums:
     time: Any
     discounted_value: Any  # margin * (orders - refunds) - costs, discounted to arrival
     stage_reach: Array
+    parts: Parts | None = None
+
+
+_MIXED = tuple(f for f in _SegmentSums.__dataclass_fields__ if f != "parts")
 
 
 def _hitting(q: Array, target: Array) -> tuple[Array, Solver, Array]:
@@ -54,63 +98,56 @@ def _hitting(q: Array, target: Array) -> tuple[Array, Solver, Array]:
     return hit, solver, rest
 
 
-def _refunds(
-    a: ScenarioArrays,
-    laplace: Array,
-    q: Array,
-    buy_value: Array,
-    visits: Array,
-    disc_visits: Array,
-    rest: Array,
-    sub: Solver,
-) -> tuple[Any, Any]:
+def _refunds(a: ScenarioArrays, laplace: Array, q: Array, parts: Parts) -> tuple[Any, Any]:
     """Expected and discounted refunds of the last order.
 
     A refund visit refunds a share of the *last* order.  By linearity, each
     purchase at ``p`` contributes its mean value times the expected refund
     shares visited before the next purchase: a solve on the non-purchase part
-    of the chain (``sub``), which :func:`_hitting` already factorised.
+    of the chain (``parts.sub``), which :func:`_hitting` already factorised.
+    Fills ``parts``' refund fields.
     """
+    rest = parts.rest
     if not a.refund.any() or not len(rest):
         return 0.0, 0.0
     buy = np.flatnonzero(a.purchase)
     after = q[np.ix_(buy, rest)]
-    plain = sub.right(a.refund[rest].astype(q.dtype))
-    lq = laplace[rest, None] * q[np.ix_(rest, rest)]
-    discounted = Solver(lq).right(a.refund[rest].astype(q.dtype))
-    refunds = visits[buy] @ (buy_value[buy] * (after @ plain))
-    disc = disc_visits[buy] @ (buy_value[buy] * laplace[buy] * (after @ discounted))
+    share = a.refund[rest].astype(q.dtype)
+    parts.plain = plain = parts.sub.right(share)
+    parts.refund_chain = Solver(laplace[rest, None] * q[np.ix_(rest, rest)])
+    parts.discounted = discounted = parts.refund_chain.right(share)
+    value = parts.order_value[buy]
+    refunds = parts.visits[buy] @ (value * (after @ plain))
+    disc = parts.disc_visits[buy] @ (value * laplace[buy] * (after @ discounted))
     return refunds, disc
 
 
 def _segment(
-    a: ScenarioArrays, base: Array, seg: SegmentArrays, alpha: Array, margin: float, stages: bool
+    a: ScenarioArrays, seg: SegmentArrays, chain: tuple[Array, Solver], alpha: Array, **kw: Any
 ) -> _SegmentSums:
-    p = a.segment_rows(base, seg)
+    """One segment's expectations, from its rows and factorised chain ``chain``."""
+    p, solver = chain
     n = a.n
     time_mean = a.time_mean if seg.time_mean is None else seg.time_mean
     laplace = a.laplace if seg.laplace is None else seg.laplace
     q, r = p[:, :n], p[:, n:]
-    visits = Solver(q, a.touchpoints).left(alpha)
+    visits = solver.left(alpha)
     own_values = a.order_value if seg.order_value_mean is None else seg.order_value_mean
     ov = own_values * seg.order_value_multiplier
-    disc_visits = Solver(laplace[:, None] * q, a.touchpoints).left(alpha)
+    disc_chain = solver if not (laplace != 1).any() else Solver(laplace[:, None] * q, a.touchpoints)
+    disc_visits = disc_chain.left(alpha) if disc_chain is not solver else visits
     hit, sub, rest = _hitting(q, a.purchase)
+    parts = Parts(
+        p, solver, disc_chain, sub, rest, visits, disc_visits, hit, ov, time_mean, laplace
+    )
     again = q @ hit
     two = again.copy()
-    if len(rest):
-        two[rest] = sub.right(q[np.ix_(rest, np.flatnonzero(a.purchase))] @ again[a.purchase])
     first_time = np.zeros(n, dtype=hit.dtype)
     if len(rest):
+        two[rest] = sub.right(q[np.ix_(rest, np.flatnonzero(a.purchase))] @ again[a.purchase])
         first_time[rest] = sub.right(time_mean[rest] * hit[rest])
-    refunds, disc_refunds = _refunds(a, laplace, q, ov, visits, disc_visits, rest, sub)
-    cash = margin * ov - a.cost
-    reach = np.zeros(len(a.stages), dtype=hit.dtype)
-    if stages:
-        for s in range(len(a.stages)):
-            in_stage = a.stage_index == s
-            if in_stage.any():
-                reach[s] = alpha @ _hitting(q, in_stage)[0]
+    refunds, disc_refunds = _refunds(a, laplace, q, parts)
+    cash = kw["margin"] * ov - a.cost
     return _SegmentSums(
         visits=visits,
         absorption=visits @ r,
@@ -122,21 +159,53 @@ def _segment(
         refunds=refunds,
         cost=visits @ a.cost,
         time=visits @ time_mean,
-        discounted_value=disc_visits @ cash - margin * disc_refunds,
-        stage_reach=reach,
+        discounted_value=disc_visits @ cash - kw["margin"] * disc_refunds,
+        stage_reach=_stage_reach(a, q, alpha) if kw["stages"] else np.zeros(len(a.stages)),
+        parts=parts,
     )
+
+
+def _stage_reach(a: ScenarioArrays, q: Array, alpha: Array) -> Array:
+    """Probability of ever reaching each stage."""
+    reach = np.zeros(len(a.stages), dtype=q.dtype)
+    for s in range(len(a.stages)):
+        in_stage = a.stage_index == s
+        if in_stage.any():
+            reach[s] = alpha @ _hitting(q, in_stage)[0]
+    return reach
+
+
+def _chains(a: ScenarioArrays, base: Array) -> list[tuple[Array, Solver]]:
+    """Each segment's rows and factorised chain ``I - Q``."""
+    out = []
+    for seg in a.segments:
+        p = a.segment_rows(base, seg)
+        out.append((p, Solver(p[:, : a.n], a.touchpoints)))
+    return out
 
 
 def _population_entry(a: ScenarioArrays, base: Array, entry: Array) -> tuple[Array, complex]:
     """Entry mix of all customers (arrivals and their referrals) and the multiplier."""
     if not a.referral_mean.any():
         return entry, 1.0
-    targets = np.unique(a.referral_entry[a.referral_entry >= 0])
+    pop = _population(a, _chains(a, base), entry)
+    return pop.alpha, pop.multiplier
+
+
+def referral_targets(a: ScenarioArrays) -> Array:
+    """The touchpoints that referred customers enter at."""
+    return np.unique(a.referral_entry[a.referral_entry >= 0])
+
+
+def _population(a: ScenarioArrays, chains: list[tuple[Array, Solver]], entry: Array) -> Population:
+    """:class:`Population` of arrivals ``entry`` and their referrals."""
+    if not a.referral_mean.any():
+        none = np.zeros(0, dtype=int)
+        return Population(entry, 1.0, none, none, np.zeros((0, 0)), np.zeros(0))
+    targets = referral_targets(a)
     starts = np.union1d(np.flatnonzero(entry), targets)
-    m = np.zeros((len(starts), len(starts)), dtype=base.dtype)
-    for seg in a.segments:
-        q = a.segment_rows(base, seg)[:, : a.n]
-        solver = Solver(q, a.touchpoints)
+    m = np.zeros((len(starts), len(starts)), dtype=chains[0][0].dtype)
+    for seg, (_, solver) in zip(a.segments, chains, strict=True):
         for t in targets:
             made = solver.right(np.where(a.referral_entry == t, a.referral_mean, 0.0))
             m[:, np.searchsorted(starts, t)] += seg.share * made[starts]
@@ -157,9 +226,8 @@ def _population_entry(a: ScenarioArrays, base: Array, entry: Array) -> tuple[Arr
     mix = np.zeros(a.n, dtype=counts.dtype)
     mix[starts] = counts
     total = counts.sum()
-    if total.real <= 0:
-        return mix, total
-    return mix / total, total
+    alpha = mix if total.real <= 0 else mix / total
+    return Population(alpha, total, starts, targets, m, counts)
 
 
 def evaluate(
@@ -173,23 +241,30 @@ def evaluate(
     """Every analytic KPI for the transition matrix ``base`` (real or complex).
 
     ``removed`` (bool mask of touchpoints) sends all inflow of those touchpoints,
-    and their share of the entry mix, to a sink outside the journey.
+    and their share of the entry mix, to a sink outside the journey.  ``parts`` (each
+    segment's :class:`Parts`) and ``population`` keep what sensitivities reuse.
     """
     entry = a.entry.astype(base.dtype)
     if removed is not None and removed.any():
         entry = np.where(removed, 0.0, entry)
         a = _without_referrals_to(a, removed)
-    alpha, multiplier = _population_entry(a, base, entry)
-    sums = [(seg.share, _segment(a, base, seg, alpha, margin, stages)) for seg in a.segments]
+    chains = _chains(a, base)
+    pop = _population(a, chains, entry)
+    sums = [
+        (seg.share, _segment(a, seg, chain, pop.alpha, margin=margin, stages=stages))
+        for seg, chain in zip(a.segments, chains, strict=True)
+    ]
 
     def mix(field: str) -> object:
         return sum(w * getattr(s, field) for w, s in sums)
 
-    return {name: mix(name) for name in _SegmentSums.__dataclass_fields__} | {
-        "multiplier": multiplier,
-        "alpha": alpha,
+    return {name: mix(name) for name in _MIXED} | {
+        "multiplier": pop.multiplier,
+        "alpha": pop.alpha,
         "margin": margin,
         "cost_per_customer": cost_per_customer,
+        "parts": [s.parts for _, s in sums],
+        "population": pop,
     }
 
 

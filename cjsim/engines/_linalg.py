@@ -63,6 +63,7 @@ class Solver:
             warnings.simplefilter("ignore", RuntimeWarning)
             if self._sparse:
                 a = (sp.identity(n, dtype=q.dtype, format="csc") - sp.csc_matrix(q)).tocsc()
+                self._a = a
                 try:
                     self._lu = spla.splu(a)
                 except RuntimeError:
@@ -126,3 +127,12 @@ class Solver:
         if self._sparse:
             return np.asarray(self._lu.solve(np.asarray(b, dtype=self._lu.U.dtype), trans="T"))
         return np.asarray(sla.lu_solve(self._lu_dense, b, trans=1, check_finite=False))
+
+    def inverse(self) -> np.ndarray:
+        """The dense inverse ``(I - Q)^-1`` (dense LAPACK: many columns at once are faster
+        there than sparse triangular solves)."""
+        if self._sparse:
+            return np.asarray(sla.inv(self._a.toarray(), check_finite=False))
+        n = self._lu_dense[0].shape[0]
+        eye = np.eye(n, dtype=self._lu_dense[0].dtype)
+        return np.asarray(sla.lu_solve(self._lu_dense, eye, check_finite=False))

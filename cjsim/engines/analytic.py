@@ -27,6 +27,11 @@ from threadpoolctl import threadpool_limits
 from cjsim.economics import profit
 from cjsim.engines._absorbing import evaluate
 from cjsim.engines._arrays import ScenarioArrays, to_arrays
+from cjsim.engines._sensitivity import (
+    conversions_without,
+    edge_derivatives,
+    sum_coefficients,
+)
 from cjsim.engines.base import Engine, ReplicationOutput
 from cjsim.engines.result import KPI_COLUMNS, Result
 from cjsim.kpis import node_name
@@ -42,7 +47,6 @@ ELASTICITY_KPIS = (
     "clv",
     "time_to_absorption",
 )
-_STEP = 1e-20  # complex-step size: no cancellation, so tiny is exact
 
 
 def _ratio(num: Any, den: Any) -> Any:
@@ -106,16 +110,22 @@ def removal_effects(sc: Scenario, a: ScenarioArrays, ev: dict[str, Any]) -> pd.D
     ``attribution_share`` normalises the effects to sum to 1.
     """
     conversions = float(np.real(ev["conversion"] * ev["multiplier"]))
-    rows = []
     index = {name: i for i, name in enumerate(a.touchpoints)}
-    for name, states in sc.originals().items():
+    masks = []
+    for states in sc.originals().values():
         mask = np.zeros(a.n, dtype=bool)
         mask[[index[s] for s in states]] = True
-        removed = _run(sc, a, a.base, removed=mask, stages=False)
-        without = float(np.real(removed["conversion"] * removed["multiplier"]))
-        effect = 1 - without / conversions if conversions > 0 else math.nan
-        rows.append({"touchpoint": name, "conversions_without": without, "removal_effect": effect})
-    table = pd.DataFrame(rows)
+        masks.append(mask)
+    without = conversions_without(a, ev, masks)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        effect = 1 - without / conversions if conversions > 0 else np.full(len(masks), math.nan)
+    table = pd.DataFrame(
+        {
+            "touchpoint": list(sc.originals()),
+            "conversions_without": without,
+            "removal_effect": effect,
+        }
+    )
     total = table["removal_effect"].sum()
     table["attribution_share"] = table["removal_effect"] / total if total > 0 else math.nan
     return table
@@ -125,35 +135,29 @@ def elasticities(sc: Scenario, a: ScenarioArrays, ev: dict[str, Any]) -> pd.Data
     """Derivative and elasticity of each KPI in :data:`ELASTICITY_KPIS` for every edge.
 
     An edge ``p`` moves with the rest of its row rescaled proportionally (the
-    format's rule).  Derivatives are exact (complex step).  Edges with ``p = 1``
-    have no other edge to rescale and are reported as NaN.
+    format's rule).  Derivatives are exact: adjoint sensitivities from the
+    factorisations ``ev`` already holds (:mod:`cjsim.engines._sensitivity`).  Edges
+    with ``p = 1`` have no other edge to rescale and are reported as NaN.
     """
-    base_kpis = _scalar_kpis(ev)
-    rows = []
-    nodes = (*a.touchpoints, *a.outcomes)
-    for i, j in zip(*np.nonzero(a.base), strict=True):
-        p = a.base[i, j]
-        record: dict[str, Any] = {"from": a.touchpoints[i], "to": nodes[j], "probability": p}
-        if p >= 1:
-            derivs = dict.fromkeys(ELASTICITY_KPIS, math.nan)
-        else:
-            direction = -a.base[i] / (1 - p)
-            direction[j] = 1.0
-            moved = a.base.astype(complex)
-            moved[i] += 1j * _STEP * direction
-            kpis = _scalar_kpis(_run(sc, a, moved, stages=False))
-            derivs = {k: float(np.imag(kpis[k])) / _STEP for k in ELASTICITY_KPIS}
-        for kpi, d in derivs.items():
-            level = float(np.real(base_kpis[kpi]))
-            rows.append(
-                {
-                    **record,
-                    "kpi": kpi,
-                    "derivative": d,
-                    "elasticity": d * p / level if level else math.nan,
-                }
-            )
-    return pd.DataFrame(rows)
+    coefficients = sum_coefficients(_scalar_kpis, ev, ELASTICITY_KPIS)
+    derivs = edge_derivatives(a, ev, coefficients, ev["margin"])
+    rows, cols = np.nonzero(a.base)
+    p = a.base[rows, cols]
+    levels = np.array([float(np.real(_scalar_kpis(ev)[k])) for k in ELASTICITY_KPIS])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        elastic = np.where(levels != 0, derivs * p[:, None] / levels, math.nan)
+    nodes = np.array([*a.touchpoints, *a.outcomes], dtype=object)
+    width = len(ELASTICITY_KPIS)
+    return pd.DataFrame(
+        {
+            "from": np.repeat(nodes[rows], width),
+            "to": np.repeat(nodes[cols], width),
+            "probability": np.repeat(p, width),
+            "kpi": np.tile(np.array(ELASTICITY_KPIS, dtype=object), len(rows)),
+            "derivative": derivs.ravel(),
+            "elasticity": elastic.ravel(),
+        }
+    )
 
 
 def _notes(sc: Scenario, ev: dict[str, Any]) -> list[str]:
