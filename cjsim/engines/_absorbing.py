@@ -84,7 +84,7 @@ class _SegmentSums:
 _MIXED = tuple(f for f in _SegmentSums.__dataclass_fields__ if f != "parts")
 
 
-def _hitting(q: Array, target: Array) -> tuple[Array, Solver, Array]:
+def _hitting(q: Array, target: Array, sparse: bool = True) -> tuple[Array, Solver, Array]:
     """Probability of ever reaching the states in ``target`` (a bool mask).
 
     Returns the hitting probabilities from every state, the solver of the chain
@@ -92,7 +92,7 @@ def _hitting(q: Array, target: Array) -> tuple[Array, Solver, Array]:
     """
     rest = np.flatnonzero(~target)
     hit = np.ones(q.shape[0], dtype=q.dtype)
-    solver = Solver(q[np.ix_(rest, rest)])
+    solver = Solver(q[np.ix_(rest, rest)], sparse=sparse)
     if len(rest):
         hit[rest] = solver.right(q[np.ix_(rest, np.flatnonzero(target))].sum(axis=1))
     return hit, solver, rest
@@ -114,7 +114,8 @@ def _refunds(a: ScenarioArrays, laplace: Array, q: Array, parts: Parts) -> tuple
     after = q[np.ix_(buy, rest)]
     share = a.refund[rest].astype(q.dtype)
     parts.plain = plain = parts.sub.right(share)
-    parts.refund_chain = Solver(laplace[rest, None] * q[np.ix_(rest, rest)])
+    sparse = not parts.chain.dense_pays
+    parts.refund_chain = Solver(laplace[rest, None] * q[np.ix_(rest, rest)], sparse=sparse)
     parts.discounted = discounted = parts.refund_chain.right(share)
     value = parts.order_value[buy]
     refunds = parts.visits[buy] @ (value * (after @ plain))
@@ -134,9 +135,14 @@ def _segment(
     visits = solver.left(alpha)
     own_values = a.order_value if seg.order_value_mean is None else seg.order_value_mean
     ov = own_values * seg.order_value_multiplier
-    disc_chain = solver if not (laplace != 1).any() else Solver(laplace[:, None] * q, a.touchpoints)
+    sparse = not solver.dense_pays  # the same pattern fills the same way
+    disc_chain = (
+        Solver(laplace[:, None] * q, a.touchpoints, sparse=sparse)
+        if (laplace != 1).any()
+        else solver
+    )
     disc_visits = disc_chain.left(alpha) if disc_chain is not solver else visits
-    hit, sub, rest = _hitting(q, a.purchase)
+    hit, sub, rest = _hitting(q, a.purchase, sparse)
     parts = Parts(
         p, solver, disc_chain, sub, rest, visits, disc_visits, hit, ov, time_mean, laplace
     )
@@ -160,18 +166,18 @@ def _segment(
         cost=visits @ a.cost,
         time=visits @ time_mean,
         discounted_value=disc_visits @ cash - kw["margin"] * disc_refunds,
-        stage_reach=_stage_reach(a, q, alpha) if kw["stages"] else np.zeros(len(a.stages)),
+        stage_reach=_stage_reach(a, q, alpha, sparse) if kw["stages"] else np.zeros(len(a.stages)),
         parts=parts,
     )
 
 
-def _stage_reach(a: ScenarioArrays, q: Array, alpha: Array) -> Array:
+def _stage_reach(a: ScenarioArrays, q: Array, alpha: Array, sparse: bool) -> Array:
     """Probability of ever reaching each stage."""
     reach = np.zeros(len(a.stages), dtype=q.dtype)
     for s in range(len(a.stages)):
         in_stage = a.stage_index == s
         if in_stage.any():
-            reach[s] = alpha @ _hitting(q, in_stage)[0]
+            reach[s] = alpha @ _hitting(q, in_stage, sparse)[0]
     return reach
 
 

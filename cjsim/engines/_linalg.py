@@ -7,7 +7,9 @@ differentiates by complex step).
 
 from __future__ import annotations
 
+import functools
 import warnings
+from typing import Any
 
 import numpy as np
 import scipy.linalg as sla
@@ -16,12 +18,41 @@ import scipy.sparse.linalg as spla
 
 from cjsim.errors import ModelError, Problem
 
-__all__ = ["DOUBTFUL_CONDITION", "SPARSE_FROM", "ConditioningWarning", "Solver"]
+__all__ = [
+    "DENSE_FILL",
+    "DOUBTFUL_CONDITION",
+    "SPARSE_FROM",
+    "ConditioningWarning",
+    "Solver",
+    "one_blas_thread",
+]
 
 SPARSE_FROM = 400  # states; below this dense LU is faster
 EPS = float(np.finfo(float).eps)
+DENSE_FILL = 0.2  # fill share past which a dense factorisation is faster
 DOUBTFUL_CONDITION = 1e-6 / EPS
 """Above this condition number (about 4.5e9) answers may be off by more than 1e-6."""
+
+
+@functools.cache
+def _blas() -> Any:
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def one_blas_thread() -> Any:
+    """A context that holds BLAS to one thread: the chains' solves are small, so threads
+    only cost.  The libraries are looked up once (``threadpool_limits`` looks them up on
+    every call, about 0.3 ms)."""
+    return _blas().limit(limits=1)
+
+
+@functools.cache
+def _lapack(dtype: str) -> tuple[Any, Any]:
+    """LAPACK's ``getrf`` and ``getrs`` for arrays of type ``dtype`` (called directly:
+    scipy's wrappers cost more than a small chain's factorisation)."""
+    return tuple(sla.get_lapack_funcs(("getrf", "getrs"), dtype=np.dtype(dtype)))
 
 
 class ConditioningWarning(RuntimeWarning):
@@ -54,27 +85,45 @@ class Solver:
     as one that cannot absorb, naming the nodes that hold customers.
     """
 
-    def __init__(self, q: np.ndarray, labels: tuple[str, ...] | None = None) -> None:
+    def __init__(
+        self, q: np.ndarray, labels: tuple[str, ...] | None = None, *, sparse: bool = True
+    ) -> None:
         n = q.shape[0]
-        self._sparse = n >= SPARSE_FROM
+        self._sparse = sparse and n >= SPARSE_FROM
         self._labels = labels
-        with warnings.catch_warnings():  # singularity is reported below, clearly
+        if self._sparse:
+            norm = self._factor_sparse(q)
+        else:
+            a = np.negative(q, order="F")  # LAPACK's own layout: no copy on the way in
+            a.ravel(order="F")[:: n + 1] += 1.0  # a view: F-contiguous
+            norm = float(np.abs(a.real).sum(axis=0).max()) if n else 0.0
+            getrf, self._getrs = _lapack(a.dtype.char)
+            self._lu_dense = getrf(a, overwrite_a=True)[:2] if n else (a, np.zeros(0, int))
+        visits = self.left(np.ones(n, dtype=q.dtype)).real if n else np.zeros(0)
+        self._check(q, visits, norm)
+
+    def _factor_sparse(self, q: np.ndarray) -> float:
+        """SuperLU of ``I - Q``; its 1-norm."""
+        n = q.shape[0]
+        a = (sp.identity(n, dtype=q.dtype, format="csc") - sp.csc_matrix(q)).tocsc()
+        self._a = a
+        with warnings.catch_warnings():  # singularity is reported by the caller, clearly
             warnings.simplefilter("ignore", sla.LinAlgWarning)
             warnings.simplefilter("ignore", RuntimeWarning)
-            if self._sparse:
-                a = (sp.identity(n, dtype=q.dtype, format="csc") - sp.csc_matrix(q)).tocsc()
-                self._a = a
-                try:
-                    self._lu = spla.splu(a)
-                except RuntimeError:
-                    self._fail(q, None)
-                norm = float(abs(a.real).sum(axis=0).max()) if n else 0.0
-            else:
-                a = np.eye(n, dtype=q.dtype) - q
-                self._lu_dense = sla.lu_factor(a, check_finite=False)
-                norm = float(np.abs(a.real).sum(axis=0).max()) if n else 0.0
-            visits = self.left(np.ones(n, dtype=q.dtype)).real if n else np.zeros(0)
-        self._check(q, visits, norm)
+            try:
+                self._lu = spla.splu(a)
+            except RuntimeError:
+                self._fail(q, None)
+        return float(abs(a.real).sum(axis=0).max())
+
+    @property
+    def dense_pays(self) -> bool:
+        """Whether the sparse factors filled in past :data:`DENSE_FILL` of a dense
+        matrix, so that chains of the same pattern factorise faster dense."""
+        if not self._sparse:
+            return False
+        n = self._lu.shape[0]
+        return bool(self._lu.L.nnz + self._lu.U.nnz > DENSE_FILL * n * n)
 
     def _check(self, q: np.ndarray, visits: np.ndarray, norm: float) -> None:
         """Refuse or warn by the condition number ``norm * max(visits)``."""
@@ -118,21 +167,28 @@ class Solver:
 
     def right(self, b: np.ndarray) -> np.ndarray:
         """``x`` with ``(I - Q) x = b`` (expected totals from each start)."""
-        if self._sparse:
-            return np.asarray(self._lu.solve(np.asarray(b, dtype=self._lu.U.dtype)))
-        return np.asarray(sla.lu_solve(self._lu_dense, b, check_finite=False))
+        return self._solve(b, 0)
 
     def left(self, b: np.ndarray) -> np.ndarray:
         """``x`` with ``(I - Q)^T x = b`` (expected visits from an entry vector)."""
-        if self._sparse:
-            return np.asarray(self._lu.solve(np.asarray(b, dtype=self._lu.U.dtype), trans="T"))
-        return np.asarray(sla.lu_solve(self._lu_dense, b, trans=1, check_finite=False))
+        return self._solve(b, 1)
 
     def inverse(self) -> np.ndarray:
         """The dense inverse ``(I - Q)^-1`` (dense LAPACK: many columns at once are faster
         there than sparse triangular solves)."""
         if self._sparse:
             return np.asarray(sla.inv(self._a.toarray(), check_finite=False))
-        n = self._lu_dense[0].shape[0]
-        eye = np.eye(n, dtype=self._lu_dense[0].dtype)
-        return np.asarray(sla.lu_solve(self._lu_dense, eye, check_finite=False))
+        lu = self._lu_dense[0]
+        return self._solve(np.eye(lu.shape[0], dtype=lu.dtype), 0)
+
+    def _solve(self, b: np.ndarray, trans: int) -> np.ndarray:
+        if self._sparse:
+            kind = "T" if trans else "N"
+            return np.asarray(self._lu.solve(np.asarray(b, dtype=self._lu.U.dtype), trans=kind))
+        lu, piv = self._lu_dense
+        b = np.asarray(b)
+        if not len(b):
+            return b.astype(np.result_type(b, lu))
+        if b.dtype.kind == "c" and lu.dtype.kind != "c":
+            return self._solve(b.real, trans) + 1j * self._solve(b.imag, trans)
+        return np.asarray(self._getrs(lu, piv, b, trans=trans)[0])

@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from cjsim.economics import profit
 from cjsim.engines._absorbing import evaluate
 from cjsim.engines._arrays import ScenarioArrays, to_arrays
+from cjsim.engines._linalg import one_blas_thread
 from cjsim.engines._sensitivity import (
     conversions_without,
     edge_derivatives,
@@ -212,7 +212,7 @@ def solve(scenario: Scenario, *, removal: bool = True, elasticity: bool = True) 
     ModelError
         If the chain cannot absorb, or referrals grow without end (R >= 1).
     """
-    with threadpool_limits(1):
+    with one_blas_thread():
         a = to_arrays(scenario)
         ev = _run(scenario, a, a.base)
         kpis = _kpi_rows(scenario, a, ev)

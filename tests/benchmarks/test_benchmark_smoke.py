@@ -71,3 +71,17 @@ def test_the_bgnbd_likelihood_agrees_with_its_closed_form_for_one_customer():
     gone = special.beta(a + 1, b + x - 1) / special.beta(a, b) * common / (alpha + tx) ** (r + x)
     value = bgnbd_negll(theta, np.array([x]), np.array([tx]), np.array([t]))
     assert value == pytest.approx(-math.log(alive + gone), rel=1e-12)
+
+
+def test_analytic_speed_runs_in_its_small_form():
+    done = small("analytic_speed.py")
+    assert done.returncode == 0, done.stderr
+    for label in (
+        "reference (splu factorisation + solve)",
+        "core KPIs",
+        "removal effects",
+        "elasticities",
+        "removal + elasticities together",
+        "200 nodes",
+    ):
+        assert label in done.stdout
