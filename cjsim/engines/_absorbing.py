@@ -1,8 +1,10 @@
 """Exact expectations of an absorbing journey chain (the analytic engine's core).
 
 :func:`evaluate` maps a base transition matrix to every analytic KPI.  It uses
-only linear solves, products and ratios, so it accepts a complex matrix: the
-engine differentiates it by complex step (exact to machine precision).
+only linear solves, products and ratios, so it accepts a complex matrix (the tests'
+reference differentiates it by complex step).  It keeps each segment's factorised chains
+(:class:`Parts`) so that removal effects and elasticities reuse them
+(:mod:`cjsim.engines._sensitivity`).
 """
 
 from __future__ import annotations
@@ -84,17 +86,20 @@ class _SegmentSums:
 _MIXED = tuple(f for f in _SegmentSums.__dataclass_fields__ if f != "parts")
 
 
-def _hitting(q: Array, target: Array, sparse: bool = True) -> tuple[Array, Solver, Array]:
+def _hitting(
+    q: Array, target: Array, sparse: bool = True, solver: Solver | None = None
+) -> tuple[Array, Solver, Array]:
     """Probability of ever reaching the states in ``target`` (a bool mask).
 
     Returns the hitting probabilities from every state, the solver of the chain
-    restricted to the other states, and those states' indices.
+    restricted to the other states (``solver`` if given), and those states' indices.
     """
     rest = np.flatnonzero(~target)
     hit = np.ones(q.shape[0], dtype=q.dtype)
-    solver = Solver(q[np.ix_(rest, rest)], sparse=sparse)
+    out = q[rest]  # rows first, then columns: faster than np.ix_
+    solver = solver or Solver(out[:, rest], sparse=sparse)
     if len(rest):
-        hit[rest] = solver.right(q[np.ix_(rest, np.flatnonzero(target))].sum(axis=1))
+        hit[rest] = solver.right(out[:, target].sum(axis=1))
     return hit, solver, rest
 
 
@@ -111,11 +116,13 @@ def _refunds(a: ScenarioArrays, laplace: Array, q: Array, parts: Parts) -> tuple
     if not a.refund.any() or not len(rest):
         return 0.0, 0.0
     buy = np.flatnonzero(a.purchase)
-    after = q[np.ix_(buy, rest)]
+    after = q[buy][:, rest]
     share = a.refund[rest].astype(q.dtype)
     parts.plain = plain = parts.sub.right(share)
     sparse = not parts.chain.dense_pays
-    parts.refund_chain = Solver(laplace[rest, None] * q[np.ix_(rest, rest)], sparse=sparse)
+    parts.refund_chain = parts.discounted_chain.leading() or Solver(
+        laplace[rest, None] * q[rest][:, rest], sparse=sparse
+    )
     parts.discounted = discounted = parts.refund_chain.right(share)
     value = parts.order_value[buy]
     refunds = parts.visits[buy] @ (value * (after @ plain))
@@ -137,12 +144,12 @@ def _segment(
     ov = own_values * seg.order_value_multiplier
     sparse = not solver.dense_pays  # the same pattern fills the same way
     disc_chain = (
-        Solver(laplace[:, None] * q, a.touchpoints, sparse=sparse)
+        Solver(laplace[:, None] * q, a.touchpoints, sparse=sparse, first=kw["order"])
         if (laplace != 1).any()
         else solver
     )
     disc_visits = disc_chain.left(alpha) if disc_chain is not solver else visits
-    hit, sub, rest = _hitting(q, a.purchase, sparse)
+    hit, sub, rest = _hitting(q, a.purchase, sparse, solver.leading())
     parts = Parts(
         p, solver, disc_chain, sub, rest, visits, disc_visits, hit, ov, time_mean, laplace
     )
@@ -150,7 +157,7 @@ def _segment(
     two = again.copy()
     first_time = np.zeros(n, dtype=hit.dtype)
     if len(rest):
-        two[rest] = sub.right(q[np.ix_(rest, np.flatnonzero(a.purchase))] @ again[a.purchase])
+        two[rest] = sub.right(q[rest][:, a.purchase] @ again[a.purchase])
         first_time[rest] = sub.right(time_mean[rest] * hit[rest])
     refunds, disc_refunds = _refunds(a, laplace, q, parts)
     cash = kw["margin"] * ov - a.cost
@@ -181,12 +188,21 @@ def _stage_reach(a: ScenarioArrays, q: Array, alpha: Array, sparse: bool) -> Arr
     return reach
 
 
-def _chains(a: ScenarioArrays, base: Array) -> list[tuple[Array, Solver]]:
+def _rest(a: ScenarioArrays) -> tuple[Array, int]:
+    """The states with those that are not purchases first, and how many they are: so
+    that the chain's factors hold those of the non-purchase part (:meth:`Solver.leading`)."""
+    rest = np.flatnonzero(~a.purchase)
+    return np.concatenate([rest, np.flatnonzero(a.purchase)]), len(rest)
+
+
+def _chains(
+    a: ScenarioArrays, base: Array, order: tuple[Array, int] | None = None
+) -> list[tuple[Array, Solver]]:
     """Each segment's rows and factorised chain ``I - Q``."""
     out = []
     for seg in a.segments:
         p = a.segment_rows(base, seg)
-        out.append((p, Solver(p[:, : a.n], a.touchpoints)))
+        out.append((p, Solver(p[:, : a.n], a.touchpoints, first=order)))
     return out
 
 
@@ -254,10 +270,11 @@ def evaluate(
     if removed is not None and removed.any():
         entry = np.where(removed, 0.0, entry)
         a = _without_referrals_to(a, removed)
-    chains = _chains(a, base)
+    order = _rest(a)
+    chains = _chains(a, base, order)
     pop = _population(a, chains, entry)
     sums = [
-        (seg.share, _segment(a, seg, chain, pop.alpha, margin=margin, stages=stages))
+        (seg.share, _segment(a, seg, chain, pop.alpha, margin=margin, stages=stages, order=order))
         for seg, chain in zip(a.segments, chains, strict=True)
     ]
 

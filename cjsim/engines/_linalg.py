@@ -1,8 +1,9 @@
 """Linear solves for absorbing chains: LU once, many right-hand sides.
 
-Dense LU for small chains, sparse LU (SuperLU) for large ones; never an
-explicit inverse.  Works for real and complex matrices (the analytic engine
-differentiates by complex step).
+Dense LU (LAPACK, called directly) for small chains and for chains whose sparse factors
+fill in, sparse LU (SuperLU) for large ones.  An explicit inverse only where the removal
+effects need all of its diagonal (:meth:`Solver.inverse`).  Works for real and complex
+matrices (the tests' reference differentiates by complex step).
 """
 
 from __future__ import annotations
@@ -86,21 +87,55 @@ class Solver:
     """
 
     def __init__(
-        self, q: np.ndarray, labels: tuple[str, ...] | None = None, *, sparse: bool = True
+        self,
+        q: np.ndarray,
+        labels: tuple[str, ...] | None = None,
+        *,
+        sparse: bool = True,
+        first: tuple[np.ndarray, int] | None = None,
     ) -> None:
         n = q.shape[0]
         self._sparse = sparse and n >= SPARSE_FROM
         self._labels = labels
-        if self._sparse:
-            norm = self._factor_sparse(q)
-        else:
-            a = np.negative(q, order="F")  # LAPACK's own layout: no copy on the way in
-            a.ravel(order="F")[:: n + 1] += 1.0  # a view: F-contiguous
-            norm = float(np.abs(a.real).sum(axis=0).max()) if n else 0.0
-            getrf, self._getrs = _lapack(a.dtype.char)
-            self._lu_dense = getrf(a, overwrite_a=True)[:2] if n else (a, np.zeros(0, int))
+        self._order: np.ndarray | None = None
+        norm = self._factor_sparse(q) if self._sparse else self._factor_dense(q, first)
         visits = self.left(np.ones(n, dtype=q.dtype)).real if n else np.zeros(0)
         self._check(q, visits, norm)
+
+    def _factor_dense(self, q: np.ndarray, first: tuple[np.ndarray, int] | None) -> float:
+        """LAPACK LU of ``B = (I - Q)^T`` in the order ``first[0]`` (a permutation of the
+        states) whose first ``first[1]`` states form a block; its 1-norm.
+
+        ``B``'s columns are ``I - Q``'s rows, diagonally dominant as ``Q`` is
+        sub-stochastic, so partial pivoting keeps the diagonal and the leading block of
+        the factors is the LU of the chain restricted to ``first`` (:meth:`leading`).
+        """
+        n = q.shape[0]
+        if first is not None:
+            self._order = first[0]
+            q = q[self._order][:, self._order]
+        b = np.negative(q.T, order="F")  # LAPACK's own layout: no copy on the way in
+        b.ravel(order="F")[:: n + 1] += 1.0  # a view: F-contiguous
+        norm = float(np.abs(b.real).sum(axis=1).max()) if n else 0.0
+        getrf, self._getrs = _lapack(b.dtype.char)
+        self._lu_dense = getrf(b, overwrite_a=True)[:2] if n else (b, np.zeros(0, int))
+        self._first = 0 if first is None else first[1]
+        return norm
+
+    def leading(self) -> Solver | None:
+        """The solver of the chain restricted to the block of states ``first`` from the factors
+        already made, or None (a sparse solver, or a pivot left the diagonal)."""
+        if self._sparse or self._order is None:
+            return None
+        r = self._first
+        lu, piv = self._lu_dense
+        if not (piv[:r] == np.arange(r)).all():
+            return None
+        out = object.__new__(Solver)
+        out._sparse, out._labels, out._order, out._first = False, None, None, 0
+        out._getrs = self._getrs
+        out._lu_dense = (np.asfortranarray(lu[:r, :r]), piv[:r])
+        return out
 
     def _factor_sparse(self, q: np.ndarray) -> float:
         """SuperLU of ``I - Q``; its 1-norm."""
@@ -129,7 +164,7 @@ class Solver:
         """Refuse or warn by the condition number ``norm * max(visits)``."""
         if not len(visits):
             return
-        most = float(visits.max()) if np.isfinite(visits).all() else np.inf
+        most = float(visits.max())  # NaN or inf where the solve broke down: refused below
         condition = norm * most
         if not (condition * EPS < 1 and visits.min() >= -1e-9 * most):
             self._fail(q, visits)
@@ -187,8 +222,14 @@ class Solver:
             return np.asarray(self._lu.solve(np.asarray(b, dtype=self._lu.U.dtype), trans=kind))
         lu, piv = self._lu_dense
         b = np.asarray(b)
-        if not len(b):
-            return b.astype(np.result_type(b, lu))
         if b.dtype.kind == "c" and lu.dtype.kind != "c":
             return self._solve(b.real, trans) + 1j * self._solve(b.imag, trans)
-        return np.asarray(self._getrs(lu, piv, b, trans=trans)[0])
+        if not lu.shape[0]:
+            return b.astype(np.result_type(b, lu))
+        order = self._order  # the factors are of the transpose: trans swaps
+        if order is None:
+            return np.asarray(self._getrs(lu, piv, b, trans=1 - trans)[0])
+        y = self._getrs(lu, piv, b[order], trans=1 - trans)[0]
+        x = np.empty_like(y)
+        x[order] = y
+        return x

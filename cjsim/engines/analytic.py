@@ -203,9 +203,11 @@ def solve(scenario: Scenario, *, removal: bool = True, elasticity: bool = True) 
     ----------
     scenario : Scenario
     removal : bool
-        Compute the removal effect of every touchpoint (one solve each).
+        Compute the removal effect of every touchpoint (low-rank updates of the chain
+        already factorised).
     elasticity : bool
-        Compute derivatives of the main KPIs for every edge (one solve each).
+        Compute derivatives of the main KPIs for every edge (adjoint sensitivities: a
+        few solves for all edges together).
 
     Raises
     ------
