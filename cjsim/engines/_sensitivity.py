@@ -280,6 +280,22 @@ def _segment_without(a: ScenarioArrays, seg: _Removal, mask: Array, mix: Array) 
     return value
 
 
+def _single_states(a: ScenarioArrays, seg: _Removal, states: Array) -> Array:
+    """:func:`_segment_without` for each of ``states`` removed alone, without referrals,
+    all at once: removing ``k`` loses ``z_entry[k] hit[k] / z[k, k]`` (the customers who
+    reach ``k`` before a purchase, times their chance to buy from there), or, for a
+    purchase ``k``, its entry share and the customers who step into it."""
+    base = a.entry[a.purchase].sum() + seg.z_entry @ seg.b
+    out = np.full(len(states), base)
+    pos = seg.pos[states]
+    inside = pos >= 0
+    p = pos[inside]
+    out[inside] -= seg.z_entry[p] * seg.hit[p] / np.diagonal(seg.z)[p]
+    buy = states[~inside]
+    out[~inside] -= a.entry[buy] + seg.z_entry @ seg.q[seg.rest][:, buy]
+    return out
+
+
 def conversions_without(a: ScenarioArrays, ev: dict[str, Any], masks: Sequence[Array]) -> Array:
     """Converting customers per arrival (referred ones included) when each mask's states
     lose their inflow and their entry share, as :func:`~._absorbing.evaluate` with
@@ -289,6 +305,10 @@ def conversions_without(a: ScenarioArrays, ev: dict[str, Any], masks: Sequence[A
         _removal_parts(a, seg.share, part, pop)
         for seg, part in zip(a.segments, ev["parts"], strict=True)
     ]
+    sizes = np.array([int(mask.sum()) for mask in masks])
+    if not len(pop.targets) and (sizes == 1).all():
+        states = np.array([int(np.argmax(mask)) for mask in masks], dtype=int)
+        return np.asarray(sum(seg.share * _single_states(a, seg, states) for seg in segs))
     out = np.zeros(len(masks))
     for e, mask in enumerate(masks):
         mix = np.where(mask, 0.0, a.entry)
