@@ -97,7 +97,7 @@ def _hitting(
     rest = np.flatnonzero(~target)
     hit = np.ones(q.shape[0], dtype=q.dtype)
     out = q[rest]  # rows first, then columns: faster than np.ix_
-    solver = solver or Solver(out[:, rest], sparse=sparse)
+    solver = solver or Solver(out[:, rest], sparse=sparse, check=False)  # a checked chain's part
     if len(rest):
         hit[rest] = solver.right(out[:, target].sum(axis=1))
     return hit, solver, rest
@@ -121,7 +121,7 @@ def _refunds(a: ScenarioArrays, laplace: Array, q: Array, parts: Parts) -> tuple
     parts.plain = plain = parts.sub.right(share)
     sparse = not parts.chain.dense_pays
     parts.refund_chain = parts.discounted_chain.leading() or Solver(
-        laplace[rest, None] * q[rest][:, rest], sparse=sparse
+        laplace[rest, None] * q[rest][:, rest], sparse=sparse, check=False
     )
     parts.discounted = discounted = parts.refund_chain.right(share)
     value = parts.order_value[buy]
