@@ -117,12 +117,15 @@ class Solver:
         the factors is the LU of the chain restricted to ``first`` (:meth:`leading`).
         """
         n = q.shape[0]
-        if first is not None:
+        if first is None:
+            c = np.negative(q, order="C")
+        else:
             self._order = first[0]
-            q = q[self._order][:, self._order]
-        b = np.negative(q.T, order="F")  # LAPACK's own layout: no copy on the way in
-        b.ravel(order="F")[:: n + 1] += 1.0  # a view: F-contiguous
-        norm = float(np.abs(b.real).sum(axis=1).max()) if n else 0.0
+            c = q.take(self._order, axis=0).take(self._order, axis=1)  # C-contiguous
+            np.negative(c, out=c)
+        c.ravel()[:: n + 1] += 1.0  # c = I - Q (reordered), C-contiguous: ravel is a view
+        norm = float(np.abs(c.real).sum(axis=0).max()) if n else 0.0
+        b = c.T  # (I - Q)^T, F-contiguous: LAPACK's own layout, no copy on the way in
         getrf, self._getrs = _lapack(b.dtype.char)
         self._lu_dense = getrf(b, overwrite_a=True)[:2] if n else (b, np.zeros(0, int))
         self._first = 0 if first is None else first[1]
