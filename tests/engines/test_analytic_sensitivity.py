@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 import cjsim
-from cjsim.engines import analytic
+from cjsim.engines import _linalg, analytic
 from cjsim.engines._arrays import to_arrays
+from cjsim.model import Gamma
 from cjsim.model.rows import set_edge
 from cjsim.model.synthetic import random_journey
 from tests.engines import analytic_reference as reference
@@ -94,3 +95,37 @@ def test_the_check_rejects_a_wrong_model(seed):
     old_removal, old_elastic = tables(wrong, reference)
     assert difference(removal, old_removal, REMOVAL) > TOLERANCE
     assert difference(elastic, old_elastic, ("derivative",)) > TOLERANCE
+
+
+def purchases_everywhere(sc: cjsim.Scenario, purchase: bool) -> cjsim.Scenario:
+    """``sc`` with every touchpoint a purchase, or none."""
+    value = Gamma(50.0, 0.5) if purchase else None
+    tps = {
+        name: dataclasses.replace(tp, purchase=purchase, order_value=value, refund_share=0.0)
+        for name, tp in sc.touchpoints.items()
+    }
+    return sc.replace(touchpoints=tps)
+
+
+@pytest.mark.parametrize("purchase", [False, True])
+def test_fast_sensitivities_without_a_non_purchase_or_a_purchase_state(purchase):
+    """No purchases: every removal effect NaN; all purchases: an empty non-purchase chain."""
+    sc = purchases_everywhere(journey(2), purchase)
+    removal, elastic = tables(sc, analytic)
+    old_removal, old_elastic = tables(sc, reference)
+    assert difference(removal, old_removal, REMOVAL) <= TOLERANCE
+    assert difference(elastic, old_elastic, ELASTICITY) <= TOLERANCE
+
+
+@pytest.mark.parametrize("dense_fill", [0.0, 1.0])
+@pytest.mark.parametrize("seed", [0, 1, 21])
+def test_fast_sensitivities_on_sparse_factors(monkeypatch, seed, dense_fill):
+    """Small chains forced through the sparse path (SuperLU), with the related chains
+    factorised dense (``DENSE_FILL = 0``) or sparse (``1``)."""
+    monkeypatch.setattr(_linalg, "SPARSE_FROM", 3)
+    monkeypatch.setattr(_linalg, "DENSE_FILL", dense_fill)
+    sc = journey(seed)
+    removal, elastic = tables(sc, analytic)
+    old_removal, old_elastic = tables(sc, reference)
+    assert difference(removal, old_removal, REMOVAL) <= TOLERANCE
+    assert difference(elastic, old_elastic, ELASTICITY) <= TOLERANCE
