@@ -223,7 +223,9 @@ def solve(scenario: Scenario, *, removal: bool = True, elasticity: bool = True) 
             tables["removal_effects"] = removal_effects(scenario, a, ev)
         if elasticity:
             tables["elasticities"] = elasticities(scenario, a, ev)
-    frame = pd.DataFrame([(k, v, v, v, 0.0) for k, v in kpis.items()], columns=KPI_COLUMNS)
+    values = np.fromiter(kpis.values(), dtype=float, count=len(kpis))
+    columns = (list(kpis), values, values, values, np.zeros(len(kpis)))
+    frame = pd.DataFrame(dict(zip(KPI_COLUMNS, columns, strict=True)))
     return Result(
         scenario.name,
         "analytic",

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cjsim._io import to_jsonable, write_output_set
@@ -45,12 +46,12 @@ class Result:
     events: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
-        means = pd.to_numeric(self.kpis.get("mean", pd.Series(dtype=float)), errors="coerce")
-        overflowed = [
-            str(k)
-            for k, m in zip(self.kpis.get("kpi", ()), means, strict=False)
-            if m in (float("inf"), float("-inf"))
-        ]
+        if "mean" not in self.kpis or "kpi" not in self.kpis:
+            return
+        means = self.kpis["mean"].to_numpy()
+        if means.dtype.kind != "f":
+            means = pd.to_numeric(self.kpis["mean"], errors="coerce").to_numpy(dtype=float)
+        overflowed = [str(k) for k in self.kpis["kpi"].to_numpy()[np.isinf(means)]]
         if overflowed:
             note = (
                 f"{', '.join(overflowed[:5])}{' …' if len(overflowed) > 5 else ''} overflowed "
