@@ -12,10 +12,10 @@ True
 from __future__ import annotations
 
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from cjsim.engines._absorbing import edge_flow_matrix
 from cjsim.engines._arrays import to_arrays
+from cjsim.engines._linalg import one_blas_thread
 from cjsim.model import Scenario
 
 __all__ = ["edge_flows"]
@@ -36,7 +36,7 @@ def edge_flows(scenario: Scenario) -> pd.DataFrame:
         ``source, target, probability, flow``, one row per edge with a probability
         above 0 (``probability`` is the scenario's edge, ``flow`` per customer).
     """
-    with threadpool_limits(1):
+    with one_blas_thread():
         a = to_arrays(scenario)
         flow = edge_flow_matrix(a)
     nodes = (*a.touchpoints, *a.outcomes)
