@@ -143,11 +143,13 @@ def _segment(
     own_values = a.order_value if seg.order_value_mean is None else seg.order_value_mean
     ov = own_values * seg.order_value_multiplier
     sparse = not solver.dense_pays  # the same pattern fills the same way
-    disc_chain = (
+    key = (id(solver), id(laplace))  # segments with the same chain and pace share it
+    disc_chain = kw["discounted"].get(key) or (
         Solver(laplace[:, None] * q, a.touchpoints, sparse=sparse, first=kw["order"])
         if (laplace != 1).any()
         else solver
     )
+    kw["discounted"][key] = disc_chain
     disc_visits = disc_chain.left(alpha) if disc_chain is not solver else visits
     hit, sub, rest = _hitting(q, a.purchase, sparse, solver.leading())
     parts = Parts(
@@ -198,11 +200,15 @@ def _rest(a: ScenarioArrays) -> tuple[Array, int]:
 def _chains(
     a: ScenarioArrays, base: Array, order: tuple[Array, int] | None = None
 ) -> list[tuple[Array, Solver]]:
-    """Each segment's rows and factorised chain ``I - Q``."""
+    """Each segment's rows and factorised chain ``I - Q``; the segments whose rows are
+    the base's share one factorisation."""
     out = []
+    shared: Solver | None = None
     for seg in a.segments:
         p = a.segment_rows(base, seg)
-        out.append((p, Solver(p[:, : a.n], a.touchpoints, first=order)))
+        solver = shared if p is base and shared else Solver(p[:, : a.n], a.touchpoints, first=order)
+        shared = solver if p is base else shared
+        out.append((p, solver))
     return out
 
 
@@ -272,9 +278,10 @@ def evaluate(
         a = _without_referrals_to(a, removed)
     order = _rest(a)
     chains = _chains(a, base, order)
+    options = {"margin": margin, "stages": stages, "order": order, "discounted": {}}
     pop = _population(a, chains, entry)
     sums = [
-        (seg.share, _segment(a, seg, chain, pop.alpha, margin=margin, stages=stages, order=order))
+        (seg.share, _segment(a, seg, chain, pop.alpha, **options))
         for seg, chain in zip(a.segments, chains, strict=True)
     ]
 
