@@ -280,19 +280,55 @@ def _segment_without(a: ScenarioArrays, seg: _Removal, mask: Array, mix: Array) 
     return value
 
 
-def _single_states(a: ScenarioArrays, seg: _Removal, states: Array) -> Array:
-    """:func:`_segment_without` for each of ``states`` removed alone, without referrals,
-    all at once: removing ``k`` loses ``z_entry[k] hit[k] / z[k, k]`` (the customers who
-    reach ``k`` before a purchase, times their chance to buy from there), or, for a
-    purchase ``k``, its entry share and the customers who step into it."""
-    base = a.entry[a.purchase].sum() + seg.z_entry @ seg.b
-    out = np.full(len(states), base)
-    pos = seg.pos[states]
+def _single_shifts(segs: list[_Removal], targets: Array, entry: Array) -> Array:
+    """:func:`_target_counts` less the targets' own entry shares, for each state removed
+    alone, all at once (rows: states; columns: targets): one rank-one update of each
+    segment's inverse per state."""
+    n, width = len(entry), len(targets)
+    others = np.where(np.isin(np.arange(n), targets), 0.0, entry)
+    rhs = np.zeros((n, width))
+    block = np.zeros((n, width, width))
+    for seg in segs:
+        assert seg.made is not None and seg.inverse is not None
+        scale = seg.made / np.diagonal(seg.inverse)[:, None]  # made[k, j] / N[k, k]
+        rhs += seg.share * ((others @ seg.made)[None, :] - (others @ seg.inverse)[:, None] * scale)
+        at = seg.made[targets][None, :, :] - seg.inverse[targets].T[:, :, None] * scale[:, None, :]
+        block += seg.share * at
+    states = np.arange(n)
+    is_target = states[:, None] == targets[None, :]  # removing a target: no referrals into it
+    block[np.broadcast_to(is_target[:, :, None], block.shape)] = 0.0
+    block[np.broadcast_to(is_target[:, None, :], block.shape)] = 0.0
+    rhs[is_target] = 0.0
+    kept = np.where(is_target, 0.0, entry[targets][None, :])
+    lhs = np.eye(width)[None] - block.transpose(0, 2, 1)
+    return np.linalg.solve(lhs, (kept + rhs)[..., None])[..., 0] - kept
+
+
+def _single_states(a: ScenarioArrays, seg: _Removal, targets: Array, shift: Array) -> Array:
+    """:func:`_segment_without` for every state removed alone, all at once, with ``shift``
+    the change in each referral target's entry count (rows: states).  Without referrals,
+    removing ``k`` loses ``z_entry[k] hit[k] / z[k, k]`` (the customers who reach ``k``
+    before a purchase, times their chance to buy from there), or, for a purchase ``k``,
+    its entry share and the customers who step into it."""
+    rest, pos = seg.rest, seg.pos
     inside = pos >= 0
+    tin = pos[targets] >= 0
+    z_rows = seg.z[pos[targets][tin]]  # rows of z at the targets outside purchases
+    moved = shift[:, tin]
+    mix_buy = a.entry[a.purchase].sum() - np.where(a.purchase, a.entry, 0.0)
+    mix_buy = mix_buy + shift[:, ~tin].sum(axis=1)
+    zb = seg.z_entry @ seg.b + moved @ seg.hit[pos[targets][tin]]
+    out = mix_buy + zb
     p = pos[inside]
-    out[inside] -= seg.z_entry[p] * seg.hit[p] / np.diagonal(seg.z)[p]
-    buy = states[~inside]
-    out[~inside] -= a.entry[buy] + seg.z_entry @ seg.q[seg.rest][:, buy]
+    zb_inside = -a.entry[inside] * seg.hit[p]
+    z_at = (
+        seg.z_entry[p]
+        - a.entry[inside] * np.diagonal(seg.z)[p]
+        + np.sum(moved[inside] * z_rows[:, p].T, axis=1)
+    )
+    out[inside] += zb_inside - z_at * seg.hit[p] / np.diagonal(seg.z)[p]
+    steps = seg.q[rest][:, ~inside]  # one step into each purchase state
+    out[~inside] -= seg.z_entry @ steps + np.sum(moved[~inside] * (z_rows @ steps).T, axis=1)
     return out
 
 
@@ -305,10 +341,14 @@ def conversions_without(a: ScenarioArrays, ev: dict[str, Any], masks: Sequence[A
         _removal_parts(a, seg.share, part, pop)
         for seg, part in zip(a.segments, ev["parts"], strict=True)
     ]
-    sizes = np.array([int(mask.sum()) for mask in masks])
-    if not len(pop.targets) and (sizes == 1).all():
-        states = np.array([int(np.argmax(mask)) for mask in masks], dtype=int)
-        return np.asarray(sum(seg.share * _single_states(a, seg, states) for seg in segs))
+    if len(masks) == a.n and all(m.sum() == 1 and m[k] for k, m in enumerate(masks)):
+        if len(pop.targets):
+            shift = _single_shifts(segs, pop.targets, a.entry)
+        else:
+            shift = np.zeros((a.n, 0))
+        return np.asarray(
+            sum(seg.share * _single_states(a, seg, pop.targets, shift) for seg in segs)
+        )
     out = np.zeros(len(masks))
     for e, mask in enumerate(masks):
         mix = np.where(mask, 0.0, a.entry)
