@@ -96,10 +96,11 @@ def _hitting(
     """
     rest = np.flatnonzero(~target)
     hit = np.ones(q.shape[0], dtype=q.dtype)
-    out = q[rest]  # rows first, then columns: faster than np.ix_
-    solver = solver or Solver(out[:, rest], sparse=sparse, check=False)  # a checked chain's part
+    out = q.take(rest, axis=0)  # rows first, then columns: faster than np.ix_
+    if solver is None:  # a checked chain's part: its condition is at most the chain's
+        solver = Solver(out.take(rest, axis=1), sparse=sparse, check=False)
     if len(rest):
-        hit[rest] = solver.right(out[:, target].sum(axis=1))
+        hit[rest] = solver.right(out @ target)
     return hit, solver, rest
 
 
@@ -286,6 +287,8 @@ def evaluate(
     ]
 
     def mix(field: str) -> object:
+        if len(sums) == 1 and sums[0][0] == 1.0:  # one segment: 1.0 * x is x, skip it
+            return getattr(sums[0][1], field)
         return sum(w * getattr(s, field) for w, s in sums)
 
     return {name: mix(name) for name in _MIXED} | {
