@@ -218,8 +218,11 @@ class Solver:
         return self._solve(b, 1)
 
     def inverse(self) -> np.ndarray:
-        """The dense inverse ``(I - Q)^-1`` (dense LAPACK: many columns at once are faster
-        there than sparse triangular solves)."""
+        """The dense inverse ``(I - Q)^-1``: by the sparse factors where they stay sparse,
+        else by dense LAPACK (many columns at once are faster there)."""
+        if self._sparse and not self.dense_pays:
+            eye = np.eye(self._lu.shape[0], dtype=self._lu.U.dtype)
+            return np.asarray(self._lu.solve(eye))
         if self._sparse:
             return np.asarray(sla.inv(self._a.toarray(), check_finite=False))
         lu = self._lu_dense[0]
