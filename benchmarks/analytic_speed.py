@@ -35,16 +35,16 @@ from cjsim.model.synthetic import random_journey
 EDGES_PER_NODE = 6.0
 
 
-def best(fn: Callable[[], object], budget_s: float = 0.5, least: int = 3) -> float:
-    """Shortest of repeated runs of ``fn``: at least ``least``, more within ``budget_s``."""
-    times: list[float] = []
-    start = time.perf_counter()
-    while len(times) < least or time.perf_counter() - start < budget_s:
+RUNS = {50: 200, 200: 40, 1000: 9}  # the same for every job at a size: a fair minimum
+
+
+def best(fn: Callable[[], object], runs: int) -> float:
+    """Shortest of ``runs`` runs of ``fn`` (the least disturbed by other work)."""
+    times = []
+    for _ in range(runs):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-        if len(times) >= 200:
-            break
     return min(times)
 
 
@@ -54,14 +54,15 @@ def measure(n: int) -> dict[str, float]:
     a = to_arrays(sc)
     margin, per_customer = sc.economics.gross_margin, sc.economics.cost_per_customer
     matrix = (sp.identity(n, format="csc") - sp.csc_matrix(a.base[:, :n])).tocsc()
+    runs = RUNS[n]
     with one_blas_thread():
         ev = evaluate(a, a.base, margin, per_customer)
         return {
-            "reference": best(lambda: spla.splu(matrix).solve(a.entry)),
-            "core KPIs": best(lambda: evaluate(a, a.base, margin, per_customer)),
-            "solve()": best(lambda: analytic.solve(sc, removal=False, elasticity=False)),
-            "removal effects": best(lambda: analytic.removal_effects(sc, a, ev)),
-            "elasticities": best(lambda: analytic.elasticities(sc, a, ev)),
+            "reference": best(lambda: spla.splu(matrix).solve(a.entry), runs),
+            "core KPIs": best(lambda: evaluate(a, a.base, margin, per_customer), runs),
+            "solve()": best(lambda: analytic.solve(sc, removal=False, elasticity=False), runs),
+            "removal effects": best(lambda: analytic.removal_effects(sc, a, ev), runs),
+            "elasticities": best(lambda: analytic.elasticities(sc, a, ev), runs),
             "edges": float(np.count_nonzero(a.base)),
         }
 
@@ -89,8 +90,8 @@ def main() -> None:
     args = parser.parse_args()
     print(
         "analytic engine against one sparse factorisation and solve of I - Q of the same "
-        f"chain (random journeys, {EDGES_PER_NODE:.0f} edges per touchpoint; best of "
-        "repeated runs; BLAS on one thread)"
+        f"chain (random journeys, {EDGES_PER_NODE:.0f} edges per touchpoint; best of the "
+        "same number of runs for every job at a size; BLAS on one thread)"
     )
     for n in (50, 200) if args.small else (50, 200, 1000):
         report(n, measure(n))
