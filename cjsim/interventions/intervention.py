@@ -52,8 +52,9 @@ class Change:
     """One operation, e.g. ``Change("scale_transition", {"from": "a", "to": "b", "factor": 2})``.
 
     ``op`` names one of :data:`~cjsim.interventions.operations.OPERATIONS`; ``params``
-    maps its keys to values.  The keys and values are checked against a scenario by
-    :func:`apply` (an unknown touchpoint can only be seen there).
+    maps its keys to values.  The operation and its keys are checked here; the values
+    are checked against a scenario by :func:`apply` (an unknown touchpoint can only be
+    seen there).
     """
 
     op: str
@@ -72,6 +73,7 @@ class Change:
                 ]
             )
         object.__setattr__(self, "params", FrozenMap(self.params))
+        _operation(f"Change({self.op!r})", self)  # the name and keys, before any run
 
 
 @dataclass(frozen=True)

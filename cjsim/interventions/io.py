@@ -67,6 +67,7 @@ def _change(raw: dict[str, Any], path: str, problems: list[Problem]) -> Change |
         return None
     operation = OPERATIONS[op]
     params = {k: v for k, v in raw.items() if k != "op"}
+    before = len(problems)
     for key in operation.unknown(params):
         problems.append(
             Problem(f"{path}.{key}", f"unknown key for {op}", did_you_mean(key, operation.keys))
@@ -81,7 +82,7 @@ def _change(raw: dict[str, Any], path: str, problems: list[Problem]) -> Change |
             if value is None:
                 return None
             params[key] = value
-    return Change(op, params)
+    return None if len(problems) > before else Change(op, params)
 
 
 def _read_distribution(
