@@ -139,11 +139,20 @@ def _require_columns(frame: pd.DataFrame, cols: EventColumns, where: str) -> Non
     ]
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        hints = "; ".join(f"{m!r}: {did_you_mean(m, map(str, frame.columns))}" for m in missing)
+        hints = "; ".join(f"{m!r}: {_close_column(m, frame)}" for m in missing)
         raise CalibrationError(
             f"{where}: missing column(s) {', '.join(map(repr, missing))} — "
             f"{hints}; name them with EventColumns(...) or --<kind>-column"
         )
+
+
+def _close_column(name: str, frame: pd.DataFrame) -> str:
+    """A column of the log that looks like a typo of ``name``; the other column names
+    are file contents and are not repeated in an error, only counted."""
+    hint = did_you_mean(name, map(str, frame.columns))
+    if hint.startswith("did you mean"):
+        return hint
+    return f"none of the log's {len(frame.columns)} columns looks like it"
 
 
 def _times(column: pd.Series, where: str, name: str) -> pd.Series:

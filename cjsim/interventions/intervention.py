@@ -262,11 +262,11 @@ def _operation(where: str, change: Change) -> Operation:
         hint = did_you_mean(change.op, OPERATIONS)
         raise InterventionError([Problem(where, f"unknown operation {change.op!r}", hint)])
     op = OPERATIONS[change.op]
+    found = op.key_problems(change.params)
     problems = [
-        Problem(where, f"unknown key {key!r}", did_you_mean(key, op.keys))
-        for key in op.unknown(change.params)
+        Problem(where, f"unknown key {k!r}", hint) for k, kind, hint in found if kind == "unknown"
     ]
-    missing = op.missing(change.params)
+    missing = [k for k, kind, _ in found if kind == "missing"]
     if missing:
         hint = f"{op.name} takes {', '.join(op.required)}"
         problems.append(Problem(where, f"missing {', '.join(missing)}", hint))
