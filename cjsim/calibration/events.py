@@ -60,6 +60,10 @@ def _read_table(source: str | Path, cols: EventColumns) -> pd.DataFrame:
         raise CalibrationError(f"{path}: is a directory, not an event log")
     if not path.exists():
         raise CalibrationError(f"{path}: file not found — check the path")
+    if not path.is_file():
+        raise CalibrationError(
+            f"{path}: not a regular file (a device or a pipe) — give a CSV or Parquet file"
+        )
     if path.stat().st_size == 0:
         raise CalibrationError(
             f"{path}: the file is empty — an event log needs a header and one row per event"
