@@ -669,14 +669,17 @@ def _broken_pipe() -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cjsim`` console script; returns the exit code."""
     args = _parser().parse_args(argv)
+    shown: set[str] = set()
+
+    def show(message: Warning | str, *_: object, **__: object) -> None:
+        """Each warning once, as one line, without Python's file and source line."""
+        if str(message) not in shown:
+            shown.add(str(message))
+            print(f"cjsim: warning: {message}", file=sys.stderr)
+
     with warnings.catch_warnings():
-        warnings.showwarning = _show_warning
+        warnings.showwarning = show
         return _dispatch(args)
-
-
-def _show_warning(message: Warning | str, *_: object, **__: object) -> None:
-    """Warnings as one line each, without Python's file and source line."""
-    print(f"cjsim: warning: {message}", file=sys.stderr)
 
 
 def _dispatch(args: argparse.Namespace) -> int:

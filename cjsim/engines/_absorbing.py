@@ -91,7 +91,7 @@ def _segment(
     time_mean = a.time_mean if seg.time_mean is None else seg.time_mean
     laplace = a.laplace if seg.laplace is None else seg.laplace
     q, r = p[:, :n], p[:, n:]
-    visits = Solver(q, a.touchpoints).left(alpha)
+    visits = Solver(q, a.touchpoints, doubt=True).left(alpha)
     own_values = a.order_value if seg.order_value_mean is None else seg.order_value_mean
     ov = own_values * seg.order_value_multiplier
     disc_visits = Solver(laplace[:, None] * q, a.touchpoints).left(alpha)

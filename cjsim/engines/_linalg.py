@@ -7,6 +7,7 @@ differentiates by complex step).
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -50,11 +51,14 @@ class Solver:
     1-norm is the largest expected number of visits to one node, ``max(1^T N)``, and one
     extra solve gives the exact condition number ``||A||_1 ||N||_1``.  Past
     :data:`DOUBTFUL_CONDITION` a :class:`ConditioningWarning` names the node customers
-    dwell on; past ``1 / eps`` the answer has no correct digit and the chain is refused
+    dwell on (only with ``doubt``: the solve of a chain's visits says it once); past
+    ``1 / eps`` the answer has no correct digit and the chain is refused
     as one that cannot absorb, naming the nodes that hold customers.
     """
 
-    def __init__(self, q: np.ndarray, labels: tuple[str, ...] | None = None) -> None:
+    def __init__(
+        self, q: np.ndarray, labels: tuple[str, ...] | None = None, *, doubt: bool = False
+    ) -> None:
         n = q.shape[0]
         self._sparse = n >= SPARSE_FROM
         self._labels = labels
@@ -73,9 +77,9 @@ class Solver:
                 self._lu_dense = sla.lu_factor(a, check_finite=False)
                 norm = float(np.abs(a.real).sum(axis=0).max()) if n else 0.0
             visits = self.left(np.ones(n, dtype=q.dtype)).real if n else np.zeros(0)
-        self._check(q, visits, norm)
+        self._check(q, visits, norm, doubt)
 
-    def _check(self, q: np.ndarray, visits: np.ndarray, norm: float) -> None:
+    def _check(self, q: np.ndarray, visits: np.ndarray, norm: float, doubt: bool) -> None:
         """Refuse or warn by the condition number ``norm * max(visits)``."""
         if not len(visits):
             return
@@ -83,12 +87,13 @@ class Solver:
         condition = norm * most
         if not (condition * EPS < 1 and visits.min() >= -1e-9 * most):
             self._fail(q, visits)
-        if condition > DOUBTFUL_CONDITION:
+        if doubt and condition > DOUBTFUL_CONDITION:
             node = self._name(int(np.argmax(visits)))
+            size = 10 ** round(math.log10(condition))  # one message per order of magnitude
             warnings.warn(
-                f"the chain is ill-conditioned (condition number {condition:.2g}): customers "
-                f"can stay at {node} for a very long time, so the answers may be off by "
-                f"{condition * EPS:.1g} relative — check the loop at {node}",
+                f"the chain is ill-conditioned (condition number about {size:.0e}): customers "
+                f"can stay at {node} for a very long time, so the answers may be off by about "
+                f"{size * EPS:.0e} relative — check the loop at {node}",
                 ConditioningWarning,
                 stacklevel=3,
             )
