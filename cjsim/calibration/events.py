@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cjsim.calibration.checks import drop_duplicates, refuse_ambiguous_dates, refuse_far_dates
 from cjsim.calibration.economics import FitEconomics
-from cjsim.errors import CalibrationError, did_you_mean
+from cjsim.errors import CalibrationError, close_name, did_you_mean
 from cjsim.scenario.errors import problems_from_validation
 from cjsim.scenario.load import read_toml
 
@@ -143,20 +143,11 @@ def _require_columns(frame: pd.DataFrame, cols: EventColumns, where: str) -> Non
     ]
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        hints = "; ".join(f"{m!r}: {_close_column(m, frame)}" for m in missing)
+        hints = "; ".join(f"{m!r}: {close_name(m, map(str, frame.columns))}" for m in missing)
         raise CalibrationError(
             f"{where}: missing column(s) {', '.join(map(repr, missing))} — "
             f"{hints}; name them with EventColumns(...) or --<kind>-column"
         )
-
-
-def _close_column(name: str, frame: pd.DataFrame) -> str:
-    """A column of the log that looks like a typo of ``name``; the other column names
-    are file contents and are not repeated in an error, only counted."""
-    hint = did_you_mean(name, map(str, frame.columns))
-    if hint.startswith("did you mean"):
-        return hint
-    return f"none of the log's {len(frame.columns)} columns looks like it"
 
 
 def _times(column: pd.Series, where: str, name: str) -> pd.Series:
