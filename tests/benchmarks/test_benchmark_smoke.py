@@ -71,3 +71,11 @@ def test_the_bgnbd_likelihood_agrees_with_its_closed_form_for_one_customer():
     gone = special.beta(a + 1, b + x - 1) / special.beta(a, b) * common / (alpha + tx) ** (r + x)
     value = bgnbd_negll(theta, np.array([x]), np.array([tx]), np.array([t]))
     assert value == pytest.approx(-math.log(alive + gone), rel=1e-12)
+
+
+def test_peers_runs_in_its_small_form():
+    pytest.importorskip("ciw")
+    done = small("peers.py")
+    assert done.returncode == 0, done.stderr
+    for label in ("M/M/5", "network", "reneging", "wrong-model control", "PyDTMC"):
+        assert label in done.stdout
