@@ -27,6 +27,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "to_jsonable",
+    "unwritable",
     "write_output_set",
 ]
 
@@ -91,6 +92,24 @@ def _swap_in(tmp: Path, target: Path, files: Mapping[str, bytes | str]) -> None:
     os.rename(target, old / target.name)
     os.rename(tmp, target)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def unwritable(path: str | Path) -> str | None:
+    """Why ``path``, a file or folder still to be written, cannot be, or None when it can.
+
+    The nearest folder that exists must be a folder in which a file can be made (tried
+    with an empty temporary folder, removed at once), so ``--out`` under a file, under
+    ``/proc`` or in a read-only place is refused before any work rather than after it."""
+    place = Path(os.path.abspath(path)).parent
+    while not place.exists():
+        place = place.parent
+    if not place.is_dir():
+        return f"{place} is a file, not a folder"
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".cjsim-probe.", dir=place))
+    except OSError as exc:
+        return f"cannot write in {place} ({exc.strerror or exc})"
+    return None
 
 
 def write_output_set(directory: str | Path, files: Mapping[str, bytes | str]) -> list[Path]:

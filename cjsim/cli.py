@@ -19,6 +19,7 @@ from typing import Any
 
 import cjsim.cli_channels as cli_channels
 import cjsim.cli_examples as cli_examples
+from cjsim._io import unwritable
 from cjsim._version import package_version
 from cjsim.calibration import EventColumns, Fit, calibrate, load_fit, validate
 from cjsim.calibration.stages import HETEROGENEITY
@@ -323,6 +324,9 @@ def _out_file(out: str, suffixes: tuple[str, ...], what: str) -> Path:
         raise CJSimError(f"--out {path}: give a {suffixes[0]} file name for {what}")
     if not path.parent.exists():
         raise CJSimError(f"--out {path}: folder {path.parent} does not exist — create it first")
+    why = unwritable(path)
+    if why or path.is_dir():
+        raise CJSimError(f"--out {path}: {why or 'is a folder'} — choose a file you can write")
     return path
 
 
@@ -544,11 +548,17 @@ def _interventions(args: argparse.Namespace, scenario: Scenario) -> tuple[Interv
     return interventions
 
 
-def _check_out(out: str | None) -> None:
-    if out and Path(out).exists() and not Path(out).is_dir():
+def _check_out(out: str | None, option: str = "--out") -> None:
+    """Refuse an output folder that cannot be written, before any work."""
+    if not out:
+        return
+    if Path(out).exists() and not Path(out).is_dir():
         raise CJSimError(
-            f"--out {out}: exists and is not a directory — choose a new or existing directory"
+            f"{option} {out}: exists and is not a directory — choose a new or existing directory"
         )
+    why = unwritable(out)
+    if why:
+        raise CJSimError(f"{option} {out}: {why} — choose a folder you can write to")
 
 
 def _positive_float(text: str) -> float:
@@ -601,6 +611,9 @@ def _check_plot(plot: str | None) -> None:
             f"--plot {plot}: folder {Path(plot).parent} does not exist — create it first "
             "or choose an existing folder"
         )
+    why = unwritable(plot) if plot else None
+    if why:
+        raise CJSimError(f"--plot {plot}: {why} — choose a file you can write")
 
 
 def _latent_segments(text: str) -> int | str:  # also --order
@@ -628,10 +641,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     scenario = _scenario(args)
-    if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
-        raise CJSimError(
-            f"--out {args.out}: exists and is not a directory — choose a new or existing directory"
-        )
+    _check_out(args.out)
     if args.events and not args.out:
         raise CJSimError(
             "--events needs --out DIR — the event log is written to DIR/events.parquet"
@@ -659,14 +669,17 @@ def _broken_pipe() -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cjsim`` console script; returns the exit code."""
     args = _parser().parse_args(argv)
+    shown: set[str] = set()
+
+    def show(message: Warning | str, *_: object, **__: object) -> None:
+        """Each warning once, as one line, without Python's file and source line."""
+        if str(message) not in shown:
+            shown.add(str(message))
+            print(f"cjsim: warning: {message}", file=sys.stderr)
+
     with warnings.catch_warnings():
-        warnings.showwarning = _show_warning
+        warnings.showwarning = show
         return _dispatch(args)
-
-
-def _show_warning(message: Warning | str, *_: object, **__: object) -> None:
-    """Warnings as one line each, without Python's file and source line."""
-    print(f"cjsim: warning: {message}", file=sys.stderr)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -697,6 +710,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 130
     except BrokenPipeError:
         return _broken_pipe()
+    except OSError as exc:  # the disk, not cjsim: full, read-only, permissions …
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(
+            f"cjsim: {where}{exc.strerror or exc} — check the path, its permissions and "
+            "the free space",
+            file=sys.stderr,
+        )
+        return 2
     except Exception as exc:  # a bug, not bad input: say so briefly
         if os.environ.get("CJSIM_DEBUG"):
             raise

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cjsim._io import unwritable
 from cjsim.channels import PathColumns, attribution
 from cjsim.errors import CalibrationError, CJSimError
 from cjsim.scenario import save_scenario
@@ -64,9 +65,12 @@ def run(args: argparse.Namespace) -> int:
     """The command: the table (or JSON), then the files asked for."""
     if args.scenario and Path(args.scenario).suffix.lower() != ".toml":
         raise CJSimError(f"--scenario {args.scenario}: give a .toml file name for the journey")
-    for option in (args.scenario, args.plot):
-        if option and not Path(option).parent.exists():
+    for name, option in (("--scenario", args.scenario), ("--plot", args.plot), ("--out", args.out)):
+        if option and name != "--out" and not Path(option).parent.exists():
             raise CJSimError(f"{option}: folder {Path(option).parent} does not exist")
+        why = unwritable(option) if option else None
+        if why:
+            raise CJSimError(f"{name} {option}: {why} — choose a place you can write to")
     try:
         result = attribution(args.paths, _columns(args), order=args.order)
     except CalibrationError as exc:  # its line names the file and the column already

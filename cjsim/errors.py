@@ -100,6 +100,22 @@ class CalibrationError(CJSimError, ValueError):
     """An event log or mapping that calibration cannot use."""
 
 
+def close_name(word: str, choices: Iterable[str], what: str = "columns") -> str:
+    """:func:`did_you_mean` for names read from a user's file: only a close match is
+    named; the other names are the file's contents and are counted, never repeated.
+
+    >>> close_name("customer_id", ["customerid", "ts"])
+    "did you mean 'customerid'?"
+    >>> close_name("customer_id", ["password", "ts"])
+    "none of the file's 2 columns looks like it"
+    """
+    names = list(choices)
+    hint = did_you_mean(word, names)
+    if hint.startswith("did you mean"):
+        return hint
+    return f"none of the file's {len(names)} {what} looks like it"
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A hint naming the closest of ``choices`` to ``word``, or listing them.
 

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cjsim.calibration.checks import drop_duplicates, refuse_ambiguous_dates, refuse_far_dates
 from cjsim.calibration.economics import FitEconomics
-from cjsim.errors import CalibrationError, did_you_mean
+from cjsim.errors import CalibrationError, close_name, did_you_mean
 from cjsim.scenario.errors import problems_from_validation
 from cjsim.scenario.load import read_toml
 
@@ -60,6 +60,10 @@ def _read_table(source: str | Path, cols: EventColumns) -> pd.DataFrame:
         raise CalibrationError(f"{path}: is a directory, not an event log")
     if not path.exists():
         raise CalibrationError(f"{path}: file not found — check the path")
+    if not path.is_file():
+        raise CalibrationError(
+            f"{path}: not a regular file (a device or a pipe) — give a CSV or Parquet file"
+        )
     if path.stat().st_size == 0:
         raise CalibrationError(
             f"{path}: the file is empty — an event log needs a header and one row per event"
@@ -139,7 +143,7 @@ def _require_columns(frame: pd.DataFrame, cols: EventColumns, where: str) -> Non
     ]
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        hints = "; ".join(f"{m!r}: {did_you_mean(m, map(str, frame.columns))}" for m in missing)
+        hints = "; ".join(f"{m!r}: {close_name(m, map(str, frame.columns))}" for m in missing)
         raise CalibrationError(
             f"{where}: missing column(s) {', '.join(map(repr, missing))} — "
             f"{hints}; name them with EventColumns(...) or --<kind>-column"

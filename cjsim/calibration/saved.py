@@ -36,6 +36,7 @@ from pydantic import BaseModel
 from cjsim._io import atomic_write_text
 from cjsim.calibration.events import EventColumns, Mapping
 from cjsim.errors import CalibrationError
+from cjsim.scenario.files import MAX_WARM_START_BYTES, FileRefused, read_capped
 
 if TYPE_CHECKING:
     from cjsim.calibration.fit import Fit
@@ -231,7 +232,9 @@ def _read_doc(path: Path, side: Path) -> dict[str, Any]:
             "`cjsim calibrate` (or Fit.save), which keeps the customers' state there"
         )
     try:
-        doc = json.loads(side.read_text(encoding="utf-8"))
+        doc = json.loads(read_capped(side, MAX_WARM_START_BYTES).decode("utf-8"))
+    except FileRefused as exc:
+        raise CalibrationError(f"{side}: {exc.what} — {exc.hint}") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise CalibrationError(
             f"{side}: cannot read it ({exc}) — write it again with `cjsim calibrate`"

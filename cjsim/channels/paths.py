@@ -17,9 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cjsim.errors import CalibrationError, did_you_mean
+from cjsim.errors import CalibrationError, close_name
 
-__all__ = ["PathColumns", "PathTable", "read_paths"]
+__all__ = ["MAX_COUNT", "PathColumns", "PathTable", "read_paths"]
+
+MAX_COUNT = 1e15  # the largest count or value in a row: sums stay finite and exact
 
 
 @dataclass(frozen=True)
@@ -73,12 +75,11 @@ class PathTable:
         wanted = [cols.path, cols.conversions, *(c for c in (cols.value, cols.nulls) if c)]
         missing = [c for c in wanted if c not in frame.columns]
         if missing:
-            hint = did_you_mean(missing[0], [str(c) for c in frame.columns])
-            hint = f" ({hint})" if hint else ""
+            hint = close_name(missing[0], [str(c) for c in frame.columns])
             raise CalibrationError(
-                f"{source}: missing column {missing[0]!r}{hint} — the columns are "
-                f"{', '.join(map(str, frame.columns))}; name yours with PathColumns(...) or "
-                "--path-column / --conversions-column / --value-column / --null-column"
+                f"{source}: missing column {missing[0]!r} ({hint}) — name yours with "
+                "PathColumns(...) or --path-column / --conversions-column / --value-column / "
+                "--null-column"
             )
         paths = tuple(
             _split(str(p), cols.separator, source, i) for i, p in enumerate(frame[cols.path])
@@ -103,12 +104,12 @@ def _split(text: str, separator: str, source: str, row: int) -> tuple[str, ...]:
 
 def _counts(frame: pd.DataFrame, column: str, source: str) -> np.ndarray:
     values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(values) | (values < 0)
+    bad = ~np.isfinite(values) | (values < 0) | (values > MAX_COUNT)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise CalibrationError(
-            f"{source}: column {column!r}, row {row + 1}: {frame[column].iloc[row]!r} is not "
-            "a number >= 0"
+            f"{source}: column {column!r}, row {row + 1}: '{frame[column].iloc[row]}' is not "
+            f"a number from 0 to {MAX_COUNT:.0e} — counts and values are finite and >= 0"
         )
     return values
 
@@ -125,13 +126,18 @@ def read_paths(source: str | Path | pd.DataFrame, columns: PathColumns | None = 
     if isinstance(source, pd.DataFrame):
         return PathTable.from_frame(source, columns)
     path = Path(source)
-    if not path.is_file():
+    if not path.exists():
         raise CalibrationError(f"{path}: file not found — check the path")
+    if not path.is_file():
+        raise CalibrationError(
+            f"{path}: not a regular file (a folder, a device or a pipe) — give a CSV or "
+            "Parquet file"
+        )
     try:
         if path.suffix == ".parquet":
             frame = pd.read_parquet(path)
-        else:
-            frame = pd.read_csv(path, dtype={(columns or PathColumns()).path: str})
+        else:  # an empty path stays empty (an error), not the channel "nan"
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         raise CalibrationError(
             f"{path}: cannot read the path table ({exc}) — give a CSV with a header row, or "

@@ -199,15 +199,20 @@ def _rest(a: ScenarioArrays) -> tuple[Array, int]:
 
 
 def _chains(
-    a: ScenarioArrays, base: Array, order: tuple[Array, int] | None = None
+    a: ScenarioArrays, base: Array, order: tuple[Array, int] | None = None, doubt: bool = False
 ) -> list[tuple[Array, Solver]]:
     """Each segment's rows and factorised chain ``I - Q``; the segments whose rows are
-    the base's share one factorisation."""
+    the base's share one factorisation.  ``doubt``: warn of an ill-conditioned chain (the
+    KPIs' solve of a chain's visits says it once)."""
     out = []
     shared: Solver | None = None
     for seg in a.segments:
         p = a.segment_rows(base, seg)
-        solver = shared if p is base and shared else Solver(p[:, : a.n], a.touchpoints, first=order)
+        solver = (
+            shared
+            if p is base and shared
+            else Solver(p[:, : a.n], a.touchpoints, doubt=doubt, first=order)
+        )
         shared = solver if p is base else shared
         out.append((p, solver))
     return out
@@ -278,7 +283,7 @@ def evaluate(
         entry = np.where(removed, 0.0, entry)
         a = _without_referrals_to(a, removed)
     order = _rest(a)
-    chains = _chains(a, base, order)
+    chains = _chains(a, base, order, doubt=True)
     options = {"margin": margin, "stages": stages, "order": order, "discounted": {}}
     pop = _population(a, chains, entry)
     sums = [

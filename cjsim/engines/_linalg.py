@@ -9,6 +9,7 @@ matrices (the tests' reference differentiates by complex step).
 from __future__ import annotations
 
 import functools
+import math
 import warnings
 from typing import Any
 
@@ -82,7 +83,8 @@ class Solver:
     1-norm is the largest expected number of visits to one node, ``max(1^T N)``, and one
     extra solve gives the exact condition number ``||A||_1 ||N||_1``.  Past
     :data:`DOUBTFUL_CONDITION` a :class:`ConditioningWarning` names the node customers
-    dwell on; past ``1 / eps`` the answer has no correct digit and the chain is refused
+    dwell on (only with ``doubt``: the solve of a chain's visits says it once); past
+    ``1 / eps`` the answer has no correct digit and the chain is refused
     as one that cannot absorb, naming the nodes that hold customers.
 
     ``check=False`` skips this for a chain restricted to some states of one already
@@ -95,6 +97,7 @@ class Solver:
         q: np.ndarray,
         labels: tuple[str, ...] | None = None,
         *,
+        doubt: bool = False,
         sparse: bool = True,
         first: tuple[np.ndarray, int] | None = None,
         check: bool = True,
@@ -106,7 +109,7 @@ class Solver:
         norm = self._factor_sparse(q) if self._sparse else self._factor_dense(q, first)
         if check:
             visits = self.left(np.ones(n, dtype=q.dtype)).real if n else np.zeros(0)
-            self._check(q, visits, norm)
+            self._check(q, visits, norm, doubt)
 
     def _factor_dense(self, q: np.ndarray, first: tuple[np.ndarray, int] | None) -> float:
         """LAPACK LU of ``B = (I - Q)^T`` in the order ``first[0]`` (a permutation of the
@@ -169,7 +172,7 @@ class Solver:
         n = self._lu.shape[0]
         return bool(self._lu.L.nnz + self._lu.U.nnz > DENSE_FILL * n * n)
 
-    def _check(self, q: np.ndarray, visits: np.ndarray, norm: float) -> None:
+    def _check(self, q: np.ndarray, visits: np.ndarray, norm: float, doubt: bool) -> None:
         """Refuse or warn by the condition number ``norm * max(visits)``."""
         if not len(visits):
             return
@@ -177,12 +180,13 @@ class Solver:
         condition = norm * most
         if not (condition * EPS < 1 and visits.min() >= -1e-9 * most):
             self._fail(q, visits)
-        if condition > DOUBTFUL_CONDITION:
+        if doubt and condition > DOUBTFUL_CONDITION:
             node = self._name(int(np.argmax(visits)))
+            size = 10 ** round(math.log10(condition))  # one message per order of magnitude
             warnings.warn(
-                f"the chain is ill-conditioned (condition number {condition:.2g}): customers "
-                f"can stay at {node} for a very long time, so the answers may be off by "
-                f"{condition * EPS:.1g} relative — check the loop at {node}",
+                f"the chain is ill-conditioned (condition number about {size:.0e}): customers "
+                f"can stay at {node} for a very long time, so the answers may be off by about "
+                f"{size * EPS:.0e} relative — check the loop at {node}",
                 ConditioningWarning,
                 stacklevel=3,
             )

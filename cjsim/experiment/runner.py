@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cjsim.engines.base import Engine, ReplicationOutput
 from cjsim.engines.registry import get_engine
+from cjsim.errors import SimulationError
 from cjsim.experiment.executors import run_all
 from cjsim.experiment.options import RunOptions
 from cjsim.model import Scenario
@@ -68,14 +70,24 @@ def _tasks(sc: Scenario, options: RunOptions, replications: int, first: int) -> 
 
 
 def run_replications(
-    scenarios: list[Scenario], options: RunOptions, *, first: int = 0
+    scenarios: list[Scenario],
+    options: RunOptions,
+    *,
+    first: int = 0,
+    names: Sequence[str] | None = None,
 ) -> list[list[ReplicationOutput]]:
     """Replications ``first .. first + options.replications - 1`` of each scenario, all
     submitted at once to the executor; ``options`` must be resolved
-    (:meth:`RunOptions.resolve`).  An exact engine answers each scenario once."""
+    (:meth:`RunOptions.resolve`).  An exact engine answers each scenario once.  ``names``
+    (the variants') prefix the error of a scenario the engine refuses."""
     engine = options.engine_object
-    for sc in scenarios:  # refuse here, before any worker starts
-        engine.check(sc, ignore_capacity=options.ignore_capacity, horizon=options.horizon_days)
+    for k, sc in enumerate(scenarios):  # refuse here, before any worker starts
+        try:
+            engine.check(sc, ignore_capacity=options.ignore_capacity, horizon=options.horizon_days)
+        except SimulationError as exc:
+            if names is None:
+                raise
+            raise SimulationError(f"{names[k]}: {exc}") from None
     replications = 1 if engine.exact else options.replications
     tasks, owner = [], []
     for k, sc in enumerate(scenarios):

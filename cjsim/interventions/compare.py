@@ -103,7 +103,8 @@ def run_variants(
     for d, sc in enumerate(draws):
         scenarios = [sc] if baseline else []
         scenarios += [apply(sc, iv) for iv in interventions]
-        outputs = run_replications(scenarios, options, first=d * options.replications)
+        names = (["baseline"] if baseline else []) + [iv.name for iv in interventions]
+        outputs = run_replications(scenarios, options, first=d * options.replications, names=names)
         outcomes.append(_outcome(scenarios, costs, outputs))
         first.append(outputs[0])
     return outcomes, first

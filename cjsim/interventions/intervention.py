@@ -52,8 +52,9 @@ class Change:
     """One operation, e.g. ``Change("scale_transition", {"from": "a", "to": "b", "factor": 2})``.
 
     ``op`` names one of :data:`~cjsim.interventions.operations.OPERATIONS`; ``params``
-    maps its keys to values.  The keys and values are checked against a scenario by
-    :func:`apply` (an unknown touchpoint can only be seen there).
+    maps its keys to values.  The operation and its keys are checked here; the values
+    are checked against a scenario by :func:`apply` (an unknown touchpoint can only be
+    seen there).
     """
 
     op: str
@@ -72,6 +73,7 @@ class Change:
                 ]
             )
         object.__setattr__(self, "params", FrozenMap(self.params))
+        _operation(f"Change({self.op!r})", self)  # the name and keys, before any run
 
 
 @dataclass(frozen=True)
@@ -260,11 +262,11 @@ def _operation(where: str, change: Change) -> Operation:
         hint = did_you_mean(change.op, OPERATIONS)
         raise InterventionError([Problem(where, f"unknown operation {change.op!r}", hint)])
     op = OPERATIONS[change.op]
+    found = op.key_problems(change.params)
     problems = [
-        Problem(where, f"unknown key {key!r}", did_you_mean(key, op.keys))
-        for key in op.unknown(change.params)
+        Problem(where, f"unknown key {k!r}", hint) for k, kind, hint in found if kind == "unknown"
     ]
-    missing = op.missing(change.params)
+    missing = [k for k, kind, _ in found if kind == "missing"]
     if missing:
         hint = f"{op.name} takes {', '.join(op.required)}"
         problems.append(Problem(where, f"missing {', '.join(missing)}", hint))

@@ -67,13 +67,10 @@ def _change(raw: dict[str, Any], path: str, problems: list[Problem]) -> Change |
         return None
     operation = OPERATIONS[op]
     params = {k: v for k, v in raw.items() if k != "op"}
-    for key in operation.unknown(params):
-        problems.append(
-            Problem(f"{path}.{key}", f"unknown key for {op}", did_you_mean(key, operation.keys))
-        )
-    for key in operation.missing(params):
-        hint = f"{op} takes {', '.join(operation.required)}"
-        problems.append(Problem(f"{path}.{key}", "required key is missing", hint))
+    before = len(problems)
+    for key, kind, hint in operation.key_problems(params):
+        what = f"unknown key for {op}" if kind == "unknown" else "required key is missing"
+        problems.append(Problem(f"{path}.{key}", what, hint))
     for key, form in operation.file_forms.items():
         if key in raw:
             read = _read_distribution if form == "distribution" else _read_touchpoint
@@ -81,7 +78,7 @@ def _change(raw: dict[str, Any], path: str, problems: list[Problem]) -> Change |
             if value is None:
                 return None
             params[key] = value
-    return Change(op, params)
+    return None if len(problems) > before else Change(op, params)
 
 
 def _read_distribution(

@@ -114,6 +114,18 @@ class Operation:
         """The keys of ``params`` this operation does not take."""
         return [k for k in params if k not in self.keys]
 
+    def key_problems(self, params: Collection[str]) -> list[tuple[str, str, str]]:
+        """``(key, "unknown" or "missing", hint)`` for each key of ``params`` this
+        operation does not take and each required key absent; a required key that an
+        unknown key is a typo of is reported once, as the typo."""
+        out, meant = [], set()
+        for key in self.unknown(params):
+            hint = did_you_mean(key, self.keys)
+            out.append((key, "unknown", hint))
+            meant |= {k for k in self.keys if hint == f"did you mean {k!r}?"}
+        hint = f"{self.name} takes {', '.join(self.required)}"
+        return out + [(k, "missing", hint) for k in self.missing(params) if k not in meant]
+
 
 def unseen_by(engine: Engine, *, ignore_capacity: bool = False) -> tuple[Operation, ...]:
     """The operations whose feature ``engine`` does not model (it is blind to them)."""

@@ -39,10 +39,12 @@ def resolve_rest(row: dict[str, Any]) -> dict[str, float]:
     """Replace ``rest = "node"`` by that node's remaining probability.
 
     The remainder is ``1 - sum(others)`` computed with ``math.fsum``; if the node
-    also has an explicit probability, the remainder is added to it.
+    also has an explicit probability, the remainder is added to it.  A row with a
+    non-finite probability keeps no remainder: that value alone is the error to report.
     """
     out = {k: v for k, v in row.items() if k != "rest"}
-    if "rest" in row:
+    finite = all(not isinstance(v, float) or math.isfinite(v) for v in out.values())
+    if "rest" in row and finite:
         target = row["rest"]
         remainder = 1.0 - math.fsum(out.values())
         out[target] = out.get(target, 0.0) + remainder

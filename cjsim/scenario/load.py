@@ -240,6 +240,8 @@ class SpecBuilder:
             )
             return out
         numbers = [v for v in out.values() if isinstance(v, int | float)]
+        if not all(math.isfinite(v) for v in numbers):
+            return out  # the non-finite probability is the one error to report
         remainder = 1.0 - math.fsum(numbers)
         if remainder < -ROW_TOLERANCE:
             self.problems.append(

@@ -85,3 +85,11 @@ def test_analytic_speed_runs_in_its_small_form():
         "200 nodes",
     ):
         assert label in done.stdout
+
+
+def test_peers_runs_in_its_small_form():
+    pytest.importorskip("ciw")
+    done = small("peers.py")
+    assert done.returncode == 0, done.stderr
+    for label in ("M/M/5", "network", "reneging", "wrong-model control", "PyDTMC"):
+        assert label in done.stdout

@@ -112,8 +112,15 @@ def test_the_journey_simulates_the_table(table, result):
     [
         (pd.DataFrame({"paths": ["a"], "total_conversions": [1]}), "missing column 'path'"),
         (pd.DataFrame({"path": ["a >  > b"], "total_conversions": [1]}), "empty channel"),
-        (pd.DataFrame({"path": ["a"], "total_conversions": [-1]}), "is not a number >= 0"),
-        (pd.DataFrame({"path": ["a"], "total_conversions": ["x"]}), "is not a number >= 0"),
+        (
+            pd.DataFrame({"path": ["a"], "total_conversions": [-1]}),
+            "is not a number from 0 to",
+        ),
+        (
+            pd.DataFrame({"path": ["a"], "total_conversions": ["x"]}),
+            "is not a number from 0 to",
+        ),
+        (pd.DataFrame({"path": ["a"], "total_conversions": [1e308]}), "is not a number from 0"),
         (pd.DataFrame({"path": ["a"], "total_conversions": [0]}), "nothing to attribute"),
         (
             pd.DataFrame({"path": ["conversion"], "total_conversions": [1]}),

@@ -106,8 +106,6 @@ def test_add_touchpoint_with_its_edges(sc):
         ),
         (one("set_capacity", node="checkout", servers=3), ["'checkout' has no capacity"]),
         (one("scale_order_value", node="website", factor=0.9), ["not a purchase"]),
-        (one("teleport", node="website"), ["unknown operation 'teleport'"]),
-        (one("scale_dwell", node="website"), ["missing factor"]),
         (Intervention("paid", (), Costs(per_visit={"nowhere": 1.0})), ["costs.per_visit.nowhere"]),
     ],
 )
@@ -116,6 +114,23 @@ def test_bad_changes_name_the_intervention_and_the_change(sc, iv, words):
         apply(sc, iv)
     text = str(info.value)
     assert text.startswith(f"interventions[{iv.name}]")
+    for w in words:
+        assert w in text
+
+
+@pytest.mark.parametrize(
+    ("op", "params", "words"),
+    [
+        ("teleport", {"node": "website"}, ["unknown operation 'teleport'"]),
+        ("scale_dwell", {"node": "website"}, ["missing factor"]),
+        ("scale_dwell", {"nod": "website", "factor": 2}, ["unknown key 'nod'", "'node'"]),
+    ],
+)
+def test_a_change_with_a_bad_operation_or_key_is_refused_when_made(op, params, words):
+    with pytest.raises(InterventionError) as info:
+        Change(op, params)
+    text = str(info.value)
+    assert text.startswith(f"Change({op!r})")
     for w in words:
         assert w in text
 

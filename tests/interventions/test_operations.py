@@ -76,26 +76,32 @@ def test_the_analytic_engine_is_blind_to_exactly_the_capacity_operations():
 
 
 @pytest.mark.parametrize(
-    ("change", "words"),
+    ("op", "params", "words"),
     [
+        ("scale_dwell", {"node": "website", "factr": 2.0}, ["unknown key 'factr'", "'factor'"]),
         (
-            Change("scale_dwell", {"node": "website", "factr": 2.0}),
-            ["unknown key 'factr'", "did you mean 'factor'"],
-        ),
-        (
-            Change("set_transition", {"from": "website", "to": "checkout", "probabilty": 0.3}),
+            "set_transition",
+            {"from": "website", "to": "checkout", "probabilty": 0.3},
             ["unknown key 'probabilty'", "did you mean 'probability'"],
         ),
-        (Change("set_transition", {"from": "website", "to": "checkout"}), ["needs probability"]),
     ],
 )
-def test_unknown_optional_and_missing_keys_are_errors(sc, change, words):
+def test_unknown_keys_are_refused_when_the_change_is_made(op, params, words):
+    with pytest.raises(InterventionError) as info:
+        Change(op, params)
+    text = str(info.value)
+    assert text.startswith(f"Change({op!r})")
+    for w in words:
+        assert w in text
+
+
+def test_a_missing_value_is_an_error_when_applied(sc):
+    change = Change("set_transition", {"from": "website", "to": "checkout"})
     with pytest.raises(InterventionError) as info:
         apply(sc, Intervention("bad", (change,)))
     text = str(info.value)
     assert text.startswith("interventions[bad].changes[0]")
-    for w in words:
-        assert w in text
+    assert "needs probability" in text
 
 
 def test_an_unknown_optional_key_in_a_file_names_the_key():
@@ -104,12 +110,6 @@ def test_an_unknown_optional_key_in_a_file_names_the_key():
         interventions_from_dict({"interventions": [{"name": "x", "changes": [change]}]}, source="f")
     assert "interventions[0].changes[0].inbnd: unknown key for add_touchpoint" in str(info.value)
     assert "did you mean 'inbound'" in str(info.value)
-
-
-def test_combine_checks_the_changes_before_looking_for_conflicts():
-    bad = Intervention("a", (Change("scale_transition", {"to": "checkout", "factor": 1.1}),))
-    with pytest.raises(InterventionError, match=r"interventions\[a\].changes\[0\].*missing from"):
-        combine("ab", [bad, Intervention("b")])
 
 
 @pytest.mark.parametrize(
