@@ -163,10 +163,11 @@ class Solver:
                 self._fail(q, None)
         return float(abs(a.real).sum(axis=0).max())
 
-    @property
+    @functools.cached_property
     def dense_pays(self) -> bool:
         """Whether the sparse factors filled in past :data:`DENSE_FILL` of a dense
-        matrix, so that chains of the same pattern factorise faster dense."""
+        matrix, so that chains of the same pattern factorise faster dense (looked at once:
+        each look copies the factors)."""
         if not self._sparse:
             return False
         n = self._lu.shape[0]
