@@ -118,23 +118,6 @@ def test_bad_changes_name_the_intervention_and_the_change(sc, iv, words):
         assert w in text
 
 
-@pytest.mark.parametrize(
-    ("op", "params", "words"),
-    [
-        ("teleport", {"node": "website"}, ["unknown operation 'teleport'"]),
-        ("scale_dwell", {"node": "website"}, ["missing factor"]),
-        ("scale_dwell", {"nod": "website", "factor": 2}, ["unknown key 'nod'", "'node'"]),
-    ],
-)
-def test_a_change_with_a_bad_operation_or_key_is_refused_when_made(op, params, words):
-    with pytest.raises(InterventionError) as info:
-        Change(op, params)
-    text = str(info.value)
-    assert text.startswith(f"Change({op!r})")
-    for w in words:
-        assert w in text
-
-
 def test_combining_equals_applying_in_sequence(sc):
     a = Intervention(
         "a",

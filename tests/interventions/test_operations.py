@@ -79,6 +79,8 @@ def test_the_analytic_engine_is_blind_to_exactly_the_capacity_operations():
     ("op", "params", "words"),
     [
         ("scale_dwell", {"node": "website", "factr": 2.0}, ["unknown key 'factr'", "'factor'"]),
+        ("teleport", {"node": "website"}, ["unknown operation 'teleport'"]),
+        ("scale_dwell", {"node": "website"}, ["missing factor"]),
         (
             "set_transition",
             {"from": "website", "to": "checkout", "probabilty": 0.3},
