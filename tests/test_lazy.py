@@ -35,6 +35,12 @@ def test_help_loads_no_heavy_library() -> None:
     assert loaded_after(code) == []
 
 
+def test_a_simulation_worker_loads_no_scipy_stats() -> None:
+    """What a process-pool or Dask worker imports to run a des task: every worker pays it."""
+    found = loaded_after("import cjsim.experiment.runner, cjsim.engines.des")
+    assert "scipy.stats" not in found and "matplotlib" not in found and "dask" not in found
+
+
 def test_the_probe_sees_an_eager_import() -> None:
     """The same check on a module that needs pandas and SciPy reports them."""
     found = loaded_after("import cjsim.calibration.stages")

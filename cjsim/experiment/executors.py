@@ -55,7 +55,7 @@ def _warn_if_plain(scheduler: str) -> None:
             "unencrypted, and results from it are unpickled (they can run code here) — "
             "use it only on a network you trust, or use tls:// with Dask's TLS settings",
             RuntimeWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
 
 
