@@ -56,6 +56,13 @@ def test_import_speed_runs_in_its_small_form():
         assert label in done.stdout
 
 
+def test_parallel_speed_runs_in_its_small_form():
+    done = small("parallel_speed.py")
+    assert done.returncode == 0, done.stderr
+    for label in ("same numbers everywhere: True", "dask, 2 workers vs 1 worker: ratio"):
+        assert label in done.stdout
+
+
 def test_the_bgnbd_likelihood_agrees_with_its_closed_form_for_one_customer():
     """Reference: eq. 6 of Fader, Hardie & Lee (2005) written out by hand for x = 0
     (alive throughout: the beta-geometric term is 1) and x = 2."""
