@@ -44,9 +44,13 @@ class _DwellGroup:
     member: np.ndarray  # bool per row
     params: np.ndarray  # (segments * n, 2) per row: each member's numpy parameters
     dist: Distribution  # the group's first distribution (the family's sampler)
+    common: np.ndarray | None = None  # the members' parameters when all are the same
 
     def sample(self, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        return self.dist.sample_stacked(self.params[rows], rng)
+        if self.common is None:
+            return self.dist.sample_stacked(self.params[rows], rng)
+        # the same numbers, without gathering one parameter row per customer
+        return self.dist.sample_stacked(np.broadcast_to(self.common, (len(rows), 2)), rng)
 
 
 def _dwell_groups(base: list[Distribution], own: list[list[Distribution]]) -> list[_DwellGroup]:
@@ -67,7 +71,8 @@ def _dwell_groups(base: list[Distribution], own: list[list[Distribution]]) -> li
         params = np.zeros((len(flat), 2))
         for r in rows:
             params[r] = flat[r].numpy_params
-        out.append(_DwellGroup(member, params, flat[rows[0]]))
+        same = bool((params[rows] == params[rows[0]]).all())
+        out.append(_DwellGroup(member, params, flat[rows[0]], params[rows[0]] if same else None))
     return out
 
 
@@ -244,9 +249,10 @@ class VectorizedReplication:
             done = (t2 >= h) | (nxt >= n)
             if done.any():
                 self._finish(st, done, np.where(t2 >= h, node, nxt), t2)
-            keep = ~done
-            st = {k: v[keep] for k, v in st.items()}
-            st["node"], st["t"] = nxt[keep], t2[keep]
+                keep = np.flatnonzero(~done)  # one index for the ten arrays
+                st = {k: v[keep] for k, v in st.items()}
+                nxt, t2 = nxt[keep], t2[keep]
+            st["node"], st["t"] = nxt, t2
         tl.starts_by_day = (np.asarray(tl.starts_by_day) + starts).tolist()
         tl.stage_ends_by_day = (np.asarray(tl.stage_ends_by_day) + ends).tolist()
         return {
