@@ -136,7 +136,9 @@ class VectorizedReplication:
         self.dwell = _dwell_groups([tp.dwell for tp in tps], c.segment_dwell)
         self.service_mean = np.array([tp.service.mean if tp.service else 0.0 for tp in tps])
         self.stage = np.array(c.stage_of)
+        self.stage_bit = np.left_shift(1, self.stage)  # a customer's reached stages, as bits
         self.cost, self.refund = np.array(c.cost), np.array(c.refund)
+        self.refunds = bool((self.refund > 0).any())
         self.purchase_nodes = [i for i, tp in enumerate(tps) if tp.purchase]
         self.order_value = _order_value_groups(c, tps)
         self.ref_mean = np.array(c.referral_mean)
@@ -225,7 +227,7 @@ class VectorizedReplication:
         while len(st["node"]):
             node, t = st["node"], st["t"]
             day = (t * self.per_bin).astype(np.intp)
-            st["stages"] |= np.left_shift(1, self.stage[node])
+            st["stages"] |= self.stage_bit[node]
             if warm is None:
                 starts += np.bincount(node * d1 + day, minlength=n * d1)
                 kid = self._cash(st, node, t, day, rng)
@@ -304,6 +306,8 @@ class VectorizedReplication:
 
     def _base_dwell(self, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One dwell per ``segment * n + node`` row, before the dwell multiplier."""
+        if len(self.dwell) == 1:  # one family for every row
+            return self.dwell[0].sample(rows, rng)
         out = np.zeros(len(rows))
         for group in self.dwell:
             idx = np.flatnonzero(group.member[rows])
@@ -338,7 +342,7 @@ class VectorizedReplication:
         disc = np.exp(-delta * (t - st["t0"])) if delta else np.ones(len(node))
         cost = self.cost[node]
         _add(tl.cost_by_day, day, cost)
-        st["value"] -= cost * disc
+        st["value"] -= cost * disc if delta else cost  # x * 1.0 is x
         logged = np.zeros(len(node)) if self.log is not None else None
         for p in self.purchase_nodes:
             idx = np.flatnonzero(node == p)
@@ -356,21 +360,36 @@ class VectorizedReplication:
             _add(tl.revenue_by_day, day[idx], value)
             if logged is not None:
                 logged[idx] = value
-        refunding = np.flatnonzero((self.refund[node] > 0) & (st["last"] > 0))
-        if len(refunding):
-            refund = self.refund[node[refunding]] * st["last"][refunding]
-            tl.refunds += float(refund.sum())
-            _add(tl.revenue_by_day, day[refunding], -refund)
-            st["value"][refunding] -= margin * refund * disc[refunding]
-            if logged is not None:
-                logged[refunding] = -refund
+        if self.refunds:  # some touchpoint refunds
+            self._refund(st, node, day, disc, logged)
         if self.log is not None and logged is not None:
             self.log.append(np.column_stack([st["id"], t, node, logged]))
         return self._referrals(node, t, rng)
 
+    def _refund(
+        self,
+        st: dict[str, np.ndarray],
+        node: np.ndarray,
+        day: np.ndarray,
+        disc: np.ndarray,
+        logged: np.ndarray | None,
+    ) -> None:
+        """Refund a share of the last order of customers visiting a refunding node."""
+        refunding = np.flatnonzero((self.refund[node] > 0) & (st["last"] > 0))
+        if len(refunding):
+            refund = self.refund[node[refunding]] * st["last"][refunding]
+            self.t.refunds += float(refund.sum())
+            _add(self.t.revenue_by_day, day[refunding], -refund)
+            margin = self.sc.economics.gross_margin
+            st["value"][refunding] -= margin * refund * disc[refunding]
+            if logged is not None:
+                logged[refunding] = -refund
+
     def _referrals(
         self, node: np.ndarray, t: np.ndarray, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray] | None:
+        if not self.ref_delay:  # no touchpoint refers
+            return None
         idx = np.flatnonzero(self.ref_mean[node] > 0)
         if not len(idx):
             return None
