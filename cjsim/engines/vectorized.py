@@ -222,14 +222,13 @@ class VectorizedReplication:
         if warm is not None and not np.isfinite(warm).any():
             warm = None
         kids_node, kids_t = [], []
-        starts = np.zeros(n * d1, np.int64)
-        ends = np.zeros(tl.n_stages * d1, np.int64)
+        starts, ends = _Counts(n * d1), _Counts(tl.n_stages * d1)
         while len(st["node"]):
             node, t = st["node"], st["t"]
             day = (t * self.per_bin).astype(np.intp)
             st["stages"] |= self.stage_bit[node]
             if warm is None:
-                starts += np.bincount(node * d1 + day, minlength=n * d1)
+                starts.add(node * d1 + day)
                 kid = self._cash(st, node, t, day, rng)
             else:  # first step of warm-start customers: the visit under way is not booked
                 w = np.isfinite(warm)
@@ -243,7 +242,7 @@ class VectorizedReplication:
                 t2[w] = t[w] + warm[w] + self.service_mean[node[w]]
                 warm = None
             stage_end = np.where(t2 < h, t2 * self.per_bin, self.days).astype(np.intp)
-            ends += np.bincount(self.stage[node] * d1 + stage_end, minlength=tl.n_stages * d1)
+            ends.add(self.stage[node] * d1 + stage_end)
             row = st["seg"] * n + node
             nxt = self.targets[
                 row, self.alias.draw(row, rng.random(len(row)), rng.random(len(row)))
@@ -255,8 +254,8 @@ class VectorizedReplication:
                 st = {k: v[keep] for k, v in st.items()}
                 nxt, t2 = nxt[keep], t2[keep]
             st["node"], st["t"] = nxt, t2
-        tl.starts_by_day = (np.asarray(tl.starts_by_day) + starts).tolist()
-        tl.stage_ends_by_day = (np.asarray(tl.stage_ends_by_day) + ends).tolist()
+        tl.starts_by_day = (np.asarray(tl.starts_by_day) + starts.total()).tolist()
+        tl.stage_ends_by_day = (np.asarray(tl.stage_ends_by_day) + ends.total()).tolist()
         return {
             "node": np.concatenate(kids_node) if kids_node else np.zeros(0, np.intp),
             "t": np.concatenate(kids_t) if kids_t else np.zeros(0),
@@ -268,7 +267,7 @@ class VectorizedReplication:
         w: np.ndarray,
         day: np.ndarray,
         rng: np.random.Generator,
-        starts: np.ndarray,
+        starts: _Counts,
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """Book the first step of a chunk holding warm-start customers (mask ``w``): the
         others start a visit as usual; the warm ones are in their stage, nothing else."""
@@ -279,7 +278,7 @@ class VectorizedReplication:
         ).tolist()
         fresh = np.flatnonzero(~w)
         sub = {k: v[fresh] for k, v in st.items()}
-        starts += np.bincount(node[fresh] * d1 + day[fresh], minlength=self.n * d1)
+        starts.add(node[fresh] * d1 + day[fresh])
         kid = self._cash(sub, node[fresh], t[fresh], day[fresh], rng)
         for k in ("buys", "first", "last", "value"):
             st[k][fresh] = sub[k]
@@ -431,6 +430,30 @@ class VectorizedReplication:
                     [ids, t2[done][absorbed], where[done][absorbed], np.zeros(len(ids))]
                 )
             )
+
+
+class _Counts:
+    """How often each of ``size`` keys (node or stage, and day) occurred, fed step by step.
+    Keys are held and counted with one ``bincount`` per ``size`` of them, not one per step:
+    with long horizons the bins far outnumber a late step's customers."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.held = size, 0
+        self.pending: list[np.ndarray] = []
+        self.counts = np.zeros(size, np.int64)
+
+    def add(self, keys: np.ndarray) -> None:
+        self.pending.append(keys)
+        self.held += len(keys)
+        if self.held >= self.size:
+            self.total()
+
+    def total(self) -> np.ndarray:
+        """The counts of every key added so far."""
+        if self.pending:
+            self.counts += np.bincount(np.concatenate(self.pending), minlength=self.size)
+            self.held, self.pending = 0, []
+        return self.counts
 
 
 def _add(target: list[Any], day: np.ndarray, values: np.ndarray, as_int: bool = False) -> None:
