@@ -49,8 +49,9 @@ class _DwellGroup:
     def sample(self, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         if self.common is None:
             return self.dist.sample_stacked(self.params[rows], rng)
-        # the same numbers, without gathering one parameter row per customer
-        return self.dist.sample_stacked(np.broadcast_to(self.common, (len(rows), 2)), rng)
+        # the same numbers (every member has the first one's parameters), drawn by numpy's
+        # scalar-parameter path without gathering a parameter row per customer
+        return self.dist.sample(rng, len(rows))
 
 
 def _dwell_groups(base: list[Distribution], own: list[list[Distribution]]) -> list[_DwellGroup]:

@@ -1,5 +1,6 @@
 """The vectorized engine's dwell groups: members that share their parameters are sampled
-without gathering a parameter row per customer, and draw the very same numbers."""
+with the family's own sampler (numpy's scalar-parameter path) instead of one gathered
+parameter row per customer, and draw the very same numbers."""
 
 import numpy as np
 import pytest
