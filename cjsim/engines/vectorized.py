@@ -119,6 +119,9 @@ class VectorizedReplication:
         self.per_bin = 1.0 / width
         self._setup(sc)
         self.t = Totals(self.n, len(sc.outcomes), len(sc.stages), self.days, width)
+        # visits and stage ends per (node or stage, day), over every chunk; into t at the end
+        self.starts = _Counts(self.n * (self.days + 1))
+        self.ends = _Counts(self.t.n_stages * (self.days + 1))
         self.log: list[np.ndarray] | None = [] if events else None
         self.warm_ids: dict[int, str] = {}  # simulated customer id -> warm-start customer id
 
@@ -180,7 +183,7 @@ class VectorizedReplication:
     def run(self) -> Totals:
         """Simulate every generation of customers to the horizon."""
         rng = stream(self.seed, self.rep, Purpose.PRIMARY)
-        pop = self._population(rng)
+        pop, tl = self._population(rng), self.t
         first_id = 0
         while len(pop["node"]):
             children: list[dict[str, np.ndarray]] = []
@@ -189,7 +192,9 @@ class VectorizedReplication:
                 children.append(self._chunk(part, rng, first_id + start))
             first_id += len(pop["node"])
             pop = {k: np.concatenate([ch[k] for ch in children]) for k in ("node", "t")}
-        return self.t
+        tl.starts_by_day = (np.asarray(tl.starts_by_day) + self.starts.total()).tolist()
+        tl.stage_ends_by_day = (np.asarray(tl.stage_ends_by_day) + self.ends.total()).tolist()
+        return tl
 
     def _chunk(
         self, part: dict[str, np.ndarray], rng: np.random.Generator, first_id: int
@@ -223,7 +228,7 @@ class VectorizedReplication:
         if warm is not None and not np.isfinite(warm).any():
             warm = None
         kids_node, kids_t = [], []
-        starts, ends = _Counts(n * d1), _Counts(tl.n_stages * d1)
+        starts, ends = self.starts, self.ends  # over every chunk of the replication
         while len(st["node"]):
             node, t = st["node"], st["t"]
             day = (t * self.per_bin).astype(np.intp)
@@ -255,8 +260,6 @@ class VectorizedReplication:
                 st = {k: v[keep] for k, v in st.items()}
                 nxt, t2 = nxt[keep], t2[keep]
             st["node"], st["t"] = nxt, t2
-        tl.starts_by_day = (np.asarray(tl.starts_by_day) + starts.total()).tolist()
-        tl.stage_ends_by_day = (np.asarray(tl.stage_ends_by_day) + ends.total()).tolist()
         return {
             "node": np.concatenate(kids_node) if kids_node else np.zeros(0, np.intp),
             "t": np.concatenate(kids_t) if kids_t else np.zeros(0),
