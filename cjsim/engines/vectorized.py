@@ -139,6 +139,7 @@ class VectorizedReplication:
         self.alias = AliasTable(probs)
         self.dwell = _dwell_groups([tp.dwell for tp in tps], c.segment_dwell)
         self.service_mean = np.array([tp.service.mean if tp.service else 0.0 for tp in tps])
+        self.serves = bool(self.service_mean.any())  # else adding it changes no dwell
         self.stage = np.array(c.stage_of)
         self.stage_bit = np.left_shift(1, self.stage)  # a customer's reached stages, as bits
         self.cost, self.refund = np.array(c.cost), np.array(c.refund)
@@ -242,14 +243,14 @@ class VectorizedReplication:
             if kid is not None:
                 kids_node.append(kid[0])
                 kids_t.append(kid[1])
-            dwell = self._dwell(node, st["seg"], rng)
+            row = st["seg"] * n + node
+            dwell = self._dwell(node, st["seg"], row, rng)
             t2 = self._calendar(node, t, dwell)
             if warm is not None:  # remaining dwell, drawn (and time-changed) at placement
                 t2[w] = t[w] + warm[w] + self.service_mean[node[w]]
                 warm = None
             stage_end = np.where(t2 < h, t2 * self.per_bin, self.days).astype(np.intp)
             ends.add(self.stage[node] * d1 + stage_end)
-            row = st["seg"] * n + node
             nxt = self.targets[
                 row, self.alias.draw(row, rng.random(len(row)), rng.random(len(row)))
             ]
@@ -299,13 +300,15 @@ class VectorizedReplication:
                 t2[at] = rate.ends(t[at], dwell[at] - service) + service
         return t2
 
-    def _dwell(self, node: np.ndarray, seg: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def _dwell(
+        self, node: np.ndarray, seg: np.ndarray, row: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
         """Time at ``node``: the segment's dwell (times its dwell multiplier) plus mean
-        service."""
-        dwell = self._base_dwell(seg * self.n + node, rng)
+        service; ``row`` is ``seg * n + node``."""
+        dwell = self._base_dwell(row, rng)
         if self.dwell_factor is not None:
             dwell *= self.dwell_factor[seg, node]
-        return dwell + self.service_mean[node]
+        return dwell + self.service_mean[node] if self.serves else dwell
 
     def _base_dwell(self, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One dwell per ``segment * n + node`` row, before the dwell multiplier."""
