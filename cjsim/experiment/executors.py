@@ -22,6 +22,7 @@ from cjsim.errors import SimulationError
 __all__ = ["EXECUTORS", "default_workers", "local_workers", "run_all"]
 
 EXECUTORS = ("serial", "process", "dask")
+_KILL = getattr(signal, "SIGKILL", signal.SIGTERM)  # Windows has no SIGKILL
 
 
 def default_workers(tasks: int | None = None) -> int:
@@ -145,12 +146,13 @@ def _stop(client: Any, cluster: Any, futures: list[Any]) -> None:
     logging.disable(logging.WARNING)
     try:
         if client is not None:
-            client.cancel(futures, force=True)
+            with contextlib.suppress(Exception):  # a scheduler already gone: nothing to cancel
+                client.cancel(futures, force=True)
         if cluster is not None:
             for nanny in list(cluster.workers.values()):
                 nanny.close_gracefully(reason="cjsim-stopped")  # no restart
                 if nanny.pid:
-                    os.kill(nanny.pid, signal.SIGKILL)
+                    os.kill(nanny.pid, _KILL)
             cluster.close()
         if client is not None:
             client.close()
