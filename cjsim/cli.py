@@ -2,7 +2,8 @@
 examples and schema.
 
 Errors a user can cause print one line per problem (file, key path, what,
-hint) and exit with code 2; never a traceback.
+hint) and exit with code 2; never a traceback.  Each command imports what it runs, so
+``cjsim --help`` loads neither pandas nor SciPy.
 """
 
 from __future__ import annotations
@@ -15,31 +16,22 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cjsim.cli_channels as cli_channels
 import cjsim.cli_examples as cli_examples
 from cjsim._io import unwritable
 from cjsim._version import package_version
-from cjsim.calibration import EventColumns, Fit, calibrate, load_fit, validate
-from cjsim.calibration.stages import HETEROGENEITY
-from cjsim.cli_format import (
-    check_summary,
-    comparison_tables,
-    fit_tables,
-    result_tables,
-    validation_tables,
-)
-from cjsim.engines.analytic import solve
+from cjsim.calibration.choices import CLASS_SHAPES, HETEROGENEITY
 from cjsim.engines.registry import engine_names
 from cjsim.errors import CalibrationError, CJSimError, Problem
-from cjsim.experiment import RunOptions, simulate
 from cjsim.experiment.executors import default_workers
-from cjsim.interventions import Intervention, check_interventions, load_interventions
-from cjsim.interventions.compare import compare
-from cjsim.interventions.portfolio import with_budget
-from cjsim.model import Scenario
-from cjsim.scenario import json_schema, load_scenario
+
+if TYPE_CHECKING:
+    from cjsim.calibration import EventColumns, Fit
+    from cjsim.experiment import RunOptions
+    from cjsim.interventions import Intervention
+    from cjsim.model import Scenario
 
 __all__ = ["main"]
 
@@ -189,7 +181,7 @@ def _add_calibrate(sub: Any) -> None:
     )
     cal.add_argument(
         "--class-shapes",
-        choices=("shared", "own"),
+        choices=CLASS_SHAPES,
         default="shared",
         help="with --latent-segments K: classes share each dwell shape, or each has its "
         "own (default shared)",
@@ -332,6 +324,8 @@ def _out_file(out: str, suffixes: tuple[str, ...], what: str) -> Path:
 
 def _run_options(args: argparse.Namespace, *, events: bool = False) -> RunOptions:
     """The engine options of ``run``, ``compare`` and ``report`` as one record."""
+    from cjsim.experiment import RunOptions
+
     return RunOptions(
         engine=args.engine,
         replications=args.replications,
@@ -400,6 +394,8 @@ def _economics(args: argparse.Namespace) -> dict[str, float] | None:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
+    from cjsim.cli_format import fit_tables
+
     out = _out_file(args.out, (".toml",), "the fitted scenario")
     try:
         fit = _fit(args)
@@ -415,6 +411,8 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 def _fit(args: argparse.Namespace) -> Fit:
     """``calibrate`` with the command's options."""
+    from cjsim.calibration import EventColumns, calibrate
+
     return calibrate(
         args.events,
         args.mapping,
@@ -432,6 +430,9 @@ def _fit(args: argparse.Namespace) -> Fit:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from cjsim.calibration import load_fit, validate
+    from cjsim.cli_format import validation_tables
+
     _check_plot(args.plot)
     fit = load_fit(args.file)
     result = validate(
@@ -527,6 +528,10 @@ def _engine_options(
 
 
 def _compare(args: argparse.Namespace) -> int:
+    from cjsim.cli_format import comparison_tables
+    from cjsim.interventions.compare import compare
+    from cjsim.interventions.portfolio import with_budget
+
     scenario = _scenario(args)
     _check_out(args.out)
     interventions = _interventions(args, scenario)
@@ -543,6 +548,8 @@ def _compare(args: argparse.Namespace) -> int:
 def _interventions(args: argparse.Namespace, scenario: Scenario) -> tuple[Intervention, ...]:
     """``--interventions FILE``, checked against the scenario before anything runs: every
     problem at once, each line naming FILE."""
+    from cjsim.interventions import check_interventions, load_interventions
+
     interventions = load_interventions(args.interventions)
     check_interventions(scenario, interventions, source=str(args.interventions))
     return interventions
@@ -573,6 +580,8 @@ def _positive_float(text: str) -> float:
 
 def _scenario(args: argparse.Namespace) -> Scenario:
     """The scenario of ``args.file``, with ``--horizon`` applied."""
+    from cjsim.scenario import load_scenario
+
     scenario = load_scenario(args.file)
     return scenario.replace(horizon_days=args.horizon) if args.horizon else scenario
 
@@ -633,6 +642,10 @@ def _fail(exc: CJSimError, source: str | None) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from cjsim.cli_format import check_summary
+    from cjsim.engines.analytic import solve
+    from cjsim.scenario import load_scenario
+
     scenario = load_scenario(args.file)
     result = solve(scenario, removal=False, elasticity=False)
     print(check_summary(scenario, result, args.file))
@@ -640,6 +653,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from cjsim.cli_format import result_tables
+    from cjsim.experiment import simulate
+
     scenario = _scenario(args)
     _check_out(args.out)
     if args.events and not args.out:
@@ -695,6 +711,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     }
     try:
         if args.command == "schema":
+            from cjsim.scenario import json_schema
+
             print(json.dumps(json_schema(), indent=2))
             return 0
         return handlers[args.command](args)

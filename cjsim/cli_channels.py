@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cjsim._io import unwritable
-from cjsim.channels import PathColumns, attribution
 from cjsim.errors import CalibrationError, CJSimError
-from cjsim.scenario import save_scenario
+
+if TYPE_CHECKING:
+    from cjsim.channels import PathColumns
 
 __all__ = ["add_parser", "run"]
 
@@ -52,6 +53,8 @@ def add_parser(sub: Any) -> None:
 
 
 def _columns(args: argparse.Namespace) -> PathColumns:
+    from cjsim.channels import PathColumns  # pandas loads when the command runs
+
     return PathColumns(
         path=args.path_column,
         conversions=args.conversions_column,
@@ -63,6 +66,9 @@ def _columns(args: argparse.Namespace) -> PathColumns:
 
 def run(args: argparse.Namespace) -> int:
     """The command: the table (or JSON), then the files asked for."""
+    from cjsim.channels import attribution
+    from cjsim.scenario import save_scenario
+
     if args.scenario and Path(args.scenario).suffix.lower() != ".toml":
         raise CJSimError(f"--scenario {args.scenario}: give a .toml file name for the journey")
     for name, option in (("--scenario", args.scenario), ("--plot", args.plot), ("--out", args.out)):

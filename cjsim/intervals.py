@@ -17,7 +17,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 __all__ = ["INTERVAL_COLUMNS", "interval", "interval_table", "series_table"]
 
@@ -40,6 +39,8 @@ def interval_table(per_replication: pd.DataFrame, level: float = 0.95) -> pd.Dat
         :data:`INTERVAL_COLUMNS`, one row per column of ``per_replication``; a single
         finite value gives NaN interval and standard error.
     """
+    from scipy import stats  # loaded when first needed (not by simulation workers)
+
     rows = []
     for kpi in per_replication.columns:
         values = per_replication[kpi].to_numpy(dtype=float)

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from cjsim.calibration.checks import check_cutoff, check_latent_segments, check_order_values
+from cjsim.calibration.choices import BY_DESTINATION, CLASS_SHAPES, HETEROGENEITY
 from cjsim.calibration.competing import CompetingFit, fit_competing
 from cjsim.calibration.dwellchoice import CLASSES, DwellChoice, choose_dwell, requested
 from cjsim.calibration.events import (
@@ -42,7 +43,7 @@ from cjsim.calibration.events import (
 from cjsim.calibration.exits import ExitFit, fit_exit
 from cjsim.calibration.families import FAMILIES, PARAMETRIC
 from cjsim.calibration.memory import assign, check_order, expanded_mapping, histories
-from cjsim.calibration.mixing import PACES, fit_mixing
+from cjsim.calibration.mixing import fit_mixing
 from cjsim.calibration.mixture import Mixture, Spells, fit_mixture
 from cjsim.errors import CalibrationError
 
@@ -64,11 +65,6 @@ __all__ = [
     "spells",
     "with_memory",
 ]
-
-
-CLASS_SHAPES = ("shared", "own")  # the options of calibrate(class_shapes=...)
-HETEROGENEITY = ("classes", *PACES)  # the options of calibrate(heterogeneity=...)
-BY_DESTINATION = ("auto", "yes", "no")  # calibrate(dwell_by_destination=...), or a bool
 
 
 @dataclass(frozen=True)

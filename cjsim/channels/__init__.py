@@ -12,12 +12,26 @@ linear heuristics side by side, and a scenario built from the same table for wha
 3.0
 """
 
+from __future__ import annotations
+
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from cjsim._lazy import attach
 
-from cjsim.channels.markov import Attribution, attribute, journey
-from cjsim.channels.paths import PathColumns, PathTable, read_paths
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from cjsim.channels.markov import Attribution, attribute, journey
+    from cjsim.channels.paths import PathColumns, PathTable, read_paths
+
+__getattr__, __dir__ = attach(
+    __name__,
+    {
+        "cjsim.channels.markov": ("Attribution", "attribute", "journey"),
+        "cjsim.channels.paths": ("PathColumns", "PathTable", "read_paths"),
+    },
+)
 
 __all__ = [
     "Attribution",
@@ -35,4 +49,7 @@ def attribution(
 ) -> Attribution:
     """:func:`attribute` the path table at ``source`` (CSV, Parquet or a DataFrame in the
     layout ``columns``; :func:`read_paths`)."""
+    from cjsim.channels.markov import attribute
+    from cjsim.channels.paths import read_paths
+
     return attribute(read_paths(source, columns), order=order)

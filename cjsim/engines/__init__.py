@@ -3,10 +3,25 @@
 (SimPy).  Every engine returns the same replication output; :class:`Result` is what a run
 returns."""
 
-from cjsim.engines.analytic import solve as solve_analytic
-from cjsim.engines.base import FEATURES, Engine, ReplicationOutput, SimulationEngine
-from cjsim.engines.registry import engine_names, get_engine, register_engine
-from cjsim.engines.result import Result
+from typing import TYPE_CHECKING
+
+from cjsim._lazy import attach
+
+if TYPE_CHECKING:
+    from cjsim.engines.analytic import solve as solve_analytic
+    from cjsim.engines.base import FEATURES, Engine, ReplicationOutput, SimulationEngine
+    from cjsim.engines.registry import engine_names, get_engine, register_engine
+    from cjsim.engines.result import Result
+
+__getattr__, __dir__ = attach(
+    __name__,
+    {
+        "cjsim.engines.analytic": ("solve as solve_analytic",),
+        "cjsim.engines.base": ("FEATURES", "Engine", "ReplicationOutput", "SimulationEngine"),
+        "cjsim.engines.registry": ("engine_names", "get_engine", "register_engine"),
+        "cjsim.engines.result": ("Result",),
+    },
+)
 
 __all__ = [
     "FEATURES",

@@ -17,9 +17,12 @@ cjsim.errors.OptionError: unknown engine 'desx' — did you mean 'des'?
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
-from cjsim.engines.base import Engine
 from cjsim.errors import OptionError, did_you_mean
+
+if TYPE_CHECKING:  # imported when used: the command line lists the names without pandas
+    from cjsim.engines.base import Engine
 
 __all__ = ["engine_names", "get_engine", "register_engine"]
 
@@ -37,6 +40,8 @@ def engine_names() -> tuple[str, ...]:
 
 def register_engine(engine: type[Engine]) -> None:
     """Make ``engine`` (a subclass of :class:`Engine`) available by its ``name``."""
+    from cjsim.engines.base import Engine
+
     if not (isinstance(engine, type) and issubclass(engine, Engine)) or not engine.name:
         raise OptionError(f"{engine!r} is not an Engine subclass with a name")
     _FACTORIES[engine.name] = engine
@@ -50,6 +55,8 @@ def get_engine(engine: str | Engine) -> Engine:
     OptionError
         For a name that no engine has, with the closest one.
     """
+    from cjsim.engines.base import Engine
+
     if isinstance(engine, Engine):
         return engine
     factory = _FACTORIES.get(engine) if isinstance(engine, str) else None

@@ -44,9 +44,14 @@ class _DwellGroup:
     member: np.ndarray  # bool per row
     params: np.ndarray  # (segments * n, 2) per row: each member's numpy parameters
     dist: Distribution  # the group's first distribution (the family's sampler)
+    common: np.ndarray | None = None  # the members' parameters when all are the same
 
     def sample(self, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        return self.dist.sample_stacked(self.params[rows], rng)
+        if self.common is None:
+            return self.dist.sample_stacked(self.params[rows], rng)
+        # the same numbers (every member has the first one's parameters), drawn by numpy's
+        # scalar-parameter path without gathering a parameter row per customer
+        return self.dist.sample(rng, len(rows))
 
 
 def _dwell_groups(base: list[Distribution], own: list[list[Distribution]]) -> list[_DwellGroup]:
@@ -67,7 +72,8 @@ def _dwell_groups(base: list[Distribution], own: list[list[Distribution]]) -> li
         params = np.zeros((len(flat), 2))
         for r in rows:
             params[r] = flat[r].numpy_params
-        out.append(_DwellGroup(member, params, flat[rows[0]]))
+        same = bool((params[rows] == params[rows[0]]).all())
+        out.append(_DwellGroup(member, params, flat[rows[0]], params[rows[0]] if same else None))
     return out
 
 
@@ -113,6 +119,9 @@ class VectorizedReplication:
         self.per_bin = 1.0 / width
         self._setup(sc)
         self.t = Totals(self.n, len(sc.outcomes), len(sc.stages), self.days, width)
+        # visits and stage ends per (node or stage, day), over every chunk; into t at the end
+        self.starts = _Counts(self.n * (self.days + 1))
+        self.ends = _Counts(self.t.n_stages * (self.days + 1))
         self.log: list[np.ndarray] | None = [] if events else None
         self.warm_ids: dict[int, str] = {}  # simulated customer id -> warm-start customer id
 
@@ -130,8 +139,11 @@ class VectorizedReplication:
         self.alias = AliasTable(probs)
         self.dwell = _dwell_groups([tp.dwell for tp in tps], c.segment_dwell)
         self.service_mean = np.array([tp.service.mean if tp.service else 0.0 for tp in tps])
+        self.serves = bool(self.service_mean.any())  # else adding it changes no dwell
         self.stage = np.array(c.stage_of)
+        self.stage_bit = np.left_shift(1, self.stage)  # a customer's reached stages, as bits
         self.cost, self.refund = np.array(c.cost), np.array(c.refund)
+        self.refunds = bool((self.refund > 0).any())
         self.purchase_nodes = [i for i, tp in enumerate(tps) if tp.purchase]
         self.order_value = _order_value_groups(c, tps)
         self.ref_mean = np.array(c.referral_mean)
@@ -172,7 +184,7 @@ class VectorizedReplication:
     def run(self) -> Totals:
         """Simulate every generation of customers to the horizon."""
         rng = stream(self.seed, self.rep, Purpose.PRIMARY)
-        pop = self._population(rng)
+        pop, tl = self._population(rng), self.t
         first_id = 0
         while len(pop["node"]):
             children: list[dict[str, np.ndarray]] = []
@@ -181,7 +193,9 @@ class VectorizedReplication:
                 children.append(self._chunk(part, rng, first_id + start))
             first_id += len(pop["node"])
             pop = {k: np.concatenate([ch[k] for ch in children]) for k in ("node", "t")}
-        return self.t
+        tl.starts_by_day = (np.asarray(tl.starts_by_day) + self.starts.total()).tolist()
+        tl.stage_ends_by_day = (np.asarray(tl.stage_ends_by_day) + self.ends.total()).tolist()
+        return tl
 
     def _chunk(
         self, part: dict[str, np.ndarray], rng: np.random.Generator, first_id: int
@@ -215,14 +229,13 @@ class VectorizedReplication:
         if warm is not None and not np.isfinite(warm).any():
             warm = None
         kids_node, kids_t = [], []
-        starts = np.zeros(n * d1, np.int64)
-        ends = np.zeros(tl.n_stages * d1, np.int64)
+        starts, ends = self.starts, self.ends  # over every chunk of the replication
         while len(st["node"]):
             node, t = st["node"], st["t"]
             day = (t * self.per_bin).astype(np.intp)
-            st["stages"] |= np.left_shift(1, self.stage[node])
+            st["stages"] |= self.stage_bit[node]
             if warm is None:
-                starts += np.bincount(node * d1 + day, minlength=n * d1)
+                starts.add(node * d1 + day)
                 kid = self._cash(st, node, t, day, rng)
             else:  # first step of warm-start customers: the visit under way is not booked
                 w = np.isfinite(warm)
@@ -230,25 +243,24 @@ class VectorizedReplication:
             if kid is not None:
                 kids_node.append(kid[0])
                 kids_t.append(kid[1])
-            dwell = self._dwell(node, st["seg"], rng)
+            row = st["seg"] * n + node
+            dwell = self._dwell(node, st["seg"], row, rng)
             t2 = self._calendar(node, t, dwell)
             if warm is not None:  # remaining dwell, drawn (and time-changed) at placement
                 t2[w] = t[w] + warm[w] + self.service_mean[node[w]]
                 warm = None
             stage_end = np.where(t2 < h, t2 * self.per_bin, self.days).astype(np.intp)
-            ends += np.bincount(self.stage[node] * d1 + stage_end, minlength=tl.n_stages * d1)
-            row = st["seg"] * n + node
+            ends.add(self.stage[node] * d1 + stage_end)
             nxt = self.targets[
                 row, self.alias.draw(row, rng.random(len(row)), rng.random(len(row)))
             ]
             done = (t2 >= h) | (nxt >= n)
             if done.any():
                 self._finish(st, done, np.where(t2 >= h, node, nxt), t2)
-            keep = ~done
-            st = {k: v[keep] for k, v in st.items()}
-            st["node"], st["t"] = nxt[keep], t2[keep]
-        tl.starts_by_day = (np.asarray(tl.starts_by_day) + starts).tolist()
-        tl.stage_ends_by_day = (np.asarray(tl.stage_ends_by_day) + ends).tolist()
+                keep = np.flatnonzero(~done)  # one index for the ten arrays
+                st = {k: v[keep] for k, v in st.items()}
+                nxt, t2 = nxt[keep], t2[keep]
+            st["node"], st["t"] = nxt, t2
         return {
             "node": np.concatenate(kids_node) if kids_node else np.zeros(0, np.intp),
             "t": np.concatenate(kids_t) if kids_t else np.zeros(0),
@@ -260,7 +272,7 @@ class VectorizedReplication:
         w: np.ndarray,
         day: np.ndarray,
         rng: np.random.Generator,
-        starts: np.ndarray,
+        starts: _Counts,
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """Book the first step of a chunk holding warm-start customers (mask ``w``): the
         others start a visit as usual; the warm ones are in their stage, nothing else."""
@@ -271,7 +283,7 @@ class VectorizedReplication:
         ).tolist()
         fresh = np.flatnonzero(~w)
         sub = {k: v[fresh] for k, v in st.items()}
-        starts += np.bincount(node[fresh] * d1 + day[fresh], minlength=self.n * d1)
+        starts.add(node[fresh] * d1 + day[fresh])
         kid = self._cash(sub, node[fresh], t[fresh], day[fresh], rng)
         for k in ("buys", "first", "last", "value"):
             st[k][fresh] = sub[k]
@@ -288,16 +300,20 @@ class VectorizedReplication:
                 t2[at] = rate.ends(t[at], dwell[at] - service) + service
         return t2
 
-    def _dwell(self, node: np.ndarray, seg: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def _dwell(
+        self, node: np.ndarray, seg: np.ndarray, row: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
         """Time at ``node``: the segment's dwell (times its dwell multiplier) plus mean
-        service."""
-        dwell = self._base_dwell(seg * self.n + node, rng)
+        service; ``row`` is ``seg * n + node``."""
+        dwell = self._base_dwell(row, rng)
         if self.dwell_factor is not None:
             dwell *= self.dwell_factor[seg, node]
-        return dwell + self.service_mean[node]
+        return dwell + self.service_mean[node] if self.serves else dwell
 
     def _base_dwell(self, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One dwell per ``segment * n + node`` row, before the dwell multiplier."""
+        if len(self.dwell) == 1:  # one family for every row
+            return self.dwell[0].sample(rows, rng)
         out = np.zeros(len(rows))
         for group in self.dwell:
             idx = np.flatnonzero(group.member[rows])
@@ -332,7 +348,7 @@ class VectorizedReplication:
         disc = np.exp(-delta * (t - st["t0"])) if delta else np.ones(len(node))
         cost = self.cost[node]
         _add(tl.cost_by_day, day, cost)
-        st["value"] -= cost * disc
+        st["value"] -= cost * disc if delta else cost  # x * 1.0 is x
         logged = np.zeros(len(node)) if self.log is not None else None
         for p in self.purchase_nodes:
             idx = np.flatnonzero(node == p)
@@ -350,21 +366,36 @@ class VectorizedReplication:
             _add(tl.revenue_by_day, day[idx], value)
             if logged is not None:
                 logged[idx] = value
-        refunding = np.flatnonzero((self.refund[node] > 0) & (st["last"] > 0))
-        if len(refunding):
-            refund = self.refund[node[refunding]] * st["last"][refunding]
-            tl.refunds += float(refund.sum())
-            _add(tl.revenue_by_day, day[refunding], -refund)
-            st["value"][refunding] -= margin * refund * disc[refunding]
-            if logged is not None:
-                logged[refunding] = -refund
+        if self.refunds:  # some touchpoint refunds
+            self._refund(st, node, day, disc, logged)
         if self.log is not None and logged is not None:
             self.log.append(np.column_stack([st["id"], t, node, logged]))
         return self._referrals(node, t, rng)
 
+    def _refund(
+        self,
+        st: dict[str, np.ndarray],
+        node: np.ndarray,
+        day: np.ndarray,
+        disc: np.ndarray,
+        logged: np.ndarray | None,
+    ) -> None:
+        """Refund a share of the last order of customers visiting a refunding node."""
+        refunding = np.flatnonzero((self.refund[node] > 0) & (st["last"] > 0))
+        if len(refunding):
+            refund = self.refund[node[refunding]] * st["last"][refunding]
+            self.t.refunds += float(refund.sum())
+            _add(self.t.revenue_by_day, day[refunding], -refund)
+            margin = self.sc.economics.gross_margin
+            st["value"][refunding] -= margin * refund * disc[refunding]
+            if logged is not None:
+                logged[refunding] = -refund
+
     def _referrals(
         self, node: np.ndarray, t: np.ndarray, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray] | None:
+        if not self.ref_delay:  # no touchpoint refers
+            return None
         idx = np.flatnonzero(self.ref_mean[node] > 0)
         if not len(idx):
             return None
@@ -406,6 +437,30 @@ class VectorizedReplication:
                     [ids, t2[done][absorbed], where[done][absorbed], np.zeros(len(ids))]
                 )
             )
+
+
+class _Counts:
+    """How often each of ``size`` keys (node or stage, and day) occurred, fed step by step.
+    Keys are held and counted with one ``bincount`` per ``size`` of them, not one per step:
+    with long horizons the bins far outnumber a late step's customers."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.held = size, 0
+        self.pending: list[np.ndarray] = []
+        self.counts = np.zeros(size, np.int64)
+
+    def add(self, keys: np.ndarray) -> None:
+        self.pending.append(keys)
+        self.held += len(keys)
+        if self.held >= self.size:
+            self.total()
+
+    def total(self) -> np.ndarray:
+        """The counts of every key added so far."""
+        if self.pending:
+            self.counts += np.bincount(np.concatenate(self.pending), minlength=self.size)
+            self.held, self.pending = 0, []
+        return self.counts
 
 
 def _add(target: list[Any], day: np.ndarray, values: np.ndarray, as_int: bool = False) -> None:

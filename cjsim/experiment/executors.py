@@ -6,9 +6,12 @@ numbers depend only on its seed-tree key, never on the worker that ran it.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import signal
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -19,6 +22,7 @@ from cjsim.errors import SimulationError
 __all__ = ["EXECUTORS", "default_workers", "local_workers", "run_all"]
 
 EXECUTORS = ("serial", "process", "dask")
+_KILL = getattr(signal, "SIGKILL", signal.SIGTERM)  # Windows has no SIGKILL
 
 
 def default_workers(tasks: int | None = None) -> int:
@@ -52,7 +56,7 @@ def _warn_if_plain(scheduler: str) -> None:
             "unencrypted, and results from it are unpickled (they can run code here) — "
             "use it only on a network you trust, or use tls:// with Dask's TLS settings",
             RuntimeWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
 
 
@@ -67,42 +71,97 @@ def _progress(total: int, enabled: bool | None, label: str) -> Any:
 def _dask_results(
     fn: Callable[[Any], Any], tasks: Sequence[Any], workers: int, scheduler: str | None
 ) -> Iterator[tuple[int, Any]]:
+    """``(i, fn(task i))`` as they finish, on Dask.  Any exit, Ctrl-C included, cancels
+    the pending tasks; a local cluster's workers are killed at once (as the process
+    pool's are) rather than left to finish their running replications."""
+    client = cluster = None
+    futures: dict[Any, int] = {}
+    try:
+        with _interrupts_held():  # a cluster stopped half-way through starting cannot close
+            client, cluster = _connect(workers, scheduler)
+        from distributed import as_completed as dask_completed
+
+        futures = {client.submit(fn, task, pure=False): i for i, task in enumerate(tasks)}
+        for future in dask_completed(futures):
+            yield futures[future], future.result()
+    except BaseException:
+        _stop(client, cluster, list(futures))
+        raise
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _connect(workers: int, scheduler: str | None) -> tuple[Any, Any]:
+    """A Dask client of ``scheduler``, or of a new local cluster of ``workers`` processes
+    (returned too, to be closed) whose workers leave Ctrl-C to this process."""
     try:
         from distributed import Client, LocalCluster
-        from distributed import as_completed as dask_completed
     except ImportError as exc:  # pragma: no cover - dask is a dependency
         raise SimulationError("executor='dask' needs the 'distributed' package") from exc
-    cluster = None
     if scheduler:
         _warn_if_plain(scheduler)
         try:
-            client = Client(scheduler, timeout="5s")
+            return Client(scheduler, timeout="5s"), None
         except OSError as exc:
             raise SimulationError(
                 f"cannot reach the Dask scheduler at {scheduler}: {exc} — "
                 "check the address, or leave out scheduler= to start a "
                 "local cluster"
             ) from None
-    else:
-        cluster = LocalCluster(
-            n_workers=local_workers(workers),
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-        )
-        client = Client(cluster)
+    cluster = LocalCluster(
+        n_workers=local_workers(workers),
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+    )
+    client = Client(cluster)
+    client.run(_ignore_interrupts)  # on each worker's main thread
+    return client, cluster
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Hold back Ctrl-C until the block ends, then deliver it (on the main thread only,
+    where Python handles signals)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _: caught.append(signum))
     try:
-        futures = {client.submit(fn, task, pure=False): i for i, task in enumerate(tasks)}
-        for future in dask_completed(futures):
-            yield futures[future], future.result()
+        yield
     finally:
-        client.close()
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        signal.raise_signal(signal.SIGINT)
+
+
+def _stop(client: Any, cluster: Any, futures: list[Any]) -> None:
+    """Cancel ``futures``, kill a local cluster's worker processes at once (closing the
+    cluster alone would wait up to 4 s for each running replication) and close, without
+    the log lines of the connections cut on the way."""
+    logging.disable(logging.WARNING)
+    try:
+        if client is not None:
+            with contextlib.suppress(Exception):  # a scheduler already gone: nothing to cancel
+                client.cancel(futures, force=True)
         if cluster is not None:
+            for nanny in list(cluster.workers.values()):
+                nanny.close_gracefully(reason="cjsim-stopped")  # no restart
+                if nanny.pid:
+                    os.kill(nanny.pid, _KILL)
             cluster.close()
+        if client is not None:
+            client.close()
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 def _ignore_interrupts() -> None:
-    """Worker initializer: Ctrl-C is the parent's to handle (it stops the workers)."""
+    """In a worker: Ctrl-C is the parent's to handle (it stops the workers)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 

@@ -1,7 +1,7 @@
 """The package's shape, checked from the source: layers, cycles, private names, function size.
 
 Layers (A ← B: B may import A at module level, never the other way):
-utilities (``errors``, ``_io``, ``_version``, ``kpis``, ``intervals``) ← ``formatting``
+utilities (``errors``, ``_io``, ``_version``, ``_lazy``, ``kpis``, ``intervals``) ← ``formatting``
 (people-facing numbers, by KPI unit) ← ``model``, ``economics`` ←
 ``scenario``, ``engines`` ← ``experiment`` ← ``interventions``, ``calibration``,
 ``channels`` ←
@@ -21,6 +21,7 @@ RANK = {
     "errors": 0,
     "_io": 0,
     "_version": 0,
+    "_lazy": 0,
     "kpis": 0,
     "intervals": 0,
     "formatting": 0.5,

@@ -49,6 +49,27 @@ def test_calibration_speed_runs_in_its_small_form():
         assert label in done.stdout
 
 
+def test_import_speed_runs_in_its_small_form():
+    done = small("import_speed.py")
+    assert done.returncode == 0, done.stderr
+    for label in ("reference `import simpy, numpy`", "import cjsim:", "cjsim --help:", "ratio"):
+        assert label in done.stdout
+
+
+def test_parallel_speed_runs_in_its_small_form():
+    done = small("parallel_speed.py")
+    assert done.returncode == 0, done.stderr
+    for label in ("same numbers everywhere: True", "dask, 2 workers vs 1 worker: ratio"):
+        assert label in done.stdout
+
+
+def test_vectorized_speed_runs_in_its_small_form():
+    done = small("vectorized_speed.py")
+    assert done.returncode == 0, done.stderr
+    for label in ("numpy alias-table lockstep", "vectorized engine", "ratio vectorized / lockstep"):
+        assert label in done.stdout
+
+
 def test_the_bgnbd_likelihood_agrees_with_its_closed_form_for_one_customer():
     """Reference: eq. 6 of Fader, Hardie & Lee (2005) written out by hand for x = 0
     (alive throughout: the beta-geometric term is 1) and x = 2."""

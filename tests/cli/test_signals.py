@@ -1,5 +1,6 @@
 """Ctrl-C and a closed pipe on a real ``cjsim`` process (issue 14)."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -18,32 +19,64 @@ def _cjsim(*args, **kwargs):
     return subprocess.Popen([sys.executable, "-m", "cjsim.cli", *args], env=ENV, cwd=ROOT, **kwargs)
 
 
+def _children(pid):
+    """The child processes of ``pid``, started by any of its threads (Dask starts its
+    workers from its event-loop thread)."""
+    found = []
+    for path in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):  # the thread ended meanwhile
+            found += [int(c) for c in path.read_text().split()]
+    return found
+
+
+def _running(pid):
+    """Whether ``pid`` is a live process (not gone, not a zombie)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
 def _wait_for_workers(pid, timeout=60.0):
     """Until the process has started its pool (it has child processes): a busy machine can
-    take several seconds just to import cjsim, and a Ctrl-C then tests something else."""
-    children = Path(f"/proc/{pid}/task/{pid}/children")
+    take several seconds just to import cjsim, and a Ctrl-C then tests something else.
+    Returns the children."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if children.read_text().split():
+        if _children(pid):
             time.sleep(1)  # the workers are busy with queued replications
-            return
+            return _children(pid)
         time.sleep(0.1)
     raise AssertionError("the run started no worker processes")
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="Linux /proc, POSIX signals")
-def test_the_first_ctrl_c_stops_a_process_pool_run_at_once(tmp_path):
-    out = tmp_path / "results"
+def _interrupt(*options, tmp_path):
+    """Ctrl-C a run of 400 replications once its workers run: the exit code, the seconds
+    until the exit, stderr, and the workers still running a moment later."""
     run = ["run", FASHION, "--engine", "des", "--replications", "400", "--workers", "2"]
-    proc = _cjsim(*run, "--out", str(out), stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
-    _wait_for_workers(proc.pid)  # minutes of queued replications lie ahead
+    out = tmp_path / "results"
+    proc = _cjsim(
+        *run, *options, "--out", str(out), stderr=subprocess.PIPE, stdout=subprocess.DEVNULL
+    )
+    workers = _wait_for_workers(proc.pid)  # minutes of queued replications lie ahead
     assert proc.poll() is None
     os.kill(proc.pid, signal.SIGINT)
     start = time.monotonic()
     _, err = proc.communicate(timeout=10)
-    assert proc.returncode == 130, err.decode()
-    assert time.monotonic() - start < 5  # a bound on a hang, not a benchmark
-    assert "interrupted" in err.decode() and "Traceback" not in err.decode()
+    seconds = time.monotonic() - start
+    time.sleep(0.5)
+    return proc.returncode, seconds, err.decode(), [w for w in workers if _running(w)]
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="Linux /proc, POSIX signals")
+@pytest.mark.parametrize("options", [(), ("--dask",)], ids=["process pool", "dask"])
+def test_the_first_ctrl_c_stops_a_parallel_run_at_once(tmp_path, options):
+    code, seconds, err, left = _interrupt(*options, tmp_path=tmp_path)
+    assert code == 130, err
+    assert seconds < 5  # a bound on a hang, not a benchmark
+    assert err.strip() == "cjsim: interrupted"  # no traceback, no log lines of the workers
+    assert left == []  # no worker keeps running
     assert list(tmp_path.iterdir()) == []  # nothing partial: no --out folder, no temp
 
 

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy import integrate
 
 from cjsim.errors import ModelError, Problem
 
@@ -86,6 +85,8 @@ class Distribution:
 
     def laplace(self, s: float) -> float:
         """``E[exp(-s X)]`` for ``s >= 0`` (used to discount cash flows)."""
+        from scipy import integrate  # loaded when first needed
+
         value, _ = integrate.quad(
             lambda x: math.exp(-s * x) * float(self.scipy().pdf(x)), 0, math.inf, limit=200
         )

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy import special, stats
 
 from cjsim.errors import ModelError, Problem
 from cjsim.model.distributions.base import Distribution, _finite, _require, register
@@ -52,6 +51,8 @@ class Exponential(Distribution):
         return float(self.mean) ** 2
 
     def scipy(self) -> Any:
+        from scipy import stats  # loaded when first needed
+
         return stats.expon(scale=self.mean)
 
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...] = 1) -> np.ndarray:
@@ -188,6 +189,8 @@ class Gamma(Distribution):
         return self.shape, self.scale
 
     def scipy(self) -> Any:
+        from scipy import stats  # loaded when first needed
+
         return stats.gamma(self.shape, scale=self.scale)
 
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...] = 1) -> np.ndarray:
@@ -200,6 +203,8 @@ class Gamma(Distribution):
     def log_pdf_sf(x: np.ndarray, shape: float, scale: np.ndarray) -> Arrays:
         """Log density and log survival at ``x`` (``scale`` broadcasts; the survival is
         floored at 1e-300 so far tails stay finite)."""
+        from scipy import special  # loaded when first needed
+
         z = x / scale
         logpdf = (shape - 1) * np.log(z) - z - special.gammaln(shape) - np.log(scale)
         return logpdf, np.log(np.maximum(special.gammaincc(shape, z), 1e-300))
@@ -275,6 +280,8 @@ class LogNormal(Distribution):
         return self.mu, self.sigma
 
     def scipy(self) -> Any:
+        from scipy import stats  # loaded when first needed
+
         return stats.lognorm(self.sigma, scale=math.exp(self.mu))
 
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...] = 1) -> np.ndarray:
@@ -286,6 +293,8 @@ class LogNormal(Distribution):
     @staticmethod
     def log_pdf_sf(x: np.ndarray, sigma: float, median: np.ndarray) -> Arrays:
         """Log density and log survival at ``x`` (``median`` broadcasts)."""
+        from scipy import special  # loaded when first needed
+
         z = (np.log(x) - np.log(median)) / sigma
         logpdf = -np.log(x * sigma * math.sqrt(2 * math.pi)) - z * z / 2
         return logpdf, special.log_ndtr(-z)
@@ -345,6 +354,8 @@ class Weibull(Distribution):
         return self.shape, self.scale
 
     def scipy(self) -> Any:
+        from scipy import stats  # loaded when first needed
+
         return stats.weibull_min(self.shape, scale=self.scale)
 
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...] = 1) -> np.ndarray:
@@ -411,6 +422,8 @@ class Uniform(Distribution):
         return self.low, self.high
 
     def scipy(self) -> Any:
+        from scipy import stats  # loaded when first needed
+
         return stats.uniform(self.low, self.high - self.low)
 
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...] = 1) -> np.ndarray:

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy import stats
 
 from cjsim.model.distributions.base import Distribution, _finite, _require, register
 
@@ -52,6 +51,8 @@ class Fixed(Distribution):
         return self.value == 0
 
     def scipy(self) -> Any:
+        from scipy import stats  # loaded when first needed
+
         return stats.rv_discrete(values=([self.value], [1.0]))
 
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...] = 1) -> np.ndarray:
@@ -151,6 +152,8 @@ class Empirical(Distribution):
         return float(np.dot(self.probabilities, (x - self.mean) ** 2))
 
     def scipy(self) -> Any:
+        from scipy import stats  # loaded when first needed
+
         x, idx = np.unique(np.asarray(self.values), return_inverse=True)
         p = np.bincount(idx, weights=self.probabilities)
         return stats.rv_discrete(values=(x, p))
