@@ -34,7 +34,7 @@ import simpy
 
 from cjsim.engines._arrivals import arrival_times
 from cjsim.engines._compiled import Compiled, compile_scenario
-from cjsim.engines._draws import BATCH, VISITS, Bank, Purpose, stream
+from cjsim.engines._draws import BATCH, Bank, CounterDraws, Purpose, stream
 from cjsim.engines._tally import QueueTotals, Totals, time_bins
 from cjsim.engines._warm import place
 from cjsim.engines.base import SimulationEngine
@@ -101,6 +101,7 @@ class DesReplication:
         self.log: list[tuple[int, float, str, str, float]] | None = [] if events else None
         self.sc_outcomes = list(sc.outcomes)
         self._next_id = 0
+        self.draws = CounterDraws(seed, replication)
         self._banks: dict[tuple[int, ...], Bank] = {}
         self._dwell_factor = comp.dwell_factor if comp.scales_dwell else None
         self.warm_ids: dict[int, str] = {}  # simulated customer id -> warm-start customer id
@@ -135,9 +136,7 @@ class DesReplication:
         """A new bank; with segment dwell multipliers its dwell draws come pre-scaled, and
         with replacement distributions it knows its customers' segments."""
         c = self.c
-        bank = Bank(
-            self.seed, self.rep, key, size, c.samplers, c.n, segment_samplers=c.segment_samplers
-        )
+        bank = Bank(self.draws, key, size, c.samplers, c.n, segment_samplers=c.segment_samplers)
         if self._dwell_factor is None and not c.replaces:
             return bank
         if segs is None:  # the same choice _new makes from the bank's uniforms
@@ -173,12 +172,15 @@ class DesReplication:
             self.env.process(self._queue(cust, *stop))
 
     def _source(self, times: np.ndarray) -> Generator[Any, Any, None]:
+        """Walk each batch of arrivals when its first customer arrives: until a customer
+        meets a queue its path depends on its own draws only, so it needs no event."""
         env = self.env
         for first in range(0, len(times), BATCH):  # Python floats one batch at a time
-            bank = self._bank((Purpose.PRIMARY, first // BATCH))
-            for i, t in enumerate(times[first : first + BATCH].tolist()):
-                if t > env.now:
-                    yield env.timeout(t - env.now)
+            batch = times[first : first + BATCH].tolist()
+            if batch[0] > env.now:
+                yield env.timeout(batch[0] - env.now)
+            bank = self._make_bank((Purpose.PRIMARY, first // BATCH), BATCH)
+            for i, t in enumerate(batch):
                 cust = self._new(bank, i, t)
                 self._start(cust, self._entry(cust), t)
 
@@ -286,14 +288,12 @@ class DesReplication:
             counts[node] = k + 1
             starts[node * d1 + int(t * pb)] += 1
             stages |= 1 << stage_of[node]
-            slot = i * VISITS + k
+            slot = k * n + node
             if zero[node]:
                 dwell = 0.0
-            elif k < VISITS:
-                block = dwell_blocks[node] or bank.fill(D, node)
-                dwell = block[slot]
             else:
-                dwell = bank.draw(D, node, i, k)
+                block = dwell_blocks.get(slot) or bank.fill(D, node, k)
+                dwell = block[i]
             rate = calendar[node]
             if rate is not None:
                 dwell = rate.end(t, dwell) - t
@@ -313,11 +313,8 @@ class DesReplication:
             if t >= h:  # still dwelling here at the horizon: in flight
                 break
             ends[stage_of[node] * d1 + int(t * pb)] += 1
-            if k < VISITS:
-                block = trans_blocks[node] or bank.fill(T, node)
-                u = block[slot]
-            else:
-                u = bank.draw(T, node, i, k)
+            block = trans_blocks.get(slot) or bank.fill(T, node, k)
+            u = block[i]
             node = targets[node][bisect_right(cum[node], u)]
         cust.stages = stages
         self._finish(cust, node, t)
