@@ -7,6 +7,9 @@ Prints, on this machine:
 - ``des`` on a 20-touchpoint journey without capacity: transitions/s and the ratio to the
   reference (target >= 0.6x);
 - ``des`` with two capacity desks and reneging: customers/s (target >= 15,000);
+- ``des`` against a bare SimPy loop of the same model (``queueing_models.py``): a
+  20-touchpoint chain where customers revisit touchpoints (target >= 1.0x), an M/M/5 desk
+  (>= 0.8x) and a 20-node network of M/M/3 desks (>= 0.8x);
 - ``vectorized`` on 1 million customers: transitions/s (target >= 20 million);
 - peak memory of a 1-million-customer ``des`` run without the event log (target < 1 GiB),
   measured in a fresh process.
@@ -24,6 +27,16 @@ import sys
 import time
 
 import simpy
+from queueing_models import (  # type: ignore[import-not-found]  # a sibling script
+    MM5,
+    NET,
+    NODES,
+    bare_network,
+    bare_revisiting_chain,
+    mm5,
+    network,
+    revisiting_chain,
+)
 
 from cjsim.engines._compiled import compile_scenario
 from cjsim.engines._tally import transitions
@@ -98,6 +111,26 @@ def peak_memory_child(customers: int) -> None:
     print(json.dumps({"peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
+def against_bare(small: bool) -> None:
+    """Print des against the bare SimPy loop of the same three models, best of two each."""
+    n_chain, n_mm5, n_net = (2_000, 5_000, 2_000) if small else (20_000, 100_000, 20_000)
+    rows = [
+        ("revisiting 20-touchpoint chain", "visits", 1.0, revisiting_chain(n_chain),
+         lambda: bare_revisiting_chain(n_chain), 0),
+        ("M/M/5 desk", "customers", 0.8, mm5(n_mm5),
+         lambda: bare_network(n_mm5, 1, MM5), 1),
+        (f"{NODES}-node M/M/3 network", "customers", 0.8, network(n_net),
+         lambda: bare_network(n_net, NODES, NET), 1),
+    ]  # fmt: skip
+    for label, unit, target, sc, bare, column in rows:
+        ours = max(des_rate(sc)[column] for _ in range(2))
+        ref = max(count / took for took, count in (bare() for _ in range(2)))
+        print(
+            f"des, {label}: {ours:,.0f} {unit}/s; bare SimPy loop {ref:,.0f} {unit}/s; "
+            f"{ours / ref:.2f}x (target >= {target}x)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="a quick run (CI smoke test)")
@@ -133,6 +166,7 @@ def main() -> None:
         f"vectorized, {n_vec:,} customers:     {vec / 1e6:,.1f} million transitions/s "
         f"(target >= 20)"
     )
+    against_bare(args.small)
     print(f"des peak memory, {n_mem:,} customers, no event log: {peak:,.0f} MiB (target < 1024)")
 
 

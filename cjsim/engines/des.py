@@ -2,10 +2,12 @@
 
 Customers interact only at capacity touchpoints.  Between two such touchpoints a
 customer's path depends on nothing but its own draws, so the engine advances it
-arithmetically (each visit is still recorded at its own time) and hands control
-to SimPy where customers meet: arrivals, queues (``simpy.Resource``, FIFO),
-patience and reneging, service, and referred customers arriving later.  The
-results are those of a step-by-step simulation; only the bookkeeping is cheaper.
+arithmetically (each visit is still recorded at its own time): arrivals are walked a
+batch at a time, with no event of their own.  SimPy's clock orders what happens where
+customers meet: joining a queue, a server coming free, patience running out, referred
+customers arriving later; each is one scheduled timeout with a callback.  A desk is a
+count of free servers and a FIFO line.  The results are those of a step-by-step
+simulation; only the bookkeeping is cheaper.
 
 Semantics shared with the vectorized engine: a visit starts when the customer
 arrives at a touchpoint (cost, purchase and refund happen then; at a capacity
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections import deque
 from collections.abc import Generator
 from typing import Any
 
@@ -61,7 +64,11 @@ class _Customer:
         "stages",
         "t0",
         "t_join",
+        "ticket",
         "value",
+        "visit",
+        "wait",
+        "warm",
     )
 
     def __init__(self, bank: Bank, i: int, cid: int, seg: int, t0: float, n: int) -> None:
@@ -69,6 +76,24 @@ class _Customer:
         self.counts = [0] * n
         self.purchases, self.first, self.last, self.value = 0, -1.0, 0.0, 0.0
         self.stages, self.t_join, self.queue_node = 0, -1.0, -1
+        self.visit, self.ticket, self.wait, self.warm = 0, 0, 0.0, False
+
+
+def _carried(event: simpy.Event) -> Any:
+    """What a scheduled callback's timeout carries (its value)."""
+    return event.value
+
+
+class _Desk:
+    """The servers of a capacity touchpoint: how many are free, and the line (FIFO) of
+    ``(customer, ticket)``; an entry whose ticket the customer no longer holds (it
+    reneged) is skipped."""
+
+    __slots__ = ("free", "line")
+
+    def __init__(self, servers: int) -> None:
+        self.free = servers
+        self.line: deque[tuple[_Customer, int]] = deque()
 
 
 class DesReplication:
@@ -89,13 +114,11 @@ class DesReplication:
         self.per_bin = 1.0 / width
         self.t = Totals(comp.n, len(comp.names) - comp.n, comp.n_stages, self.days, width)
         self.margin = sc.economics.gross_margin
-        self.resources = {
-            i: simpy.Resource(self.env, cap) for i, cap in enumerate(comp.capacity) if cap
-        }
+        self.desks = {i: _Desk(cap) for i, cap in enumerate(comp.capacity) if cap}
         self.t.queues = {i: QueueTotals(cap) for i, cap in enumerate(comp.capacity) if cap}
         self._reservoir = {
             i: stream(seed, replication, Purpose.RESERVOIR, i).random(4096).tolist()
-            for i in self.resources
+            for i in self.desks
         }
         self.in_queue: dict[int, _Customer] = {}
         self.log: list[tuple[int, float, str, str, float]] | None = [] if events else None
@@ -169,7 +192,7 @@ class DesReplication:
     def _start(self, cust: _Customer, node: int, t: float) -> None:
         stop = self._walk(cust, node, t)
         if stop is not None:
-            self.env.process(self._queue(cust, *stop))
+            self._join_at(cust, *stop)
 
     def _source(self, times: np.ndarray) -> Generator[Any, Any, None]:
         """Walk each batch of arrivals when its first customer arrives: until a customer
@@ -208,7 +231,8 @@ class DesReplication:
         if t >= self.h:
             self._finish(cust, node, t)  # still dwelling at the horizon: in flight
         elif c.capacity[node]:
-            self.env.process(self._queue(cust, node, t, 0, warm=True))
+            cust.warm = True
+            self._join_at(cust, node, t, 0)
         else:
             self.t.stage_ends_by_day[stage * (self.days + 1) + int(t * self.per_bin)] += 1
             u = cust.bank.draw(T, node, cust.i, 0)
@@ -223,10 +247,13 @@ class DesReplication:
             bank = self._make_bank(key, 1)
             arrive = t + bank.draw(Purpose.REFERRAL_DELAY, node, 0, 0)
             if arrive < self.h:
-                self.env.process(self._arrive_later(bank, c.referral_entry[node], arrive))
+                later = self.env.timeout(
+                    arrive - self.env.now, (bank, c.referral_entry[node], arrive)
+                )
+                later.callbacks.append(self._arrive_later)
 
-    def _arrive_later(self, bank: Bank, node: int, t: float) -> Generator[Any, Any, None]:
-        yield self.env.timeout(t - self.env.now)
+    def _arrive_later(self, event: simpy.Event) -> None:
+        bank, node, t = _carried(event)
         self._start(self._new(bank, 0, t), node, t)
 
     # ---------------------------------------------------------------- the walk
@@ -321,61 +348,74 @@ class DesReplication:
         return None
 
     # ---------------------------------------------------------------- queues
-    def _queue(
-        self, cust: _Customer, node: int, t_join: float, visit: int, warm: bool = False
-    ) -> Generator[Any, Any, None]:
-        """Queue, be served (or renege) and walk on, until the next queue; ``warm``: the
-        first visit is a warm start's visit under way, whose money is not booked."""
-        env, c = self.env, self.c
-        while True:
-            if t_join > env.now:
-                yield env.timeout(t_join - env.now)
-            q = self.t.queues[node]
-            q.joined += 1
-            cust.t_join, cust.queue_node = t_join, node
-            self.in_queue[cust.id] = cust
-            req = self.resources[node].request()
-            # a free server grants the request at once: no wait, so patience cannot run
-            # out and the costly AnyOf condition is not needed
-            if c.patience[node] and not req.triggered:
-                patience = cust.bank.draw(Purpose.PATIENCE, node, cust.i, visit)
-                got = yield req | env.timeout(patience)
-                if req not in got:
-                    req.cancel()
-                    q.reneged += 1
-                    q.queue_time += env.now - t_join
-                    nxt, now = c.renege_to[node], env.now
-                    if c.refund[node] and cust.last and not warm:  # goods came back: refund
-                        disc = math.exp(-c.daily_discount * (now - cust.t0))
-                        self._refund(cust, node, int(now * self.per_bin), disc)
-                    self._leave(cust, node, now)
-                    stop = self._walk(cust, nxt, now)
-                    if stop is None:
-                        return
-                    node, t_join, visit = stop
-                    warm = False
-                    continue
-            elif not req.triggered:  # granted at once needs no round trip through SimPy
-                yield req
-            wait = env.now - t_join
-            q.queue_time += wait
-            q.add_wait(wait, self._reservoir[node][q.served % 4096])
-            service = cust.bank.draw(Purpose.SERVICE, node, cust.i, visit)
-            q.busy_time += min(service, self.h - env.now)
-            cust.t_join = -2.0  # in service
-            yield env.timeout(service)
-            self.resources[node].release(req)
-            now = env.now
-            if self.cash_at[node] and not warm:
-                self._cash(cust, node, now, visit)
-            self._leave(cust, node, now)
-            stop = self._walk(cust, self._next_after_wait(cust, node, visit, wait), now)
-            if stop is None:
-                return
-            node, t_join, visit = stop
-            warm = False
+    def _join_at(self, cust: _Customer, node: int, t_join: float, visit: int) -> None:
+        """Let ``cust`` join the queue of ``node`` at ``t_join`` (its ``visit``-th visit)."""
+        joining = self.env.timeout(max(t_join - self.env.now, 0.0), (cust, node, t_join, visit))
+        joining.callbacks.append(self._on_join)
+
+    def _on_join(self, event: simpy.Event) -> None:
+        """Take a free server at once, else wait in line (with patience, if any)."""
+        cust, node, t_join, visit = _carried(event)
+        self.t.queues[node].joined += 1
+        cust.t_join, cust.queue_node, cust.visit = t_join, node, visit
+        cust.ticket += 1
+        self.in_queue[cust.id] = cust
+        desk = self.desks[node]
+        if desk.free:
+            desk.free -= 1
+            self._serve(cust, node, 0.0)
+            return
+        desk.line.append((cust, cust.ticket))
+        if self.c.patience[node]:
+            patience = cust.bank.draw(Purpose.PATIENCE, node, cust.i, visit)
+            timer = self.env.timeout(patience, (cust, cust.ticket))
+            timer.callbacks.append(self._on_patience)
+
+    def _serve(self, cust: _Customer, node: int, wait: float) -> None:
+        """Start serving ``cust`` after ``wait`` days in line."""
+        q, now = self.t.queues[node], self.env.now
+        q.queue_time += wait
+        q.add_wait(wait, self._reservoir[node][q.served % 4096])
+        service = cust.bank.draw(Purpose.SERVICE, node, cust.i, cust.visit)
+        q.busy_time += min(service, self.h - now)
+        cust.t_join, cust.wait = -2.0, wait  # in service
+        self.env.timeout(service, cust).callbacks.append(self._on_served)
+
+    def _on_served(self, event: simpy.Event) -> None:
+        """Free the server for the next in line; book the visit and walk on."""
+        cust, now = _carried(event), self.env.now
+        node, visit = cust.queue_node, cust.visit
+        desk = self.desks[node]
+        while desk.line:
+            waiting, ticket = desk.line.popleft()
+            if waiting.ticket == ticket:
+                self._serve(waiting, node, now - waiting.t_join)
+                break
+        else:
+            desk.free += 1
+        if self.cash_at[node] and not cust.warm:
+            self._cash(cust, node, now, visit)
+        self._leave(cust, node, now)
+        self._start(cust, self._next_after_wait(cust, node, visit, cust.wait), now)
+
+    def _on_patience(self, event: simpy.Event) -> None:
+        """Renege if still in the line this timer was set for."""
+        cust, ticket = _carried(event)
+        if cust.ticket != ticket or cust.t_join < 0:
+            return  # served (or serving) since
+        cust.ticket += 1  # its place in line is void
+        c, now, node = self.c, self.env.now, cust.queue_node
+        q = self.t.queues[node]
+        q.reneged += 1
+        q.queue_time += now - cust.t_join
+        if c.refund[node] and cust.last and not cust.warm:  # goods came back: refund
+            disc = math.exp(-c.daily_discount * (now - cust.t0))
+            self._refund(cust, node, int(now * self.per_bin), disc)
+        self._leave(cust, node, now)
+        self._start(cust, c.renege_to[node], now)
 
     def _leave(self, cust: _Customer, node: int, now: float) -> None:
+        cust.warm = False
         self.in_queue.pop(cust.id, None)
         self.t.stage_ends_by_day[
             self.c.stage_of[node] * (self.days + 1) + int(now * self.per_bin)
