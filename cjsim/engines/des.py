@@ -121,6 +121,7 @@ class DesReplication:
             for i in self.desks
         }
         self.in_queue: dict[int, _Customer] = {}
+        self._reached: dict[int, int] = {}  # bit set of stages reached -> customers
         self.log: list[tuple[int, float, str, str, float]] | None = [] if events else None
         self.sc_outcomes = list(sc.outcomes)
         self._next_id = 0
@@ -197,15 +198,17 @@ class DesReplication:
     def _source(self, times: np.ndarray) -> Generator[Any, Any, None]:
         """Walk each batch of arrivals when its first customer arrives: until a customer
         meets a queue its path depends on its own draws only, so it needs no event."""
-        env = self.env
+        env, c = self.env, self.c
         for first in range(0, len(times), BATCH):  # Python floats one batch at a time
             batch = times[first : first + BATCH].tolist()
             if batch[0] > env.now:
                 yield env.timeout(batch[0] - env.now)
             bank = self._make_bank((Purpose.PRIMARY, first // BATCH), BATCH)
-            for i, t in enumerate(batch):
-                cust = self._new(bank, i, t)
-                self._start(cust, self._entry(cust), t)
+            u = np.asarray(bank.customer).reshape(-1, 2)[: len(batch)]
+            segs = np.searchsorted(c.segment_cum, u[:, 0], side="right").tolist()
+            entry = np.take(c.entry_nodes, np.searchsorted(c.entry_cum, u[:, 1], side="right"))
+            for i, (t, seg, node) in enumerate(zip(batch, segs, entry.tolist(), strict=True)):
+                self._start(self._new(bank, i, t, seg=seg), node, t)
 
     def _place_warm(self) -> None:
         """Put the warm-start customers of this replication in the journey at day 0."""
@@ -439,12 +442,8 @@ class DesReplication:
             tl.two_plus += cust.purchases >= 2
             tl.first_purchase_time += cust.first - cust.t0
             tl.retained += node < self.c.n
-        stages, s = cust.stages, 0
-        while stages:
-            if stages & 1:
-                tl.reach[s] += 1
-            stages >>= 1
-            s += 1
+        reached = self._reached
+        reached[cust.stages] = reached.get(cust.stages, 0) + 1
         tl.discounted_value += cust.value
         if node < self.c.n:
             tl.in_flight += 1
@@ -470,7 +469,15 @@ class DesReplication:
             if cust.t_join >= 0:
                 self.t.queues[cust.queue_node].queue_time += self.h - cust.t_join
             self._finish(cust, cust.queue_node, self.h)
+        self._fold_reach()
         return self.t
+
+    def _fold_reach(self) -> None:
+        """Stage reach from the counts of customers per set of stages reached."""
+        for stages, count in self._reached.items():
+            for s in range(self.c.n_stages):
+                if stages >> s & 1:
+                    self.t.reach[s] += count
 
 
 class DesEngine(SimulationEngine):
