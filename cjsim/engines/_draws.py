@@ -17,7 +17,8 @@ Customers are grouped in batches of :data:`BATCH` (a :class:`Bank`); the values 
 purpose at one touchpoint visit are drawn for the whole batch at once, lazily on first
 use, and converted to Python floats; customer ``i`` of the batch takes value ``i``.  A
 block exists only for visits some customer of the batch makes, so little is drawn that
-is never used.
+is never used.  A visit's transition uniforms and dwells share one block, uniforms
+first, so that the uniforms do not depend on the dwell distribution.
 
 A segment with its own dwell or order-value distribution at a node (a replacement) gets
 its block from the counter of the batch key extended by ``(SEGMENT, segment)``, laid
@@ -30,6 +31,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 
@@ -84,30 +86,33 @@ class CounterDraws:
         stream ``(replication, COUNTER)``.
     """
 
-    __slots__ = ("_bits", "_buffer", "_key", "_rng")
+    __slots__ = ("_bits", "_counter", "_rng", "_state")
 
     def __init__(self, seed: int | None, replication: int) -> None:
         seq = np.random.SeedSequence(seed, spawn_key=(replication, int(Purpose.COUNTER)))
-        self._key = np.asarray(seq.generate_state(2, np.uint64), dtype=np.uint64)
-        self._bits = np.random.Philox(key=self._key)
+        key = np.asarray(seq.generate_state(2, np.uint64), dtype=np.uint64)
+        self._bits = np.random.Philox(key=key)
         self._rng = np.random.Generator(self._bits)
-        self._buffer = np.zeros(4, dtype=np.uint64)
+        self._counter = np.zeros(4, dtype=np.uint64)  # reused: the state setter copies it
+        self._state: Any = {  # numpy's Philox state layout
+            "bit_generator": "Philox",
+            "state": {"counter": self._counter, "key": key},
+            "buffer": np.zeros(4, dtype=np.uint64),
+            "buffer_pos": 4,  # the buffer is empty: the next draw starts at the counter
+            "has_uint32": 0,
+            "uinteger": 0,
+        }
 
     def at(
         self, purpose: int, node: int, visit: int, batch: tuple[int, int]
     ) -> np.random.Generator:
         """The generator set to the start of block (purpose, node, visit) of ``batch``
         (a :func:`digest`); valid until the next call."""
-        word = int(purpose) | node << 8 | visit << 32
-        counter = np.array([0, word, batch[0], batch[1]], dtype=np.uint64)
-        self._bits.state = {
-            "bit_generator": "Philox",
-            "state": {"counter": counter, "key": self._key},
-            "buffer": self._buffer,
-            "buffer_pos": 4,
-            "has_uint32": 0,
-            "uinteger": 0,
-        }
+        counter = self._counter
+        counter[0] = 0
+        counter[1] = int(purpose) | node << 8 | visit << 32
+        counter[2], counter[3] = batch
+        self._bits.state = self._state
         return self._rng
 
 
@@ -172,20 +177,26 @@ class Bank:
     def fill(self, purpose: int, node: int, visit: int) -> list[float]:
         """Draw the ``size`` values of one purpose at one visit of a node.
 
-        Customers of a segment with its own distribution here take their values from that
-        segment's block (see the module docstring).  Dwell values are multiplied by
+        A visit's transition uniforms and dwells come from one block (uniforms first, so
+        they do not depend on the dwell distribution); both are stored.  Customers of a
+        segment with its own distribution here take their values from that segment's
+        block (see the module docstring).  Dwell values are multiplied by
         ``dwell_scale[customer, node]`` when it is set (segment dwell multipliers), so the
         engine's inner loop needs no multiplication.
         """
-        rng = self._draws.at(purpose, node, visit, self._digest)
+        asked, code = purpose, visit * self.n_nodes + node
+        step = purpose in (Purpose.DWELL, Purpose.TRANSITION)
+        rng = self._draws.at(Purpose.TRANSITION if step else purpose, node, visit, self._digest)
+        if step:
+            self.blocks[Purpose.TRANSITION][code] = rng.random(self.size).tolist()
+            purpose = Purpose.DWELL
         drawn = self._samplers[purpose, node](rng, self.size)
         if self._segment_samplers and self.segment is not None:
             drawn = self._replace(drawn, purpose, node, visit)
         if purpose == Purpose.DWELL and self.dwell_scale is not None:
             drawn = drawn * self.dwell_scale[:, node]
-        values: list[float] = drawn.tolist()
-        self.blocks[purpose][visit * self.n_nodes + node] = values
-        return values
+        self.blocks[purpose][code] = drawn.tolist()
+        return self.blocks[asked][code]
 
     def _replace(self, drawn: np.ndarray, purpose: int, node: int, visit: int) -> np.ndarray:
         """``drawn`` with the values of replaced segments' customers from their own blocks."""
