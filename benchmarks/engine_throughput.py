@@ -11,6 +11,8 @@ Prints, on this machine:
   20-touchpoint chain where customers revisit touchpoints (target >= 1.0x), an M/M/5 desk
   (>= 0.8x) and a 20-node network of M/M/3 desks (>= 0.8x);
 - ``vectorized`` on 1 million customers: transitions/s (target >= 20 million);
+- where Ciw is installed (the ``benchmarks`` extra): ``des`` against Ciw on the same
+  M/M/5 desk, the 20-node network (target >= 10x) and the desks with reneging (>= 10x);
 - peak memory of a 1-million-customer ``des`` run without the event log (target < 1 GiB),
   measured in a fresh process.
 
@@ -33,6 +35,9 @@ from queueing_models import (  # type: ignore[import-not-found]  # a sibling scr
     NODES,
     bare_network,
     bare_revisiting_chain,
+    ciw_desks_chain,
+    ciw_network,
+    ciw_rate,
     mm5,
     network,
     revisiting_chain,
@@ -131,6 +136,37 @@ def against_bare(small: bool) -> None:
         )
 
 
+def against_ciw(small: bool, n_desks: int) -> None:
+    """Print des against Ciw (customers/s, Ciw on a shorter run of the same model), each
+    pair measured back to back, des best of two."""
+    try:
+        import ciw  # noqa: F401
+    except ImportError:
+        print("Ciw: not installed (pip install -e .[benchmarks]); no comparison")
+        return
+    count = 400 if small else 2_000
+    rows = [
+        ("M/M/5 desk", None, mm5(count * 10), ciw_network(1, MM5), count / MM5["rate_per_day"]),
+        (f"{NODES}-node M/M/3 network", 10.0, network(count * 10), ciw_network(NODES, NET),
+         count / NET["rate_per_day"]),
+    ]  # fmt: skip
+    for label, target, sc, model, horizon in rows:
+        ours = max(des_rate(sc)[1] for _ in range(2))
+        ref = ciw_rate(model, horizon)
+        goal = f" (target >= {target:.0f}x)" if target else ""
+        print(
+            f"des vs Ciw, {label}: {ours:,.0f} against {ref:,.0f} customers/s; "
+            f"{ours / ref:.1f}x{goal}"
+        )
+    desk_rate = n_desks / 50.0  # chain_journey's arrival rate
+    ours = max(des_rate(chain_journey(n_desks, desks=True))[1] for _ in range(2))
+    ref = ciw_rate(ciw_desks_chain(desk_rate, STEPS, (5, 12)), count / desk_rate)
+    print(
+        f"des vs Ciw, 2 desks with reneging: {ours:,.0f} against {ref:,.0f} customers/s; "
+        f"{ours / ref:.1f}x (target >= 10x)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="a quick run (CI smoke test)")
@@ -167,6 +203,7 @@ def main() -> None:
         f"(target >= 20)"
     )
     against_bare(args.small)
+    against_ciw(args.small, n_des)
     print(f"des peak memory, {n_mem:,} customers, no event log: {peak:,.0f} MiB (target < 1024)")
 
 

@@ -111,3 +111,51 @@ def bare_network(customers: int, nodes: int, cfg: dict[str, float]) -> tuple[flo
     env.process(source(env))
     env.run(until=horizon)
     return time.perf_counter() - start, count[0]
+
+
+def ciw_rate(network: object, horizon: float, seed: int = 1) -> float:
+    """Customers per second of Ciw simulating ``network`` (a ``ciw.Network``) to
+    ``horizon``; customers are those that arrived."""
+    import ciw  # an optional reference (the benchmarks extra)
+
+    ciw.seed(seed)  # Ciw draws from global random state
+    start = time.perf_counter()
+    sim = ciw.Simulation(network)
+    sim.simulate_until_max_time(horizon)
+    took = time.perf_counter() - start
+    arrived = {r.id_number for r in sim.get_all_records()}
+    arrived |= {ind.id_number for node in sim.nodes[1:-1] for ind in node.all_individuals}
+    return len(arrived) / took
+
+
+def ciw_network(nodes: int, cfg: dict[str, float]) -> object:
+    """:func:`mm5` (``nodes=1``, no onward routing) or :func:`network` for Ciw."""
+    import ciw
+
+    onward = cfg.get("onward", 0.0)
+    share = onward / (nodes - 1) if nodes > 1 else 0.0
+    return ciw.create_network(
+        arrival_distributions=[ciw.dists.Exponential(cfg["rate_per_day"] / nodes)] * nodes,
+        service_distributions=[ciw.dists.Exponential(1.0 / cfg["service_days"])] * nodes,
+        number_of_servers=[int(cfg["servers"])] * nodes,
+        routing=[[0.0 if i == j else share for j in range(nodes)] for i in range(nodes)],
+    )
+
+
+def ciw_desks_chain(rate_per_day: float, steps: int, desks: tuple[int, ...]) -> object:
+    """The chain of ``engine_throughput.chain_journey(desks=True)`` for Ciw: each
+    touchpoint an infinite-server node (the dwell, mean 1 day); a desk touchpoint is
+    followed by a node of 40 servers (service mean 0.05, patience mean 0.5, reneging
+    leaves)."""
+    import ciw
+
+    kinds = [k for i in range(steps) for k in (["dwell", "desk"] if i in desks else ["dwell"])]
+    n = len(kinds)
+    is_desk = [k == "desk" for k in kinds]
+    return ciw.create_network(
+        arrival_distributions=[ciw.dists.Exponential(rate_per_day)] + [None] * (n - 1),
+        service_distributions=[ciw.dists.Exponential(20.0 if d else 1.0) for d in is_desk],
+        number_of_servers=[40 if d else float("inf") for d in is_desk],
+        routing=[[1.0 if j == i + 1 else 0.0 for j in range(n)] for i in range(n)],
+        reneging_time_distributions=[ciw.dists.Exponential(2.0) if d else None for d in is_desk],
+    )

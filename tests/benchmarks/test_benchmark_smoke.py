@@ -34,7 +34,7 @@ def test_engine_throughput_runs_in_its_small_form():
         "des, revisiting 20-touchpoint chain",
         "des, M/M/5 desk",
         "des, 20-node M/M/3 network",
-        "bare SimPy loop",
+        "Ciw",
         "peak memory",
     ):
         assert label in done.stdout
