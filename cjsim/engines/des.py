@@ -122,6 +122,10 @@ class DesReplication:
         }
         self.in_queue: dict[int, _Customer] = {}
         self._reached: dict[int, int] = {}  # bit set of stages reached -> customers
+        d1 = self.days + 1  # where each node's (stage's) day bins start in the tallies
+        self._start_at = [i * d1 for i in range(comp.n)]
+        self._end_at = [comp.stage_of[i] * d1 for i in range(comp.n)]
+        self._stage_bit = [1 << comp.stage_of[i] for i in range(comp.n)]
         self.log: list[tuple[int, float, str, str, float]] | None = [] if events else None
         self.sc_outcomes = list(sc.outcomes)
         self._next_id = 0
@@ -305,9 +309,9 @@ class DesReplication:
         targets, cum = c.targets[cust.seg], c.cum[cust.seg]
         counts, bank, i = cust.counts, cust.bank, cust.i
         dwell_blocks, trans_blocks = bank.blocks[D], bank.blocks[T]
-        starts, ends, d1 = tl.starts_by_day, tl.stage_ends_by_day, self.days + 1
-        pb = self.per_bin
-        capacity, cash_at, stage_of, zero = c.capacity, self.cash_at, c.stage_of, c.dwell_zero
+        starts, ends, pb = tl.starts_by_day, tl.stage_ends_by_day, self.per_bin
+        start_at, end_at, stage_bit = self._start_at, self._end_at, self._stage_bit
+        capacity, cash_at, zero = c.capacity, self.cash_at, c.dwell_zero
         calendar = c.dwell_rate
         cost_only, cost, cost_days, delta = self.cost_only, c.cost, tl.cost_by_day, c.daily_discount
         exp, stages = math.exp, cust.stages
@@ -316,8 +320,8 @@ class DesReplication:
                 break
             k = counts[node]
             counts[node] = k + 1
-            starts[node * d1 + int(t * pb)] += 1
-            stages |= 1 << stage_of[node]
+            starts[start_at[node] + int(t * pb)] += 1
+            stages |= stage_bit[node]
             slot = k * n + node
             if zero[node]:
                 dwell = 0.0
@@ -342,7 +346,7 @@ class DesReplication:
             t += dwell
             if t >= h:  # still dwelling here at the horizon: in flight
                 break
-            ends[stage_of[node] * d1 + int(t * pb)] += 1
+            ends[end_at[node] + int(t * pb)] += 1
             block = trans_blocks.get(slot) or bank.fill(T, node, k)
             u = block[i]
             node = targets[node][bisect_right(cum[node], u)]
@@ -470,6 +474,10 @@ class DesReplication:
                 self.t.queues[cust.queue_node].queue_time += self.h - cust.t_join
             self._finish(cust, cust.queue_node, self.h)
         self._fold_reach()
+        # events still pending at the horizon hold customers and, through their callbacks,
+        # this replication, which holds the environment: a cycle that only a full garbage
+        # collection would free (tens of MiB per replication); break it here
+        self.env._queue.clear()
         return self.t
 
     def _fold_reach(self) -> None:
