@@ -150,6 +150,14 @@ class DesReplication:
             )
             for i in range(comp.n)
         ]
+        self._walk_a, self._walk_b, self._walk_c = self._walk_constants()
+
+    def _walk_constants(self) -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]:
+        """What :meth:`_walk` reads, unpacked at once (its tallies are mutated in place)."""
+        c, tl = self.c, self.t
+        a = (self.h, c.n, tl.starts_by_day, tl.stage_ends_by_day, self.per_bin, self._start_at)
+        b = (self._end_at, self._stage_bit, c.capacity, self.cash_at, c.dwell_zero, c.dwell_rate)
+        return a, b, (self.cost_only, c.cost, tl.cost_by_day, c.daily_discount)
 
     # ---------------------------------------------------------------- customers
     def _bank(self, key: tuple[int, ...]) -> Bank:
@@ -305,15 +313,12 @@ class DesReplication:
         Returns ``(node, join_time, visit)`` at a capacity touchpoint whose queue the
         customer joins before the horizon, else None (absorbed or in flight).
         """
-        c, tl, h, n = self.c, self.t, self.h, self.c.n
-        targets, cum = c.targets[cust.seg], c.cum[cust.seg]
+        h, n, starts, ends, pb, start_at = self._walk_a
+        end_at, stage_bit, capacity, cash_at, zero, calendar = self._walk_b
+        cost_only, cost, cost_days, delta = self._walk_c
+        targets, cum = self.c.targets[cust.seg], self.c.cum[cust.seg]
         counts, bank, i = cust.counts, cust.bank, cust.i
         dwell_blocks, trans_blocks = bank.blocks[D], bank.blocks[T]
-        starts, ends, pb = tl.starts_by_day, tl.stage_ends_by_day, self.per_bin
-        start_at, end_at, stage_bit = self._start_at, self._end_at, self._stage_bit
-        capacity, cash_at, zero = c.capacity, self.cash_at, c.dwell_zero
-        calendar = c.dwell_rate
-        cost_only, cost, cost_days, delta = self.cost_only, c.cost, tl.cost_by_day, c.daily_discount
         exp, stages = math.exp, cust.stages
         while node < n:
             if t >= h:  # defensive: arrivals and queue exits happen before the horizon
