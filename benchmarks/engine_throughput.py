@@ -7,7 +7,12 @@ Prints, on this machine:
 - ``des`` on a 20-touchpoint journey without capacity: transitions/s and the ratio to the
   reference (target >= 0.6x);
 - ``des`` with two capacity desks and reneging: customers/s (target >= 15,000);
+- ``des`` against a bare SimPy loop of the same model (``queueing_models.py``): a
+  20-touchpoint chain where customers revisit touchpoints (target >= 1.0x), an M/M/5 desk
+  (>= 0.8x) and a 20-node network of M/M/3 desks (>= 0.8x);
 - ``vectorized`` on 1 million customers: transitions/s (target >= 20 million);
+- where Ciw is installed (the ``benchmarks`` extra): ``des`` against Ciw on the same
+  M/M/5 desk, the 20-node network (target >= 10x) and the desks with reneging (>= 10x);
 - peak memory of a 1-million-customer ``des`` run without the event log (target < 1 GiB),
   measured in a fresh process.
 
@@ -24,6 +29,19 @@ import sys
 import time
 
 import simpy
+from queueing_models import (  # type: ignore[import-not-found]  # a sibling script
+    MM5,
+    NET,
+    NODES,
+    bare_network,
+    bare_revisiting_chain,
+    ciw_desks_chain,
+    ciw_network,
+    ciw_rate,
+    mm5,
+    network,
+    revisiting_chain,
+)
 
 from cjsim.engines._compiled import compile_scenario
 from cjsim.engines._tally import transitions
@@ -98,6 +116,60 @@ def peak_memory_child(customers: int) -> None:
     print(json.dumps({"peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
+def against_bare(small: bool) -> None:
+    """Print des against the bare SimPy loop of the same three models."""
+    n_chain, n_mm5, n_net = (2_000, 5_000, 2_000) if small else (20_000, 100_000, 20_000)
+    rows = [
+        ("revisiting 20-touchpoint chain", "visits", 1.0, revisiting_chain(n_chain),
+         lambda: bare_revisiting_chain(n_chain), 0),
+        ("M/M/5 desk", "customers", 0.8, mm5(n_mm5),
+         lambda: bare_network(n_mm5, 1, MM5), 1),
+        (f"{NODES}-node M/M/3 network", "customers", 0.8, network(n_net),
+         lambda: bare_network(n_net, NODES, NET), 1),
+    ]  # fmt: skip
+    for label, unit, target, sc, bare, column in rows:
+        ours, ref = 0.0, 0.0
+        for _ in range(3):  # interleaved, best of three: the machine's speed drifts
+            ours = max(ours, des_rate(sc)[column])
+            took, count = bare()
+            ref = max(ref, count / took)
+        print(
+            f"des, {label}: {ours:,.0f} {unit}/s; bare SimPy loop {ref:,.0f} {unit}/s; "
+            f"{ours / ref:.2f}x (target >= {target}x)"
+        )
+
+
+def against_ciw(small: bool, n_desks: int) -> None:
+    """Print des against Ciw (customers/s, Ciw on a shorter run of the same model), each
+    pair measured back to back, des best of two."""
+    try:
+        import ciw  # noqa: F401
+    except ImportError:
+        print("Ciw: not installed (pip install -e .[benchmarks]); no comparison")
+        return
+    count = 400 if small else 2_000
+    rows = [
+        ("M/M/5 desk", None, mm5(count * 10), ciw_network(1, MM5), count / MM5["rate_per_day"]),
+        (f"{NODES}-node M/M/3 network", 10.0, network(count * 10), ciw_network(NODES, NET),
+         count / NET["rate_per_day"]),
+    ]  # fmt: skip
+    for label, target, sc, model, horizon in rows:
+        ours = max(des_rate(sc)[1] for _ in range(2))
+        ref = ciw_rate(model, horizon)
+        goal = f" (target >= {target:.0f}x)" if target else ""
+        print(
+            f"des vs Ciw, {label}: {ours:,.0f} against {ref:,.0f} customers/s; "
+            f"{ours / ref:.1f}x{goal}"
+        )
+    desk_rate = n_desks / 50.0  # chain_journey's arrival rate
+    ours = max(des_rate(chain_journey(n_desks, desks=True))[1] for _ in range(2))
+    ref = ciw_rate(ciw_desks_chain(desk_rate, STEPS, (5, 12)), count / desk_rate)
+    print(
+        f"des vs Ciw, 2 desks with reneging: {ours:,.0f} against {ref:,.0f} customers/s; "
+        f"{ours / ref:.1f}x (target >= 10x)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="a quick run (CI smoke test)")
@@ -133,6 +205,8 @@ def main() -> None:
         f"vectorized, {n_vec:,} customers:     {vec / 1e6:,.1f} million transitions/s "
         f"(target >= 20)"
     )
+    against_bare(args.small)
+    against_ciw(args.small, n_des)
     print(f"des peak memory, {n_mem:,} customers, no event log: {peak:,.0f} MiB (target < 1024)")
 
 

@@ -1,37 +1,45 @@
 """The seed tree and per-customer random draws with common random numbers.
 
-One seed drives a run.  Every stream is a ``numpy.random.SeedSequence`` whose
-``spawn_key`` is built directly (never by stateful ``spawn``):
-``(replication, purpose, *key)``.  Draws for a customer are indexed by
-*(customer, touchpoint, visit number)*: a customer's third dwell at the website
-is the same number in the baseline and in a variant that changed something
-elsewhere in the journey (common random numbers).
+One seed drives a run.  Streams that are read in full (arrivals, warm starts, desks'
+reservoirs) are ``numpy.random.SeedSequence`` streams whose ``spawn_key`` is built
+directly (never by stateful ``spawn``): ``(replication, purpose, *key)``.
 
-Primary customers are grouped in batches of :data:`BATCH`; each batch draws, per
-touchpoint and purpose, ``BATCH * VISITS`` values at once (pre-drawn blocks,
-converted to Python floats), lazily on first use.  A customer's ``k``-th visit
-uses slot ``i * VISITS + k``; rare visits beyond :data:`VISITS` get a draw from
-their own small stream.
+Per-customer draws are indexed by *(customer, purpose, touchpoint, visit number)*: a
+customer's third dwell at the website is the same number in the baseline and in a
+variant that changed something elsewhere in the journey (common random numbers).  They
+come from a counter-based generator, numpy's ``Philox``, whose key is drawn once per
+replication from the stream ``(replication, COUNTER)``.  The 256-bit counter names the
+block: word 0 counts within the block, word 1 holds purpose, touchpoint and visit, words
+2-3 a 128-bit BLAKE2 digest of the customer batch's key.  Setting the counter costs
+about as much as drawing a few numbers, so no stream is ever built per draw.
+
+Customers are grouped in batches of :data:`BATCH` (a :class:`Bank`); the values of one
+purpose at one touchpoint visit are drawn for the whole batch at once, lazily on first
+use, and converted to Python floats; customer ``i`` of the batch takes value ``i``.  A
+block exists only for visits some customer of the batch makes, so little is drawn that
+is never used.  A visit's transition uniforms and dwells share one block, uniforms
+first, so that the uniforms do not depend on the dwell distribution.
 
 A segment with its own dwell or order-value distribution at a node (a replacement) gets
-its block from the stream ``(replication, SEGMENT, *key, purpose, node, segment)``, laid
-out like the base block, and its customers take their slots from it: the other
+its block from the counter of the batch key extended by ``(SEGMENT, segment)``, laid
+out like the base block, and its customers take their values from it: the other
 customers' numbers are those of a scenario without the replacement.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 
 from cjsim.model import Distribution
 
-__all__ = ["BATCH", "VISITS", "Bank", "Purpose", "stream"]
+__all__ = ["BATCH", "Bank", "CounterDraws", "Purpose", "stream"]
 
-BATCH = 1024
-VISITS = 4
+BATCH = 256
 
 
 class Purpose(IntEnum):
@@ -48,11 +56,12 @@ class Purpose(IntEnum):
     REFERRAL_DELAY = 8
     INITIAL = 9
     REFERRED = 10
-    OVERFLOW = 11
+    OVERFLOW = 11  # no longer drawn from; kept so that the other numbers stay put
     RESERVOIR = 12
     PRIMARY = 13
     WARM_START = 14  # per-customer warm start: alternative, segment, remaining dwell, order
     SEGMENT = 15  # draws from a segment's own (replacement) distribution
+    COUNTER = 16  # the key of the counter-based generator of per-customer draws
 
 
 def stream(seed: int | None, replication: int, purpose: int, *key: int) -> np.random.Generator:
@@ -61,47 +70,94 @@ def stream(seed: int | None, replication: int, purpose: int, *key: int) -> np.ra
     return np.random.Generator(np.random.PCG64(seq))
 
 
-Sampler = Callable[[np.random.Generator, int], np.ndarray]
+def digest(key: tuple[int, ...]) -> tuple[int, int]:
+    """A batch key as two 64-bit words (BLAKE2b, 128 bits): counter words 2 and 3."""
+    raw = hashlib.blake2b(np.asarray(key, dtype=np.int64).tobytes(), digest_size=16).digest()
+    return int.from_bytes(raw[:8], "little"), int.from_bytes(raw[8:], "little")
 
 
-class Bank:
-    """Pre-drawn values for a batch of customers sharing one key prefix.
+class CounterDraws:
+    """The counter-based generator of one replication's per-customer draws.
 
     Parameters
     ----------
     seed, replication :
-        Root of the seed tree and the replication number.
+        Root of the seed tree and the replication number; the Philox key comes from the
+        stream ``(replication, COUNTER)``.
+    """
+
+    __slots__ = ("_bits", "_counter", "_rng", "_state")
+
+    def __init__(self, seed: int | None, replication: int) -> None:
+        seq = np.random.SeedSequence(seed, spawn_key=(replication, int(Purpose.COUNTER)))
+        key = np.asarray(seq.generate_state(2, np.uint64), dtype=np.uint64)
+        self._bits = np.random.Philox(key=key)
+        self._rng = np.random.Generator(self._bits)
+        self._counter = np.zeros(4, dtype=np.uint64)  # reused: the state setter copies it
+        self._state: Any = {  # numpy's Philox state layout
+            "bit_generator": "Philox",
+            "state": {"counter": self._counter, "key": key},
+            "buffer": np.zeros(4, dtype=np.uint64),
+            "buffer_pos": 4,  # the buffer is empty: the next draw starts at the counter
+            "has_uint32": 0,
+            "uinteger": 0,
+        }
+
+    def at(
+        self, purpose: int, node: int, visit: int, batch: tuple[int, int]
+    ) -> np.random.Generator:
+        """The generator set to the start of block (purpose, node, visit) of ``batch``
+        (a :func:`digest`); valid until the next call."""
+        counter = self._counter
+        counter[0] = 0
+        counter[1] = int(purpose) | node << 8 | visit << 32
+        counter[2], counter[3] = batch
+        self._bits.state = self._state
+        return self._rng
+
+
+Sampler = Callable[[np.random.Generator, int], np.ndarray]
+
+
+class Bank:
+    """Lazily drawn values for a batch of customers sharing one key prefix.
+
+    Parameters
+    ----------
+    draws : CounterDraws
+        The replication's counter-based generator.
     key : tuple of int
-        Identifies the batch: ``(PRIMARY, batch)``, ``(INITIAL, batch)`` or a
+        Identifies the batch: ``(PRIMARY, batch)``, ``(INITIAL, node, batch)`` or a
         referred customer's ``(REFERRED, *parent key, ...)``.
     size : int
         Customers in the batch.
     samplers : dict
         ``(purpose, node) -> sampler(rng, n)`` for every value the engine draws.
     n_nodes : int
-        Touchpoints; ``blocks[purpose][node]`` is None until first used.
+        Touchpoints; ``blocks[purpose][visit * n_nodes + node]`` is the block of one
+        visit, present once used.
     segment_samplers : dict
         ``(purpose, node, segment) -> sampler`` where a segment replaces the distribution;
         they are used once :attr:`segment` (each customer's segment) is set.
     """
 
     __slots__ = (
-        "_replication",
+        "_digest",
+        "_draws",
         "_samplers",
-        "_seed",
         "_segment_samplers",
         "blocks",
         "customer",
         "dwell_scale",
         "key",
+        "n_nodes",
         "segment",
         "size",
     )
 
     def __init__(
         self,
-        seed: int | None,
-        replication: int,
+        draws: CounterDraws,
         key: tuple[int, ...],
         size: int,
         samplers: dict[tuple[int, int], Sampler],
@@ -109,83 +165,59 @@ class Bank:
         *,
         segment_samplers: dict[tuple[int, int, int], Sampler] | None = None,
     ) -> None:
-        self._seed, self._replication, self.key = seed, replication, key
-        self.size, self._samplers = size, samplers
+        self._draws, self.key, self._digest = draws, key, digest(key)
+        self.size, self.n_nodes, self._samplers = size, n_nodes, samplers
         self._segment_samplers = segment_samplers or {}
-        self.blocks: dict[int, list[list[float] | None]] = {
-            int(p): [None] * n_nodes for p in Purpose
-        }
-        self.customer = self._uniforms(Purpose.CUSTOMER, 2)  # segment, entry
+        self.blocks: dict[int, dict[int, list[float]]] = {int(p): {} for p in Purpose}
+        rng = draws.at(Purpose.CUSTOMER, 0, 0, self._digest)
+        self.customer: list[float] = rng.random(size * 2).tolist()  # segment, entry
         self.dwell_scale: np.ndarray | None = None  # (size, n_nodes) or None: all 1
         self.segment: np.ndarray | None = None  # (size,) segments, needed by replacements
 
-    def fill(self, purpose: int, node: int) -> list[float]:
-        """Draw all ``size * VISITS`` values of one purpose at one node.
+    def fill(self, purpose: int, node: int, visit: int) -> list[float]:
+        """Draw the ``size`` values of one purpose at one visit of a node.
 
-        Customers of a segment with its own distribution here take their values from that
-        segment's block (see the module docstring).  Dwell values are multiplied by
+        A visit's transition uniforms and dwells come from one block (uniforms first, so
+        they do not depend on the dwell distribution); both are stored.  Customers of a
+        segment with its own distribution here take their values from that segment's
+        block (see the module docstring).  Dwell values are multiplied by
         ``dwell_scale[customer, node]`` when it is set (segment dwell multipliers), so the
         engine's inner loop needs no multiplication.
         """
-        rng = stream(self._seed, self._replication, purpose, *self.key, node)
-        drawn = self._samplers[purpose, node](rng, self.size * VISITS)
+        asked, code = purpose, visit * self.n_nodes + node
+        step = purpose in (Purpose.DWELL, Purpose.TRANSITION)
+        rng = self._draws.at(Purpose.TRANSITION if step else purpose, node, visit, self._digest)
+        if step:
+            self.blocks[Purpose.TRANSITION][code] = rng.random(self.size).tolist()
+            purpose = Purpose.DWELL
+        drawn = self._samplers[purpose, node](rng, self.size)
         if self._segment_samplers and self.segment is not None:
-            drawn = self._replace(drawn, purpose, node)
+            drawn = self._replace(drawn, purpose, node, visit)
         if purpose == Purpose.DWELL and self.dwell_scale is not None:
-            drawn = (drawn.reshape(self.size, VISITS) * self.dwell_scale[:, node, None]).ravel()
-        values: list[float] = drawn.tolist()
-        self.blocks[purpose][node] = values
-        return values
+            drawn = drawn * self.dwell_scale[:, node]
+        self.blocks[purpose][code] = drawn.tolist()
+        return self.blocks[asked][code]
 
-    def _replace(self, drawn: np.ndarray, purpose: int, node: int) -> np.ndarray:
-        """``drawn`` with the slots of replaced segments' customers from their own blocks."""
+    def _replace(self, drawn: np.ndarray, purpose: int, node: int, visit: int) -> np.ndarray:
+        """``drawn`` with the values of replaced segments' customers from their own blocks."""
         assert self.segment is not None
-        out = drawn.reshape(self.size, VISITS).copy()
+        out = np.array(drawn, dtype=float)
         for seg in np.unique(self.segment).tolist():
             sampler = self._segment_samplers.get((purpose, node, seg))
             if sampler is None:
                 continue
-            key = (*self.key, purpose, node, seg)
-            rng = stream(self._seed, self._replication, Purpose.SEGMENT, *key)
-            own = sampler(rng, self.size * VISITS).reshape(self.size, VISITS)
+            own_key = digest((*self.key, Purpose.SEGMENT, seg))
+            own = sampler(self._draws.at(purpose, node, visit, own_key), self.size)
             mine = self.segment == seg
             out[mine] = own[mine]
-        return out.ravel()
+        return out
 
     def draw(self, purpose: int, node: int, index: int, visit: int) -> float:
         """The value for customer ``index`` at its ``visit``-th visit of ``node``."""
-        if visit >= VISITS:
-            rng = stream(
-                self._seed,
-                self._replication,
-                Purpose.OVERFLOW,
-                *self.key,
-                purpose,
-                node,
-                index,
-                visit,
-            )
-            value = float(self._sampler(purpose, node, index)(rng, 1)[0])
-            if purpose == Purpose.DWELL and self.dwell_scale is not None:
-                value *= float(self.dwell_scale[index, node])
-            return value
-        block = self.blocks[purpose][node]
+        block = self.blocks[purpose].get(visit * self.n_nodes + node)
         if block is None:
-            block = self.fill(purpose, node)
-        return block[index * VISITS + visit]
-
-    def _sampler(self, purpose: int, node: int, index: int) -> Sampler:
-        """The sampler of customer ``index``: its segment's own, else the node's."""
-        if self._segment_samplers and self.segment is not None:
-            own = self._segment_samplers.get((purpose, node, int(self.segment[index])))
-            if own is not None:
-                return own
-        return self._samplers[purpose, node]
-
-    def _uniforms(self, purpose: int, count: int) -> list[float]:
-        rng = stream(self._seed, self._replication, purpose, *self.key)
-        values: list[float] = rng.random(self.size * count).tolist()
-        return values
+            block = self.fill(purpose, node, visit)
+        return block[index]
 
 
 def uniform_sampler(rng: np.random.Generator, n: int) -> np.ndarray:

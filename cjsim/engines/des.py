@@ -2,10 +2,12 @@
 
 Customers interact only at capacity touchpoints.  Between two such touchpoints a
 customer's path depends on nothing but its own draws, so the engine advances it
-arithmetically (each visit is still recorded at its own time) and hands control
-to SimPy where customers meet: arrivals, queues (``simpy.Resource``, FIFO),
-patience and reneging, service, and referred customers arriving later.  The
-results are those of a step-by-step simulation; only the bookkeeping is cheaper.
+arithmetically (each visit is still recorded at its own time): arrivals are walked a
+batch at a time, with no event of their own.  SimPy's clock orders what happens where
+customers meet: joining a queue, a server coming free, patience running out, referred
+customers arriving later; each is one scheduled timeout with a callback.  A desk is a
+count of free servers and a FIFO line.  The results are those of a step-by-step
+simulation; only the bookkeeping is cheaper.
 
 Semantics shared with the vectorized engine: a visit starts when the customer
 arrives at a touchpoint (cost, purchase and refund happen then; at a capacity
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections import deque
 from collections.abc import Generator
 from typing import Any
 
@@ -34,7 +37,7 @@ import simpy
 
 from cjsim.engines._arrivals import arrival_times
 from cjsim.engines._compiled import Compiled, compile_scenario
-from cjsim.engines._draws import BATCH, VISITS, Bank, Purpose, stream
+from cjsim.engines._draws import BATCH, Bank, CounterDraws, Purpose, stream
 from cjsim.engines._tally import QueueTotals, Totals, time_bins
 from cjsim.engines._warm import place
 from cjsim.engines.base import SimulationEngine
@@ -61,7 +64,11 @@ class _Customer:
         "stages",
         "t0",
         "t_join",
+        "ticket",
         "value",
+        "visit",
+        "wait",
+        "warm",
     )
 
     def __init__(self, bank: Bank, i: int, cid: int, seg: int, t0: float, n: int) -> None:
@@ -69,6 +76,24 @@ class _Customer:
         self.counts = [0] * n
         self.purchases, self.first, self.last, self.value = 0, -1.0, 0.0, 0.0
         self.stages, self.t_join, self.queue_node = 0, -1.0, -1
+        self.visit, self.ticket, self.wait, self.warm = 0, 0, 0.0, False
+
+
+def _carried(event: simpy.Event) -> Any:
+    """What a scheduled callback's timeout carries (its value)."""
+    return event.value
+
+
+class _Desk:
+    """The servers of a capacity touchpoint: how many are free, and the line (FIFO) of
+    ``(customer, ticket)``; an entry whose ticket the customer no longer holds (it
+    reneged) is skipped."""
+
+    __slots__ = ("free", "line")
+
+    def __init__(self, servers: int) -> None:
+        self.free = servers
+        self.line: deque[tuple[_Customer, int]] = deque()
 
 
 class DesReplication:
@@ -89,18 +114,22 @@ class DesReplication:
         self.per_bin = 1.0 / width
         self.t = Totals(comp.n, len(comp.names) - comp.n, comp.n_stages, self.days, width)
         self.margin = sc.economics.gross_margin
-        self.resources = {
-            i: simpy.Resource(self.env, cap) for i, cap in enumerate(comp.capacity) if cap
-        }
+        self.desks = {i: _Desk(cap) for i, cap in enumerate(comp.capacity) if cap}
         self.t.queues = {i: QueueTotals(cap) for i, cap in enumerate(comp.capacity) if cap}
         self._reservoir = {
             i: stream(seed, replication, Purpose.RESERVOIR, i).random(4096).tolist()
-            for i in self.resources
+            for i in self.desks
         }
         self.in_queue: dict[int, _Customer] = {}
+        self._reached: dict[int, int] = {}  # bit set of stages reached -> customers
+        d1 = self.days + 1  # where each node's (stage's) day bins start in the tallies
+        self._start_at = [i * d1 for i in range(comp.n)]
+        self._end_at = [comp.stage_of[i] * d1 for i in range(comp.n)]
+        self._stage_bit = [1 << comp.stage_of[i] for i in range(comp.n)]
         self.log: list[tuple[int, float, str, str, float]] | None = [] if events else None
         self.sc_outcomes = list(sc.outcomes)
         self._next_id = 0
+        self.draws = CounterDraws(seed, replication)
         self._banks: dict[tuple[int, ...], Bank] = {}
         self._dwell_factor = comp.dwell_factor if comp.scales_dwell else None
         self.warm_ids: dict[int, str] = {}  # simulated customer id -> warm-start customer id
@@ -121,6 +150,14 @@ class DesReplication:
             )
             for i in range(comp.n)
         ]
+        self._walk_a, self._walk_b, self._walk_c = self._walk_constants()
+
+    def _walk_constants(self) -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]:
+        """What :meth:`_walk` reads, unpacked at once (its tallies are mutated in place)."""
+        c, tl = self.c, self.t
+        a = (self.h, c.n, tl.starts_by_day, tl.stage_ends_by_day, self.per_bin, self._start_at)
+        b = (self._end_at, self._stage_bit, c.capacity, self.cash_at, c.dwell_zero, c.dwell_rate)
+        return a, b, (self.cost_only, c.cost, tl.cost_by_day, c.daily_discount)
 
     # ---------------------------------------------------------------- customers
     def _bank(self, key: tuple[int, ...]) -> Bank:
@@ -135,9 +172,7 @@ class DesReplication:
         """A new bank; with segment dwell multipliers its dwell draws come pre-scaled, and
         with replacement distributions it knows its customers' segments."""
         c = self.c
-        bank = Bank(
-            self.seed, self.rep, key, size, c.samplers, c.n, segment_samplers=c.segment_samplers
-        )
+        bank = Bank(self.draws, key, size, c.samplers, c.n, segment_samplers=c.segment_samplers)
         if self._dwell_factor is None and not c.replaces:
             return bank
         if segs is None:  # the same choice _new makes from the bank's uniforms
@@ -170,17 +205,22 @@ class DesReplication:
     def _start(self, cust: _Customer, node: int, t: float) -> None:
         stop = self._walk(cust, node, t)
         if stop is not None:
-            self.env.process(self._queue(cust, *stop))
+            self._join_at(cust, *stop)
 
     def _source(self, times: np.ndarray) -> Generator[Any, Any, None]:
-        env = self.env
+        """Walk each batch of arrivals when its first customer arrives: until a customer
+        meets a queue its path depends on its own draws only, so it needs no event."""
+        env, c = self.env, self.c
         for first in range(0, len(times), BATCH):  # Python floats one batch at a time
-            bank = self._bank((Purpose.PRIMARY, first // BATCH))
-            for i, t in enumerate(times[first : first + BATCH].tolist()):
-                if t > env.now:
-                    yield env.timeout(t - env.now)
-                cust = self._new(bank, i, t)
-                self._start(cust, self._entry(cust), t)
+            batch = times[first : first + BATCH].tolist()
+            if batch[0] > env.now:
+                yield env.timeout(batch[0] - env.now)
+            bank = self._make_bank((Purpose.PRIMARY, first // BATCH), BATCH)
+            u = np.asarray(bank.customer).reshape(-1, 2)[: len(batch)]
+            segs = np.searchsorted(c.segment_cum, u[:, 0], side="right").tolist()
+            entry = np.take(c.entry_nodes, np.searchsorted(c.entry_cum, u[:, 1], side="right"))
+            for i, (t, seg, node) in enumerate(zip(batch, segs, entry.tolist(), strict=True)):
+                self._start(self._new(bank, i, t, seg=seg), node, t)
 
     def _place_warm(self) -> None:
         """Put the warm-start customers of this replication in the journey at day 0."""
@@ -206,7 +246,8 @@ class DesReplication:
         if t >= self.h:
             self._finish(cust, node, t)  # still dwelling at the horizon: in flight
         elif c.capacity[node]:
-            self.env.process(self._queue(cust, node, t, 0, warm=True))
+            cust.warm = True
+            self._join_at(cust, node, t, 0)
         else:
             self.t.stage_ends_by_day[stage * (self.days + 1) + int(t * self.per_bin)] += 1
             u = cust.bank.draw(T, node, cust.i, 0)
@@ -221,10 +262,13 @@ class DesReplication:
             bank = self._make_bank(key, 1)
             arrive = t + bank.draw(Purpose.REFERRAL_DELAY, node, 0, 0)
             if arrive < self.h:
-                self.env.process(self._arrive_later(bank, c.referral_entry[node], arrive))
+                later = self.env.timeout(
+                    arrive - self.env.now, (bank, c.referral_entry[node], arrive)
+                )
+                later.callbacks.append(self._arrive_later)
 
-    def _arrive_later(self, bank: Bank, node: int, t: float) -> Generator[Any, Any, None]:
-        yield self.env.timeout(t - self.env.now)
+    def _arrive_later(self, event: simpy.Event) -> None:
+        bank, node, t = _carried(event)
         self._start(self._new(bank, 0, t), node, t)
 
     # ---------------------------------------------------------------- the walk
@@ -269,31 +313,26 @@ class DesReplication:
         Returns ``(node, join_time, visit)`` at a capacity touchpoint whose queue the
         customer joins before the horizon, else None (absorbed or in flight).
         """
-        c, tl, h, n = self.c, self.t, self.h, self.c.n
-        targets, cum = c.targets[cust.seg], c.cum[cust.seg]
+        h, n, starts, ends, pb, start_at = self._walk_a
+        end_at, stage_bit, capacity, cash_at, zero, calendar = self._walk_b
+        cost_only, cost, cost_days, delta = self._walk_c
+        targets, cum = self.c.targets[cust.seg], self.c.cum[cust.seg]
         counts, bank, i = cust.counts, cust.bank, cust.i
         dwell_blocks, trans_blocks = bank.blocks[D], bank.blocks[T]
-        starts, ends, d1 = tl.starts_by_day, tl.stage_ends_by_day, self.days + 1
-        pb = self.per_bin
-        capacity, cash_at, stage_of, zero = c.capacity, self.cash_at, c.stage_of, c.dwell_zero
-        calendar = c.dwell_rate
-        cost_only, cost, cost_days, delta = self.cost_only, c.cost, tl.cost_by_day, c.daily_discount
         exp, stages = math.exp, cust.stages
         while node < n:
             if t >= h:  # defensive: arrivals and queue exits happen before the horizon
                 break
             k = counts[node]
             counts[node] = k + 1
-            starts[node * d1 + int(t * pb)] += 1
-            stages |= 1 << stage_of[node]
-            slot = i * VISITS + k
+            starts[start_at[node] + int(t * pb)] += 1
+            stages |= stage_bit[node]
+            slot = k * n + node
             if zero[node]:
                 dwell = 0.0
-            elif k < VISITS:
-                block = dwell_blocks[node] or bank.fill(D, node)
-                dwell = block[slot]
             else:
-                dwell = bank.draw(D, node, i, k)
+                block = dwell_blocks.get(slot) or bank.fill(D, node, k)
+                dwell = block[i]
             rate = calendar[node]
             if rate is not None:
                 dwell = rate.end(t, dwell) - t
@@ -312,73 +351,83 @@ class DesReplication:
             t += dwell
             if t >= h:  # still dwelling here at the horizon: in flight
                 break
-            ends[stage_of[node] * d1 + int(t * pb)] += 1
-            if k < VISITS:
-                block = trans_blocks[node] or bank.fill(T, node)
-                u = block[slot]
-            else:
-                u = bank.draw(T, node, i, k)
+            ends[end_at[node] + int(t * pb)] += 1
+            block = trans_blocks.get(slot) or bank.fill(T, node, k)
+            u = block[i]
             node = targets[node][bisect_right(cum[node], u)]
         cust.stages = stages
         self._finish(cust, node, t)
         return None
 
     # ---------------------------------------------------------------- queues
-    def _queue(
-        self, cust: _Customer, node: int, t_join: float, visit: int, warm: bool = False
-    ) -> Generator[Any, Any, None]:
-        """Queue, be served (or renege) and walk on, until the next queue; ``warm``: the
-        first visit is a warm start's visit under way, whose money is not booked."""
-        env, c = self.env, self.c
-        while True:
-            if t_join > env.now:
-                yield env.timeout(t_join - env.now)
-            q = self.t.queues[node]
-            q.joined += 1
-            cust.t_join, cust.queue_node = t_join, node
-            self.in_queue[cust.id] = cust
-            req = self.resources[node].request()
-            # a free server grants the request at once: no wait, so patience cannot run
-            # out and the costly AnyOf condition is not needed
-            if c.patience[node] and not req.triggered:
-                patience = cust.bank.draw(Purpose.PATIENCE, node, cust.i, visit)
-                got = yield req | env.timeout(patience)
-                if req not in got:
-                    req.cancel()
-                    q.reneged += 1
-                    q.queue_time += env.now - t_join
-                    nxt, now = c.renege_to[node], env.now
-                    if c.refund[node] and cust.last and not warm:  # goods came back: refund
-                        disc = math.exp(-c.daily_discount * (now - cust.t0))
-                        self._refund(cust, node, int(now * self.per_bin), disc)
-                    self._leave(cust, node, now)
-                    stop = self._walk(cust, nxt, now)
-                    if stop is None:
-                        return
-                    node, t_join, visit = stop
-                    warm = False
-                    continue
-            elif not req.triggered:  # granted at once needs no round trip through SimPy
-                yield req
-            wait = env.now - t_join
-            q.queue_time += wait
-            q.add_wait(wait, self._reservoir[node][q.served % 4096])
-            service = cust.bank.draw(Purpose.SERVICE, node, cust.i, visit)
-            q.busy_time += min(service, self.h - env.now)
-            cust.t_join = -2.0  # in service
-            yield env.timeout(service)
-            self.resources[node].release(req)
-            now = env.now
-            if self.cash_at[node] and not warm:
-                self._cash(cust, node, now, visit)
-            self._leave(cust, node, now)
-            stop = self._walk(cust, self._next_after_wait(cust, node, visit, wait), now)
-            if stop is None:
-                return
-            node, t_join, visit = stop
-            warm = False
+    def _join_at(self, cust: _Customer, node: int, t_join: float, visit: int) -> None:
+        """Let ``cust`` join the queue of ``node`` at ``t_join`` (its ``visit``-th visit)."""
+        joining = self.env.timeout(max(t_join - self.env.now, 0.0), (cust, node, t_join, visit))
+        joining.callbacks.append(self._on_join)
+
+    def _on_join(self, event: simpy.Event) -> None:
+        """Take a free server at once, else wait in line (with patience, if any)."""
+        cust, node, t_join, visit = _carried(event)
+        self.t.queues[node].joined += 1
+        cust.t_join, cust.queue_node, cust.visit = t_join, node, visit
+        cust.ticket += 1
+        self.in_queue[cust.id] = cust
+        desk = self.desks[node]
+        if desk.free:
+            desk.free -= 1
+            self._serve(cust, node, 0.0)
+            return
+        desk.line.append((cust, cust.ticket))
+        if self.c.patience[node]:
+            patience = cust.bank.draw(Purpose.PATIENCE, node, cust.i, visit)
+            timer = self.env.timeout(patience, (cust, cust.ticket))
+            timer.callbacks.append(self._on_patience)
+
+    def _serve(self, cust: _Customer, node: int, wait: float) -> None:
+        """Start serving ``cust`` after ``wait`` days in line."""
+        q, now = self.t.queues[node], self.env.now
+        q.queue_time += wait
+        q.add_wait(wait, self._reservoir[node][q.served % 4096])
+        service = cust.bank.draw(Purpose.SERVICE, node, cust.i, cust.visit)
+        q.busy_time += min(service, self.h - now)
+        cust.t_join, cust.wait = -2.0, wait  # in service
+        self.env.timeout(service, cust).callbacks.append(self._on_served)
+
+    def _on_served(self, event: simpy.Event) -> None:
+        """Free the server for the next in line; book the visit and walk on."""
+        cust, now = _carried(event), self.env.now
+        node, visit = cust.queue_node, cust.visit
+        desk = self.desks[node]
+        while desk.line:
+            waiting, ticket = desk.line.popleft()
+            if waiting.ticket == ticket:
+                self._serve(waiting, node, now - waiting.t_join)
+                break
+        else:
+            desk.free += 1
+        if self.cash_at[node] and not cust.warm:
+            self._cash(cust, node, now, visit)
+        self._leave(cust, node, now)
+        self._start(cust, self._next_after_wait(cust, node, visit, cust.wait), now)
+
+    def _on_patience(self, event: simpy.Event) -> None:
+        """Renege if still in the line this timer was set for."""
+        cust, ticket = _carried(event)
+        if cust.ticket != ticket or cust.t_join < 0:
+            return  # served (or serving) since
+        cust.ticket += 1  # its place in line is void
+        c, now, node = self.c, self.env.now, cust.queue_node
+        q = self.t.queues[node]
+        q.reneged += 1
+        q.queue_time += now - cust.t_join
+        if c.refund[node] and cust.last and not cust.warm:  # goods came back: refund
+            disc = math.exp(-c.daily_discount * (now - cust.t0))
+            self._refund(cust, node, int(now * self.per_bin), disc)
+        self._leave(cust, node, now)
+        self._start(cust, c.renege_to[node], now)
 
     def _leave(self, cust: _Customer, node: int, now: float) -> None:
+        cust.warm = False
         self.in_queue.pop(cust.id, None)
         self.t.stage_ends_by_day[
             self.c.stage_of[node] * (self.days + 1) + int(now * self.per_bin)
@@ -402,12 +451,8 @@ class DesReplication:
             tl.two_plus += cust.purchases >= 2
             tl.first_purchase_time += cust.first - cust.t0
             tl.retained += node < self.c.n
-        stages, s = cust.stages, 0
-        while stages:
-            if stages & 1:
-                tl.reach[s] += 1
-            stages >>= 1
-            s += 1
+        reached = self._reached
+        reached[cust.stages] = reached.get(cust.stages, 0) + 1
         tl.discounted_value += cust.value
         if node < self.c.n:
             tl.in_flight += 1
@@ -433,7 +478,19 @@ class DesReplication:
             if cust.t_join >= 0:
                 self.t.queues[cust.queue_node].queue_time += self.h - cust.t_join
             self._finish(cust, cust.queue_node, self.h)
+        self._fold_reach()
+        # events still pending at the horizon hold customers and, through their callbacks,
+        # this replication, which holds the environment: a cycle that only a full garbage
+        # collection would free (tens of MiB per replication); break it here
+        self.env._queue.clear()
         return self.t
+
+    def _fold_reach(self) -> None:
+        """Stage reach from the counts of customers per set of stages reached."""
+        for stages, count in self._reached.items():
+            for s in range(self.c.n_stages):
+                if stages >> s & 1:
+                    self.t.reach[s] += count
 
 
 class DesEngine(SimulationEngine):

@@ -31,6 +31,10 @@ def test_engine_throughput_runs_in_its_small_form():
         "des, 20 touchpoints",
         "des, 2 desks",
         "vectorized",
+        "des, revisiting 20-touchpoint chain",
+        "des, M/M/5 desk",
+        "des, 20-node M/M/3 network",
+        "Ciw",
         "peak memory",
     ):
         assert label in done.stdout

@@ -112,3 +112,13 @@ def test_abandonment_matches_erlang_a():
     assert not within(table["reneged[desk]"], wrong)[0]
     ok, info = within(table["absorption[gave_up]"], exact)
     assert ok, info
+
+
+def test_a_desk_with_a_server_for_everyone_counts_no_waits():
+    """Granted at once is a wait of exactly 0 (no rounding residue counted as a wait);
+    the same count sees the waits of a desk that is sometimes full."""
+    roomy = replications(desk(servers=200, arrival_rate=20.0, horizon=50.0), reps=2)
+    assert (roomy["wait_probability[desk]"] == 0).all()
+    assert (roomy["wait_mean[desk]"] == 0).all()
+    busy = replications(desk(servers=2, arrival_rate=1.5, horizon=50.0), reps=2)
+    assert (busy["wait_probability[desk]"] > 0).all(), "the wrong answer: waits unseen"
