@@ -183,25 +183,36 @@ def test_drift_alpha_must_be_a_level(journey_fit):
         detect_drift(journey_fit, pd.DataFrame(), span_days=1.0, alpha=0)
 
 
+def _z(row: pd.Series, replications: int) -> float:
+    """How many standard deviations of a new replication the actual lies from the
+    prediction: the band's 2.5 to 97.5 percentiles span about 3.92 of them, and a new
+    value's spread around a mean of ``replications`` is sqrt(1 + 1/replications) of one."""
+    sd = (row["high"] - row["low"]) / 3.92
+    return abs(row["actual"] - row["predicted"]) / (sd * (1 + 1 / replications) ** 0.5)
+
+
 def test_case_duration_is_reported_without_outcomes(journey_fit):
     """The journey names no outcome: validate still reports the new customers' mean and
     median days from entry to their last event in the holdout — the actual one computed
-    by hand from the log, and the prediction's 95 % band holds it when the holdout comes
-    from the calibrated process, but not when every dwell in the holdout is doubled (the
-    wrong model for that holdout)."""
+    by hand from the log. The actual lies within 4 standard deviations of a replication
+    of the prediction (estimated from the band of 40 replications) when the holdout comes
+    from the calibrated process, and not when every dwell in the holdout is doubled (the
+    wrong model for that holdout). A fixed 95 % band of a few replications would hold a
+    new value only about three times in four, so it is not the check."""
     log = holdout()
-    v = cjsim.validate(journey_fit, log, replications=8, seed=1, workers=1, progress=False)
+    reps = 40
+    v = cjsim.validate(journey_fit, log, replications=reps, seed=1, workers=1, progress=False)
     late = log.groupby("customer_id")["timestamp"].agg(["min", "max"])
     late = late[late["min"] >= CUT]
     days = (late["max"] - late["min"]).dt.total_seconds() / 86400
     for stat, value in (("mean", days.mean()), ("median", days.median())):
         row = v.metric(f"{stat} days from entry to the last event (new)")
         assert row["actual"] == pytest.approx(value, rel=1e-9)
-        assert row["low"] <= row["actual"] <= row["high"], row
+        assert _z(row, reps) < 4, (row, _z(row, reps))
     slow = holdout(dwell_factor=dict.fromkeys(JOURNEY_DWELL, 2.0))
-    w = cjsim.validate(journey_fit, slow, replications=8, seed=1, workers=1, progress=False)
+    w = cjsim.validate(journey_fit, slow, replications=reps, seed=1, workers=1, progress=False)
     row = w.metric("mean days from entry to the last event (new)")
-    assert row["actual"] > row["high"], row
+    assert row["actual"] > row["predicted"] and _z(row, reps) > 4, row
 
 
 def test_a_near_instant_step_gets_no_dwell_test(monkeypatch):
