@@ -20,6 +20,8 @@ __all__ = [
     "ScenarioFileError",
     "ScenarioFileNotFoundError",
     "SimulationError",
+    "close_name",
+    "closest",
     "did_you_mean",
 ]
 
@@ -100,6 +102,18 @@ class CalibrationError(CJSimError, ValueError):
     """An event log or mapping that calibration cannot use."""
 
 
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The one of ``choices`` that ``word`` is most likely a typo of, or None.
+
+    >>> closest("webiste", ["website", "checkout"]), closest("zzz", ["website"])
+    ('website', None)
+    """
+    import difflib
+
+    close = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def close_name(word: str, choices: Iterable[str], what: str = "columns") -> str:
     """:func:`did_you_mean` for names read from a user's file: only a close match is
     named; the other names are the file's contents and are counted, never repeated.
@@ -110,9 +124,9 @@ def close_name(word: str, choices: Iterable[str], what: str = "columns") -> str:
     "none of the file's 2 columns looks like it"
     """
     names = list(choices)
-    hint = did_you_mean(word, names)
-    if hint.startswith("did you mean"):
-        return hint
+    match = closest(word, names)
+    if match is not None:
+        return f"did you mean {match!r}?"
     return f"none of the file's {len(names)} {what} looks like it"
 
 
@@ -122,12 +136,10 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     >>> did_you_mean("webiste", ["website", "checkout"])
     "did you mean 'website'?"
     """
-    import difflib
-
     options = sorted(set(choices))
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    if close:
-        return f"did you mean {close[0]!r}?"
+    match = closest(word, options)
+    if match is not None:
+        return f"did you mean {match!r}?"
     if not options:
         return "there is nothing of that kind defined"
     shown = ", ".join(options[:12]) + (", …" if len(options) > 12 else "")

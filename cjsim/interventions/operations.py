@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from cjsim.engines.base import FEATURES, Engine
-from cjsim.errors import did_you_mean
+from cjsim.errors import closest, did_you_mean
 from cjsim.model import CohortArrivals, PoissonArrivals, Scenario, Touchpoint
 from cjsim.model.builder import resolve_rest
 from cjsim.model.frozen import FrozenMap
@@ -120,9 +120,8 @@ class Operation:
         unknown key is a typo of is reported once, as the typo."""
         out, meant = [], set()
         for key in self.unknown(params):
-            hint = did_you_mean(key, self.keys)
-            out.append((key, "unknown", hint))
-            meant |= {k for k in self.keys if hint == f"did you mean {k!r}?"}
+            out.append((key, "unknown", did_you_mean(key, self.keys)))
+            meant.add(closest(key, self.keys))
         hint = f"{self.name} takes {', '.join(self.required)}"
         return out + [(k, "missing", hint) for k in self.missing(params) if k not in meant]
 

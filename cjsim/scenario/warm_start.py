@@ -8,7 +8,6 @@ names the CSV file and, for a bad value, its line.
 
 from __future__ import annotations
 
-import difflib
 import io
 import re
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from cjsim._io import atomic_write_text
-from cjsim.errors import ModelError, Problem, did_you_mean
+from cjsim.errors import ModelError, Problem, closest, did_you_mean
 from cjsim.model import WarmStart
 from cjsim.model.warm import REQUIRED_COLUMNS, WARM_START_COLUMNS
 from cjsim.scenario.files import MAX_WARM_START_BYTES, FileRefused, read_capped
@@ -101,9 +100,7 @@ def _parse_csv(raw: bytes, label: str) -> tuple[WarmStart | None, list[Problem]]
 
 def _typo(column: str) -> bool:
     """A short identifier close to an expected column: safe to show, likely a typo."""
-    return bool(_NAME.match(column)) and bool(
-        difflib.get_close_matches(column, WARM_START_COLUMNS, n=1, cutoff=0.6)
-    )
+    return bool(_NAME.match(column)) and closest(column, WARM_START_COLUMNS) is not None
 
 
 def _header_problems(columns: list[str], label: str) -> list[Problem]:
