@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -182,10 +181,10 @@ def pydtmc_peer(small: bool) -> None:
     print(f"PyDTMC: {n + 1}-state chain absorbed in {took * 1e3:.1f} ms, shape {np.shape(theirs)}")
 
 
-def main(small: bool, models: tuple[Model, ...] = MODELS, run: Callable = compare) -> None:
+def main(small: bool) -> None:
     horizon = 500.0 if small else 5000.0
-    for m in models:
-        run(m, horizon)
+    for m in MODELS:
+        compare(m, horizon)
     pydtmc_peer(small)
 
 
