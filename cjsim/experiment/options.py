@@ -34,7 +34,7 @@ from cjsim.engines.registry import get_engine
 from cjsim.errors import OptionError, SimulationError
 from cjsim.experiment.executors import EXECUTORS
 from cjsim.model import Scenario
-from cjsim.model.journey import MAX_CUSTOMERS
+from cjsim.model.validation import size_problems
 
 __all__ = ["RunOptions", "fresh_seed"]
 
@@ -140,13 +140,8 @@ class RunOptions:
                 "simulates a time span: add horizon_days to [scenario], or pass horizon_days="
             )
         if horizon is not None:
-            expected = scenario.population.expected_customers(horizon)
-            if not expected <= MAX_CUSTOMERS:
-                raise OptionError(
-                    f"horizon_days={horizon:g}: about {expected:.3g} customers of scenario "
-                    f"{scenario.name!r} expected, more than the {MAX_CUSTOMERS:.0e} cjsim "
-                    "can total exactly — use a shorter horizon"
-                )
+            for problem in size_problems(scenario.population, horizon):
+                raise OptionError(f"horizon_days={horizon:g}: {problem.format()}")
         engine.check(scenario, ignore_capacity=self.ignore_capacity, horizon=horizon)
         executor = self.executor or (
             "dask" if self.scheduler else ("process" if self.workers > 1 else "serial")

@@ -23,7 +23,7 @@ from cjsim.model.warm import WarmStart, check_warm_start
 if TYPE_CHECKING:
     from cjsim.model.journey import Population, Scenario, Touchpoint
 
-__all__ = ["NAME_PATTERN", "find_problems", "to_networkx"]
+__all__ = ["NAME_PATTERN", "find_problems", "size_problems", "to_networkx"]
 
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -466,10 +466,14 @@ def _check_population(sc: Scenario, pop: Population) -> list[Problem]:
 
 
 def _check_size(sc: Scenario, pop: Population) -> list[Problem]:
-    """At most MAX_CUSTOMERS expected customers, so that every total stays finite."""
+    return size_problems(pop, sc.horizon_days if _number(sc.horizon_days) else None)
+
+
+def size_problems(pop: Population, horizon: float | None) -> list[Problem]:
+    """At most MAX_CUSTOMERS customers expected over ``horizon`` days, so that every
+    total stays finite (checked with the file, and again for a horizon given to a run)."""
     from cjsim.model.journey import MAX_CUSTOMERS, CohortArrivals
 
-    horizon = sc.horizon_days if _number(sc.horizon_days) else None
     expected = pop.expected_customers(horizon)
     if math.isnan(expected) or expected <= MAX_CUSTOMERS:
         return []

@@ -78,3 +78,11 @@ def test_a_fresh_seed_is_recorded_so_the_run_can_be_replayed(shop: cjsim.Scenari
     first = cjsim.simulate(small, engine="des", replications=1)
     again = cjsim.simulate(small, engine="des", replications=1, seed=first.meta["seed"])
     assert first.kpis.equals(again.kpis)
+
+
+def test_a_run_horizon_is_held_to_the_scenarios_customer_bound(shop: cjsim.Scenario) -> None:
+    """A horizon given to a run is checked like one in the file (issue 14): beyond 1e12
+    expected customers it is refused before starting; a sane one is accepted."""
+    with pytest.raises(OptionError, match=r"horizon_days=1e\+308: population\.arrivals"):
+        RunOptions(engine="analytic", horizon_days=1e308).resolve(shop)
+    assert RunOptions(engine="analytic", horizon_days=30.0).resolve(shop).horizon_days == 30.0
