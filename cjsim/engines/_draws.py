@@ -15,7 +15,7 @@ about as much as drawing a few numbers, so no stream is ever built per draw.
 
 Customers are grouped in batches of :data:`BATCH` (a :class:`Bank`); the values of one
 purpose at one touchpoint visit are drawn for the whole batch at once, lazily on first
-use, and converted to Python floats; customer ``i`` of the batch takes value ``i``.  A
+use, as an array; customer ``i`` of the batch takes value ``i``.  A
 block exists only for visits some customer of the batch makes, so little is drawn that
 is never used.  A visit's transition uniforms and dwells share one block, uniforms
 first, so that the uniforms do not depend on the dwell distribution.
@@ -62,6 +62,10 @@ class Purpose(IntEnum):
     WARM_START = 14  # per-customer warm start: alternative, segment, remaining dwell, order
     SEGMENT = 15  # draws from a segment's own (replacement) distribution
     COUNTER = 16  # the key of the counter-based generator of per-customer draws
+
+
+PURPOSES = len(Purpose)
+D, T = int(Purpose.DWELL), int(Purpose.TRANSITION)
 
 
 def stream(seed: int | None, replication: int, purpose: int, *key: int) -> np.random.Generator:
@@ -153,6 +157,7 @@ class Bank:
         "n_nodes",
         "segment",
         "size",
+        "uniforms",
     )
 
     def __init__(
@@ -168,13 +173,23 @@ class Bank:
         self._draws, self.key, self._digest = draws, key, digest(key)
         self.size, self.n_nodes, self._samplers = size, n_nodes, samplers
         self._segment_samplers = segment_samplers or {}
-        self.blocks: dict[int, dict[int, list[float]]] = {int(p): {} for p in Purpose}
+        self.blocks: list[dict[int, np.ndarray]] = [{} for _ in range(PURPOSES)]
         rng = draws.at(Purpose.CUSTOMER, 0, 0, self._digest)
-        self.customer: list[float] = rng.random(size * 2).tolist()  # segment, entry
+        self.uniforms = rng.random(size * 2)  # segment, entry: customer i's at 2i, 2i + 1
         self.dwell_scale: np.ndarray | None = None  # (size, n_nodes) or None: all 1
         self.segment: np.ndarray | None = None  # (size,) segments, needed by replacements
 
-    def fill(self, purpose: int, node: int, visit: int) -> list[float]:
+    def block(self, purpose: int, node: int, visit: int) -> np.ndarray:
+        """The block of one purpose at one visit of a node (customer ``i`` takes value
+        ``i``), drawn if new."""
+        code = visit * self.n_nodes + node
+        block = self.blocks[purpose].get(code)
+        if block is None:
+            self._draw(purpose, node, visit)
+            block = self.blocks[purpose][code]
+        return block
+
+    def _draw(self, purpose: int, node: int, visit: int) -> None:
         """Draw the ``size`` values of one purpose at one visit of a node.
 
         A visit's transition uniforms and dwells come from one block (uniforms first, so
@@ -184,19 +199,18 @@ class Bank:
         ``dwell_scale[customer, node]`` when it is set (segment dwell multipliers), so the
         engine's inner loop needs no multiplication.
         """
-        asked, code = purpose, visit * self.n_nodes + node
-        step = purpose in (Purpose.DWELL, Purpose.TRANSITION)
-        rng = self._draws.at(Purpose.TRANSITION if step else purpose, node, visit, self._digest)
+        code = visit * self.n_nodes + node
+        step = purpose in (D, T)
+        rng = self._draws.at(T if step else purpose, node, visit, self._digest)
         if step:
-            self.blocks[Purpose.TRANSITION][code] = rng.random(self.size).tolist()
-            purpose = Purpose.DWELL
+            self.blocks[T][code] = rng.random(self.size)
+            purpose = D
         drawn = self._samplers[purpose, node](rng, self.size)
         if self._segment_samplers and self.segment is not None:
             drawn = self._replace(drawn, purpose, node, visit)
-        if purpose == Purpose.DWELL and self.dwell_scale is not None:
+        if purpose == D and self.dwell_scale is not None:
             drawn = drawn * self.dwell_scale[:, node]
-        self.blocks[purpose][code] = drawn.tolist()
-        return self.blocks[asked][code]
+        self.blocks[purpose][code] = drawn
 
     def _replace(self, drawn: np.ndarray, purpose: int, node: int, visit: int) -> np.ndarray:
         """``drawn`` with the values of replaced segments' customers from their own blocks."""
@@ -216,8 +230,8 @@ class Bank:
         """The value for customer ``index`` at its ``visit``-th visit of ``node``."""
         block = self.blocks[purpose].get(visit * self.n_nodes + node)
         if block is None:
-            block = self.fill(purpose, node, visit)
-        return block[index]
+            block = self.block(purpose, node, visit)
+        return float(block[index])
 
 
 def uniform_sampler(rng: np.random.Generator, n: int) -> np.ndarray:

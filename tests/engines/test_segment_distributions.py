@@ -164,8 +164,8 @@ def test_a_bank_gives_replaced_segments_their_own_block_and_the_others_theirs():
     mixed = Bank(CounterDraws(5, 0), (Purpose.PRIMARY, 0), size, base, 1, segment_samplers=own)
     mixed.segment = segment
     visits = 4
-    a = np.array([plain.fill(Purpose.DWELL, 0, k) for k in range(visits)]).T
-    b = np.array([mixed.fill(Purpose.DWELL, 0, k) for k in range(visits)]).T
+    a = np.array([plain.block(Purpose.DWELL, 0, k).tolist() for k in range(visits)]).T
+    b = np.array([mixed.block(Purpose.DWELL, 0, k).tolist() for k in range(visits)]).T
     assert (a[segment == 0] == b[segment == 0]).all()
     n = (segment == 1).sum() * visits
     se = 100.0 / np.sqrt(n)

@@ -1,0 +1,390 @@
+"""Arriving customers walked in numpy lockstep, for the discrete-event engine.
+
+Until a customer meets a desk (a capacity touchpoint) its path depends on nothing but
+its own draws.  :class:`Lockstep` therefore advances a chunk of arriving customers one
+visit per numpy step, with the very numbers the engine's scalar walk would take: the
+same counter-based blocks (:class:`cjsim.engines._draws.Bank`), indexed by (batch,
+purpose, touchpoint, visit), customer ``i`` of a batch taking value ``i``.  Every visit
+is booked as the scalar walk books it: its start, its cost, purchase or refund, the end
+of its dwell and the next touchpoint (``bisect_right`` on the segment's cumulative row).
+
+A customer leaves the lockstep, and is handed back to the engine, when it
+
+- arrives at a touchpoint the scalar walk must handle: referrals (they schedule new
+  customers) or a calendar of pace (:class:`cjsim.model.DwellRate`);
+- has dwelt at a desk and joins its queue before the horizon;
+- is one of the few still walking when the chunk has thinned out (below :data:`CUT`
+  customers a numpy step costs more than walking each in Python).
+
+A hand-over carries the customer's whole state (visits per touchpoint, stages reached,
+purchases, last order, discounted value), so the engine's walk continues exactly where
+the lockstep stopped.  Customers who leave the journey or reach the horizon in the
+lockstep are folded into the totals here.  Results equal the scalar walk's up to the
+order in which floating-point sums are added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cjsim.engines._compiled import Compiled
+from cjsim.engines._draws import BATCH, Bank, Purpose
+from cjsim.engines._tally import Totals
+
+__all__ = ["CUT", "HandOver", "Lockstep"]
+
+CUT = 24  # below this many customers still walking, the scalar walk is faster
+SHIFT = BATCH.bit_length() - 1  # chunk index -> (batch, customer of the batch)
+SLOT = 1 << 40  # block key: batch * SLOT + visit * n + node
+
+D, T, OV = int(Purpose.DWELL), int(Purpose.TRANSITION), int(Purpose.ORDER_VALUE)
+
+
+@dataclass
+class HandOver:
+    """Customers of a chunk handed back to the engine, in chunk order.
+
+    ``join`` marks those who join a desk's queue at ``t`` (their ``visit``-th visit of
+    ``node``, already booked); the others arrive at ``node`` at ``t`` and walk on.
+    """
+
+    index: np.ndarray  # position in the chunk
+    node: np.ndarray
+    t: np.ndarray
+    visit: np.ndarray
+    join: np.ndarray  # bool
+
+
+class _State:
+    """The per-customer arrays of one chunk."""
+
+    def __init__(self, times: np.ndarray, segs: np.ndarray, entry: np.ndarray, n: int) -> None:
+        m = len(times)
+        self.t0, self.seg = times, segs
+        self.node, self.t = entry.astype(np.int64), times.copy()
+        self.counts = np.zeros((m, n), dtype=np.int64)
+        self.stages = np.zeros(m, dtype=np.int64)
+        self.purchases = np.zeros(m, dtype=np.int64)
+        self.first = np.full(m, -1.0)
+        self.last = np.zeros(m)
+        self.value = np.zeros(m)
+
+
+class Lockstep:
+    """Walks chunks of arriving customers; see the module docstring.
+
+    Parameters
+    ----------
+    comp : Compiled
+        The compiled scenario.
+    totals : Totals
+        The replication's totals; scalars are added to at once, per-day series are kept
+        here as arrays and added by :meth:`fold`.
+    horizon : float
+        Days simulated.
+    margin : float
+        Gross margin (the share of revenue that counts as value).
+    reached : dict
+        The replication's count of customers per set of stages reached (a bit set),
+        added to as customers leave.
+    """
+
+    def __init__(
+        self,
+        comp: Compiled,
+        totals: Totals,
+        *,
+        horizon: float,
+        margin: float,
+        reached: dict[int, int],
+    ) -> None:
+        c, n = comp, comp.n
+        self.c, self.tl, self.h, self.margin = comp, totals, horizon, margin
+        self.d1 = totals.days + 1
+        self.per_bin = 1.0 / totals.bin_days
+        self.stage_of = np.asarray(c.stage_of, dtype=np.int64)
+        self.stage_bit = np.left_shift(1, self.stage_of)
+        self.cost = np.asarray(c.cost)
+        self.purchase = np.asarray(c.purchase, dtype=bool)
+        self.refund = np.asarray(c.refund)
+        self.zero = np.asarray(c.dwell_zero, dtype=bool)
+        self.desk = np.asarray(c.capacity) > 0
+        self.scalar = np.asarray(
+            [bool(c.referral_mean[i]) or c.dwell_rate[i] is not None for i in range(n)]
+        )
+        self.multiplier = np.asarray(c.order_value_multiplier)
+        self.cum, self.targets = _padded_rows(c)
+        self.reached = reached
+        self.series = {
+            "starts_by_day": np.zeros(n * self.d1, dtype=np.int64),
+            "stage_ends_by_day": np.zeros(c.n_stages * self.d1, dtype=np.int64),
+            "arrivals_by_day": np.zeros(self.d1, dtype=np.int64),
+            "purchases_by_day": np.zeros(self.d1, dtype=np.int64),
+            "revenue_by_day": np.zeros(self.d1),
+            "cost_by_day": np.zeros(self.d1),
+        }
+        self._bins: dict[str, list[tuple[np.ndarray, np.ndarray | None]]] = {
+            k: [] for k in self.series
+        }
+
+    # ------------------------------------------------------------------ a chunk
+    def walk(
+        self, banks: list[Bank], times: np.ndarray, segs: np.ndarray, entry: np.ndarray
+    ) -> tuple[HandOver, _State]:
+        """Walk the customers arriving at ``times`` (batches ``banks`` of :data:`BATCH`,
+        in order) until each leaves the journey, reaches the horizon or is handed over.
+
+        Returns the hand-over and the chunk's state, from which the engine builds the
+        customers it takes back.
+        """
+        c, s = self.c, _State(times, segs, entry, self.c.n)
+        self.tl.customers += len(times)
+        days = np.minimum((times * self.per_bin).astype(np.int64), self.d1 - 1)
+        self._bin("arrivals_by_day", days)
+        out: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]] = []
+        act = np.arange(len(times))
+        while act.size:
+            nd, tt = s.node[act], s.t[act]
+            done = (nd >= c.n) | (tt >= self.h)
+            if done.any():
+                self._finish(s, act[done], nd[done], tt[done])
+                keep = ~done
+                act, nd, tt = act[keep], nd[keep], tt[keep]
+            stop = self.scalar[nd]
+            if act.size < CUT:
+                stop[:] = True
+            if stop.any():
+                out.append((act[stop], nd[stop], tt[stop], np.zeros(stop.sum(), np.int64), False))
+                keep = ~stop
+                act, nd, tt = act[keep], nd[keep], tt[keep]
+            if act.size:
+                act = self._step(s, banks, act, nd, tt, out)
+        self._flush()
+        return _hand_over(out), s
+
+    def _step(
+        self,
+        s: _State,
+        banks: list[Bank],
+        act: np.ndarray,
+        nd: np.ndarray,
+        tt: np.ndarray,
+        out: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]],
+    ) -> np.ndarray:
+        """One visit of every customer in ``act`` (at ``nd`` since ``tt``); returns those
+        who walk on (their next node and time set in ``s``)."""
+        k = s.counts[act, nd]
+        s.counts[act, nd] = k + 1
+        day = (tt * self.per_bin).astype(np.int64)
+        self._bin("starts_by_day", nd * self.d1 + day)
+        s.stages[act] |= self.stage_bit[nd]
+        uniforms, dwell = self._blocks(banks, act, nd, k)
+        dwell[self.zero[nd]] = 0.0
+        desk = self.desk[nd]
+        if desk.any():  # joins the queue after its dwell, unless the horizon comes first
+            t_join = tt[desk] + dwell[desk]
+            queue = t_join < self.h
+            late = ~queue
+            if late.any():
+                self._finish(s, act[desk][late], nd[desk][late], tt[desk][late])
+            out.append((act[desk][queue], nd[desk][queue], t_join[queue], k[desk][queue], True))
+            walk = ~desk
+            act, nd, tt, k, day = act[walk], nd[walk], tt[walk], k[walk], day[walk]
+            uniforms, dwell = uniforms[walk], dwell[walk]
+        self._cash(s, banks, act, nd, tt, k, day)
+        t = tt + dwell
+        s.t[act] = t
+        gone = t >= self.h  # still dwelling at the horizon: in flight
+        if gone.any():
+            self._finish(s, act[gone], nd[gone], t[gone])
+            on = ~gone
+            act, nd, t, uniforms = act[on], nd[on], t[on], uniforms[on]
+        ends = self.stage_of[nd] * self.d1 + (t * self.per_bin).astype(np.int64)
+        self._bin("stage_ends_by_day", ends)
+        row = s.seg[act] * self.c.n + nd
+        chosen = (self.cum[row] <= uniforms[:, None]).sum(axis=1)
+        s.node[act] = self.targets[row, chosen]
+        return act
+
+    def _blocks(
+        self, banks: list[Bank], act: np.ndarray, nd: np.ndarray, k: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each customer's transition uniform and dwell of this visit."""
+        uniforms, dwell = self._gather(banks, act, nd, k, (T, D))
+        return uniforms, dwell
+
+    def _gather(
+        self,
+        banks: list[Bank],
+        act: np.ndarray,
+        nd: np.ndarray,
+        k: np.ndarray,
+        purposes: tuple[int, ...],
+    ) -> tuple[np.ndarray, ...]:
+        """Values of ``purposes`` at visit ``k`` of ``nd`` for customers ``act``: one
+        block per (batch, visit, node) present, stacked and indexed at once."""
+        batch, i = act >> SHIFT, act & (BATCH - 1)
+        keys, inverse = np.unique(batch * SLOT + k * self.c.n + nd, return_inverse=True)
+        stacks: list[list[np.ndarray]] = [[] for _ in purposes]
+        n = self.c.n
+        for key in keys.tolist():
+            b, slot = divmod(key, SLOT)
+            visit, node = divmod(slot, n)
+            for stack, purpose in zip(stacks, purposes, strict=True):
+                stack.append(banks[b].block(purpose, node, visit))
+        return tuple(_stacked(stack)[inverse, i] for stack in stacks)
+
+    def _cash(
+        self,
+        s: _State,
+        banks: list[Bank],
+        act: np.ndarray,
+        nd: np.ndarray,
+        tt: np.ndarray,
+        k: np.ndarray,
+        day: np.ndarray,
+    ) -> None:
+        """Cost, purchase and refund of the visits that start at ``tt``."""
+        delta = self.c.daily_discount
+        cost = self.cost[nd]
+        paid = cost != 0
+        if paid.any():
+            who, amount = act[paid], cost[paid]
+            self._bin("cost_by_day", day[paid], amount)
+            disc = np.exp(-delta * (tt[paid] - s.t0[who])) if delta else 1.0
+            s.value[who] -= amount * disc
+        buy = self.purchase[nd]
+        if buy.any():
+            self._buy(s, banks, act[buy], nd[buy], tt[buy], k[buy], day[buy])
+        back = (self.refund[nd] != 0) & ~buy
+        if back.any():
+            back[back] = s.last[act[back]] != 0
+            if back.any():
+                self._refund(s, act[back], nd[back], tt[back], day[back])
+
+    def _buy(
+        self,
+        s: _State,
+        banks: list[Bank],
+        who: np.ndarray,
+        nd: np.ndarray,
+        tt: np.ndarray,
+        k: np.ndarray,
+        day: np.ndarray,
+    ) -> None:
+        (drawn,) = self._gather(banks, who, nd, k, (OV,))
+        value = drawn * self.multiplier[s.seg[who]]
+        fresh = s.purchases[who] == 0
+        s.first[who[fresh]] = tt[fresh]
+        s.purchases[who] += 1
+        s.last[who] = value
+        tl = self.tl
+        tl.purchases += len(who)
+        tl.order_value += float(value.sum())
+        self._bin("purchases_by_day", day)
+        self._bin("revenue_by_day", day, value)
+        s.value[who] += self.margin * value * self._discount(s, who, tt)
+
+    def _refund(
+        self, s: _State, who: np.ndarray, nd: np.ndarray, tt: np.ndarray, day: np.ndarray
+    ) -> None:
+        refund = self.refund[nd] * s.last[who]
+        self.tl.refunds += float(refund.sum())
+        self._bin("revenue_by_day", day, -refund)
+        s.value[who] -= self.margin * refund * self._discount(s, who, tt)
+
+    def _discount(self, s: _State, who: np.ndarray, tt: np.ndarray) -> np.ndarray | float:
+        delta = self.c.daily_discount
+        return np.exp(-delta * (tt - s.t0[who])) if delta else 1.0
+
+    # ------------------------------------------------------------------ the end
+    def _finish(self, s: _State, who: np.ndarray, nd: np.ndarray, t: np.ndarray) -> None:
+        """Fold customers who leave the journey at ``nd`` (or are in flight there) at
+        ``t`` into the totals."""
+        tl, n = self.tl, self.c.n
+        bought = s.purchases[who]
+        buyer = bought > 0
+        if buyer.any():
+            tl.converters += int(buyer.sum())
+            tl.two_plus += int((bought >= 2).sum())
+            tl.first_purchase_time += float((s.first[who] - s.t0[who])[buyer].sum())
+            tl.retained += int((buyer & (nd < n)).sum())
+        sets, counts = np.unique(s.stages[who], return_counts=True)
+        reached = self.reached
+        for stages, count in zip(sets.tolist(), counts.tolist(), strict=True):
+            reached[stages] = reached.get(stages, 0) + count
+        tl.discounted_value += float(s.value[who].sum())
+        out = nd >= n
+        absorbed = int(out.sum())
+        tl.in_flight += len(who) - absorbed
+        if absorbed:
+            tl.absorbed += absorbed
+            tl.absorbed_time += float((t[out] - s.t0[who[out]]).sum())
+            outcomes = np.bincount(nd[out] - n, minlength=len(tl.outcome_counts))
+            for j, count in enumerate(outcomes.tolist()):
+                tl.outcome_counts[j] += count
+
+    def _bin(self, name: str, index: np.ndarray, weights: np.ndarray | None = None) -> None:
+        self._bins[name].append((index, weights))
+
+    def _flush(self) -> None:
+        """Add the day bins gathered during a chunk to the series."""
+        for name, parts in self._bins.items():
+            if not parts:
+                continue
+            target = self.series[name]
+            index = np.concatenate([p[0] for p in parts])
+            if parts[0][1] is None:
+                target += np.bincount(index, minlength=len(target))
+            else:
+                weights = np.concatenate([p[1] for p in parts])
+                target += np.bincount(index, weights, minlength=len(target))
+            parts.clear()
+
+    def fold(self) -> None:
+        """Add the per-day series gathered here to the totals."""
+        for name, series in self.series.items():
+            mine = getattr(self.tl, name)
+            setattr(self.tl, name, [a + b for a, b in zip(mine, series.tolist(), strict=True)])
+
+
+def _padded_rows(c: Compiled) -> tuple[np.ndarray, np.ndarray]:
+    """Every segment's cumulative rows and targets as ``(segments * n, width)`` arrays,
+    padded with +inf (never chosen) so that ``(cum <= u).sum()`` is ``bisect_right``."""
+    rows = [
+        pair
+        for seg_targets, seg_cum in zip(c.targets, c.cum, strict=True)
+        for pair in zip(seg_targets, seg_cum, strict=True)
+    ]
+    width = max(len(tg) for tg, _ in rows)
+    cum = np.full((len(rows), width), np.inf)
+    targets = np.zeros((len(rows), width), dtype=np.int64)
+    for r, (tg, cm) in enumerate(rows):
+        cum[r, : len(cm)] = cm
+        targets[r, : len(tg)] = tg
+    return cum, targets
+
+
+def _stacked(blocks: list[np.ndarray]) -> np.ndarray:
+    return blocks[0][None, :] if len(blocks) == 1 else np.stack(blocks)
+
+
+def _hand_over(
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]],
+) -> HandOver:
+    """The chunk's hand-overs in chunk order (each customer is handed over once)."""
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return HandOver(empty, empty, np.zeros(0), empty, np.zeros(0, dtype=bool))
+    index = np.concatenate([p[0] for p in parts])
+    order = np.argsort(index, kind="stable")
+    join = np.concatenate([np.full(len(p[0]), p[4]) for p in parts])
+    return HandOver(
+        index=index[order],
+        node=np.concatenate([p[1] for p in parts])[order],
+        t=np.concatenate([p[2] for p in parts])[order],
+        visit=np.concatenate([p[3] for p in parts])[order],
+        join=join[order],
+    )
