@@ -189,6 +189,15 @@ class Bank:
             block = self.blocks[purpose][code]
         return block
 
+    def step(self, node: int, visit: int) -> tuple[np.ndarray, np.ndarray]:
+        """The transition uniforms and dwells of one visit of a node (one block)."""
+        code = visit * self.n_nodes + node
+        uniforms = self.blocks[T].get(code)
+        if uniforms is None:
+            self._draw(T, node, visit)
+            uniforms = self.blocks[T][code]
+        return uniforms, self.blocks[D][code]
+
     def _draw(self, purpose: int, node: int, visit: int) -> None:
         """Draw the ``size`` values of one purpose at one visit of a node.
 

@@ -212,29 +212,32 @@ class Lockstep:
         self, banks: list[Bank], act: np.ndarray, nd: np.ndarray, k: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Each customer's transition uniform and dwell of this visit."""
-        uniforms, dwell = self._gather(banks, act, nd, k, (T, D))
-        return uniforms, dwell
+        inverse, i, batch, node, visit = self._keys(act, nd, k)
+        uniforms, dwells = [], []
+        for pair in map(Bank.step, map(banks.__getitem__, batch), node, visit):
+            uniforms.append(pair[0])
+            dwells.append(pair[1])
+        return _stacked(uniforms)[inverse, i], _stacked(dwells)[inverse, i]
 
-    def _gather(
-        self,
-        banks: list[Bank],
-        act: np.ndarray,
-        nd: np.ndarray,
-        k: np.ndarray,
-        purposes: tuple[int, ...],
-    ) -> tuple[np.ndarray, ...]:
-        """Values of ``purposes`` at visit ``k`` of ``nd`` for customers ``act``: one
-        block per (batch, visit, node) present, stacked and indexed at once."""
-        batch, i = act >> SHIFT, act & (BATCH - 1)
-        keys, inverse = np.unique(batch * SLOT + k * self.c.n + nd, return_inverse=True)
-        stacks: list[list[np.ndarray]] = [[] for _ in purposes]
+    def _keys(
+        self, act: np.ndarray, nd: np.ndarray, k: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, list[int], list[int], list[int]]:
+        """The blocks that customers ``act`` at visit ``k`` of ``nd`` need: one per
+        (batch, visit, node) present, as each customer's row among them, each customer's
+        place in its batch, and the blocks' batches, nodes and visits."""
         n = self.c.n
-        for key in keys.tolist():
-            b, slot = divmod(key, SLOT)
-            visit, node = divmod(slot, n)
-            for stack, purpose in zip(stacks, purposes, strict=True):
-                stack.append(banks[b].block(purpose, node, visit))
-        return tuple(_stacked(stack)[inverse, i] for stack in stacks)
+        batch, i = act >> SHIFT, act & (BATCH - 1)
+        keys, inverse = np.unique((batch * SLOT + k * n) + nd, return_inverse=True)
+        slot = keys % SLOT
+        return inverse, i, (keys // SLOT).tolist(), (slot % n).tolist(), (slot // n).tolist()
+
+    def _values(
+        self, banks: list[Bank], purpose: int, act: np.ndarray, nd: np.ndarray, k: np.ndarray
+    ) -> np.ndarray:
+        """Each customer's value of ``purpose`` at visit ``k`` of ``nd``."""
+        inverse, i, batch, node, visit = self._keys(act, nd, k)
+        blocks = [banks[b].block(purpose, x, v) for b, x, v in zip(batch, node, visit, strict=True)]
+        return _stacked(blocks)[inverse, i]
 
     def _cash(
         self,
@@ -274,7 +277,7 @@ class Lockstep:
         k: np.ndarray,
         day: np.ndarray,
     ) -> None:
-        (drawn,) = self._gather(banks, who, nd, k, (OV,))
+        drawn = self._values(banks, OV, who, nd, k)
         value = drawn * self.multiplier[s.seg[who]]
         fresh = s.purchases[who] == 0
         s.first[who[fresh]] = tt[fresh]

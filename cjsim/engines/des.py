@@ -3,9 +3,13 @@
 Customers interact only at capacity touchpoints.  Between two such touchpoints a
 customer's path depends on nothing but its own draws, so the engine advances it
 arithmetically (each visit is still recorded at its own time): arrivals are walked a
-batch at a time, with no event of their own.  SimPy's clock orders what happens where
-customers meet: joining a queue, a server coming free, patience running out, referred
-customers arriving later; each is one scheduled timeout with a callback.  A desk is a
+chunk at a time, with no event of their own, in numpy lockstep
+(:mod:`cjsim.engines._lockstep`) until they meet a desk, referrals or a calendar of pace,
+and from there customer by customer (:meth:`DesReplication._walk`), which takes the same
+numbers; with an event log every customer is walked one by one.  SimPy's clock orders
+what happens where customers meet: joining a queue, a server coming free, patience
+running out, referred customers arriving later; each is one scheduled timeout with a
+callback.  A desk is a
 count of free servers and a FIFO line.  The results are those of a step-by-step
 simulation; only the bookkeeping is cheaper.
 
@@ -48,7 +52,8 @@ from cjsim.model import Scenario
 __all__ = ["DesEngine", "DesReplication"]
 
 D, T, OV = int(Purpose.DWELL), int(Purpose.TRANSITION), int(Purpose.ORDER_VALUE)
-CHUNK = 16 * BATCH  # arrivals walked together (in numpy lockstep)
+CHUNK_BATCHES = 64  # batches of arrivals walked together (in numpy lockstep) ...
+CHUNK_CELLS = 1 << 21  # ... unless their visit counts (customers x touchpoints) exceed this
 
 
 class _Customer:
@@ -220,8 +225,9 @@ class DesReplication:
         """Walk each chunk of arrivals when its first customer arrives: until a customer
         meets a queue its path depends on its own draws only, so it needs no event."""
         env, c = self.env, self.c
-        for first in range(0, len(times), CHUNK):
-            part = times[first : first + CHUNK]
+        chunk = BATCH * max(1, min(CHUNK_BATCHES, CHUNK_CELLS // (BATCH * c.n)))
+        for first in range(0, len(times), chunk):
+            part = times[first : first + chunk]
             if part[0] > env.now:
                 yield env.timeout(float(part[0]) - env.now)
             keys = range(first // BATCH, (first + len(part) - 1) // BATCH + 1)

@@ -18,6 +18,7 @@ import math
 import pytest
 
 import cjsim
+from cjsim.engines import des
 from cjsim.engines._compiled import compile_scenario
 from cjsim.engines._lockstep import Lockstep
 from cjsim.engines._tally import Totals
@@ -141,6 +142,7 @@ def test_lockstep_equals_the_scalar_walk_on_every_feature(replication, monkeypat
         return hand, state
 
     monkeypatch.setattr(Lockstep, "walk", spy)
+    monkeypatch.setattr(des, "CHUNK_BATCHES", 16)  # several chunks, a partial one last
     assert differences(scalar, replicate(sc, lockstep=True, replication=replication)) == []
     assert len(walked) >= 4 and sum(handed) < 0.2 * sum(walked), "the lockstep walks most"
 
