@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import math
 import textwrap
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 import cjsim.formatting as fmt
-from cjsim.calibration import Fit, Validation
 from cjsim.engines.result import Result
 from cjsim.interventions.compare import Comparison
 from cjsim.kpis import KPIS, split_name, unit_of
 from cjsim.model import CohortArrivals, Scenario
+
+if TYPE_CHECKING:  # calibration loads scipy.stats: only the fit commands need it
+    from cjsim.calibration import Fit, Validation
 
 __all__ = ["check_summary", "format_number", "result_tables"]
 

@@ -118,3 +118,10 @@ def test_peers_runs_in_its_small_form():
     assert done.returncode == 0, done.stderr
     for label in ("M/M/5", "network", "reneging", "wrong-model control", "PyDTMC"):
         assert label in done.stdout
+
+
+def test_main_job_runs_in_its_small_form():
+    done = small("main_job.py")
+    assert done.returncode == 0, done.stderr
+    for label in ("bare SimPy loop", "main job wall time", "main job CPU time", "peak memory"):
+        assert label in done.stdout

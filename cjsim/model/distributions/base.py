@@ -7,6 +7,7 @@ A family registers itself with :func:`register` under its ``kind``;
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -87,8 +88,9 @@ class Distribution:
         """``E[exp(-s X)]`` for ``s >= 0`` (used to discount cash flows)."""
         from scipy import integrate  # loaded when first needed
 
+        pdf = self.scipy().pdf  # frozen once: building it costs more than the integrand
         value, _ = integrate.quad(
-            lambda x: math.exp(-s * x) * float(self.scipy().pdf(x)), 0, math.inf, limit=200
+            lambda x: math.exp(-s * x) * float(pdf(x)), 0, math.inf, limit=200
         )
         return float(value)
 
@@ -192,3 +194,14 @@ def distribution_from_dict(data: Mapping[str, Any]) -> Distribution:
     )
     given = {k: v for k, v in data.items() if k != "dist" and v is not None}
     return DISTRIBUTIONS[str(kind)].from_dict(given)
+
+
+@functools.lru_cache(maxsize=1024)
+def _laplace_by_quadrature(dist: Distribution, s: float) -> float:
+    """``E[exp(-s X)]`` by quadrature of the density (frozen once: building a scipy
+    distribution costs more than evaluating it)."""
+    from scipy import integrate  # loaded when first needed
+
+    pdf = dist.scipy().pdf
+    value, _ = integrate.quad(lambda x: math.exp(-s * x) * float(pdf(x)), 0, math.inf, limit=200)
+    return float(value)
