@@ -124,12 +124,66 @@ def _add_compare(sub: Any) -> None:
         replications_help="paired replications per variant (default 10)",
     )
     _budget_option(cmp)
+    _selection_options(cmp)
     cmp.add_argument(
         "--out",
         metavar="DIR",
         help="write ranking.csv, comparison.csv, deltas.csv, comparison.json (and with "
-        "--budget portfolio.csv) here",
+        "--budget portfolio.csv, with --select selection.csv) here",
     )
+
+
+def _selection_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--select",
+        choices=["best"],
+        default=None,
+        help="then add replications to the variants still in contention until the best "
+        "(doing nothing included) is known with probability --pcs (procedure KN; "
+        "--replications is the first stage)",
+    )
+    p.add_argument(
+        "--pcs",
+        type=_probability,
+        default=0.95,
+        metavar="P",
+        help="with --select: the probability of selecting the best (default 0.95)",
+    )
+    p.add_argument(
+        "--indifference",
+        type=_amount,
+        default=None,
+        metavar="MONEY",
+        help="with --select: profit differences over the horizon smaller than this are "
+        "not worth telling apart (required with --select)",
+    )
+    p.add_argument(
+        "--max-replications",
+        type=_positive_int,
+        default=1000,
+        metavar="R",
+        help="with --select: most replications of any one variant (default 1000)",
+    )
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a probability, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive), got {text}")
+    return value
+
+
+def _amount(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an amount of money, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be an amount > 0, got {text}")
+    return value
 
 
 def _budget_option(p: argparse.ArgumentParser) -> None:
@@ -534,10 +588,26 @@ def _compare(args: argparse.Namespace) -> int:
 
     scenario = _scenario(args)
     _check_out(args.out)
+    if args.select and args.indifference is None:
+        raise CJSimError(
+            "--select best needs --indifference MONEY: the smallest profit difference over "
+            "the horizon worth telling apart, e.g. --indifference 1000"
+        )
+    if not args.select and args.indifference is not None:
+        raise CJSimError("--indifference applies to --select best — add --select best")
     interventions = _interventions(args, scenario)
     result = compare(scenario, interventions, options=_run_options(args))
     if args.budget is not None:
         result = with_budget(result, args.budget)
+    if args.select:
+        from cjsim.interventions.selection import with_selection
+
+        result = with_selection(
+            result,
+            pcs=args.pcs,
+            indifference=args.indifference,
+            max_replications=args.max_replications,
+        )
     if args.out:
         for path in result.save(args.out):
             print(f"wrote {path}", file=sys.stderr)

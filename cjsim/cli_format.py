@@ -16,6 +16,7 @@ from cjsim.model import CohortArrivals, Scenario
 
 if TYPE_CHECKING:  # calibration loads scipy.stats: only the fit commands need it
     from cjsim.calibration import Fit, Validation
+    from cjsim.experiment import Selection
 
 __all__ = ["check_summary", "format_number", "result_tables"]
 
@@ -230,7 +231,52 @@ def comparison_tables(cmp: Comparison) -> str:
     ]
     if cmp.portfolio is not None and cmp.budget is not None:
         lines += ["", portfolio_table(cmp.portfolio, cmp.budget)]
+    if cmp.selection is not None:
+        lines += ["", *selection_lines(cmp.selection, str(meta["currency"]))]
     return "\n".join(lines)
+
+
+def selection_lines(sel: Selection, currency: str) -> list[str]:
+    """The ranking-and-selection section: the best with its guarantee, and what it cost."""
+    pcs, delta = fmt.percent(sel.pcs), fmt.money(sel.indifference, currency)
+    lines = [
+        f"Selection (procedure KN: right with probability >= {pcs} if the best leads by {delta})"
+    ]
+    if sel.best is not None:
+        said = (
+            f"Best: {sel.best}, mean profit net of cost {fmt.money(sel.means[sel.best], currency)}."
+        )
+    else:
+        said = (
+            f"Unfinished: {', '.join(sel.survivors)} still in contention after "
+            f"{max(sel.replications.values()):,} replications each (the cap); none is "
+            "known to be best with the probability asked — raise the cap or the indifference "
+            "amount."
+        )
+    lines.append(textwrap.fill(said, WIDTH, initial_indent="  ", subsequent_indent="  "))
+    saved = 1 - sel.spent / sel.fixed if sel.fixed else math.nan
+    lines.append(
+        f"  Replications spent: {sel.spent:,} against {sel.fixed:,} for a fixed design with the "
+        f"same guarantee ({fmt.percent(saved)} fewer)."
+    )
+    lines.append(
+        f"   {'variant':<40} {'replications':>12} {'mean profit':>14} {'screened out':>13}"
+    )
+    for r in sel.table().to_dict(orient="records"):
+        out = (
+            "selected"
+            if r["selected"]
+            else (
+                "in contention"
+                if math.isnan(r["eliminated_after"])
+                else f"after {int(r['eliminated_after'])}"
+            )
+        )
+        lines.append(
+            f"   {r['system'][:40]:<40} {r['replications']:>12,} "
+            f"{fmt.money(r['mean']):>14} {out:>13}"
+        )
+    return lines
 
 
 def portfolio_table(table: pd.DataFrame, budget: float, top: int = 8) -> str:

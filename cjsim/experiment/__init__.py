@@ -1,4 +1,5 @@
-"""Experiments: run options, replications, intervals, executors (serial, process pool, Dask)."""
+"""Experiments: run options, replications, intervals, executors (serial, process pool, Dask),
+ranking and selection."""
 
 from typing import TYPE_CHECKING
 
@@ -7,6 +8,7 @@ from cjsim._lazy import attach
 if TYPE_CHECKING:
     from cjsim.experiment.options import RunOptions
     from cjsim.experiment.runner import run_replications
+    from cjsim.experiment.selection import Selection, select_best
     from cjsim.experiment.simulate import interval_table, replication_result, simulate
 
 __getattr__, __dir__ = attach(
@@ -14,8 +16,17 @@ __getattr__, __dir__ = attach(
     {
         "cjsim.experiment.options": ("RunOptions",),
         "cjsim.experiment.runner": ("run_replications",),
+        "cjsim.experiment.selection": ("Selection", "select_best"),
         "cjsim.experiment.simulate": ("interval_table", "replication_result", "simulate"),
     },
 )
 
-__all__ = ["RunOptions", "interval_table", "replication_result", "run_replications", "simulate"]
+__all__ = [
+    "RunOptions",
+    "Selection",
+    "interval_table",
+    "replication_result",
+    "run_replications",
+    "select_best",
+    "simulate",
+]

@@ -88,26 +88,28 @@ def run_variants(
     options: RunOptions,
     *,
     baseline: bool = True,
+    first: int = 0,
 ) -> tuple[list[Outcome], list[list[ReplicationOutput]]]:
     """Per parameter draw, the economics of the baseline (unless ``baseline=False``) and
     each intervention, and the first scenario's outputs.
 
-    Replication ``r`` of draw ``d`` is replication ``d * options.replications + r`` of the
-    seed, whatever else runs with it: variants simulated later with the same ``options``
-    (a budget portfolio's combinations) see the same customers as an earlier baseline —
-    common random numbers across calls.
+    Replication ``r`` of draw ``d`` is replication ``first + d * options.replications + r``
+    of the seed, whatever else runs with it: variants simulated later with the same
+    ``options`` (a budget portfolio's combinations, a selection's further stages) see the
+    same customers as an earlier baseline — common random numbers across calls.
     """
     costs = [iv.costs for iv in interventions]
     costs = _costs(interventions) if baseline else costs
-    outcomes, first = [], []
+    outcomes, kept = [], []
     for d, sc in enumerate(draws):
         scenarios = [sc] if baseline else []
         scenarios += [apply(sc, iv) for iv in interventions]
         names = (["baseline"] if baseline else []) + [iv.name for iv in interventions]
-        outputs = run_replications(scenarios, options, first=d * options.replications, names=names)
+        start = first + d * options.replications
+        outputs = run_replications(scenarios, options, first=start, names=names)
         outcomes.append(_outcome(scenarios, costs, outputs))
-        first.append(outputs[0])
-    return outcomes, first
+        kept.append(outputs[0])
+    return outcomes, kept
 
 
 def _baseline(

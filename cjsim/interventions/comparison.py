@@ -18,7 +18,7 @@ from cjsim.engines.result import Result
 
 if TYPE_CHECKING:
     from cjsim.economics import Outcome
-    from cjsim.experiment import RunOptions
+    from cjsim.experiment import RunOptions, Selection
     from cjsim.interventions.intervention import Intervention
     from cjsim.model import Scenario
 
@@ -74,8 +74,11 @@ class Comparison:
     portfolio : DataFrame or None
         With a budget (:meth:`with_portfolio`): the combinations of investments ranked,
         those within ``meta["budget"]`` first (:func:`cjsim.interventions.portfolio`).
+    selection : Selection or None
+        With ranking and selection (:func:`cjsim.interventions.selection.with_selection`):
+        the variant that is best with the asked probability, and the replications spent.
     runs : Runs or None
-        What was simulated, for a portfolio to reuse; not saved.
+        What was simulated, for a portfolio or a selection to reuse; not saved.
     """
 
     scenario: str
@@ -88,6 +91,7 @@ class Comparison:
     meta: dict[str, Any] = field(default_factory=dict)
     uncertainty: pd.DataFrame | None = None
     portfolio: pd.DataFrame | None = None
+    selection: Selection | None = None
     runs: Runs | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -104,6 +108,10 @@ class Comparison:
     def with_portfolio(self, table: pd.DataFrame, budget: float) -> Comparison:
         """This comparison with its budget ``portfolio`` (``meta["budget"]`` set)."""
         return dataclasses.replace(self, portfolio=table, meta={**self.meta, "budget": budget})
+
+    def with_selection(self, selection: Selection) -> Comparison:
+        """This comparison with its ranking-and-selection result."""
+        return dataclasses.replace(self, selection=selection)
 
     def recommendation(self) -> Recommendation:
         """What to do (:func:`cjsim.economics.recommend`): the best investment, or with a
@@ -125,6 +133,8 @@ class Comparison:
         if self.portfolio is not None:
             out["portfolio"] = self.portfolio.to_dict(orient="records")
             out["portfolio_notes"] = list(self.portfolio.attrs.get("notes", []))
+        if self.selection is not None:
+            out["selection"] = dataclasses.asdict(self.selection)
         return to_jsonable(out)
 
     def to_json(self) -> str:
@@ -176,7 +186,8 @@ class Comparison:
 
     def save(self, directory: str | Path) -> list[Path]:
         """Write ranking.csv, comparison.csv, deltas.csv and comparison.json (and
-        uncertainty.csv with parameter draws, portfolio.csv with a budget) as one set
+        uncertainty.csv with parameter draws, portfolio.csv with a budget, selection.csv
+        with a selection) as one set
         (:func:`cjsim._io.write_output_set`: all or nothing); returns the paths written."""
         files = {
             "ranking.csv": self.ranking.to_csv(index=False),
@@ -188,4 +199,6 @@ class Comparison:
             files["uncertainty.csv"] = self.uncertainty.to_csv(index=False)
         if self.portfolio is not None:
             files["portfolio.csv"] = self.portfolio.to_csv(index=False)
+        if self.selection is not None:
+            files["selection.csv"] = self.selection.table().to_csv(index=False)
         return write_output_set(directory, files)
