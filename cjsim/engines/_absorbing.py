@@ -17,6 +17,7 @@ import numpy as np
 
 from cjsim.engines._arrays import ScenarioArrays, SegmentArrays
 from cjsim.engines._linalg import Solver
+from cjsim.engines._matrix import Matrix, block, is_sparse, scale_rows, take_rows, vecmat
 from cjsim.errors import ModelError, Problem
 
 __all__ = ["Parts", "Population", "edge_flow_matrix", "evaluate"]
@@ -34,7 +35,7 @@ class Parts:
     shares visited before the next purchase (None without refunds).
     """
 
-    rows: Array  # (n, n + m) the segment's transition probabilities
+    rows: Matrix  # (n, n + m) the segment's transition probabilities, dense or CSR
     chain: Solver  # I - Q
     discounted_chain: Solver  # I - diag(laplace) Q
     sub: Solver  # I - Q[rest, rest]
@@ -87,7 +88,7 @@ _MIXED = tuple(f for f in _SegmentSums.__dataclass_fields__ if f != "parts")
 
 
 def _hitting(
-    q: Array, target: Array, sparse: bool = True, solver: Solver | None = None
+    q: Matrix, target: Array, sparse: bool = True, solver: Solver | None = None
 ) -> tuple[Array, Solver, Array]:
     """Probability of ever reaching the states in ``target`` (a bool mask).
 
@@ -96,11 +97,11 @@ def _hitting(
     """
     rest = np.flatnonzero(~target)
     hit = np.ones(q.shape[0], dtype=q.dtype)
-    out = q.take(rest, axis=0)  # rows first, then columns: faster than np.ix_
+    out = take_rows(q, rest)  # rows first, then columns: faster than np.ix_
     if solver is None:  # a checked chain's part: its condition is at most the chain's
-        solver = Solver(out.take(rest, axis=1), sparse=sparse, check=False)
+        solver = Solver(block(out, np.arange(len(rest)), rest), sparse=sparse, check=False)
     if len(rest):
-        hit[rest] = solver.right(out @ target)
+        hit[rest] = solver.right(out @ target.astype(float))
     return hit, solver, rest
 
 
@@ -117,12 +118,12 @@ def _refunds(a: ScenarioArrays, laplace: Array, q: Array, parts: Parts) -> tuple
     if not a.refund.any() or not len(rest):
         return 0.0, 0.0
     buy = np.flatnonzero(a.purchase)
-    after = q[buy][:, rest]
+    after = block(q, buy, rest)
     share = a.refund[rest].astype(q.dtype)
     parts.plain = plain = parts.sub.right(share)
     sparse = not parts.chain.dense_pays
     parts.refund_chain = parts.discounted_chain.leading() or Solver(
-        laplace[rest, None] * q[rest][:, rest], sparse=sparse, check=False
+        scale_rows(laplace[rest], block(q, rest, rest)), sparse=sparse, check=False
     )
     parts.discounted = discounted = parts.refund_chain.right(share)
     value = parts.order_value[buy]
@@ -146,7 +147,7 @@ def _segment(
     sparse = not solver.dense_pays  # the same pattern fills the same way
     key = (id(solver), id(laplace))  # segments with the same chain and pace share it
     disc_chain = kw["discounted"].get(key) or (
-        Solver(laplace[:, None] * q, a.touchpoints, sparse=sparse, first=kw["order"])
+        Solver(scale_rows(laplace, q), a.touchpoints, sparse=sparse, first=kw["order"])
         if (laplace != 1).any()
         else solver
     )
@@ -160,13 +161,14 @@ def _segment(
     two = again.copy()
     first_time = np.zeros(n, dtype=hit.dtype)
     if len(rest):
-        two[rest] = sub.right(q[rest][:, a.purchase] @ again[a.purchase])
+        buy = np.flatnonzero(a.purchase)
+        two[rest] = sub.right(block(q, rest, buy) @ again[buy])
         first_time[rest] = sub.right(time_mean[rest] * hit[rest])
     refunds, disc_refunds = _refunds(a, laplace, q, parts)
     cash = kw["margin"] * ov - a.cost
     return _SegmentSums(
         visits=visits,
-        absorption=visits @ r,
+        absorption=vecmat(visits, r),
         conversion=alpha @ hit,
         two_plus=alpha @ two,
         first_purchase_time=alpha @ first_time,
@@ -181,7 +183,7 @@ def _segment(
     )
 
 
-def _stage_reach(a: ScenarioArrays, q: Array, alpha: Array, sparse: bool) -> Array:
+def _stage_reach(a: ScenarioArrays, q: Matrix, alpha: Array, sparse: bool) -> Array:
     """Probability of ever reaching each stage."""
     reach = np.zeros(len(a.stages), dtype=q.dtype)
     for s in range(len(a.stages)):
@@ -306,14 +308,20 @@ def evaluate(
     }
 
 
-def edge_flow_matrix(a: ScenarioArrays) -> Array:
+def edge_flow_matrix(a: ScenarioArrays) -> Matrix:
     """Expected transitions per customer along every edge ``i -> j`` (touchpoints × nodes).
 
     The expected visits to ``i`` times the probability of ``i -> j``, per segment with its
     own visits and rows, weighted by the segments' shares; customers are arriving and
     referred ones alike, so a touchpoint's row sums to its expected visits per customer.
+    In ``a.base``'s form: dense, or CSR by the sparse factors.
     """
     alpha, _ = _population_entry(a, a.base, a.entry)
+    if is_sparse(a.base):
+        return sum(
+            seg.share * scale_rows(solver.left(alpha), rows)
+            for seg, (rows, solver) in zip(a.segments, _chains(a, a.base), strict=True)
+        )
     flow = np.zeros_like(a.base)
     for seg in a.segments:
         rows = a.segment_rows(a.base, seg)

@@ -89,12 +89,13 @@ class Solver:
 
     ``check=False`` skips this for a chain restricted to some states of one already
     checked: its visits and norm are at most the full chain's, so is its condition.
-    ``first`` orders a block of states first (:meth:`leading`).
+    ``first`` orders a block of states first (:meth:`leading`).  ``q`` is a dense array or
+    a scipy.sparse matrix (made dense where the factorisation is).
     """
 
     def __init__(
         self,
-        q: np.ndarray,
+        q: Any,
         labels: tuple[str, ...] | None = None,
         *,
         doubt: bool = False,
@@ -104,6 +105,8 @@ class Solver:
     ) -> None:
         n = q.shape[0]
         self._sparse = sparse and n >= SPARSE_FROM
+        if not self._sparse and sp.issparse(q):
+            q = q.toarray()
         self._labels = labels
         self._order: np.ndarray | None = None
         norm = self._factor_sparse(q) if self._sparse else self._factor_dense(q, first)
@@ -149,7 +152,7 @@ class Solver:
         out._lu_dense = (np.asfortranarray(lu[:r, :r]), piv[:r])
         return out
 
-    def _factor_sparse(self, q: np.ndarray) -> float:
+    def _factor_sparse(self, q: Any) -> float:
         """SuperLU of ``I - Q``; its 1-norm."""
         n = q.shape[0]
         a = (sp.identity(n, dtype=q.dtype, format="csc") - sp.csc_matrix(q)).tocsc()
