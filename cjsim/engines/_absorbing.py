@@ -17,7 +17,15 @@ import numpy as np
 
 from cjsim.engines._arrays import ScenarioArrays, SegmentArrays
 from cjsim.engines._linalg import Solver
-from cjsim.engines._matrix import Matrix, block, is_sparse, scale_rows, take_rows, vecmat
+from cjsim.engines._matrix import (
+    Matrix,
+    block,
+    is_sparse,
+    scale_rows,
+    take_columns,
+    take_rows,
+    vecmat,
+)
 from cjsim.errors import ModelError, Problem
 
 __all__ = ["Parts", "Population", "edge_flow_matrix", "evaluate"]
@@ -99,7 +107,7 @@ def _hitting(
     hit = np.ones(q.shape[0], dtype=q.dtype)
     out = take_rows(q, rest)  # rows first, then columns: faster than np.ix_
     if solver is None:  # a checked chain's part: its condition is at most the chain's
-        solver = Solver(block(out, np.arange(len(rest)), rest), sparse=sparse, check=False)
+        solver = Solver(take_columns(out, rest), sparse=sparse, check=False)
     if len(rest):
         hit[rest] = solver.right(out @ target.astype(float))
     return hit, solver, rest

@@ -109,14 +109,18 @@ class Solver:
             q = q.toarray()
         self._labels = labels
         self._order: np.ndarray | None = None
-        norm = self._factor_sparse(q) if self._sparse else self._factor_dense(q, first)
+        factor = self._factor_sparse if self._sparse else self._factor_dense
+        norm = factor(q, first, norm=check)
         if check:
             visits = self.left(np.ones(n, dtype=q.dtype)).real if n else np.zeros(0)
             self._check(q, visits, norm, doubt)
 
-    def _factor_dense(self, q: np.ndarray, first: tuple[np.ndarray, int] | None) -> float:
+    def _factor_dense(
+        self, q: np.ndarray, first: tuple[np.ndarray, int] | None, *, norm: bool = True
+    ) -> float:
         """LAPACK LU of ``B = (I - Q)^T`` in the order ``first[0]`` (a permutation of the
-        states) whose first ``first[1]`` states form a block; its 1-norm.
+        states) whose first ``first[1]`` states form a block; its 1-norm (0 without
+        ``norm``: a chain that is not checked needs none).
 
         ``B``'s columns are ``I - Q``'s rows, diagonally dominant as ``Q`` is
         sub-stochastic, so partial pivoting keeps the diagonal and the leading block of
@@ -130,12 +134,12 @@ class Solver:
             c = q.take(self._order, axis=0).take(self._order, axis=1)  # C-contiguous
             np.negative(c, out=c)
         c.ravel()[:: n + 1] += 1.0  # c = I - Q (reordered), C-contiguous: ravel is a view
-        norm = float(np.abs(c.real).sum(axis=0).max()) if n else 0.0
+        one_norm = float(np.abs(c.real).sum(axis=0).max()) if n and norm else 0.0
         b = c.T  # (I - Q)^T, F-contiguous: LAPACK's own layout, no copy on the way in
         getrf, self._getrs = _lapack(b.dtype.char)
         self._lu_dense = getrf(b, overwrite_a=True)[:2] if n else (b, np.zeros(0, int))
         self._first = 0 if first is None else first[1]
-        return norm
+        return one_norm
 
     def leading(self) -> Solver | None:
         """The solver of the chain restricted to the block of states ``first`` from the factors
@@ -152,8 +156,10 @@ class Solver:
         out._lu_dense = (np.asfortranarray(lu[:r, :r]), piv[:r])
         return out
 
-    def _factor_sparse(self, q: Any) -> float:
-        """SuperLU of ``I - Q``; its 1-norm."""
+    def _factor_sparse(
+        self, q: Any, first: tuple[np.ndarray, int] | None = None, *, norm: bool = True
+    ) -> float:
+        """SuperLU of ``I - Q``; its 1-norm (SuperLU orders the states itself: no ``first``)."""
         n = q.shape[0]
         a = (sp.identity(n, dtype=q.dtype, format="csc") - sp.csc_matrix(q)).tocsc()
         self._a = a

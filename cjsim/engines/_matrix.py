@@ -23,6 +23,7 @@ __all__ = [
     "row_sums",
     "scale_columns",
     "scale_rows",
+    "take_columns",
     "take_rows",
     "vecmat",
 ]
@@ -43,6 +44,11 @@ def dense(m: Matrix) -> np.ndarray:
 def take_rows(m: Matrix, rows: np.ndarray) -> Matrix:
     """The rows ``rows`` (indices) of ``m``, in the same form."""
     return m[rows] if sp.issparse(m) else m.take(rows, axis=0)
+
+
+def take_columns(m: Matrix, cols: np.ndarray) -> Matrix:
+    """The columns ``cols`` (indices) of ``m``, in the same form."""
+    return m[:, cols] if sp.issparse(m) else m.take(cols, axis=1)
 
 
 def block(m: Matrix, rows: np.ndarray, cols: np.ndarray) -> Matrix:
