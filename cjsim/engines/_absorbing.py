@@ -16,10 +16,11 @@ from typing import Any
 import numpy as np
 
 from cjsim.engines._arrays import ScenarioArrays, SegmentArrays
-from cjsim.engines._linalg import Solver
+from cjsim.engines._linalg import SPARSE_FROM, Solver, solve_once
 from cjsim.engines._matrix import (
     Matrix,
     block,
+    dense,
     is_sparse,
     scale_rows,
     take_columns,
@@ -125,7 +126,7 @@ def _refunds(a: ScenarioArrays, laplace: Array, q: Array, parts: Parts) -> tuple
     rest = parts.rest
     if not a.refund.any() or not len(rest):
         return 0.0, 0.0
-    buy = np.flatnonzero(a.purchase)
+    buy = a.buying
     after = block(q, buy, rest)
     share = a.refund[rest].astype(q.dtype)
     parts.plain = plain = parts.sub.right(share)
@@ -154,8 +155,8 @@ def _segment(
     ov = own_values * seg.order_value_multiplier
     sparse = not solver.dense_pays  # the same pattern fills the same way
     key = (id(solver), id(laplace))  # segments with the same chain and pace share it
-    disc_chain = kw["discounted"].get(key) or (
-        Solver(scale_rows(laplace, q), a.touchpoints, sparse=sparse, first=kw["order"])
+    disc_chain = kw["discounted"].get(key) or (  # absorbs as the checked chain does
+        Solver(scale_rows(laplace, q), sparse=sparse, first=kw["order"], check=False)
         if (laplace != 1).any()
         else solver
     )
@@ -169,7 +170,7 @@ def _segment(
     two = again.copy()
     first_time = np.zeros(n, dtype=hit.dtype)
     if len(rest):
-        buy = np.flatnonzero(a.purchase)
+        buy = a.buying
         two[rest] = sub.right(block(q, rest, buy) @ again[buy])
         first_time[rest] = sub.right(time_mean[rest] * hit[rest])
     refunds, disc_refunds = _refunds(a, laplace, q, parts)
@@ -194,18 +195,21 @@ def _segment(
 def _stage_reach(a: ScenarioArrays, q: Matrix, alpha: Array, sparse: bool) -> Array:
     """Probability of ever reaching each stage."""
     reach = np.zeros(len(a.stages), dtype=q.dtype)
-    for s in range(len(a.stages)):
-        in_stage = a.stage_index == s
-        if in_stage.any():
-            reach[s] = alpha @ _hitting(q, in_stage, sparse)[0]
+    for s, in_stage, rest in a.stage_parts:
+        reach[s] = alpha @ _reach(q, in_stage, rest, sparse)
     return reach
 
 
-def _rest(a: ScenarioArrays) -> tuple[Array, int]:
-    """The states with those that are not purchases first, and how many they are: so
-    that the chain's factors hold those of the non-purchase part (:meth:`Solver.leading`)."""
-    rest = np.flatnonzero(~a.purchase)
-    return np.concatenate([rest, np.flatnonzero(a.purchase)]), len(rest)
+def _reach(q: Matrix, target: Array, rest: Array, sparse: bool) -> Array:
+    """:func:`_hitting`'s probabilities of the states ``target`` (a 0/1 mask; ``rest``
+    the others) alone: where the chain of the other states factorises dense, by one
+    LAPACK call that keeps no factors."""
+    if sparse and len(rest) >= SPARSE_FROM:
+        return _hitting(q, target.astype(bool), sparse)[0]
+    hit = np.ones(q.shape[0], dtype=q.dtype)
+    out = take_rows(q, rest)
+    hit[rest] = solve_once(dense(take_columns(out, rest)), out @ target)
+    return hit
 
 
 def _chains(
@@ -292,7 +296,7 @@ def evaluate(
     if removed is not None and removed.any():
         entry = np.where(removed, 0.0, entry)
         a = _without_referrals_to(a, removed)
-    order = _rest(a)
+    order = a.purchases_last  # the chain's factors hold those of the non-purchase part
     chains = _chains(a, base, order, doubt=True)
     options = {"margin": margin, "stages": stages, "order": order, "discounted": {}}
     pop = _population(a, chains, entry)

@@ -8,6 +8,7 @@ renormalisation rule (:func:`cjsim.model.rows.apply_multipliers`).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass
 
@@ -107,6 +108,32 @@ class ScenarioArrays:
     @property
     def n(self) -> int:
         return len(self.touchpoints)
+
+    @functools.cached_property
+    def buying(self) -> np.ndarray:
+        """Indices of the purchase states."""
+        return np.flatnonzero(self.purchase)
+
+    @functools.cached_property
+    def browsing(self) -> np.ndarray:
+        """Indices of the other states."""
+        return np.flatnonzero(~self.purchase)
+
+    @functools.cached_property
+    def purchases_last(self) -> tuple[np.ndarray, int]:
+        """The states with those that are not purchases first, and how many they are."""
+        return np.concatenate([self.browsing, self.buying]), len(self.browsing)
+
+    @functools.cached_property
+    def stage_parts(self) -> tuple[tuple[int, np.ndarray, np.ndarray], ...]:
+        """For each stage that has states: its number, its states (a 0/1 float mask) and
+        the indices of the other states."""
+        out = []
+        for s in range(len(self.stages)):
+            in_stage = self.stage_index == s
+            if in_stage.any():
+                out.append((s, in_stage.astype(float), np.flatnonzero(~in_stage)))
+        return tuple(out)
 
     def segment_rows(self, base: Matrix, seg: SegmentArrays) -> Matrix:
         """``base`` with the segment's multipliers applied row by row.
