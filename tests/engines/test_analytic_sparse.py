@@ -1,7 +1,8 @@
 """The analytic engine's sparse path (the transition matrix held as CSR, SuperLU factors)
 equals its dense path (a dense matrix, LAPACK factors) to 1e-10 on random journeys around
-the switch size :data:`~cjsim.engines._linalg.SPARSE_FROM`, for every KPI, removal effect,
-elasticity and edge flow; the same check rejects a journey with one edge moved."""
+the switch size :data:`~cjsim.engines._linalg.SPARSE_FROM`, for every KPI (also with
+touchpoints removed), removal effect, elasticity and edge flow; the same check rejects a
+journey with one edge moved."""
 
 import numpy as np
 import pandas as pd
@@ -35,11 +36,14 @@ def everything(sc: cjsim.Scenario, sparse: bool | None) -> dict[str, pd.DataFram
     matrix sparse, dense, or as the engine chooses (None)."""
     a = to_arrays(sc, sparse=sparse)
     assert sparse is None or is_sparse(a.base) == sparse
+    removed = np.isin(np.arange(a.n), [1, 2, a.n - 1])  # tp1, tp2 and the referrer lose inflow
     with _linalg.one_blas_thread():
         ev = analytic._run(sc, a, a.base)
         kpis = analytic._kpi_rows(sc, a, ev)
+        without = analytic._kpi_rows(sc, a, analytic._run(sc, a, a.base, removed=removed))
         return {
             "kpis": pd.DataFrame({"value": list(kpis.values())}, index=list(kpis)),
+            "without": pd.DataFrame({"value": list(without.values())}, index=list(without)),
             "removal": analytic.removal_effects(sc, a, ev),
             "elasticities": analytic.elasticities(sc, a, ev),
             "flows": flows.edge_flows(sc),
