@@ -20,7 +20,6 @@ __all__ = [
     "dense_row",
     "edges",
     "is_sparse",
-    "row_sums",
     "scale_columns",
     "scale_rows",
     "take_columns",
@@ -78,11 +77,6 @@ def vecmat(v: np.ndarray, m: Matrix) -> np.ndarray:
     if sp.issparse(m):
         return np.asarray(m.T @ v.T).T
     return v @ m
-
-
-def row_sums(m: Matrix) -> np.ndarray:
-    """The sum of each row of ``m``, a flat array."""
-    return np.asarray(m.sum(axis=1)).ravel()
 
 
 def dense_row(m: Matrix, i: int) -> np.ndarray:
