@@ -16,7 +16,17 @@ from typing import Any
 import numpy as np
 
 from cjsim.engines._arrays import ScenarioArrays, SegmentArrays
-from cjsim.engines._linalg import Solver
+from cjsim.engines._linalg import SPARSE_FROM, Solver, solve_once
+from cjsim.engines._matrix import (
+    Matrix,
+    block,
+    dense,
+    is_sparse,
+    scale_rows,
+    take_columns,
+    take_rows,
+    vecmat,
+)
 from cjsim.errors import ModelError, Problem
 
 __all__ = ["Parts", "Population", "edge_flow_matrix", "evaluate"]
@@ -34,7 +44,7 @@ class Parts:
     shares visited before the next purchase (None without refunds).
     """
 
-    rows: Array  # (n, n + m) the segment's transition probabilities
+    rows: Matrix  # (n, n + m) the segment's transition probabilities, dense or CSR
     chain: Solver  # I - Q
     discounted_chain: Solver  # I - diag(laplace) Q
     sub: Solver  # I - Q[rest, rest]
@@ -87,7 +97,7 @@ _MIXED = tuple(f for f in _SegmentSums.__dataclass_fields__ if f != "parts")
 
 
 def _hitting(
-    q: Array, target: Array, sparse: bool = True, solver: Solver | None = None
+    q: Matrix, target: Array, sparse: bool = True, solver: Solver | None = None
 ) -> tuple[Array, Solver, Array]:
     """Probability of ever reaching the states in ``target`` (a bool mask).
 
@@ -96,11 +106,11 @@ def _hitting(
     """
     rest = np.flatnonzero(~target)
     hit = np.ones(q.shape[0], dtype=q.dtype)
-    out = q.take(rest, axis=0)  # rows first, then columns: faster than np.ix_
+    out = take_rows(q, rest)  # rows first, then columns: faster than np.ix_
     if solver is None:  # a checked chain's part: its condition is at most the chain's
-        solver = Solver(out.take(rest, axis=1), sparse=sparse, check=False)
+        solver = Solver(take_columns(out, rest), sparse=sparse, check=False)
     if len(rest):
-        hit[rest] = solver.right(out @ target)
+        hit[rest] = solver.right(out @ target.astype(float))
     return hit, solver, rest
 
 
@@ -116,13 +126,13 @@ def _refunds(a: ScenarioArrays, laplace: Array, q: Array, parts: Parts) -> tuple
     rest = parts.rest
     if not a.refund.any() or not len(rest):
         return 0.0, 0.0
-    buy = np.flatnonzero(a.purchase)
-    after = q[buy][:, rest]
+    buy = a.buying
+    after = block(q, buy, rest)
     share = a.refund[rest].astype(q.dtype)
     parts.plain = plain = parts.sub.right(share)
     sparse = not parts.chain.dense_pays
     parts.refund_chain = parts.discounted_chain.leading() or Solver(
-        laplace[rest, None] * q[rest][:, rest], sparse=sparse, check=False
+        scale_rows(laplace[rest], block(q, rest, rest)), sparse=sparse, check=False
     )
     parts.discounted = discounted = parts.refund_chain.right(share)
     value = parts.order_value[buy]
@@ -145,8 +155,8 @@ def _segment(
     ov = own_values * seg.order_value_multiplier
     sparse = not solver.dense_pays  # the same pattern fills the same way
     key = (id(solver), id(laplace))  # segments with the same chain and pace share it
-    disc_chain = kw["discounted"].get(key) or (
-        Solver(laplace[:, None] * q, a.touchpoints, sparse=sparse, first=kw["order"])
+    disc_chain = kw["discounted"].get(key) or (  # absorbs as the checked chain does
+        Solver(scale_rows(laplace, q), sparse=sparse, first=kw["order"], check=False)
         if (laplace != 1).any()
         else solver
     )
@@ -160,13 +170,14 @@ def _segment(
     two = again.copy()
     first_time = np.zeros(n, dtype=hit.dtype)
     if len(rest):
-        two[rest] = sub.right(q[rest][:, a.purchase] @ again[a.purchase])
+        buy = a.buying
+        two[rest] = sub.right(block(q, rest, buy) @ again[buy])
         first_time[rest] = sub.right(time_mean[rest] * hit[rest])
     refunds, disc_refunds = _refunds(a, laplace, q, parts)
     cash = kw["margin"] * ov - a.cost
     return _SegmentSums(
         visits=visits,
-        absorption=visits @ r,
+        absorption=vecmat(visits, r),
         conversion=alpha @ hit,
         two_plus=alpha @ two,
         first_purchase_time=alpha @ first_time,
@@ -181,21 +192,24 @@ def _segment(
     )
 
 
-def _stage_reach(a: ScenarioArrays, q: Array, alpha: Array, sparse: bool) -> Array:
+def _stage_reach(a: ScenarioArrays, q: Matrix, alpha: Array, sparse: bool) -> Array:
     """Probability of ever reaching each stage."""
     reach = np.zeros(len(a.stages), dtype=q.dtype)
-    for s in range(len(a.stages)):
-        in_stage = a.stage_index == s
-        if in_stage.any():
-            reach[s] = alpha @ _hitting(q, in_stage, sparse)[0]
+    for s, in_stage, rest in a.stage_parts:
+        reach[s] = alpha @ _reach(q, in_stage, rest, sparse)
     return reach
 
 
-def _rest(a: ScenarioArrays) -> tuple[Array, int]:
-    """The states with those that are not purchases first, and how many they are: so
-    that the chain's factors hold those of the non-purchase part (:meth:`Solver.leading`)."""
-    rest = np.flatnonzero(~a.purchase)
-    return np.concatenate([rest, np.flatnonzero(a.purchase)]), len(rest)
+def _reach(q: Matrix, target: Array, rest: Array, sparse: bool) -> Array:
+    """:func:`_hitting`'s probabilities of the states ``target`` (a 0/1 mask; ``rest``
+    the others) alone: where the chain of the other states factorises dense, by one
+    LAPACK call that keeps no factors."""
+    if sparse and len(rest) >= SPARSE_FROM:
+        return _hitting(q, target.astype(bool), sparse)[0]
+    hit = np.ones(q.shape[0], dtype=q.dtype)
+    out = take_rows(q, rest)
+    hit[rest] = solve_once(dense(take_columns(out, rest)), out @ target)
+    return hit
 
 
 def _chains(
@@ -282,7 +296,7 @@ def evaluate(
     if removed is not None and removed.any():
         entry = np.where(removed, 0.0, entry)
         a = _without_referrals_to(a, removed)
-    order = _rest(a)
+    order = a.purchases_last  # the chain's factors hold those of the non-purchase part
     chains = _chains(a, base, order, doubt=True)
     options = {"margin": margin, "stages": stages, "order": order, "discounted": {}}
     pop = _population(a, chains, entry)
@@ -306,14 +320,20 @@ def evaluate(
     }
 
 
-def edge_flow_matrix(a: ScenarioArrays) -> Array:
+def edge_flow_matrix(a: ScenarioArrays) -> Matrix:
     """Expected transitions per customer along every edge ``i -> j`` (touchpoints × nodes).
 
     The expected visits to ``i`` times the probability of ``i -> j``, per segment with its
     own visits and rows, weighted by the segments' shares; customers are arriving and
     referred ones alike, so a touchpoint's row sums to its expected visits per customer.
+    In ``a.base``'s form: dense, or CSR by the sparse factors.
     """
     alpha, _ = _population_entry(a, a.base, a.entry)
+    if is_sparse(a.base):
+        return sum(
+            seg.share * scale_rows(solver.left(alpha), rows)
+            for seg, (rows, solver) in zip(a.segments, _chains(a, a.base), strict=True)
+        )
     flow = np.zeros_like(a.base)
     for seg in a.segments:
         rows = a.segment_rows(a.base, seg)

@@ -8,11 +8,15 @@ renormalisation rule (:func:`cjsim.model.rows.apply_multipliers`).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
+from cjsim.engines._linalg import SPARSE_FROM
+from cjsim.engines._matrix import Matrix, dense_row, is_sparse, scale_columns
 from cjsim.model import Distribution, Scenario, Touchpoint
 from cjsim.model.rows import apply_multipliers
 
@@ -33,8 +37,8 @@ class SegmentArrays:
     name: str
     share: float
     order_value_multiplier: float
-    factors: np.ndarray  # (n, n + m)
-    touched_rows: np.ndarray  # indices of rows with a factor != 1
+    factors: dict[int, np.ndarray]  # row -> its (n + m,) factors, for the touched rows only
+    touched_rows: np.ndarray  # indices of rows with a factor != 1, ascending
     dwell_factor: np.ndarray  # (n,) dwell multiplier per touchpoint
     dwell: tuple[Distribution, ...]  # (n,) dwell distribution per touchpoint (days)
     order_values: tuple[Distribution | None, ...]  # (n,) order-value distributions (money)
@@ -44,14 +48,39 @@ class SegmentArrays:
     laplace: np.ndarray | None = None  # (n,) E[exp(-delta * time per visit)] for this segment
     order_value_mean: np.ndarray | None = None  # (n,) mean order value before the multiplier
 
-    def rows(self, base: np.ndarray) -> np.ndarray:
-        """``base`` with this segment's multipliers applied row by row."""
+    def rows(self, base: Matrix) -> Matrix:
+        """``base`` (dense or CSR) with this segment's multipliers applied row by row."""
         if not len(self.touched_rows):
             return base
+        if is_sparse(base):
+            return self._sparse_rows(base)
         out = base.copy()
         for i in self.touched_rows:
             out[i] = apply_multipliers(base[i], self.factors[i])
         return out
+
+    def _sparse_rows(self, base: Matrix) -> Matrix:
+        """:meth:`rows` of a CSR ``base``: its untouched rows plus the touched ones made dense."""
+        touched = self.touched_rows
+        new = np.stack([apply_multipliers(dense_row(base, i), self.factors[i]) for i in touched])
+        keep = np.ones(base.shape[0])
+        keep[touched] = 0.0
+        moved = sp.csr_matrix(new)
+        placed = sp.csr_matrix(
+            (moved.data, moved.indices, _spread(moved.indptr, touched, base.shape[0])),
+            shape=base.shape,
+        )
+        out = sp.csr_matrix(base.multiply(keep[:, None])) + placed
+        out.eliminate_zeros()
+        return out
+
+
+def _spread(indptr: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    """The CSR row pointer of ``n`` rows whose rows ``rows`` hold, in order, the rows of a
+    matrix with pointer ``indptr`` and the others nothing."""
+    counts = np.zeros(n, dtype=indptr.dtype)
+    counts[rows] = np.diff(indptr)
+    return np.concatenate([[0], np.cumsum(counts)])
 
 
 @dataclass(frozen=True)
@@ -61,7 +90,7 @@ class ScenarioArrays:
     touchpoints: tuple[str, ...]
     outcomes: tuple[str, ...]
     stages: tuple[str, ...]
-    base: np.ndarray  # (n, n + m) transition probabilities
+    base: Matrix  # (n, n + m) transition probabilities, dense or CSR (:func:`to_arrays`)
     entry: np.ndarray  # (n,) entry mix of arriving customers
     time_mean: np.ndarray  # (n,) mean days per visit: dwell + service (queues ignored)
     laplace: np.ndarray  # (n,) E[exp(-delta * time per visit)]; segments have their own
@@ -80,23 +109,69 @@ class ScenarioArrays:
     def n(self) -> int:
         return len(self.touchpoints)
 
-    def segment_rows(self, base: np.ndarray, seg: SegmentArrays) -> np.ndarray:
+    @functools.cached_property
+    def buying(self) -> np.ndarray:
+        """Indices of the purchase states."""
+        return np.flatnonzero(self.purchase)
+
+    @functools.cached_property
+    def browsing(self) -> np.ndarray:
+        """Indices of the other states."""
+        return np.flatnonzero(~self.purchase)
+
+    @functools.cached_property
+    def purchases_last(self) -> tuple[np.ndarray, int]:
+        """The states with those that are not purchases first, and how many they are."""
+        return np.concatenate([self.browsing, self.buying]), len(self.browsing)
+
+    @functools.cached_property
+    def stage_parts(self) -> tuple[tuple[int, np.ndarray, np.ndarray], ...]:
+        """For each stage that has states: its number, its states (a 0/1 float mask) and
+        the indices of the other states."""
+        out = []
+        for s in range(len(self.stages)):
+            in_stage = self.stage_index == s
+            if in_stage.any():
+                out.append((s, in_stage.astype(float), np.flatnonzero(~in_stage)))
+        return tuple(out)
+
+    def segment_rows(self, base: Matrix, seg: SegmentArrays) -> Matrix:
         """``base`` with the segment's multipliers applied row by row.
 
         Removed touchpoints lose their inflow after the multipliers apply, so
         that inflow leaves the journey instead of being renormalised away.
         """
         out = seg.rows(base)
-        if self.removed is not None:
-            out = out.copy()
-            out[:, np.flatnonzero(self.removed)] = 0.0
+        if self.removed is None:
+            return out
+        if is_sparse(out):
+            keep = np.ones(out.shape[1])
+            keep[: self.n] = np.where(self.removed, 0.0, 1.0)
+            out = scale_columns(out, keep)
+            out.eliminate_zeros()
+            return out
+        out = out.copy()
+        out[:, np.flatnonzero(self.removed)] = 0.0
         return out
 
 
-def transition_matrix(sc: Scenario) -> tuple[np.ndarray, dict[str, int]]:
-    """The (touchpoints x nodes) transition matrix and each node's index."""
+def transition_matrix(sc: Scenario, *, sparse: bool = False) -> tuple[Matrix, dict[str, int]]:
+    """The (touchpoints x nodes) transition matrix and each node's index: a dense array, or
+    with ``sparse`` a CSR matrix of the same numbers."""
     index = {name: i for i, name in enumerate(sc.nodes)}
-    base = np.zeros((len(sc.touchpoints), len(index)))
+    shape = (len(sc.touchpoints), len(index))
+    if sparse:
+        rows: list[int] = []
+        cols: list[int] = []
+        values: list[float] = []
+        for source, row in sc.transitions.items():
+            rows += [index[source]] * len(row)
+            cols += [index[target] for target in row]
+            values += row.values()
+        out = sp.csr_matrix((values, (rows, cols)), shape=shape, dtype=float)
+        out.eliminate_zeros()
+        return out, index
+    base = np.zeros(shape)
     for source, row in sc.transitions.items():
         for target, p in row.items():
             base[index[source], index[target]] += p
@@ -111,10 +186,11 @@ def segment_arrays(
     out = []
     tps = list(sc.touchpoints.values())
     for seg in sc.population.effective_segments:
-        factors = np.ones(shape)
+        factors: dict[int, np.ndarray] = {}
         for (a, b), f in seg.edge_multipliers.items():
-            factors[index[a], index[b]] = f
-        touched = np.flatnonzero((factors != 1.0).any(axis=1))
+            factors.setdefault(index[a], np.ones(shape[1]))[index[b]] = f
+        factors = {i: row for i, row in sorted(factors.items()) if (row != 1.0).any()}
+        touched = np.fromiter(factors, dtype=np.intp, count=len(factors))
         dwell_factor = np.ones(shape[0])
         for name, f in seg.dwell_multipliers.items():
             dwell_factor[index[name]] = f
@@ -188,11 +264,15 @@ def _with_order_values(seg: SegmentArrays, tps: list[Touchpoint]) -> SegmentArra
     return dataclasses.replace(seg, order_value_mean=np.array(means, dtype=float))
 
 
-def to_arrays(sc: Scenario) -> ScenarioArrays:
-    """Convert ``sc`` to arrays (one pass; the scenario is already validated)."""
+def to_arrays(sc: Scenario, *, sparse: bool | None = None) -> ScenarioArrays:
+    """Convert ``sc`` to arrays (one pass; the scenario is already validated).
+
+    ``sparse``: hold the transition matrix as CSR (True) or dense (False); by default
+    sparse from :data:`~._linalg.SPARSE_FROM` touchpoints on.
+    """
     tps, outs = tuple(sc.touchpoints), tuple(sc.outcomes)
-    base, index = transition_matrix(sc)
     n = len(tps)
+    base, index = transition_matrix(sc, sparse=n >= SPARSE_FROM if sparse is None else sparse)
     delta = math.log1p(sc.economics.discount_rate) / 365.0
     tp_list = list(sc.touchpoints.values())
 

@@ -20,6 +20,8 @@ from cjsim.engines._draws import (
     poisson_sampler,
     uniform_sampler,
 )
+from cjsim.engines._linalg import SPARSE_FROM
+from cjsim.engines._matrix import Matrix, dense_row, is_sparse
 from cjsim.engines._warm import WarmRows, compile_warm
 from cjsim.model import Distribution, DwellRate, Scenario
 from cjsim.model.rows import apply_multipliers
@@ -28,10 +30,30 @@ __all__ = ["Compiled", "compile_scenario"]
 
 
 def _cumulative(row: np.ndarray) -> tuple[list[int], list[float]]:
-    targets = [int(j) for j in np.flatnonzero(row > 0)]
-    cum = np.cumsum(row[targets]).tolist()
+    targets = np.flatnonzero(row > 0)
+    return _pair(targets, row[targets])
+
+
+def _pair(targets: np.ndarray, probabilities: np.ndarray) -> tuple[list[int], list[float]]:
+    """A row's targets (ascending) and cumulative probabilities, the last one 1.0."""
+    cum = np.cumsum(probabilities).tolist()
     cum[-1] = 1.0
-    return targets, cum
+    return [int(j) for j in targets], cum
+
+
+def _row_pairs(rows: Matrix) -> list[tuple[list[int], list[float]]]:
+    """:func:`_pair` of every row of a dense or CSR matrix (a CSR row is read from its
+    stored entries: the same numbers in the same order as the dense row's)."""
+    if not is_sparse(rows):
+        return [_cumulative(rows[i]) for i in range(rows.shape[0])]
+    c = rows.tocsr(copy=True)
+    c.sort_indices()
+    out = []
+    for lo, hi in zip(c.indptr[:-1], c.indptr[1:], strict=True):
+        values, targets = c.data[lo:hi], c.indices[lo:hi]
+        keep = values > 0
+        out.append(_pair(targets[keep], values[keep]))
+    return out
 
 
 @dataclass(frozen=True)
@@ -81,17 +103,18 @@ class Compiled:
 
 def _experience_rows(
     sc: Scenario,
-    rows: np.ndarray,
+    rows: Matrix,
     index: dict[str, int],
     node: int,
 ) -> list[tuple[float, list[int], list[float]]]:
     tp = list(sc.touchpoints.values())[node]
     out = []
+    row = dense_row(rows, node)
     for effect in sorted(tp.experience, key=lambda e: -e.waited_over_days):
         factors = np.ones(rows.shape[1])
         for target, scale in effect.scale.items():
             factors[index[target]] = scale
-        targets, cum = _cumulative(apply_multipliers(rows[node], factors))
+        targets, cum = _cumulative(apply_multipliers(row, factors))
         out.append((float(effect.waited_over_days), targets, cum))
     return out
 
@@ -132,13 +155,13 @@ def _segment_samplers(
 def compile_scenario(sc: Scenario) -> Compiled:
     """Compile ``sc`` (validated) for simulation."""
     tps, nodes = list(sc.touchpoints.values()), list(sc.nodes)
-    base, index = transition_matrix(sc)
     n = len(tps)
+    base, index = transition_matrix(sc, sparse=n >= SPARSE_FROM)  # large chains: CSR
     targets, cums, experience = [], [], {}
     seg_arrays = segment_arrays(sc, index, base.shape)
     for s, seg in enumerate(seg_arrays):
         rows = seg.rows(base)
-        pairs = [_cumulative(rows[i]) for i in range(n)]
+        pairs = _row_pairs(rows)
         targets.append([p[0] for p in pairs])
         cums.append([p[1] for p in pairs])
         for i, tp in enumerate(tps):

@@ -27,6 +27,7 @@ __all__ = [
     "ConditioningWarning",
     "Solver",
     "one_blas_thread",
+    "solve_once",
 ]
 
 SPARSE_FROM = 400  # states; below this dense LU is faster
@@ -55,6 +56,25 @@ def _lapack(dtype: str) -> tuple[Any, Any]:
     """LAPACK's ``getrf`` and ``getrs`` for arrays of type ``dtype`` (called directly:
     scipy's wrappers cost more than a small chain's factorisation)."""
     return tuple(sla.get_lapack_funcs(("getrf", "getrs"), dtype=np.dtype(dtype)))
+
+
+@functools.cache
+def _gesv(dtype: str) -> Any:
+    """LAPACK's ``gesv`` (factorise and solve in one call) for arrays of type ``dtype``."""
+    return sla.get_lapack_funcs(("gesv",), dtype=np.dtype(dtype))[0]
+
+
+def solve_once(q: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``x`` with ``(I - Q) x = b`` for a small dense ``Q`` of a checked chain whose factors
+    are not kept: one LAPACK call, where a :class:`Solver` costs more in overhead than
+    in arithmetic."""
+    n = q.shape[0]
+    dtype = np.result_type(q, b)
+    if not n:
+        return np.zeros(0, dtype=dtype)
+    a = np.negative(q, order="F", dtype=dtype)  # LAPACK's layout: no copy on the way in
+    a.T.ravel()[:: n + 1] += 1.0  # a.T is C-contiguous: ravel is a view
+    return np.asarray(_gesv(dtype.char)(a, b.astype(dtype, copy=False), overwrite_a=True)[2])
 
 
 class ConditioningWarning(RuntimeWarning):
@@ -88,13 +108,16 @@ class Solver:
     as one that cannot absorb, naming the nodes that hold customers.
 
     ``check=False`` skips this for a chain restricted to some states of one already
-    checked: its visits and norm are at most the full chain's, so is its condition.
-    ``first`` orders a block of states first (:meth:`leading`).
+    checked: its visits and norm are at most the full chain's, so is its condition; and
+    for the discounted form ``I - diag(l) Q`` (``0 < l <= 1``) of a checked chain: its
+    visits are at most the chain's, so it absorbs where the chain does.
+    ``first`` orders a block of states first (:meth:`leading`).  ``q`` is a dense array or
+    a scipy.sparse matrix (made dense where the factorisation is).
     """
 
     def __init__(
         self,
-        q: np.ndarray,
+        q: Any,
         labels: tuple[str, ...] | None = None,
         *,
         doubt: bool = False,
@@ -106,33 +129,41 @@ class Solver:
         self._sparse = sparse and n >= SPARSE_FROM
         self._labels = labels
         self._order: np.ndarray | None = None
-        norm = self._factor_sparse(q) if self._sparse else self._factor_dense(q, first)
+        factor = self._factor_sparse if self._sparse else self._factor_dense
+        norm = factor(q, first, norm=check)
         if check:
             visits = self.left(np.ones(n, dtype=q.dtype)).real if n else np.zeros(0)
             self._check(q, visits, norm, doubt)
 
-    def _factor_dense(self, q: np.ndarray, first: tuple[np.ndarray, int] | None) -> float:
+    def _factor_dense(
+        self, q: Any, first: tuple[np.ndarray, int] | None, *, norm: bool = True
+    ) -> float:
         """LAPACK LU of ``B = (I - Q)^T`` in the order ``first[0]`` (a permutation of the
-        states) whose first ``first[1]`` states form a block; its 1-norm.
+        states) whose first ``first[1]`` states form a block; its 1-norm (0 without
+        ``norm``: a chain that is not checked needs none).
 
         ``B``'s columns are ``I - Q``'s rows, diagonally dominant as ``Q`` is
         sub-stochastic, so partial pivoting keeps the diagonal and the leading block of
         the factors is the LU of the chain restricted to ``first`` (:meth:`leading`).
         """
         n = q.shape[0]
-        if first is None:
+        self._order = None if first is None else first[0]
+        if sp.issparse(q):  # reordered while sparse, then made dense: C-contiguous
+            order = self._order
+            c = (q if order is None else q[order][:, order]).toarray()
+            np.negative(c, out=c)
+        elif first is None:
             c = np.negative(q, order="C")
         else:
-            self._order = first[0]
             c = q.take(self._order, axis=0).take(self._order, axis=1)  # C-contiguous
             np.negative(c, out=c)
         c.ravel()[:: n + 1] += 1.0  # c = I - Q (reordered), C-contiguous: ravel is a view
-        norm = float(np.abs(c.real).sum(axis=0).max()) if n else 0.0
+        one_norm = float(np.abs(c.real).sum(axis=0).max()) if n and norm else 0.0
         b = c.T  # (I - Q)^T, F-contiguous: LAPACK's own layout, no copy on the way in
         getrf, self._getrs = _lapack(b.dtype.char)
         self._lu_dense = getrf(b, overwrite_a=True)[:2] if n else (b, np.zeros(0, int))
         self._first = 0 if first is None else first[1]
-        return norm
+        return one_norm
 
     def leading(self) -> Solver | None:
         """The solver of the chain restricted to the block of states ``first`` from the factors
@@ -149,8 +180,10 @@ class Solver:
         out._lu_dense = (np.asfortranarray(lu[:r, :r]), piv[:r])
         return out
 
-    def _factor_sparse(self, q: np.ndarray) -> float:
-        """SuperLU of ``I - Q``; its 1-norm."""
+    def _factor_sparse(
+        self, q: Any, first: tuple[np.ndarray, int] | None = None, *, norm: bool = True
+    ) -> float:
+        """SuperLU of ``I - Q``; its 1-norm (SuperLU orders the states itself: no ``first``)."""
         n = q.shape[0]
         a = (sp.identity(n, dtype=q.dtype, format="csc") - sp.csc_matrix(q)).tocsc()
         self._a = a

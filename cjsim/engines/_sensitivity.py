@@ -22,6 +22,7 @@ import numpy as np
 
 from cjsim.engines._absorbing import Parts, Population
 from cjsim.engines._arrays import ScenarioArrays
+from cjsim.engines._matrix import block, dense, dense_row, edges
 from cjsim.model.rows import apply_multipliers
 
 __all__ = ["SUMS", "conversions_without", "edge_derivatives", "sum_coefficients"]
@@ -120,8 +121,7 @@ def _refund_terms(
     assert part.plain is not None and part.discounted is not None and part.refund_chain is not None
     n, rest = a.n, part.rest
     buy = np.flatnonzero(a.purchase)
-    q = part.rows[:, :n]
-    after = q[np.ix_(buy, rest)]
+    after = block(part.rows, buy, rest)
     value = part.order_value[buy]
     lap = part.laplace
     c1 = _on(buy, value * (after @ part.plain), n)
@@ -164,8 +164,7 @@ def edge_derivatives(
     """``d kpi / d p`` for every edge (rows of ``np.nonzero(a.base)``, one column per KPI)
     when the edge's probability ``p`` moves and the rest of its row is rescaled
     proportionally; ``k`` holds :func:`sum_coefficients`.  NaN where ``p = 1``."""
-    rows, cols = np.nonzero(a.base)
-    p = a.base[rows, cols]
+    rows, cols, p = edges(a.base)
     pop: Population = ev["population"]
     parts: list[Parts] = ev["parts"]
     per_segment = [_segment_terms(a, part, pop.alpha, k, margin) for part in parts]
@@ -197,7 +196,7 @@ def _touched_row(
     """Fill ``d`` on the edges of row ``i``, which the segment's multipliers reshape: the
     row map's own derivative by complex step (exact), then the chain's gradient."""
     rows, cols = edges
-    base = a.base[i]
+    base = dense_row(a.base, i)
     grad = terms.row(i, base.shape[0], a.n)
     for e in np.flatnonzero(rows == i):
         j, p = cols[e], base[cols[e]]
@@ -229,7 +228,7 @@ class _Removal:
 
 
 def _removal_parts(a: ScenarioArrays, share: float, part: Parts, pop: Population) -> _Removal:
-    rest, q = part.rest, part.rows[:, : a.n]
+    rest, q = part.rest, dense(part.rows[:, : a.n])  # the inverses below are dense anyway
     pos = np.full(a.n, -1)
     pos[rest] = np.arange(len(rest))
     z = part.sub.inverse() if len(rest) else np.zeros((0, 0))

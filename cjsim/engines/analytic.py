@@ -27,6 +27,7 @@ from cjsim.economics import profit
 from cjsim.engines._absorbing import evaluate
 from cjsim.engines._arrays import ScenarioArrays, to_arrays
 from cjsim.engines._linalg import one_blas_thread
+from cjsim.engines._matrix import edges
 from cjsim.engines._sensitivity import (
     conversions_without,
     edge_derivatives,
@@ -141,8 +142,7 @@ def elasticities(sc: Scenario, a: ScenarioArrays, ev: dict[str, Any]) -> pd.Data
     """
     coefficients = sum_coefficients(_scalar_kpis, ev, ELASTICITY_KPIS)
     derivs = edge_derivatives(a, ev, coefficients, ev["margin"])
-    rows, cols = np.nonzero(a.base)
-    p = a.base[rows, cols]
+    rows, cols, p = edges(a.base)
     levels = np.array([float(np.real(_scalar_kpis(ev)[k])) for k in ELASTICITY_KPIS])
     with np.errstate(divide="ignore", invalid="ignore"):
         elastic = np.where(levels != 0, derivs * p[:, None] / levels, math.nan)

@@ -11,11 +11,13 @@ True
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from cjsim.engines._absorbing import edge_flow_matrix
 from cjsim.engines._arrays import to_arrays
 from cjsim.engines._linalg import one_blas_thread
+from cjsim.engines._matrix import edges
 from cjsim.model import Scenario
 
 __all__ = ["edge_flows"]
@@ -40,12 +42,12 @@ def edge_flows(scenario: Scenario) -> pd.DataFrame:
         a = to_arrays(scenario)
         flow = edge_flow_matrix(a)
     nodes = (*a.touchpoints, *a.outcomes)
-    sources, targets = a.base.nonzero()
+    sources, targets, probability = edges(a.base)
     return pd.DataFrame(
         {
             "source": [a.touchpoints[i] for i in sources],
             "target": [nodes[j] for j in targets],
-            "probability": a.base[sources, targets],
-            "flow": flow[sources, targets],
+            "probability": probability,
+            "flow": np.asarray(flow[sources, targets]).ravel(),
         }
     )

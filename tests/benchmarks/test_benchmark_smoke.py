@@ -44,6 +44,8 @@ def test_scenario_load_speed_runs_in_its_small_form():
     done = small("scenario_load_speed.py")
     assert done.returncode == 0, done.stderr
     assert "1000 touchpoints: load and check" in done.stdout and "ratio" in done.stdout
+    for label in ("the analytic solve", "one sparse factorisation + solve", "held CSR"):
+        assert label in done.stdout
 
 
 def test_calibration_speed_runs_in_its_small_form():
