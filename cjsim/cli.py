@@ -45,6 +45,10 @@ _EXAMPLES = {
     "  cjsim run scenarios/fashionfusion.toml --engine des --replications 20 --seed 1 "
     "--workers 2 --out results/",
     "schema": "example: cjsim schema > scenario.schema.json",
+    "optimize": "examples:\n  cjsim optimize scenarios/fashionfusion.toml "
+    "--lever returns.servers=2..10@25 --seed 1\n"
+    "  cjsim optimize scenarios/fashionfusion.toml --lever checkout.order_value=0.85..1.05 "
+    "--engine vectorized --ignore-capacity --plot discount.png",
     "compare": "example:\n  cjsim compare scenarios/fashionfusion.toml "
     "--interventions scenarios/fashionfusion_investments.toml --seed 1 --budget 12000",
     "calibrate": "example:\n  cjsim calibrate events.csv --mapping mapping.toml --out fitted.toml "
@@ -66,7 +70,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"cjsim {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_check, _add_run, _add_compare, _add_calibrate, _add_validate, _add_report):
+    for add in (
+        _add_check,
+        _add_run,
+        _add_compare,
+        _add_optimize,
+        _add_calibrate,
+        _add_validate,
+        _add_report,
+    ):
         add(sub)
     cli_channels.add_parser(sub)
     cli_examples.add_parser(sub)
@@ -131,6 +143,74 @@ def _add_compare(sub: Any) -> None:
         help="write ranking.csv, comparison.csv, deltas.csv, comparison.json (and with "
         "--budget portfolio.csv, with --select selection.csv) here",
     )
+
+
+def _add_optimize(sub: Any) -> None:
+    opt = sub.add_parser(
+        "optimize",
+        help="find the best setting of levers (servers, a discount, a pace, a budget) by "
+        "simulation under common random numbers",
+        epilog=_EXAMPLES["optimize"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    opt.add_argument("file", help="scenario TOML file")
+    opt.add_argument(
+        "--lever",
+        action="append",
+        required=True,
+        metavar="SPEC",
+        help="NODE.KIND=LOW..HIGH[@COST_PER_DAY], KIND one of servers, order_value, dwell, "
+        "service (or arrivals=LOW..HIGH[@COST_PER_DAY]); repeat for several levers",
+    )
+    opt.add_argument(
+        "--objective",
+        choices=["profit", "npv"],
+        default="profit",
+        help="maximised over the horizon, net of the levers' cost (default profit)",
+    )
+    opt.add_argument(
+        "--search",
+        choices=["auto", "grid"],
+        default="auto",
+        help="auto: golden-section (one whole-number lever), Brent (one continuous lever), "
+        "differential evolution (several); grid: every setting (default auto)",
+    )
+    _engine_options(
+        opt,
+        ENGINE_HELP_COMPARE,
+        default_engine="des",
+        default_workers=default_workers(),
+        replications_help="replications per setting, the same for every setting (default 10)",
+    )
+    opt.add_argument("--plot", metavar="PNG", help="draw the objective against the lever here")
+
+
+def _optimize(args: argparse.Namespace) -> int:
+    from cjsim.interventions.optimize import Lever, optimize
+
+    scenario = _scenario(args)
+    levers = [Lever.parse(spec) for spec in args.lever]
+    if args.plot:
+        why = unwritable(args.plot)
+        if why:
+            raise CJSimError(f"--plot {args.plot}: {why} — choose a file you can write")
+    found = optimize(
+        scenario, levers, objective=args.objective, search=args.search, options=_run_options(args)
+    )
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        ax = found.plot()
+        ax.figure.savefig(args.plot, dpi=120)
+        print(f"wrote {args.plot}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(found.to_dict(), indent=2, allow_nan=False))
+        return 0
+    from cjsim.cli_format import optimum_lines
+
+    print("\n".join(optimum_lines(found, scenario)))
+    return 0
 
 
 def _selection_options(p: argparse.ArgumentParser) -> None:
@@ -773,6 +853,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "check": _check,
         "run": _run,
         "compare": _compare,
+        "optimize": _optimize,
         "calibrate": _calibrate,
         "validate": _validate,
         "report": _report,

@@ -17,6 +17,7 @@ from cjsim.model import CohortArrivals, Scenario
 if TYPE_CHECKING:  # calibration loads scipy.stats: only the fit commands need it
     from cjsim.calibration import Fit, Validation
     from cjsim.experiment import Selection
+    from cjsim.interventions.optimize import Optimum
 
 __all__ = ["check_summary", "format_number", "result_tables"]
 
@@ -234,6 +235,35 @@ def comparison_tables(cmp: Comparison) -> str:
     if cmp.selection is not None:
         lines += ["", *selection_lines(cmp.selection, str(meta["currency"]))]
     return "\n".join(lines)
+
+
+def optimum_lines(found: Optimum, scenario: Scenario) -> list[str]:
+    """What ``cjsim optimize`` prints: the best setting with its interval, then every
+    setting simulated, best first."""
+    meta, currency = found.meta, scenario.currency
+    head = (
+        f"{scenario.name} — optimisation, engine {meta['engine']}, {meta['replications']} "
+        f"replications per setting (common random numbers), seed {meta['seed']}, horizon "
+        f"{meta['horizon_days']:g} days, money in {currency}"
+    )
+    setting = ", ".join(f"{k} = {_lever_value(v)}" for k, v in found.best.items())
+    value = fmt.with_interval(fmt.money, found.mean, found.ci_low, found.ci_high)
+    lines = [textwrap.fill(head, WIDTH), "", "Best setting"]
+    lines.append(f"  {setting}: {found.objective} net of the levers' cost {value}")
+    lines += ["", f"Settings simulated ({len(found.evaluations)}, {found.method}; best first)"]
+    labels = [lv.label for lv in found.levers]
+    lines.append("   " + " ".join(f"{x[:18]:>18}" for x in labels) + f" {found.objective:>32}")
+    table = found.evaluations.sort_values("mean", ascending=False)
+    for r in table.to_dict(orient="records"):
+        cells = " ".join(f"{_lever_value(r[x]):>18}" for x in labels)
+        shown = fmt.with_interval(fmt.money, r["mean"], r["ci_low"], r["ci_high"])
+        lines.append(f"   {cells} {shown:>32}")
+    return lines
+
+
+def _lever_value(value: float) -> str:
+    """A lever's value: whole numbers as such (servers), factors with 3 decimals."""
+    return f"{value:g}" if float(value).is_integer() else f"{value:.3f}"
 
 
 def selection_lines(sel: Selection, currency: str) -> list[str]:

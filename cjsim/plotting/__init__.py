@@ -23,6 +23,7 @@ from cjsim.plotting.calibration import drift_tests, dwell_fit, holdout, transiti
 from cjsim.plotting.comparison import deltas, ranking
 from cjsim.plotting.funnel import funnel, stage_changes, stage_reach
 from cjsim.plotting.graph import edge_flows, journey_graph
+from cjsim.plotting.optimize import optimum
 from cjsim.plotting.sankey import flows, stage_flows
 from cjsim.plotting.sensitivity import tornado
 from cjsim.plotting.series import timeseries
@@ -37,6 +38,7 @@ __all__ = [
     "funnel",
     "holdout",
     "journey_graph",
+    "optimum",
     "ranking",
     "stage_changes",
     "stage_flows",
