@@ -250,6 +250,16 @@ def optimum_lines(found: Optimum, scenario: Scenario) -> list[str]:
     value = fmt.with_interval(fmt.money, found.mean, found.ci_low, found.ci_high)
     lines = [textwrap.fill(head, WIDTH), "", "Best setting"]
     lines.append(f"  {setting}: {found.objective} net of the levers' cost {value}")
+    if "lead" in meta:
+        runner = ", ".join(
+            f"{lv.label} = {_lever_value(v)}"
+            for lv, v in zip(found.levers, meta["runner_up"], strict=True)
+        )
+        lead = fmt.with_interval(
+            fmt.money, meta["lead"], meta["lead_ci_low"], meta["lead_ci_high"], signed=True
+        )
+        said = f"ahead of the next best ({runner}) by {lead}, paired over the same customers"
+        lines.append(textwrap.fill(said, WIDTH, initial_indent="  ", subsequent_indent="  "))
     lines += ["", f"Settings simulated ({len(found.evaluations)}, {found.method}; best first)"]
     labels = [lv.label for lv in found.levers]
     lines.append("   " + " ".join(f"{x[:18]:>18}" for x in labels) + f" {found.objective:>32}")

@@ -220,6 +220,7 @@ class _Objective:
     def __init__(self, sc: Scenario, levers: Sequence[Lever], objective: str, opts: RunOptions):
         self.sc, self.levers, self.objective, self.opts = sc, tuple(levers), objective, opts
         self.seen: dict[tuple[float, ...], tuple[float, float, float, float]] = {}
+        self.values: dict[tuple[float, ...], np.ndarray] = {}  # per replication
 
     def key(self, x: Sequence[float]) -> tuple[float, ...]:
         return tuple(
@@ -245,11 +246,26 @@ class _Objective:
                 [self.sc], [self.variant(k) for k in new], self.opts, baseline=False
             )
             for k, kpis in zip(new, outcomes[0].kpis, strict=True):
-                self.seen[k] = interval(np.array([row[self.objective] for row in kpis]))
+                self.values[k] = np.array([row[self.objective] for row in kpis])
+                self.seen[k] = interval(self.values[k])
         return [self.seen[k][0] for k in keys]
 
     def __call__(self, x: Sequence[float]) -> float:
         return self.batch([x])[0]
+
+    def margin(self, best: tuple[float, ...]) -> dict[str, Any]:
+        """The best's lead over the next best setting, paired replication by replication
+        (the same customers), with its 95 % interval; empty with one setting."""
+        others = sorted((k for k in self.seen if k != best), key=lambda k: -self.seen[k][0])
+        if not others:
+            return {}
+        lead, low, high, _ = interval(self.values[best] - self.values[others[0]])
+        return {
+            "runner_up": list(others[0]),
+            "lead": lead,
+            "lead_ci_low": low,
+            "lead_ci_high": high,
+        }
 
     def table(self) -> pd.DataFrame:
         rows = [
@@ -389,6 +405,7 @@ def optimize(
         "engine": opts.engine_object.name,
         "horizon_days": opts.horizon_days,
         "currency": scenario.currency,
+        **f.margin(best),
     }
     labels = [lv.label for lv in levers]
     return Optimum(

@@ -115,6 +115,7 @@ def test_cli_optimize_prints_the_best_and_draws_it(tmp_path, capsys):
     code = main([*args, "--seed", "1", "--workers", "1", "--plot", str(plot)])
     out = capsys.readouterr().out
     assert code == 0 and "Best setting" in out and "desk.servers = " in out
+    assert "ahead of the next best" in out and max(map(len, out.splitlines())) <= 100
     assert plot.stat().st_size > 0
     assert main([*args, "--seed", "1", "--workers", "1", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
