@@ -57,6 +57,21 @@ class HandOver:
     join: np.ndarray  # bool
 
 
+@dataclass(frozen=True)
+class _Visits:
+    """Visits that start together in one step: who (position in the chunk), where, when,
+    which visit of the touchpoint it is, and the day bin."""
+
+    act: np.ndarray
+    nd: np.ndarray
+    tt: np.ndarray
+    k: np.ndarray
+    day: np.ndarray
+
+    def subset(self, mask: np.ndarray) -> _Visits:
+        return _Visits(self.act[mask], self.nd[mask], self.tt[mask], self.k[mask], self.day[mask])
+
+
 class _State:
     """The per-customer arrays of one chunk."""
 
@@ -177,24 +192,24 @@ class Lockstep:
         who walk on (their next node and time set in ``s``)."""
         k = s.counts[act, nd]
         s.counts[act, nd] = k + 1
-        day = (tt * self.per_bin).astype(np.int64)
-        self._bin("starts_by_day", nd * self.d1 + day)
+        v = _Visits(act, nd, tt, k, (tt * self.per_bin).astype(np.int64))
+        self._bin("starts_by_day", nd * self.d1 + v.day)
         s.stages[act] |= self.stage_bit[nd]
-        uniforms, dwell = self._blocks(banks, act, nd, k)
+        uniforms, dwell = self._blocks(banks, v)
         dwell[self.zero[nd]] = 0.0
         desk = self.desk[nd]
         if desk.any():  # joins the queue after its dwell, unless the horizon comes first
-            t_join = tt[desk] + dwell[desk]
+            at = v.subset(desk)
+            t_join = at.tt + dwell[desk]
             queue = t_join < self.h
-            late = ~queue
-            if late.any():
-                self._finish(s, act[desk][late], nd[desk][late], tt[desk][late])
-            out.append((act[desk][queue], nd[desk][queue], t_join[queue], k[desk][queue], True))
+            if not queue.all():
+                late = at.subset(~queue)
+                self._finish(s, late.act, late.nd, late.tt)
+            out.append((at.act[queue], at.nd[queue], t_join[queue], at.k[queue], True))
             walk = ~desk
-            act, nd, tt, k, day = act[walk], nd[walk], tt[walk], k[walk], day[walk]
-            uniforms, dwell = uniforms[walk], dwell[walk]
-        self._cash(s, banks, act, nd, tt, k, day)
-        t = tt + dwell
+            v, uniforms, dwell = v.subset(walk), uniforms[walk], dwell[walk]
+        self._cash(s, banks, v)
+        act, nd, t = v.act, v.nd, v.tt + dwell
         s.t[act] = t
         gone = t >= self.h  # still dwelling at the horizon: in flight
         if gone.any():
@@ -208,95 +223,69 @@ class Lockstep:
         s.node[act] = self.targets[row, chosen]
         return act
 
-    def _blocks(
-        self, banks: list[Bank], act: np.ndarray, nd: np.ndarray, k: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _blocks(self, banks: list[Bank], v: _Visits) -> tuple[np.ndarray, np.ndarray]:
         """Each customer's transition uniform and dwell of this visit."""
-        inverse, i, batch, node, visit = self._keys(act, nd, k)
+        inverse, i, batch, node, visit = self._keys(v)
         uniforms, dwells = [], []
         for pair in map(Bank.step, map(banks.__getitem__, batch), node, visit):
             uniforms.append(pair[0])
             dwells.append(pair[1])
         return _stacked(uniforms)[inverse, i], _stacked(dwells)[inverse, i]
 
-    def _keys(
-        self, act: np.ndarray, nd: np.ndarray, k: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, list[int], list[int], list[int]]:
-        """The blocks that customers ``act`` at visit ``k`` of ``nd`` need: one per
-        (batch, visit, node) present, as each customer's row among them, each customer's
-        place in its batch, and the blocks' batches, nodes and visits."""
+    def _keys(self, v: _Visits) -> tuple[np.ndarray, np.ndarray, list[int], list[int], list[int]]:
+        """The blocks that visits ``v`` need: one per (batch, visit, node) present, as each
+        customer's row among them, each customer's place in its batch, and the blocks'
+        batches, nodes and visits."""
         n = self.c.n
-        batch, i = act >> SHIFT, act & (BATCH - 1)
-        keys, inverse = np.unique((batch * SLOT + k * n) + nd, return_inverse=True)
+        batch, i = v.act >> SHIFT, v.act & (BATCH - 1)
+        keys, inverse = np.unique((batch * SLOT + v.k * n) + v.nd, return_inverse=True)
         slot = keys % SLOT
         return inverse, i, (keys // SLOT).tolist(), (slot % n).tolist(), (slot // n).tolist()
 
-    def _values(
-        self, banks: list[Bank], purpose: int, act: np.ndarray, nd: np.ndarray, k: np.ndarray
-    ) -> np.ndarray:
-        """Each customer's value of ``purpose`` at visit ``k`` of ``nd``."""
-        inverse, i, batch, node, visit = self._keys(act, nd, k)
-        blocks = [banks[b].block(purpose, x, v) for b, x, v in zip(batch, node, visit, strict=True)]
+    def _values(self, banks: list[Bank], purpose: int, v: _Visits) -> np.ndarray:
+        """Each visit's value of ``purpose``."""
+        inverse, i, batch, node, visit = self._keys(v)
+        blocks = [banks[b].block(purpose, x, k) for b, x, k in zip(batch, node, visit, strict=True)]
         return _stacked(blocks)[inverse, i]
 
-    def _cash(
-        self,
-        s: _State,
-        banks: list[Bank],
-        act: np.ndarray,
-        nd: np.ndarray,
-        tt: np.ndarray,
-        k: np.ndarray,
-        day: np.ndarray,
-    ) -> None:
-        """Cost, purchase and refund of the visits that start at ``tt``."""
+    def _cash(self, s: _State, banks: list[Bank], v: _Visits) -> None:
+        """Cost, purchase and refund of visits ``v`` (booked when they start)."""
         delta = self.c.daily_discount
-        cost = self.cost[nd]
+        cost = self.cost[v.nd]
         paid = cost != 0
         if paid.any():
-            who, amount = act[paid], cost[paid]
-            self._bin("cost_by_day", day[paid], amount)
-            disc = np.exp(-delta * (tt[paid] - s.t0[who])) if delta else 1.0
+            who, amount = v.act[paid], cost[paid]
+            self._bin("cost_by_day", v.day[paid], amount)
+            disc = np.exp(-delta * (v.tt[paid] - s.t0[who])) if delta else 1.0
             s.value[who] -= amount * disc
-        buy = self.purchase[nd]
+        buy = self.purchase[v.nd]
         if buy.any():
-            self._buy(s, banks, act[buy], nd[buy], tt[buy], k[buy], day[buy])
-        back = (self.refund[nd] != 0) & ~buy
+            self._buy(s, banks, v.subset(buy))
+        back = (self.refund[v.nd] != 0) & ~buy
         if back.any():
-            back[back] = s.last[act[back]] != 0
+            back[back] = s.last[v.act[back]] != 0
             if back.any():
-                self._refund(s, act[back], nd[back], tt[back], day[back])
+                self._refund(s, v.subset(back))
 
-    def _buy(
-        self,
-        s: _State,
-        banks: list[Bank],
-        who: np.ndarray,
-        nd: np.ndarray,
-        tt: np.ndarray,
-        k: np.ndarray,
-        day: np.ndarray,
-    ) -> None:
-        drawn = self._values(banks, OV, who, nd, k)
-        value = drawn * self.multiplier[s.seg[who]]
+    def _buy(self, s: _State, banks: list[Bank], v: _Visits) -> None:
+        who = v.act
+        value = self._values(banks, OV, v) * self.multiplier[s.seg[who]]
         fresh = s.purchases[who] == 0
-        s.first[who[fresh]] = tt[fresh]
+        s.first[who[fresh]] = v.tt[fresh]
         s.purchases[who] += 1
         s.last[who] = value
         tl = self.tl
         tl.purchases += len(who)
         tl.order_value += float(value.sum())
-        self._bin("purchases_by_day", day)
-        self._bin("revenue_by_day", day, value)
-        s.value[who] += self.margin * value * self._discount(s, who, tt)
+        self._bin("purchases_by_day", v.day)
+        self._bin("revenue_by_day", v.day, value)
+        s.value[who] += self.margin * value * self._discount(s, who, v.tt)
 
-    def _refund(
-        self, s: _State, who: np.ndarray, nd: np.ndarray, tt: np.ndarray, day: np.ndarray
-    ) -> None:
-        refund = self.refund[nd] * s.last[who]
+    def _refund(self, s: _State, v: _Visits) -> None:
+        refund = self.refund[v.nd] * s.last[v.act]
         self.tl.refunds += float(refund.sum())
-        self._bin("revenue_by_day", day, -refund)
-        s.value[who] -= self.margin * refund * self._discount(s, who, tt)
+        self._bin("revenue_by_day", v.day, -refund)
+        s.value[v.act] -= self.margin * refund * self._discount(s, v.act, v.tt)
 
     def _discount(self, s: _State, who: np.ndarray, tt: np.ndarray) -> np.ndarray | float:
         delta = self.c.daily_discount
