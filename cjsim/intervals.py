@@ -39,7 +39,7 @@ def interval_table(per_replication: pd.DataFrame, level: float = 0.95) -> pd.Dat
         :data:`INTERVAL_COLUMNS`, one row per column of ``per_replication``; a single
         finite value gives NaN interval and standard error.
     """
-    from scipy import stats  # loaded when first needed (not by simulation workers)
+    from scipy import special  # loaded when first needed (not by simulation workers)
 
     rows = []
     for kpi in per_replication.columns:
@@ -53,7 +53,8 @@ def interval_table(per_replication: pd.DataFrame, level: float = 0.95) -> pd.Dat
             rows.append((kpi, mean, math.nan, math.nan, math.nan))
             continue
         se = float(values.std(ddof=1) / math.sqrt(len(values)))
-        half = float(stats.t.ppf(0.5 + level / 2, len(values) - 1)) * se
+        # Student's t quantile (what scipy.stats.t.ppf computes, without loading scipy.stats)
+        half = float(special.stdtrit(len(values) - 1, 0.5 + level / 2)) * se
         rows.append((kpi, mean, mean - half, mean + half, se))
     return pd.DataFrame(rows, columns=INTERVAL_COLUMNS)
 

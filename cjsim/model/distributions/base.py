@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -83,6 +83,12 @@ class Distribution:
     def logsf(self, x: np.ndarray) -> np.ndarray:
         """Log survival ``log P(X > x)``."""
         return np.asarray(self.scipy().logsf(x), dtype=float)
+
+    def density(self) -> Callable[[float], float]:
+        """The density as a function of one value (for quadrature); the scipy
+        distribution's, frozen once, unless the family writes its own."""
+        pdf = self.scipy().pdf
+        return lambda x: float(pdf(x))
 
     def laplace(self, s: float) -> float:
         """``E[exp(-s X)]`` for ``s >= 0`` (used to discount cash flows)."""
@@ -198,10 +204,9 @@ def distribution_from_dict(data: Mapping[str, Any]) -> Distribution:
 
 @functools.lru_cache(maxsize=1024)
 def _laplace_by_quadrature(dist: Distribution, s: float) -> float:
-    """``E[exp(-s X)]`` by quadrature of the density (frozen once: building a scipy
-    distribution costs more than evaluating it)."""
+    """``E[exp(-s X)]`` by quadrature of the density."""
     from scipy import integrate  # loaded when first needed
 
-    pdf = dist.scipy().pdf
-    value, _ = integrate.quad(lambda x: math.exp(-s * x) * float(pdf(x)), 0, math.inf, limit=200)
+    pdf = dist.density()
+    value, _ = integrate.quad(lambda x: math.exp(-s * x) * pdf(x), 0, math.inf, limit=200)
     return float(value)

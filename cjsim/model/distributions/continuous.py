@@ -10,7 +10,7 @@ broadcast against ``x``, so calibration can evaluate many members at once.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -284,6 +284,18 @@ class LogNormal(Distribution):
 
         return stats.lognorm(self.sigma, scale=math.exp(self.mu))
 
+    def density(self) -> Callable[[float], float]:
+        mu, sigma = self.mu, self.sigma
+        norm = 1.0 / (sigma * math.sqrt(2.0 * math.pi))
+
+        def pdf(x: float) -> float:
+            if x <= 0.0:
+                return 0.0
+            z = (math.log(x) - mu) / sigma
+            return norm * math.exp(-0.5 * z * z) / x
+
+        return pdf
+
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...] = 1) -> np.ndarray:
         return rng.lognormal(self.mu, self.sigma, size)
 
@@ -357,6 +369,17 @@ class Weibull(Distribution):
         from scipy import stats  # loaded when first needed
 
         return stats.weibull_min(self.shape, scale=self.scale)
+
+    def density(self) -> Callable[[float], float]:
+        k, lam = self.shape, self.scale
+
+        def pdf(x: float) -> float:
+            if x < 0.0 or (x == 0.0 and k != 1.0):
+                return 0.0 if x < 0.0 or k > 1.0 else math.inf
+            z = x / lam
+            return k / lam * z ** (k - 1.0) * math.exp(-(z**k))
+
+        return pdf
 
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...] = 1) -> np.ndarray:
         return self.scale * rng.weibull(self.shape, size)
