@@ -2,6 +2,7 @@
 every number, loading and writing."""
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -125,3 +126,8 @@ def test_writing_refuses_a_path_it_cannot_use(where, message, tmp_path, monkeypa
     with pytest.raises(cjsim.CJSimError, match=message):
         write_template("five_stages", where)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.toml"]
+
+
+def test_the_docs_page_describes_every_template():
+    page = (Path(__file__).resolve().parents[2] / "docs" / "templates.md").read_text()
+    assert [n for n in template_names() if f"## `{n}`" not in page] == []
