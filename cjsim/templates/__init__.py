@@ -162,11 +162,11 @@ def _check_target(target: Path, *, name: str, overwrite: bool) -> None:
             f"{target}: exists already — nothing written; choose another file name, or "
             "overwrite it with --force (overwrite=True in Python)"
         )
+    why = unwritable(target)
+    if why:
+        raise CJSimError(f"{target}: {why} — choose a file you can write")
     if not target.resolve().parent.is_dir():
         raise CJSimError(
             f"{target}: folder {target.parent} does not exist — create it first or choose "
             "an existing folder"
         )
-    why = unwritable(target)
-    if why:
-        raise CJSimError(f"{target}: {why} — choose a file you can write")
