@@ -67,3 +67,13 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(
     assert err.startswith(message) and len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_help_lists_new_and_shows_examples(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    listed = " ".join(capsys.readouterr().out.split())  # argparse wraps by terminal width
+    assert "new start a scenario from a journey template" in listed
+    with pytest.raises(SystemExit):
+        main(["new", "--help"])
+    assert "cjsim new --template mckinsey_loop journey.toml" in capsys.readouterr().out
