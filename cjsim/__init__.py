@@ -55,6 +55,7 @@ __getattr__, __dir__ = attach(
         "kpis",
         "model",
         "scenario",
+        "templates",
     ),
 )
 

@@ -1,5 +1,5 @@
 """The ``cjsim`` command: check, run, compare, calibrate, validate, report, attribution,
-examples and schema.
+examples, new and schema.
 
 Errors a user can cause print one line per problem (file, key path, what,
 hint) and exit with code 2; never a traceback.  Each command imports what it runs, so
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import cjsim.cli_channels as cli_channels
 import cjsim.cli_examples as cli_examples
+import cjsim.cli_templates as cli_templates
 from cjsim._io import unwritable
 from cjsim._version import package_version
 from cjsim.calibration.choices import CLASS_SHAPES, HETEROGENEITY
@@ -82,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
         add(sub)
     cli_channels.add_parser(sub)
     cli_examples.add_parser(sub)
+    cli_templates.add_parser(sub)
     sub.add_parser(
         "schema", help="print the JSON Schema of the scenario format", epilog=_EXAMPLES["schema"]
     )
@@ -859,6 +861,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "report": _report,
         "attribution": cli_channels.run,
         "examples": cli_examples.run,
+        "new": cli_templates.run,
     }
     try:
         if args.command == "schema":

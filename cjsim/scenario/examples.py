@@ -17,7 +17,7 @@ from pathlib import Path
 
 from cjsim.errors import CJSimError
 
-__all__ = ["Example", "bundled_examples", "copy_examples"]
+__all__ = ["Example", "bundled_examples", "copy_examples", "file_description"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,12 @@ def _folder() -> Traversable:
     return resources.files("cjsim").joinpath("examples")
 
 
-def _description(text: str) -> str:
+def file_description(text: str) -> str:
+    """A bundled file's one-line description: its first comment line, without the ``#``.
+
+    >>> file_description("# Five stages: a shop.")
+    'Five stages: a shop.'
+    """
     first = text.lstrip().splitlines()[0] if text.strip() else ""
     return first.lstrip("#").strip()
 
@@ -57,7 +62,7 @@ def bundled_examples() -> list[Example]:
     """
     files = [f for f in _folder().iterdir() if f.is_file() and f.name.endswith(".toml")]
     return [
-        Example(f.name, _description(f.read_text(encoding="utf-8")), f)
+        Example(f.name, file_description(f.read_text(encoding="utf-8")), f)
         for f in sorted(files, key=lambda f: f.name)
     ]
 

@@ -3,8 +3,8 @@
 Layers (A ← B: B may import A at module level, never the other way):
 utilities (``errors``, ``_io``, ``_version``, ``_lazy``, ``kpis``, ``intervals``) ← ``formatting``
 (people-facing numbers, by KPI unit) ← ``model``, ``economics`` ←
-``scenario``, ``engines`` ← ``experiment`` ← ``interventions``, ``calibration``,
-``channels`` ←
+``scenario``, ``engines`` ← ``templates`` (journey frameworks as scenario files) ←
+``experiment`` ← ``interventions``, ``calibration``, ``channels`` ←
 ``analysis`` (sensitivity moves parameters as interventions) ← ``plotting`` ← ``report`` ←
 ``cli``.  Imports inside functions (lazy ``plot_*`` shortcuts) and under ``TYPE_CHECKING``
 are not module-level and may go up.
@@ -29,6 +29,7 @@ RANK = {
     "economics": 1,
     "scenario": 2,
     "engines": 2,
+    "templates": 2.5,
     "experiment": 3,
     "interventions": 4,
     "analysis": 4.5,
@@ -39,6 +40,7 @@ RANK = {
     "cli_format": 7,
     "cli_channels": 7,
     "cli_examples": 7,
+    "cli_templates": 7,
     "cli": 7,
     "__init__": 8,
     "__main__": 8,
@@ -58,7 +60,7 @@ def _part(module: str) -> str:
     """The layer unit of a module: ``cjsim.engines.des`` -> ``engines``."""
     parts = module.split(".")
     part = parts[1] if len(parts) > 1 else "__init__"
-    return "cli" if part in ("cli_format", "cli_channels", "cli_examples") else part
+    return "cli" if part.startswith("cli_") else part
 
 
 def _top_level_imports(tree: ast.Module) -> list[ast.ImportFrom | ast.Import]:

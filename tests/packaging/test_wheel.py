@@ -1,5 +1,6 @@
 """The built wheel alone: in a fresh virtual environment and an empty folder, the
-examples are listed and copied, and the main job runs on the copies.
+examples are listed and copied, and the main job runs on the copies; a journey template
+is written and checked.
 
 The wheel is built from a copy of the files the package is made of (so the test writes
 nothing into the source tree) and installed with ``--no-deps`` into a venv that has no
@@ -23,6 +24,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("pyproject.toml", "README.md", "LICENSE", "cjsim", "scenarios")
+TEMPLATES = ROOT / "cjsim" / "templates"
 
 
 def _run(args: list[str | Path], cwd: Path, env: dict[str, str]) -> str:
@@ -77,6 +79,23 @@ def test_the_wheel_carries_the_examples_and_the_licence(wheel):
     assert not [n for n in names if n.startswith(("tests/", "scenarios/"))]
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
     assert "License-Expression: MIT" in zipfile.ZipFile(wheel).read(metadata).decode()
+
+
+def test_the_wheel_carries_the_templates(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    found = sorted(n for n in names if n.startswith("cjsim/templates/") and n.endswith(".toml"))
+    assert found == [f"cjsim/templates/{p.name}" for p in sorted(TEMPLATES.glob("*.toml"))]
+    assert len(found) >= 4
+
+
+@pytest.mark.slow
+def test_from_the_wheel_alone_a_template_is_written_and_checked(fresh_venv, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    cjsim = fresh_venv / "bin" / "cjsim"
+    assert "mckinsey_loop" in _run([cjsim, "new", "--list"], tmp_path, env)
+    _run([cjsim, "new", "--template", "mckinsey_loop", "journey.toml"], tmp_path, env)
+    checked = _run([cjsim, "check", "journey.toml"], tmp_path, env)
+    assert "journey.toml: OK — McKinsey loop" in checked
 
 
 @pytest.mark.slow
