@@ -39,6 +39,7 @@ RANK = {
     "cli_format": 7,
     "cli_channels": 7,
     "cli_examples": 7,
+    "cli_abtest": 7,
     "cli": 7,
     "__init__": 8,
     "__main__": 8,
@@ -58,7 +59,7 @@ def _part(module: str) -> str:
     """The layer unit of a module: ``cjsim.engines.des`` -> ``engines``."""
     parts = module.split(".")
     part = parts[1] if len(parts) > 1 else "__init__"
-    return "cli" if part in ("cli_format", "cli_channels", "cli_examples") else part
+    return "cli" if part in ("cli_format", "cli_channels", "cli_examples", "cli_abtest") else part
 
 
 def _top_level_imports(tree: ast.Module) -> list[ast.ImportFrom | ast.Import]:

@@ -1,0 +1,553 @@
+"""A/B test design: how many customers, and how many days, a field test needs to confirm
+a simulated effect.
+
+:func:`ab_test_design` simulates the baseline and one intervention with common random
+numbers and the per-customer event log, turns each customer into one outcome (converted
+or not, revenue, or profit within ``follow_up_days`` of arriving), and hands them to
+:mod:`cjsim.experiment.abtest`: the closed form for a rate, simulated Welch t-tests for a
+mean per customer.  The effect's uncertainty comes from the replications (a paired
+t-interval); the size is given for the effect's point estimate and the ends of its 95 %
+interval, and the assurance averages the power over the effect's uncertainty.
+
+How cohorts are handled: the field test enrols customers as they arrive at the
+scenario's arrival rate (from day 0 of its calendar, both arms together), splits them at
+random into equal arms, and follows each for ``follow_up_days``; so it lasts the days
+needed to enrol ``arms × n`` customers plus the follow-up of the last one.  The simulated
+outcomes use the same rule: only customers who arrived at least ``follow_up_days``
+before the horizon count, each with what happened in their first ``follow_up_days``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from cjsim.economics import Costs
+from cjsim.engines.base import Engine
+from cjsim.errors import OptionError, did_you_mean
+from cjsim.experiment import RunOptions, run_replications
+from cjsim.experiment import abtest as stats_ab
+from cjsim.intervals import interval
+from cjsim.interventions.intervention import Intervention, apply, check_interventions
+from cjsim.model import Population, Scenario
+
+__all__ = ["KPIS", "ABTestDesign", "ab_test_design", "customer_outcomes", "enrolment_days"]
+
+#: The KPIs a field test can confirm, and the test each uses.
+KPIS = {
+    "conversion_rate": "pooled two-proportion z-test (closed-form size, Fleiss)",
+    "revenue_per_customer": "Welch t-test (size by simulated field tests)",
+    "profit_per_customer": "Welch t-test (size by simulated field tests)",
+}
+
+
+def _check_kpi(kpi: str) -> None:
+    if kpi not in KPIS:
+        raise OptionError(
+            f"kpi {kpi!r} cannot be sized for a field test — {did_you_mean(kpi, KPIS)}"
+        )
+
+
+def customer_outcomes(
+    events: pd.DataFrame,
+    scenario: Scenario,
+    *,
+    kpi: str,
+    follow_up_days: float | None,
+    horizon_days: float,
+    costs: Costs | None = None,
+) -> np.ndarray:
+    """One outcome per customer of one replication's event log.
+
+    Parameters
+    ----------
+    events : DataFrame
+        An engine's event log (``customer, time, touchpoint, value``), one replication.
+    scenario : Scenario
+        The scenario that produced it (purchase touchpoints, visit costs, margin).
+    kpi : {"conversion_rate", "revenue_per_customer", "profit_per_customer"}
+        1/0 for a purchase; the order values less refunds; or the gross margin of that
+        revenue less the visits' costs, the cost per customer and ``costs`` (an
+        intervention's per-customer, per-purchase and per-visit costs; its fixed and
+        daily costs are not per customer and stay out).
+    follow_up_days : float or None
+        Each customer's window from arrival (days > 0); customers who arrived later than
+        ``horizon_days - follow_up_days`` are left out (not observed long enough).  None:
+        every customer, with everything up to the horizon (as the engine's KPIs count).
+    horizon_days : float
+        The simulated span.
+
+    Returns
+    -------
+    ndarray
+        One value per customer who arrived in the enrolment window, in customer order;
+        warm-start customers (in the journey before day 0) are left out.
+    """
+    _check_kpi(kpi)
+    log = events
+    if "warm_id" in log:
+        log = log[log["warm_id"].isna()]
+    if follow_up_days is not None:
+        arrival = log.groupby("customer")["time"].transform("min")
+        window = log["time"] < arrival + follow_up_days
+        log = log[(arrival <= horizon_days - follow_up_days) & window]
+    customers = log["customer"].to_numpy()
+    ids, owner = np.unique(customers, return_inverse=True)
+    tps = scenario.touchpoints
+    names = log["touchpoint"].to_numpy()
+    purchase = np.array([n in tps and bool(tps[n].purchase) for n in names])
+    if kpi == "conversion_rate":
+        return (np.bincount(owner, purchase, len(ids)) > 0).astype(float)
+    revenue = np.bincount(owner, log["value"].to_numpy(float), len(ids))
+    if kpi == "revenue_per_customer":
+        return revenue
+    extra = costs or Costs()
+    visit_cost = {n: tp.cost_per_visit + extra.per_visit.get(n, 0.0) for n, tp in tps.items()}
+    per_row = np.array([visit_cost.get(n, 0.0) for n in names]) + extra.per_purchase * purchase
+    e = scenario.economics
+    fixed = e.cost_per_customer + extra.per_customer
+    return e.gross_margin * revenue - np.bincount(owner, per_row, len(ids)) - fixed
+
+
+def enrolment_days(population: Population, customers: float) -> float:
+    """Days from day 0 until ``customers`` have arrived on average (the last rate goes on
+    past the horizon); infinite when a fixed cohort is smaller."""
+
+    def short(t: float) -> float:
+        return population.expected_customers(t) - customers
+
+    upper = 1.0
+    while short(upper) < 0:
+        if upper > 1e7:
+            return math.inf
+        upper *= 2
+    return float(optimize.brentq(short, 0.0, upper, xtol=1e-6))
+
+
+@dataclass(frozen=True)
+class ABTestDesign:
+    """What a field test needs to confirm one intervention's simulated effect on a KPI.
+
+    Attributes
+    ----------
+    kpi, variant : str
+    test : str
+        The test the sizes are for (two-sided, level ``alpha``).
+    baseline_value : float
+        The KPI of the baseline arm (per customer, within the follow-up).
+    effect : tuple of float
+        ``(point, ci_low, ci_high, std_err)``: the variant's change of the KPI, 95 %
+        t-interval over paired replications.
+    sizes : DataFrame
+        One row per effect (``point``, ``ci_low``, ``ci_high``): ``effect``,
+        ``n_per_arm``, ``customers`` (both arms), ``enrolment_days``, ``duration_days``
+        (enrolment plus follow-up); NaN where the effect is zero or of the other sign.
+    assurance : float
+        The chance the test at the point estimate's size rejects, averaged over the
+        effect's uncertainty (a t distribution with the interval's spread).
+    check : SimulatedPower
+        Simulated field tests at the point estimate's size.
+    curve : DataFrame
+        ``n_per_arm, effect, power, std_err, source`` for the power curve figure.
+    """
+
+    kpi: str
+    variant: str
+    test: str
+    power: float
+    alpha: float
+    follow_up_days: float
+    baseline_value: float
+    effect: tuple[float, float, float, float]
+    sizes: pd.DataFrame
+    assurance: float
+    check: stats_ab.SimulatedPower
+    curve: pd.DataFrame
+    notes: tuple[str, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """A few lines of plain text for people."""
+        point, low, high, _ = self.effect
+        lines = [
+            f"A/B test design: {self.variant} vs baseline on {self.kpi} — {self.test}, "
+            f"two-sided alpha {self.alpha:g}, power {self.power:g}",
+            f"baseline {self.baseline_value:.6g}; simulated effect {point:+.6g} "
+            f"(95 % interval {low:+.6g} to {high:+.6g})",
+            f"{'effect':>8} {'value':>12} {'n per arm':>12} {'customers':>12} {'days':>9}",
+        ]
+        t = self.sizes
+        numbers = (t[c].to_numpy(float) for c in ("effect", "n_per_arm", "customers"))
+        days = t["duration_days"].to_numpy(float)
+        for which, effect, n, customers, d in zip(t["which"], *numbers, days, strict=True):
+            lines.append(
+                f"{which:>8} {effect:>+12.5g} {_count(n):>12} {_count(customers):>12} "
+                f"{_count(d, '.1f'):>9}"
+            )
+        c = self.check
+        lines.append(
+            f"simulated {c.tests} field tests at {c.n_per_arm} per arm: power "
+            f"{c.power:.3f} ± {c.std_err:.3f} (Monte Carlo error)"
+        )
+        lines.append(
+            f"assurance (power averaged over the effect's uncertainty): {self.assurance:.3f}"
+        )
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        from cjsim._io import to_jsonable
+
+        point, low, high, se = self.effect
+        return to_jsonable(
+            {
+                "kpi": self.kpi,
+                "variant": self.variant,
+                "test": self.test,
+                "power": self.power,
+                "alpha": self.alpha,
+                "follow_up_days": self.follow_up_days,
+                "baseline_value": self.baseline_value,
+                "effect": {"mean": point, "ci_low": low, "ci_high": high, "std_err": se},
+                "sizes": self.sizes.to_dict(orient="records"),
+                "assurance": self.assurance,
+                "check": vars(self.check),
+                "notes": list(self.notes),
+                "meta": self.meta,
+            }
+        )
+
+    def plot_power(self, *, against: str = "n", ax: Any = None) -> Any:
+        """The power curve against the size per arm (``against="n"``) or the effect
+        (``"effect"``) (:func:`cjsim.plotting.power_curve`)."""
+        from cjsim.plotting import power_curve
+
+        return power_curve(self, against=against, ax=ax)
+
+
+def _count(value: float, spec: str = ",.0f") -> str:
+    return "n/a" if not math.isfinite(value) else format(value, spec)
+
+
+_WHICH = ("point", "ci_low", "ci_high")
+
+
+def _arm_outcomes(
+    scenario: Scenario, intervention: Intervention, opts: RunOptions, kpi: str, follow_up: float
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Per replication, the per-customer outcomes of the baseline and the variant."""
+    variant = apply(scenario, intervention)
+    outputs = run_replications([scenario, variant], opts, names=["baseline", intervention.name])
+    horizon = float(opts.horizon_days or 0.0)
+    arms: list[list[np.ndarray]] = [[], []]
+    for k, (sc, costs) in enumerate(((scenario, Costs()), (variant, intervention.costs))):
+        for out in outputs[k]:
+            assert out.events is not None  # asked for with events=True
+            arms[k].append(
+                customer_outcomes(
+                    out.events,
+                    sc,
+                    kpi=kpi,
+                    follow_up_days=follow_up,
+                    horizon_days=horizon,
+                    costs=costs,
+                )
+            )
+    return arms[0], arms[1]
+
+
+def _resolve(scenario: Scenario, options: RunOptions, follow_up_days: float) -> RunOptions:
+    """The run options with the event log, checked for a simulation engine and a horizon
+    longer than the follow-up."""
+    opts = options.replace(events=True).resolve(scenario, need_horizon=True)
+    engine: Engine = opts.engine_object
+    if engine.exact:
+        raise OptionError(
+            f"engine {engine.name!r} gives no per-customer outcomes — an A/B test design "
+            "draws customers from a simulation: use engine='des' or 'vectorized'"
+        )
+    if opts.replications < 2:
+        raise OptionError(
+            "replications must be at least 2 for the effect's interval — e.g. replications=10"
+        )
+    horizon = float(opts.horizon_days or 0.0)
+    if not 0 < follow_up_days < horizon:
+        raise OptionError(
+            f"follow_up_days must be > 0 and shorter than the horizon ({horizon:g} days), got "
+            f"{follow_up_days!r} — customers are followed that long after arriving"
+        )
+    return opts
+
+
+def _same_sign(effect: float, point: float) -> bool:
+    return math.isfinite(effect) and effect != 0 and (effect > 0) == (point > 0)
+
+
+def _sizes_table(
+    effects: dict[str, float], sizes: dict[str, float], population: Population, follow_up: float
+) -> pd.DataFrame:
+    rows = []
+    for which in _WHICH:
+        n = sizes.get(which, math.nan)
+        enrol = enrolment_days(population, 2 * n) if math.isfinite(n) else math.nan
+        rows.append((which, effects[which], n, 2 * n, enrol, enrol + follow_up))
+    columns = ["which", "effect", "n_per_arm", "customers", "enrolment_days", "duration_days"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _effect_draws(effect: tuple[float, float, float, float], df: int, seed: int) -> np.ndarray:
+    """Draws of the effect for the assurance: its mean plus its standard error times a
+    Student t with the replications' degrees of freedom (the interval's own shape)."""
+    point, _, _, se = effect
+    rng = np.random.default_rng([seed, 2])
+    return point + (se if math.isfinite(se) else 0.0) * rng.standard_t(df, size=20_000)
+
+
+def _rate_design(
+    p0: float,
+    effect: tuple[float, float, float, float],
+    *,
+    power: float,
+    alpha: float,
+    tests: int,
+    seed: int,
+    df: int,
+) -> tuple[dict[str, float], stats_ab.SimulatedPower, float, pd.DataFrame]:
+    """Sizes (closed form), simulated check, assurance and curve of a rate."""
+    point = effect[0]
+    sizes = {}
+    for which, e in zip(_WHICH, effect[:3], strict=True):
+        if which == "point" or (_same_sign(e, point) and 0 < p0 + e < 1):
+            sizes[which] = float(
+                stats_ab.sample_size_two_proportions(
+                    baseline_rate=p0, variant_rate=p0 + e, power=power, alpha=alpha
+                )
+            )
+    n = int(sizes["point"])
+    check = stats_ab.simulate_two_proportion_tests(
+        baseline_rate=p0,
+        variant_rate=p0 + point,
+        n_per_arm=n,
+        alpha=alpha,
+        tests=tests,
+        seed=np.random.default_rng([seed, 3]),
+    )
+    draws = _effect_draws(effect, df, seed)
+    assurance = stats_ab.assurance_two_proportions(
+        baseline_rate=p0, effect_draws=draws, n_per_arm=n, alpha=alpha
+    )
+    ns = np.unique(np.geomspace(max(2, n / 10), 3 * max(sizes.values()), 80).round())
+    rows = []
+    for which, e in zip(_WHICH, effect[:3], strict=True):
+        if 0 < p0 + e < 1:
+            for m, pw in zip(ns, stats_ab.rate_powers(p0, p0 + e, ns, alpha), strict=True):
+                rows.append(("n", which, m, e, pw, 0.0, "closed form"))
+    effects = np.linspace(effect[1], effect[2], 41)
+    effects = effects[(p0 + effects > 0) & (p0 + effects < 1)]
+    for e, pw in zip(effects, stats_ab.rate_powers(p0, p0 + effects, n, alpha), strict=True):
+        rows.append(("effect", "point", n, e, pw, 0.0, "closed form"))
+    return sizes, check, assurance, _curve(rows)
+
+
+def _curve(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    columns = ["panel", "which", "n_per_arm", "effect", "power", "std_err", "source"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _mean_design(
+    base: stats_ab.EmpiricalOutcomes,
+    var: stats_ab.EmpiricalOutcomes,
+    effect: tuple[float, float, float, float],
+    *,
+    power: float,
+    alpha: float,
+    tests: int,
+    seed: int,
+    df: int,
+) -> tuple[dict[str, float], stats_ab.SimulatedPower, float, pd.DataFrame]:
+    """Sizes (simulated Welch tests), check, assurance and curve of a mean per customer."""
+    point, pooled = effect[0], var.mean - base.mean
+    searches, rows = {}, []
+    for which, e in zip(_WHICH, effect[:3], strict=True):
+        if which == "point" or _same_sign(e, point):
+            found = stats_ab.sample_size_simulated(
+                baseline=base,
+                variant=var,
+                power=power,
+                alpha=alpha,
+                tests=tests,
+                seed=seed,
+                shift=e - pooled,
+            )
+            searches[which] = found
+            rows += [
+                ("n", which, g.n_per_arm, e, g.power, g.std_err, "simulated") for g in found.grid
+            ]
+    n = searches["point"].n_per_arm
+    draws = _effect_draws(effect, df, seed)[:tests]
+    assurance = stats_ab.simulate_welch_tests(
+        baseline=base,
+        variant=var,
+        n_per_arm=n,
+        alpha=alpha,
+        tests=tests,
+        seed=np.random.default_rng([seed, 4]),
+        shift=draws - pooled,
+    ).power
+    effects = np.linspace(effect[1], effect[2], 9)
+    each = max(50, tests // len(effects))
+    rejected = stats_ab.welch_rejections(
+        baseline=base,
+        variant=var,
+        n_per_arm=n,
+        alpha=alpha,
+        tests=each * len(effects),
+        seed=np.random.default_rng([seed, 5]),
+        shift=np.repeat(effects - pooled, each),
+    ).reshape(len(effects), each)
+    for e, r in zip(effects, rejected, strict=True):
+        got = stats_ab.SimulatedPower.of(n, r)
+        rows.append(("effect", "point", n, e, got.power, got.std_err, "simulated"))
+    sizes = {w: float(s.n_per_arm) for w, s in searches.items()}
+    return sizes, searches["point"].check, assurance, _curve(rows)
+
+
+def _notes(scenario: Scenario, intervention: Intervention, kpi: str) -> list[str]:
+    notes = [
+        "duration = days to enrol both arms at the scenario's arrival rate from day 0 of its "
+        "calendar, plus the follow-up of the last customer enrolled",
+        "both arms draw from the baseline's arrivals: a field test splits the same "
+        "customers, so an intervention's change of arrival volume is not part of the effect",
+    ]
+    if kpi == "profit_per_customer" and (intervention.costs.fixed or intervention.costs.per_day):
+        notes.append(
+            "profit per customer carries the intervention's per-customer, per-purchase and "
+            "per-visit costs; its fixed and daily costs are not per customer and stay out"
+        )
+    if any(tp.capacity is not None for tp in scenario.touchpoints.values()):
+        notes.append(
+            "each arm was simulated with the whole arrival stream: in a field test both arms "
+            "share the queues, so capacity effects may be smaller than simulated"
+        )
+    return notes
+
+
+def ab_test_design(
+    scenario: Scenario,
+    intervention: Intervention,
+    *,
+    kpi: str = "conversion_rate",
+    power: float = 0.8,
+    alpha: float = 0.05,
+    follow_up_days: float = 30.0,
+    tests: int = 2000,
+    engine: str | Engine = "des",
+    replications: int = 10,
+    seed: int | None = None,
+    workers: int = 1,
+    horizon_days: float | None = None,
+    ignore_capacity: bool = False,
+    options: RunOptions | None = None,
+) -> ABTestDesign:
+    """The sample size and duration of a field test to confirm ``intervention``'s effect.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The baseline.
+    intervention : Intervention
+        The variant to test against the baseline.
+    kpi : {"conversion_rate", "revenue_per_customer", "profit_per_customer"}
+        What the field test measures per customer within ``follow_up_days``.
+    power, alpha : float
+        The chance to confirm the effect, and the two-sided level; both in (0, 1).
+    follow_up_days : float
+        Days each customer is observed after arriving (> 0, shorter than the horizon).
+    tests : int
+        Simulated field tests per power estimate (Monte Carlo error about
+        ``sqrt(0.16 / tests)`` at power 0.8).
+    engine, replications, seed, workers, horizon_days, ignore_capacity, options :
+        As in :func:`cjsim.simulate`; a simulation engine, at least 2 replications.
+
+    Returns
+    -------
+    ABTestDesign
+
+    Raises
+    ------
+    OptionError
+        For a bad option, or a simulated effect of zero (no sample size confirms it).
+    """
+    _check_kpi(kpi)
+    stats_ab.check_levels(power=power, alpha=alpha)
+    if isinstance(tests, bool) or not isinstance(tests, int) or tests < 100:
+        raise OptionError(f"tests must be a whole number >= 100, got {tests!r}")
+    check_interventions(scenario, [intervention])
+    given = RunOptions(
+        engine=engine,
+        replications=replications,
+        seed=seed,
+        workers=workers,
+        horizon_days=horizon_days,
+        ignore_capacity=ignore_capacity,
+    )
+    opts = _resolve(scenario, given.unless(options), follow_up_days)
+    base, var = _arm_outcomes(scenario, intervention, opts, kpi, follow_up_days)
+    per_rep = np.array([v.mean() - b.mean() for b, v in zip(base, var, strict=True)])
+    effect = interval(per_rep)
+    b_all, v_all = np.concatenate(base), np.concatenate(var)
+    seed_root, df = int(opts.seed or 0), len(per_rep) - 1
+    if kpi == "conversion_rate":
+        design = _rate_design(
+            float(b_all.mean()),
+            effect,
+            power=power,
+            alpha=alpha,
+            tests=tests,
+            seed=seed_root,
+            df=df,
+        )
+    else:
+        base_pool, var_pool = (stats_ab.EmpiricalOutcomes.of(x) for x in (b_all, v_all))
+        design = _mean_design(
+            base_pool,
+            var_pool,
+            effect,
+            power=power,
+            alpha=alpha,
+            tests=tests,
+            seed=seed_root,
+            df=df,
+        )
+    sizes, check, assurance, curve = design
+    effects = dict(zip(_WHICH, effect[:3], strict=True))
+    return ABTestDesign(
+        kpi,
+        intervention.name,
+        KPIS[kpi],
+        power,
+        alpha,
+        follow_up_days,
+        float(b_all.mean()),
+        effect,
+        _sizes_table(effects, sizes, scenario.population, follow_up_days),
+        assurance,
+        check,
+        curve,
+        tuple(_notes(scenario, intervention, kpi)),
+        {
+            "engine": opts.engine_object.name,
+            "replications": opts.replications,
+            "seed": opts.seed,
+            "horizon_days": opts.horizon_days,
+            "tests": tests,
+            "customers_per_arm_simulated": int(b_all.size),
+            "currency": scenario.currency,
+        },
+    )
