@@ -438,6 +438,23 @@ def _notes(scenario: Scenario, intervention: Intervention, kpi: str) -> list[str
     return notes
 
 
+def _design(
+    kpi: str,
+    b_all: np.ndarray,
+    v_all: np.ndarray,
+    effect: tuple[float, float, float, float],
+    levels: dict[str, Any],
+    *,
+    seed: int,
+    df: int,
+) -> tuple[dict[str, float], stats_ab.SimulatedPower, float, pd.DataFrame]:
+    """The closed form for a rate, simulated field tests for a mean per customer."""
+    if kpi == "conversion_rate":
+        return _rate_design(float(b_all.mean()), effect, **levels, seed=seed, df=df)
+    base_pool, var_pool = (stats_ab.EmpiricalOutcomes.of(x) for x in (b_all, v_all))
+    return _mean_design(base_pool, var_pool, effect, **levels, seed=seed, df=df)
+
+
 def ab_test_design(
     scenario: Scenario,
     intervention: Intervention,
@@ -502,52 +519,31 @@ def ab_test_design(
     per_rep = np.array([v.mean() - b.mean() for b, v in zip(base, var, strict=True)])
     effect = interval(per_rep)
     b_all, v_all = np.concatenate(base), np.concatenate(var)
-    seed_root, df = int(opts.seed or 0), len(per_rep) - 1
-    if kpi == "conversion_rate":
-        design = _rate_design(
-            float(b_all.mean()),
-            effect,
-            power=power,
-            alpha=alpha,
-            tests=tests,
-            seed=seed_root,
-            df=df,
-        )
-    else:
-        base_pool, var_pool = (stats_ab.EmpiricalOutcomes.of(x) for x in (b_all, v_all))
-        design = _mean_design(
-            base_pool,
-            var_pool,
-            effect,
-            power=power,
-            alpha=alpha,
-            tests=tests,
-            seed=seed_root,
-            df=df,
-        )
+    levels = {"power": power, "alpha": alpha, "tests": tests}
+    design = _design(kpi, b_all, v_all, effect, levels, seed=int(opts.seed or 0), df=len(base) - 1)
     sizes, check, assurance, curve = design
     effects = dict(zip(_WHICH, effect[:3], strict=True))
+    table = _sizes_table(effects, sizes, scenario.population, follow_up_days)
+    notes = _notes(scenario, intervention, kpi)
+    for which in table.loc[table["n_per_arm"].isna(), "which"]:
+        notes.append(
+            f"the effect's {which} is zero or of the other sign: no sample size confirms "
+            "it (n/a) — more replications narrow the interval"
+        )
+    numbers = (power, alpha, follow_up_days, float(b_all.mean()), effect, table, assurance)
+    meta = _meta(opts, tests, int(b_all.size), scenario.currency)
     return ABTestDesign(
-        kpi,
-        intervention.name,
-        KPIS[kpi],
-        power,
-        alpha,
-        follow_up_days,
-        float(b_all.mean()),
-        effect,
-        _sizes_table(effects, sizes, scenario.population, follow_up_days),
-        assurance,
-        check,
-        curve,
-        tuple(_notes(scenario, intervention, kpi)),
-        {
-            "engine": opts.engine_object.name,
-            "replications": opts.replications,
-            "seed": opts.seed,
-            "horizon_days": opts.horizon_days,
-            "tests": tests,
-            "customers_per_arm_simulated": int(b_all.size),
-            "currency": scenario.currency,
-        },
+        kpi, intervention.name, KPIS[kpi], *numbers, check, curve, tuple(notes), meta
     )
+
+
+def _meta(opts: RunOptions, tests: int, customers: int, currency: str | None) -> dict[str, Any]:
+    return {
+        "engine": opts.engine_object.name,
+        "replications": opts.replications,
+        "seed": opts.seed,
+        "horizon_days": opts.horizon_days,
+        "tests": tests,
+        "customers_per_arm_simulated": customers,
+        "currency": currency,
+    }
