@@ -96,7 +96,7 @@ def test_design_of_a_rate_uses_the_closed_form(scenario, size_guide) -> None:
 
 def test_design_of_revenue_reaches_the_power_by_simulation(scenario, size_guide) -> None:
     run = {**RUN, "replications": 5}
-    design = ab_test_design(scenario, size_guide, kpi="revenue_per_customer", tests=1000, **run)
+    design = ab_test_design(scenario, size_guide, kpi="revenue_per_customer", tests=400, **run)
     n = int(design.sizes["n_per_arm"].iloc[0])
     check = design.check
     assert check.n_per_arm == n
