@@ -41,6 +41,7 @@ from scipy import stats
 from cjsim.errors import OptionError
 
 __all__ = [
+    "MAX_PER_ARM",
     "EmpiricalOutcomes",
     "SimulatedPower",
     "SizeSearch",
@@ -87,8 +88,21 @@ def _check_rate(name: str, value: float) -> None:
 
 
 def _check_effect(effect: float) -> None:
-    if not math.isfinite(effect) or effect == 0:
-        raise OptionError(f"effect {effect!r}: {_ZERO_HINT}")
+    if not math.isfinite(effect):
+        raise OptionError(
+            f"the effect is not a number ({effect!r}) — no customers were observed in an "
+            "arm: simulate a longer horizon or follow customers for fewer days"
+        )
+    if effect == 0:
+        raise OptionError(f"effect 0: {_ZERO_HINT}")
+
+
+def _check_size(n: float, effect: float) -> None:
+    if not n <= MAX_PER_ARM:
+        raise OptionError(
+            f"effect {effect:.3g} is too small to confirm: about {n:.2g} customers per arm "
+            f"(more than {MAX_PER_ARM:.0e}) — no field test of that size is practical"
+        )
 
 
 def sample_size_two_proportions(
@@ -113,7 +127,8 @@ def sample_size_two_proportions(
     Raises
     ------
     OptionError
-        For levels or rates outside (0, 1), or equal rates (no size confirms a zero effect).
+        For levels or rates outside (0, 1), equal rates (no size confirms a zero effect), or
+        more than :data:`MAX_PER_ARM` customers per arm.
     """
     check_levels(power=power, alpha=alpha)
     _check_rate("baseline_rate", baseline_rate)
@@ -123,7 +138,9 @@ def sample_size_two_proportions(
     pbar = (p0 + p1) / 2
     z_a, z_b = stats.norm.ppf(1 - alpha / 2), stats.norm.ppf(power)
     root = z_a * math.sqrt(2 * pbar * (1 - pbar)) + z_b * math.sqrt(p0 * (1 - p0) + p1 * (1 - p1))
-    return math.ceil(root**2 / (p1 - p0) ** 2 - 1e-9)
+    n = root**2 / (p1 - p0) ** 2
+    _check_size(n, p1 - p0)
+    return math.ceil(n - 1e-9)
 
 
 def power_two_proportions(
@@ -401,11 +418,7 @@ def normal_sample_size(
     _check_effect(effect)
     z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
     n = z**2 * (variance_baseline + variance_variant) / effect**2
-    if not n <= MAX_PER_ARM:
-        raise OptionError(
-            f"effect {effect:.3g} is too small to confirm: about {n:.2g} customers per arm "
-            f"(more than {MAX_PER_ARM:.0e}) — no field test of that size is practical"
-        )
+    _check_size(n, effect)
     return max(2, math.ceil(n))
 
 

@@ -229,3 +229,14 @@ def test_an_effect_too_small_for_any_field_test_is_refused() -> None:
     base = abtest.EmpiricalOutcomes.of(skewed_revenue(0.05, 1, 1000))
     with pytest.raises(OptionError, match="too small to confirm"):
         abtest.sample_size_simulated(baseline=base, variant=base, shift=1e-6)
+
+
+def test_a_rate_effect_too_small_for_any_field_test_is_refused() -> None:
+    with pytest.raises(OptionError, match="too small to confirm"):
+        abtest.sample_size_two_proportions(baseline_rate=0.05, variant_rate=0.05 + 1e-7)
+
+
+def test_an_effect_that_is_not_a_number_says_why() -> None:
+    base = abtest.EmpiricalOutcomes.of(skewed_revenue(0.05, 1, 1000))
+    with pytest.raises(OptionError, match="no customers were observed in an arm"):
+        abtest.sample_size_simulated(baseline=base, variant=base, shift=math.nan)
