@@ -218,6 +218,7 @@ class ABTestDesign:
                 "sizes": self.sizes.to_dict(orient="records"),
                 "assurance": self.assurance,
                 "check": vars(self.check),
+                "curve": self.curve.to_dict(orient="records"),
                 "notes": list(self.notes),
                 "meta": self.meta,
             }

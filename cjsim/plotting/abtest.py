@@ -21,6 +21,18 @@ _STYLE = {  # effect -> (colour, line style, words)
 }
 
 
+def compact(count: float) -> str:
+    """A count in few characters, for crowded axes.
+
+    >>> compact(20_000), compact(1_500_000), compact(500)
+    ('20k', '1.5M', '500')
+    """
+    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(count) >= size:
+            return f"{count / size:g}{suffix}"
+    return f"{count:g}"
+
+
 def power_curve(design: ABTestDesign, *, against: str = "n", ax: Any = None) -> Any:
     """Power of the field test against customers per arm, or against the effect.
 
@@ -40,7 +52,7 @@ def power_curve(design: ABTestDesign, *, against: str = "n", ax: Any = None) -> 
     """
     if against not in ("n", "effect"):
         raise ValueError(f"against must be 'n' or 'effect', got {against!r}")
-    from matplotlib.ticker import NullFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     ax = axes(ax)
     curve = design.curve[design.curve["panel"] == against]
@@ -74,6 +86,8 @@ def power_curve(design: ABTestDesign, *, against: str = "n", ax: Any = None) -> 
                     linewidth=0.6,
                 )
         ax.set_xscale("log")
+        ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: compact(v)))
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("customers per arm")
     else:

@@ -46,6 +46,7 @@ def test_abtest_json_for_revenue(capsys) -> None:
     design = json.loads(capsys.readouterr().out)
     assert design["kpi"] == "revenue_per_customer" and design["test"].startswith("Welch")
     assert [row["which"] for row in design["sizes"]] == ["point", "ci_low", "ci_high"]
+    assert {row["source"] for row in design["curve"]} == {"simulated"}
 
 
 @pytest.mark.parametrize(
