@@ -280,8 +280,9 @@ def _resolve(scenario: Scenario, options: RunOptions, follow_up_days: float) -> 
     horizon = float(opts.horizon_days or 0.0)
     if not 0 < follow_up_days < horizon:
         raise OptionError(
-            f"follow_up_days must be > 0 and shorter than the horizon ({horizon:g} days), got "
-            f"{follow_up_days!r} — customers are followed that long after arriving"
+            f"follow_up_days (--follow-up-days) must be > 0 and shorter than the horizon "
+            f"({horizon:g} days), got {follow_up_days!r} — customers are followed that long "
+            "after arriving: choose fewer days, or a longer horizon (--horizon)"
         )
     return opts
 

@@ -92,3 +92,11 @@ def test_a_plot_into_a_missing_folder_is_refused_first(tmp_path, capsys) -> None
     plot = tmp_path / "nowhere" / "power.png"
     assert main([*BASE, "--variant", "loyalty_program", "--plot", str(plot)]) == 2
     assert "does not exist — create it first" in capsys.readouterr().err
+
+
+def test_a_follow_up_longer_than_the_horizon_names_the_option(capsys) -> None:
+    argv = [*BASE, "--variant", "loyalty_program", *QUICK, "--follow-up-days", "200"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "follow_up_days (--follow-up-days) must be > 0 and shorter than the horizon" in err
+    assert "(90 days), got 200.0" in err and "Traceback" not in err
