@@ -19,7 +19,9 @@ before the horizon count, each with what happened in their first ``follow_up_day
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -311,6 +313,17 @@ def _effect_draws(effect: tuple[float, float, float, float], df: int, seed: int)
     return point + (se if math.isfinite(se) else 0.0) * rng.standard_t(df, size=20_000)
 
 
+@contextlib.contextmanager
+def _end_may_fail(which: str) -> Iterator[None]:
+    """An end of the interval too small to confirm gets no size (n/a, with a note); the
+    point estimate's error stops the design."""
+    try:
+        yield
+    except OptionError:
+        if which == "point":
+            raise
+
+
 def _rate_design(
     p0: float,
     effect: tuple[float, float, float, float],
@@ -326,11 +339,12 @@ def _rate_design(
     sizes = {}
     for which, e in zip(_WHICH, effect[:3], strict=True):
         if which == "point" or (_same_sign(e, point) and 0 < p0 + e < 1):
-            sizes[which] = float(
-                stats_ab.sample_size_two_proportions(
-                    baseline_rate=p0, variant_rate=p0 + e, power=power, alpha=alpha
+            with _end_may_fail(which):
+                sizes[which] = float(
+                    stats_ab.sample_size_two_proportions(
+                        baseline_rate=p0, variant_rate=p0 + e, power=power, alpha=alpha
+                    )
                 )
-            )
     n = int(sizes["point"])
     check = stats_ab.simulate_two_proportion_tests(
         baseline_rate=p0,
@@ -378,16 +392,18 @@ def _mean_design(
     searches, rows = {}, []
     for which, e in zip(_WHICH, effect[:3], strict=True):
         if which == "point" or _same_sign(e, point):
-            found = stats_ab.sample_size_simulated(
-                baseline=base,
-                variant=var,
-                power=power,
-                alpha=alpha,
-                tests=tests,
-                seed=seed,
-                shift=e - pooled,
-            )
-            searches[which] = found
+            with _end_may_fail(which):
+                searches[which] = stats_ab.sample_size_simulated(
+                    baseline=base,
+                    variant=var,
+                    power=power,
+                    alpha=alpha,
+                    tests=tests,
+                    seed=seed,
+                    shift=e - pooled,
+                )
+        if which in searches:
+            found = searches[which]
             rows += [
                 ("n", which, g.n_per_arm, e, g.power, g.std_err, "simulated") for g in found.grid
             ]
@@ -529,8 +545,8 @@ def ab_test_design(
     notes = _notes(scenario, intervention, kpi)
     for which in table.loc[table["n_per_arm"].isna(), "which"]:
         notes.append(
-            f"the effect's {which} is zero or of the other sign: no sample size confirms "
-            "it (n/a) — more replications narrow the interval"
+            f"the effect's {which} is zero, of the other sign or too small: no practical "
+            "sample size confirms it (n/a) — more replications narrow the interval"
         )
     numbers = (power, alpha, follow_up_days, float(b_all.mean()), effect, table, assurance)
     meta = _meta(opts, tests, int(b_all.size), scenario.currency)

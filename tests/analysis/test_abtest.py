@@ -116,7 +116,7 @@ def test_an_interval_end_of_no_effect_has_no_size(scenario, size_guide) -> None:
     assert math.isnan(sizes["ci_low"]) and sizes["point"] > 0
     line = next(x for x in design.summary().splitlines() if x.strip().startswith("ci_low"))
     assert line.split()[2:] == ["n/a", "n/a", "n/a"]
-    assert any("no sample size confirms" in note for note in design.notes)
+    assert any("no practical sample size confirms" in note for note in design.notes)
 
 
 def test_a_zero_effect_has_no_sample_size(scenario) -> None:
@@ -152,3 +152,16 @@ def test_draws_of_the_effect_are_seeded(scenario, size_guide) -> None:
     a = _effect_draws((1.0, 0.5, 1.5, 0.2), 4, 7)
     assert np.array_equal(a, _effect_draws((1.0, 0.5, 1.5, 0.2), 4, 7))
     assert abs(float(np.median(a)) - 1.0) < 0.02
+
+
+def test_an_interval_end_too_small_to_confirm_gets_no_size() -> None:
+    from cjsim.analysis.abtest import _rate_design
+
+    sizes, check, _, _ = _rate_design(
+        0.05, (0.01, 1e-9, 0.02, 0.004), power=0.8, alpha=0.05, tests=200, seed=1, df=9
+    )
+    assert "ci_low" not in sizes and sizes["point"] == check.n_per_arm
+    with pytest.raises(OptionError, match="too small to confirm"):
+        _rate_design(
+            1e-3, (1e-9, 1e-10, 2e-9, 1e-10), power=0.8, alpha=0.05, tests=200, seed=1, df=9
+        )
