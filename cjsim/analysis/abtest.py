@@ -22,16 +22,16 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
+from cjsim.analysis.abtest_outcomes import KPIS, check_kpi, customer_outcomes, enrolment_days
+from cjsim.analysis.abtest_result import ABTestDesign
 from cjsim.economics import Costs
 from cjsim.engines.base import Engine
-from cjsim.errors import OptionError, did_you_mean
+from cjsim.errors import OptionError
 from cjsim.experiment import RunOptions, run_replications
 from cjsim.experiment import abtest as stats_ab
 from cjsim.intervals import interval
@@ -39,204 +39,6 @@ from cjsim.interventions.intervention import Intervention, apply, check_interven
 from cjsim.model import Population, Scenario
 
 __all__ = ["KPIS", "ABTestDesign", "ab_test_design", "customer_outcomes", "enrolment_days"]
-
-#: The KPIs a field test can confirm, and the test each uses.
-KPIS = {
-    "conversion_rate": "pooled two-proportion z-test (closed-form size, Fleiss)",
-    "revenue_per_customer": "Welch t-test (size by simulated field tests)",
-    "profit_per_customer": "Welch t-test (size by simulated field tests)",
-}
-
-
-def _check_kpi(kpi: str) -> None:
-    if kpi not in KPIS:
-        raise OptionError(
-            f"kpi {kpi!r} cannot be sized for a field test — {did_you_mean(kpi, KPIS)}"
-        )
-
-
-def customer_outcomes(
-    events: pd.DataFrame,
-    scenario: Scenario,
-    *,
-    kpi: str,
-    follow_up_days: float | None,
-    horizon_days: float,
-    costs: Costs | None = None,
-) -> np.ndarray:
-    """One outcome per customer of one replication's event log.
-
-    Parameters
-    ----------
-    events : DataFrame
-        An engine's event log (``customer, time, touchpoint, value``), one replication.
-    scenario : Scenario
-        The scenario that produced it (purchase touchpoints, visit costs, margin).
-    kpi : {"conversion_rate", "revenue_per_customer", "profit_per_customer"}
-        1/0 for a purchase; the order values less refunds; or the gross margin of that
-        revenue less the visits' costs, the cost per customer and ``costs`` (an
-        intervention's per-customer, per-purchase and per-visit costs; its fixed and
-        daily costs are not per customer and stay out).
-    follow_up_days : float or None
-        Each customer's window from arrival (days > 0); customers who arrived later than
-        ``horizon_days - follow_up_days`` are left out (not observed long enough).  None:
-        every customer, with everything up to the horizon (as the engine's KPIs count).
-    horizon_days : float
-        The simulated span.
-
-    Returns
-    -------
-    ndarray
-        One value per customer who arrived in the enrolment window, in customer order;
-        warm-start customers (in the journey before day 0) are left out.
-    """
-    _check_kpi(kpi)
-    log = events
-    if "warm_id" in log:
-        log = log[log["warm_id"].isna()]
-    if follow_up_days is not None:
-        arrival = log.groupby("customer")["time"].transform("min")
-        window = log["time"] < arrival + follow_up_days
-        log = log[(arrival <= horizon_days - follow_up_days) & window]
-    customers = log["customer"].to_numpy()
-    ids, owner = np.unique(customers, return_inverse=True)
-    tps = scenario.touchpoints
-    names = log["touchpoint"].to_numpy()
-    purchase = np.array([n in tps and bool(tps[n].purchase) for n in names])
-    if kpi == "conversion_rate":
-        return (np.bincount(owner, purchase, len(ids)) > 0).astype(float)
-    revenue = np.bincount(owner, log["value"].to_numpy(float), len(ids))
-    if kpi == "revenue_per_customer":
-        return revenue
-    extra = costs or Costs()
-    visit_cost = {n: tp.cost_per_visit + extra.per_visit.get(n, 0.0) for n, tp in tps.items()}
-    per_row = np.array([visit_cost.get(n, 0.0) for n in names]) + extra.per_purchase * purchase
-    e = scenario.economics
-    fixed = e.cost_per_customer + extra.per_customer
-    return e.gross_margin * revenue - np.bincount(owner, per_row, len(ids)) - fixed
-
-
-def enrolment_days(population: Population, customers: float) -> float:
-    """Days from day 0 until ``customers`` have arrived on average (the last rate goes on
-    past the horizon); infinite when a fixed cohort is smaller."""
-
-    def short(t: float) -> float:
-        return population.expected_customers(t) - customers
-
-    upper = 1.0
-    while short(upper) < 0:
-        if upper > 1e7:
-            return math.inf
-        upper *= 2
-    return float(optimize.brentq(short, 0.0, upper, xtol=1e-6))
-
-
-@dataclass(frozen=True)
-class ABTestDesign:
-    """What a field test needs to confirm one intervention's simulated effect on a KPI.
-
-    Attributes
-    ----------
-    kpi, variant : str
-    test : str
-        The test the sizes are for (two-sided, level ``alpha``).
-    baseline_value : float
-        The KPI of the baseline arm (per customer, within the follow-up).
-    effect : tuple of float
-        ``(point, ci_low, ci_high, std_err)``: the variant's change of the KPI, 95 %
-        t-interval over paired replications.
-    sizes : DataFrame
-        One row per effect (``point``, ``ci_low``, ``ci_high``): ``effect``,
-        ``n_per_arm``, ``customers`` (both arms), ``enrolment_days``, ``duration_days``
-        (enrolment plus follow-up); NaN where the effect is zero or of the other sign.
-    assurance : float
-        The chance the test at the point estimate's size rejects, averaged over the
-        effect's uncertainty (a t distribution with the interval's spread).
-    check : SimulatedPower
-        Simulated field tests at the point estimate's size.
-    curve : DataFrame
-        ``n_per_arm, effect, power, std_err, source`` for the power curve figure.
-    """
-
-    kpi: str
-    variant: str
-    test: str
-    power: float
-    alpha: float
-    follow_up_days: float
-    baseline_value: float
-    effect: tuple[float, float, float, float]
-    sizes: pd.DataFrame
-    assurance: float
-    check: stats_ab.SimulatedPower
-    curve: pd.DataFrame
-    notes: tuple[str, ...] = ()
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    def summary(self) -> str:
-        """A few lines of plain text for people."""
-        point, low, high, _ = self.effect
-        lines = [
-            f"A/B test design: {self.variant} vs baseline on {self.kpi} — {self.test}, "
-            f"two-sided alpha {self.alpha:g}, power {self.power:g}",
-            f"baseline {self.baseline_value:.6g}; simulated effect {point:+.6g} "
-            f"(95 % interval {low:+.6g} to {high:+.6g})",
-            f"{'effect':>8} {'value':>12} {'n per arm':>12} {'customers':>12} {'days':>9}",
-        ]
-        t = self.sizes
-        numbers = (t[c].to_numpy(float) for c in ("effect", "n_per_arm", "customers"))
-        days = t["duration_days"].to_numpy(float)
-        for which, effect, n, customers, d in zip(t["which"], *numbers, days, strict=True):
-            lines.append(
-                f"{which:>8} {effect:>+12.5g} {_count(n):>12} {_count(customers):>12} "
-                f"{_count(d, '.1f'):>9}"
-            )
-        c = self.check
-        lines.append(
-            f"simulated {c.tests} field tests at {c.n_per_arm} per arm: power "
-            f"{c.power:.3f} ± {c.std_err:.3f} (Monte Carlo error)"
-        )
-        lines.append(
-            f"assurance (power averaged over the effect's uncertainty): {self.assurance:.3f}"
-        )
-        lines += [f"note: {n}" for n in self.notes]
-        return "\n".join(lines)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready."""
-        from cjsim._io import to_jsonable
-
-        point, low, high, se = self.effect
-        return to_jsonable(
-            {
-                "kpi": self.kpi,
-                "variant": self.variant,
-                "test": self.test,
-                "power": self.power,
-                "alpha": self.alpha,
-                "follow_up_days": self.follow_up_days,
-                "baseline_value": self.baseline_value,
-                "effect": {"mean": point, "ci_low": low, "ci_high": high, "std_err": se},
-                "sizes": self.sizes.to_dict(orient="records"),
-                "assurance": self.assurance,
-                "check": vars(self.check),
-                "curve": self.curve.to_dict(orient="records"),
-                "notes": list(self.notes),
-                "meta": self.meta,
-            }
-        )
-
-    def plot_power(self, *, against: str = "n", ax: Any = None) -> Any:
-        """The power curve against the size per arm (``against="n"``) or the effect
-        (``"effect"``) (:func:`cjsim.plotting.power_curve`)."""
-        from cjsim.plotting import power_curve
-
-        return power_curve(self, against=against, ax=ax)
-
-
-def _count(value: float, spec: str = ",.0f") -> str:
-    return "n/a" if not math.isfinite(value) else format(value, spec)
-
 
 _WHICH = ("point", "ci_low", "ci_high")
 
@@ -519,7 +321,7 @@ def ab_test_design(
     OptionError
         For a bad option, or a simulated effect of zero (no sample size confirms it).
     """
-    _check_kpi(kpi)
+    check_kpi(kpi)
     stats_ab.check_levels(power=power, alpha=alpha)
     if isinstance(tests, bool) or not isinstance(tests, int) or tests < 100:
         raise OptionError(f"tests must be a whole number >= 100, got {tests!r}")

@@ -4,8 +4,8 @@ Two kinds of KPI, two methods:
 
 - a **rate** (a share of customers, e.g. conversion): the two-sided two-proportion
   z-test with the pooled variance, sized by the normal-approximation closed form
-  (Fleiss, *Statistical Methods for Rates and Proportions*, eq. 4.14 without the
-  continuity correction), with equal arms::
+  (Fleiss, *Statistical Methods for Rates and Proportions*, its sample-size chapter,
+  without the continuity correction), with equal arms::
 
       n = (z(1 - alpha/2) * sqrt(2 pbar qbar) + z(power) * sqrt(p0 q0 + p1 q1))**2 / (p1 - p0)**2
 
@@ -57,7 +57,7 @@ __all__ = [
     "welch_rejections",
 ]
 
-#: The most customers per arm a simulated search considers.
+#: The most customers per arm a design considers; a smaller effect is refused as too small.
 MAX_PER_ARM = 1e9
 
 _ZERO_HINT = (

@@ -29,7 +29,8 @@ TESTS = 2000
 
 
 def fleiss(p0: float, p1: float, power: float, alpha: float) -> float:
-    """Fleiss, Statistical Methods for Rates and Proportions, eq. 4.14 (no correction)."""
+    """Fleiss, Statistical Methods for Rates and Proportions (sample sizes for two
+    proportions, normal approximation, no continuity correction)."""
     z_a, z_b = stats.norm.ppf(1 - alpha / 2), stats.norm.ppf(power)
     pbar = (p0 + p1) / 2
     a = z_a * math.sqrt(2 * pbar * (1 - pbar))
