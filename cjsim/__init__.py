@@ -19,6 +19,7 @@ from cjsim.errors import (
 )
 
 if TYPE_CHECKING:
+    from cjsim.analysis.abtest import ABTestDesign, ab_test_design
     from cjsim.calibration import EventColumns, calibrate, load_fit, validate
     from cjsim.channels import attribution
     from cjsim.engines import Result, solve_analytic
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 __getattr__, __dir__ = attach(
     __name__,
     {
+        "cjsim.analysis.abtest": ("ABTestDesign", "ab_test_design"),
         "cjsim.calibration": ("EventColumns", "calibrate", "load_fit", "validate"),
         "cjsim.channels": ("attribution",),
         "cjsim.engines": ("Result", "solve_analytic"),
@@ -62,6 +64,7 @@ __getattr__, __dir__ = attach(
 __version__ = package_version()
 
 __all__ = [
+    "ABTestDesign",
     "CJSimError",
     "CalibrationError",
     "Comparison",
@@ -77,6 +80,7 @@ __all__ = [
     "ScenarioFileError",
     "SimulationError",
     "WarmStart",
+    "ab_test_design",
     "apply",
     "attribution",
     "calibrate",

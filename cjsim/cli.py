@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import cjsim.cli_abtest as cli_abtest
 import cjsim.cli_channels as cli_channels
 import cjsim.cli_examples as cli_examples
 import cjsim.cli_templates as cli_templates
@@ -84,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_channels.add_parser(sub)
     cli_examples.add_parser(sub)
     cli_templates.add_parser(sub)
+    cli_abtest.add_parser(sub)
     sub.add_parser(
         "schema", help="print the JSON Schema of the scenario format", epilog=_EXAMPLES["schema"]
     )
@@ -862,6 +864,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "attribution": cli_channels.run,
         "examples": cli_examples.run,
         "new": cli_templates.run,
+        "abtest": cli_abtest.run,
     }
     try:
         if args.command == "schema":

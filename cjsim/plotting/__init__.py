@@ -18,6 +18,7 @@ Importing this package does not import matplotlib; drawing does.
 >>> matplotlib.pyplot.close(ax.figure)
 """
 
+from cjsim.plotting.abtest import power_curve
 from cjsim.plotting.attribution import attribution
 from cjsim.plotting.calibration import drift_tests, dwell_fit, holdout, transition_intervals
 from cjsim.plotting.comparison import deltas, ranking
@@ -39,6 +40,7 @@ __all__ = [
     "holdout",
     "journey_graph",
     "optimum",
+    "power_curve",
     "ranking",
     "stage_changes",
     "stage_flows",

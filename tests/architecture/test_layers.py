@@ -41,6 +41,7 @@ RANK = {
     "cli_channels": 7,
     "cli_examples": 7,
     "cli_templates": 7,
+    "cli_abtest": 7,
     "cli": 7,
     "__init__": 8,
     "__main__": 8,

@@ -127,3 +127,10 @@ def test_main_job_runs_in_its_small_form():
     assert done.returncode == 0, done.stderr
     for label in ("bare SimPy loop", "main job wall time", "main job CPU time", "peak memory"):
         assert label in done.stdout
+
+
+def test_abtest_draws_runs_in_its_small_form():
+    done = small("abtest_draws.py")
+    assert done.returncode == 0, done.stderr
+    for label in ("simulated customers", "plain draws", "cjsim counts", "ratio"):
+        assert label in done.stdout
