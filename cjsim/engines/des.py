@@ -29,11 +29,13 @@ import math
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Generator
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import simpy
+from simpy.events import NORMAL
 
 from cjsim.engines._arrivals import arrival_times
 from cjsim.engines._compiled import Compiled, compile_scenario
@@ -87,13 +89,59 @@ def _carried(event: simpy.Event) -> Any:
 class _Desk:
     """The servers of a capacity touchpoint: how many are free, and the line (FIFO) of
     ``(customer, ticket)``; an entry whose ticket the customer no longer holds (it
-    reneged) is skipped."""
+    reneged) is skipped.  The rest is what its events read, set by
+    :meth:`DesReplication._open_desks`."""
 
-    __slots__ = ("free", "line")
+    __slots__ = (
+        "cash",
+        "end_at",
+        "experience",
+        "free",
+        "line",
+        "node",
+        "patience",
+        "q",
+        "refund",
+        "renege_to",
+        "reservoir",
+    )
+    node: int
+    q: QueueTotals
+    reservoir: list[float]  # uniforms for the wait reservoir
+    patience: bool
+    renege_to: int
+    refund: float
+    cash: bool  # the visit is booked (cost, purchase, ...) when service ends
+    end_at: int  # where the node's stage's day bins start in stage_ends_by_day
+    experience: bool  # some segment's out-edges here depend on the wait
 
     def __init__(self, servers: int) -> None:
         self.free = servers
         self.line: deque[tuple[_Customer, int]] = deque()
+
+
+_JOIN, _SERVED, _RENEGE = 0, 1, 2  # what a wake is for
+SV, PT = int(Purpose.SERVICE), int(Purpose.PATIENCE)
+
+
+class _Wake:
+    """A desk event in SimPy's queue: a customer joining (``arg``: the join time), ending
+    service, or running out of patience (``arg``: its ticket then).  Lighter than a
+    :class:`simpy.Timeout`; SimPy's loop calls its callback like any event's, and
+    :meth:`DesReplication._wake` takes the desk events that follow it directly."""
+
+    __slots__ = ("arg", "callbacks", "cust", "kind", "sim")
+    _ok = True  # SimPy checks this after the callbacks: a wake never fails
+
+    def __init__(self, sim: DesReplication, kind: int, cust: _Customer, arg: Any) -> None:
+        self.callbacks, self.sim, self.kind, self.cust, self.arg = _WOKEN, sim, kind, cust, arg
+
+
+def _woken(wake: _Wake) -> None:
+    wake.sim._wake(wake)
+
+
+_WOKEN = (_woken,)
 
 
 class DesReplication:
@@ -151,6 +199,7 @@ class DesReplication:
             for i in range(comp.n)
         ]
         self._walk_a, self._walk_b, self._walk_c = self._walk_constants()
+        self._open_desks()
 
     def _walk_constants(self) -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]:
         """What :meth:`_walk` reads, unpacked at once (its tallies are mutated in place)."""
@@ -360,88 +409,145 @@ class DesReplication:
         return None
 
     # ---------------------------------------------------------------- queues
-    def _join_at(self, cust: _Customer, node: int, t_join: float, visit: int) -> None:
-        """Let ``cust`` join the queue of ``node`` at ``t_join`` (its ``visit``-th visit)."""
-        joining = self.env.timeout(max(t_join - self.env.now, 0.0), (cust, node, t_join, visit))
-        joining.callbacks.append(self._on_join)
+    def _open_desks(self) -> None:
+        """Give each desk what its events read (their node's totals and constants)."""
+        c = self.c
+        for node, desk in self.desks.items():
+            desk.node, desk.q, desk.reservoir = node, self.t.queues[node], self._reservoir[node]
+            desk.patience, desk.renege_to, desk.refund = (
+                c.patience[node],
+                c.renege_to[node],
+                c.refund[node],
+            )
+            desk.cash, desk.end_at = self.cash_at[node], self._end_at[node]
+            desk.experience = any(key[1] == node for key in c.experience)
+        self._at_tail = False  # set while the event being handled has nothing left to do
+        # wakes go on SimPy's queue as Environment.schedule would put them (the queue's
+        # entries are typed for simpy events only)
+        self._queue: list[Any] = self.env._queue
+        self._next_eid = self.env._eid.__next__
 
-    def _on_join(self, event: simpy.Event) -> None:
+    def _join_at(self, cust: _Customer, node: int, t_join: float, visit: int) -> None:
+        """Let ``cust`` join the queue of ``node`` at ``t_join`` (its ``visit``-th visit).
+
+        At the end of a desk event (``_at_tail``), a join at the current time that no
+        other pending event precedes is handled at once: it is the event SimPy would
+        take next.
+        """
+        env = self.env
+        cust.queue_node, cust.visit = node, visit  # read only once it has joined
+        now, queue = env._now, self._queue
+        if self._at_tail and t_join == now and (not queue or queue[0][0] > now):
+            self._at_tail = False
+            self._on_join(cust, t_join)
+            return
+        delay = t_join - now if t_join > now else 0.0
+        heappush(queue, (now + delay, NORMAL, self._next_eid(), _Wake(self, _JOIN, cust, t_join)))
+
+    def _on_join(self, cust: _Customer, t_join: float) -> None:
         """Take a free server at once, else wait in line (with patience, if any)."""
-        cust, node, t_join, visit = _carried(event)
-        self.t.queues[node].joined += 1
-        cust.t_join, cust.queue_node, cust.visit = t_join, node, visit
-        cust.ticket += 1
+        desk = self.desks[cust.queue_node]
+        desk.q.joined += 1
+        cust.t_join = t_join
+        ticket = cust.ticket = cust.ticket + 1
         self.in_queue[cust.id] = cust
-        desk = self.desks[node]
         if desk.free:
             desk.free -= 1
-            self._serve(cust, node, 0.0)
+            self._serve(cust, desk, 0.0)
             return
-        desk.line.append((cust, cust.ticket))
-        if self.c.patience[node]:
-            patience = cust.bank.draw(Purpose.PATIENCE, node, cust.i, visit)
-            timer = self.env.timeout(patience, (cust, cust.ticket))
-            timer.callbacks.append(self._on_patience)
+        desk.line.append((cust, ticket))
+        if desk.patience:
+            patience = cust.bank.draw(PT, desk.node, cust.i, cust.visit)
+            env = self.env
+            timer = _Wake(self, _RENEGE, cust, ticket)
+            heappush(self._queue, (env._now + patience, NORMAL, self._next_eid(), timer))
 
-    def _serve(self, cust: _Customer, node: int, wait: float) -> None:
+    def _serve(self, cust: _Customer, desk: _Desk, wait: float) -> None:
         """Start serving ``cust`` after ``wait`` days in line."""
-        q, now = self.t.queues[node], self.env.now
+        env, q = self.env, desk.q
+        now = env._now
         q.queue_time += wait
-        q.add_wait(wait, self._reservoir[node][q.served % 4096])
-        service = cust.bank.draw(Purpose.SERVICE, node, cust.i, cust.visit)
+        q.add_wait(wait, desk.reservoir[q.served % 4096])
+        service = cust.bank.draw(SV, desk.node, cust.i, cust.visit)
         q.busy_time += min(service, self.h - now)
         cust.t_join, cust.wait = -2.0, wait  # in service
-        self.env.timeout(service, cust).callbacks.append(self._on_served)
+        served = _Wake(self, _SERVED, cust, 0)
+        heappush(self._queue, (now + service, NORMAL, self._next_eid(), served))
 
-    def _on_served(self, event: simpy.Event) -> None:
+    def _on_served(self, cust: _Customer) -> None:
         """Free the server for the next in line; book the visit and walk on."""
-        cust, now = _carried(event), self.env.now
-        node, visit = cust.queue_node, cust.visit
+        now, node, visit = self.env._now, cust.queue_node, cust.visit
         desk = self.desks[node]
-        while desk.line:
-            waiting, ticket = desk.line.popleft()
+        line = desk.line
+        while line:
+            waiting, ticket = line.popleft()
             if waiting.ticket == ticket:
-                self._serve(waiting, node, now - waiting.t_join)
+                self._serve(waiting, desk, now - waiting.t_join)
                 break
         else:
             desk.free += 1
-        if self.cash_at[node] and not cust.warm:
+        if desk.cash and not cust.warm:
             self._cash(cust, node, now, visit)
-        self._leave(cust, node, now)
-        self._start(cust, self._next_after_wait(cust, node, visit, cust.wait), now)
+        self._leave(cust, desk, now)
+        after = self._next_after_wait(cust, desk, visit, cust.wait)
+        self._at_tail = True
+        self._start(cust, after, now)
+        self._at_tail = False
 
-    def _on_patience(self, event: simpy.Event) -> None:
+    def _on_patience(self, cust: _Customer, ticket: int) -> None:
         """Renege if still in the line this timer was set for."""
-        cust, ticket = _carried(event)
         if cust.ticket != ticket or cust.t_join < 0:
             return  # served (or serving) since
         cust.ticket += 1  # its place in line is void
-        c, now, node = self.c, self.env.now, cust.queue_node
-        q = self.t.queues[node]
+        now, desk = self.env._now, self.desks[cust.queue_node]
+        q = desk.q
         q.reneged += 1
         q.queue_time += now - cust.t_join
-        if c.refund[node] and cust.last and not cust.warm:  # goods came back: refund
-            disc = math.exp(-c.daily_discount * (now - cust.t0))
-            self._refund(cust, node, int(now * self.per_bin), disc)
-        self._leave(cust, node, now)
-        self._start(cust, c.renege_to[node], now)
+        if desk.refund and cust.last and not cust.warm:  # goods came back: refund
+            disc = math.exp(-self.c.daily_discount * (now - cust.t0))
+            self._refund(cust, desk.node, int(now * self.per_bin), disc)
+        self._leave(cust, desk, now)
+        self._at_tail = True
+        self._start(cust, desk.renege_to, now)
+        self._at_tail = False
 
-    def _leave(self, cust: _Customer, node: int, now: float) -> None:
+    def _leave(self, cust: _Customer, desk: _Desk, now: float) -> None:
         cust.warm = False
-        self.in_queue.pop(cust.id, None)
-        self.t.stage_ends_by_day[
-            self.c.stage_of[node] * (self.days + 1) + int(now * self.per_bin)
-        ] += 1
+        del self.in_queue[cust.id]
+        self.t.stage_ends_by_day[desk.end_at + int(now * self.per_bin)] += 1
 
-    def _next_after_wait(self, cust: _Customer, node: int, visit: int, wait: float) -> int:
-        c = self.c
+    def _next_after_wait(self, cust: _Customer, desk: _Desk, visit: int, wait: float) -> int:
+        c, node = self.c, desk.node
         targets, cum = c.targets[cust.seg][node], c.cum[cust.seg][node]
-        for threshold, alt_targets, alt_cum in c.experience.get((cust.seg, node), ()):
-            if wait > threshold:
-                targets, cum = alt_targets, alt_cum
-                break
-        u = cust.bank.draw(T, node, cust.i, visit)
-        return targets[bisect_right(cum, u)]
+        if desk.experience:
+            for threshold, alt_targets, alt_cum in c.experience.get((cust.seg, node), ()):
+                if wait > threshold:
+                    targets, cum = alt_targets, alt_cum
+                    break
+        return targets[bisect_right(cum, cust.bank.draw(T, node, cust.i, visit))]
+
+    def _wake(self, wake: _Wake) -> None:
+        """Handle ``wake`` (SimPy popped it), then each desk event that is next in SimPy's
+        queue, in the order SimPy would take them: the same events at the same times,
+        without a trip through :meth:`simpy.Environment.step` each."""
+        env = self.env
+        queue = self._queue
+        while True:
+            kind = wake.kind
+            if kind == _SERVED:
+                self._on_served(wake.cust)
+            elif kind == _JOIN:
+                self._on_join(wake.cust, wake.arg)
+            else:
+                self._on_patience(wake.cust, wake.arg)
+            if not queue:
+                return
+            head = queue[0]
+            wake = head[3]
+            if wake.__class__ is not _Wake:
+                return
+            heappop(queue)
+            env._now = head[0]
 
     # ---------------------------------------------------------------- the end
     def _finish(self, cust: _Customer, node: int, t: float) -> None:
