@@ -458,27 +458,26 @@ class DesReplication:
         desk.line.append((cust, ticket))
         if desk.patience:
             patience = cust.bank.draw(PT, desk.node, cust.i, cust.visit)
-            env = self.env
             timer = _Wake(self, _RENEGE, cust, ticket)
-            heappush(self._queue, (env._now + patience, NORMAL, self._next_eid(), timer))
+            heappush(self._queue, (self.env._now + patience, NORMAL, self._next_eid(), timer))
 
     def _serve(self, cust: _Customer, desk: _Desk, wait: float) -> None:
         """Start serving ``cust`` after ``wait`` days in line."""
-        env, q = self.env, desk.q
-        now = env._now
+        q, now = desk.q, self.env._now
         q.queue_time += wait
         q.add_wait(wait, desk.reservoir[q.served % 4096])
-        service = cust.bank.draw(SV, desk.node, cust.i, cust.visit)
-        q.busy_time += min(service, self.h - now)
+        bank = cust.bank  # its draw, inline: the block of this visit, filled if new
+        block = bank.blocks[SV].get(cust.visit * bank.n_nodes + desk.node)
+        service = (block or bank.fill(SV, desk.node, cust.visit))[cust.i]
+        rest = self.h - now
+        q.busy_time += service if service < rest else rest
         cust.t_join, cust.wait = -2.0, wait  # in service
-        served = _Wake(self, _SERVED, cust, 0)
+        served = _Wake(self, _SERVED, cust, desk)
         heappush(self._queue, (now + service, NORMAL, self._next_eid(), served))
 
-    def _on_served(self, cust: _Customer) -> None:
+    def _on_served(self, cust: _Customer, desk: _Desk) -> None:
         """Free the server for the next in line; book the visit and walk on."""
-        now, node, visit = self.env._now, cust.queue_node, cust.visit
-        desk = self.desks[node]
-        line = desk.line
+        now, node, visit, line = self.env._now, desk.node, cust.visit, desk.line
         while line:
             waiting, ticket = line.popleft()
             if waiting.ticket == ticket:
@@ -517,29 +516,30 @@ class DesReplication:
         self.t.stage_ends_by_day[desk.end_at + int(now * self.per_bin)] += 1
 
     def _next_after_wait(self, cust: _Customer, desk: _Desk, visit: int, wait: float) -> int:
-        c, node = self.c, desk.node
+        c, node, bank = self.c, desk.node, cust.bank
         targets, cum = c.targets[cust.seg][node], c.cum[cust.seg][node]
         if desk.experience:
             for threshold, alt_targets, alt_cum in c.experience.get((cust.seg, node), ()):
                 if wait > threshold:
                     targets, cum = alt_targets, alt_cum
                     break
-        return targets[bisect_right(cum, cust.bank.draw(T, node, cust.i, visit))]
+        block = bank.blocks[T].get(visit * bank.n_nodes + node) or bank.fill(T, node, visit)
+        return targets[bisect_right(cum, block[cust.i])]
 
     def _wake(self, wake: _Wake) -> None:
         """Handle ``wake`` (SimPy popped it), then each desk event that is next in SimPy's
         queue, in the order SimPy would take them: the same events at the same times,
         without a trip through :meth:`simpy.Environment.step` each."""
-        env = self.env
-        queue = self._queue
+        env, queue = self.env, self._queue
+        served, joined, out_of_patience = self._on_served, self._on_join, self._on_patience
         while True:
             kind = wake.kind
             if kind == _SERVED:
-                self._on_served(wake.cust)
+                served(wake.cust, wake.arg)
             elif kind == _JOIN:
-                self._on_join(wake.cust, wake.arg)
+                joined(wake.cust, wake.arg)
             else:
-                self._on_patience(wake.cust, wake.arg)
+                out_of_patience(wake.cust, wake.arg)
             if not queue:
                 return
             head = queue[0]
