@@ -422,6 +422,11 @@ class DesReplication:
             desk.cash, desk.end_at = self.cash_at[node], self._end_at[node]
             desk.experience = any(key[1] == node for key in c.experience)
         self._at_tail = False  # set while the event being handled has nothing left to do
+        # the nodes a customer leaving a desk queues at straight away (no dwell, no
+        # calendar); outcomes are listed too (False)
+        self._desk_now = [
+            bool(c.capacity[i] and c.dwell_zero[i] and c.dwell_rate[i] is None) for i in range(c.n)
+        ] + [False] * (len(c.names) - c.n)
         # wakes go on SimPy's queue as Environment.schedule would put them (the queue's
         # entries are typed for simpy events only)
         self._queue: list[Any] = self.env._queue
@@ -434,15 +439,43 @@ class DesReplication:
         other pending event precedes is handled at once: it is the event SimPy would
         take next.
         """
-        env = self.env
         cust.queue_node, cust.visit = node, visit  # read only once it has joined
-        now, queue = env._now, self._queue
-        if self._at_tail and t_join == now and (not queue or queue[0][0] > now):
+        now = self.env._now
+        if self._at_tail and t_join == now:
             self._at_tail = False
-            self._on_join(cust, t_join)
+            self._join_now(cust, now)
             return
         delay = t_join - now if t_join > now else 0.0
-        heappush(queue, (now + delay, NORMAL, self._next_eid(), _Wake(self, _JOIN, cust, t_join)))
+        wake = _Wake(self, _JOIN, cust, t_join)
+        heappush(self._queue, (now + delay, NORMAL, self._next_eid(), wake))
+
+    def _join_now(self, cust: _Customer, now: float) -> None:
+        """Join at ``now``, at the end of a desk event: at once if no pending event
+        precedes the join (it is the event SimPy would take next), else as a wake."""
+        queue = self._queue
+        if not queue or queue[0][0] > now:
+            self._on_join(cust, now)
+        else:
+            heappush(queue, (now, NORMAL, self._next_eid(), _Wake(self, _JOIN, cust, now)))
+
+    def _walk_on(self, cust: _Customer, node: int, now: float) -> None:
+        """Send ``cust``, done at a desk at ``now``, to ``node``: as :meth:`_start`, with
+        its two commonest cases directly: an outcome (the customer is finished), and a
+        desk queued at with no dwell (the visit's bookkeeping of :meth:`_walk`, then the
+        join)."""
+        if node >= self.c.n:
+            self._finish(cust, node, now)
+        elif self._desk_now[node]:
+            visit = cust.counts[node]
+            cust.counts[node] = visit + 1
+            self.t.starts_by_day[self._start_at[node] + int(now * self.per_bin)] += 1
+            cust.stages |= self._stage_bit[node]
+            cust.queue_node, cust.visit = node, visit
+            self._join_now(cust, now)
+        else:
+            self._at_tail = True
+            self._start(cust, node, now)
+            self._at_tail = False
 
     def _on_join(self, cust: _Customer, t_join: float) -> None:
         """Take a free server at once, else wait in line (with patience, if any)."""
@@ -488,10 +521,7 @@ class DesReplication:
         if desk.cash and not cust.warm:
             self._cash(cust, node, now, visit)
         self._leave(cust, desk, now)
-        after = self._next_after_wait(cust, desk, visit, cust.wait)
-        self._at_tail = True
-        self._start(cust, after, now)
-        self._at_tail = False
+        self._walk_on(cust, self._next_after_wait(cust, desk, visit, cust.wait), now)
 
     def _on_patience(self, cust: _Customer, ticket: int) -> None:
         """Renege if still in the line this timer was set for."""
@@ -506,9 +536,7 @@ class DesReplication:
             disc = math.exp(-self.c.daily_discount * (now - cust.t0))
             self._refund(cust, desk.node, int(now * self.per_bin), disc)
         self._leave(cust, desk, now)
-        self._at_tail = True
-        self._start(cust, desk.renege_to, now)
-        self._at_tail = False
+        self._walk_on(cust, desk.renege_to, now)
 
     def _leave(self, cust: _Customer, desk: _Desk, now: float) -> None:
         cust.warm = False
