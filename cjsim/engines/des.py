@@ -430,6 +430,7 @@ class DesReplication:
         # wakes go on SimPy's queue as Environment.schedule would put them (the queue's
         # entries are typed for simpy events only)
         self._queue: list[Any] = self.env._queue
+        self._targets, self._cum = c.targets, c.cum
         self._next_eid = self.env._eid.__next__
 
     def _join_at(self, cust: _Customer, node: int, t_join: float, visit: int) -> None:
@@ -521,7 +522,12 @@ class DesReplication:
         if desk.cash and not cust.warm:
             self._cash(cust, node, now, visit)
         self._leave(cust, desk, now)
-        self._walk_on(cust, self._next_after_wait(cust, desk, visit, cust.wait), now)
+        bank, seg = cust.bank, cust.seg  # the next node, drawn inline
+        targets, cum = self._targets[seg][node], self._cum[seg][node]
+        if desk.experience:
+            targets, cum = self._after_wait(seg, node, cust.wait, targets, cum)
+        block = bank.blocks[T].get(visit * bank.n_nodes + node) or bank.fill(T, node, visit)
+        self._walk_on(cust, targets[bisect_right(cum, block[cust.i])], now)
 
     def _on_patience(self, cust: _Customer, ticket: int) -> None:
         """Renege if still in the line this timer was set for."""
@@ -543,16 +549,15 @@ class DesReplication:
         del self.in_queue[cust.id]
         self.t.stage_ends_by_day[desk.end_at + int(now * self.per_bin)] += 1
 
-    def _next_after_wait(self, cust: _Customer, desk: _Desk, visit: int, wait: float) -> int:
-        c, node, bank = self.c, desk.node, cust.bank
-        targets, cum = c.targets[cust.seg][node], c.cum[cust.seg][node]
-        if desk.experience:
-            for threshold, alt_targets, alt_cum in c.experience.get((cust.seg, node), ()):
-                if wait > threshold:
-                    targets, cum = alt_targets, alt_cum
-                    break
-        block = bank.blocks[T].get(visit * bank.n_nodes + node) or bank.fill(T, node, visit)
-        return targets[bisect_right(cum, block[cust.i])]
+    def _after_wait(
+        self, seg: int, node: int, wait: float, targets: list[int], cum: list[float]
+    ) -> tuple[list[int], list[float]]:
+        """The out-edges of ``node`` for segment ``seg`` after ``wait`` days in line:
+        ``targets, cum`` unless an experience effect's threshold is passed."""
+        for threshold, alt_targets, alt_cum in self.c.experience.get((seg, node), ()):
+            if wait > threshold:
+                return alt_targets, alt_cum
+        return targets, cum
 
     def _wake(self, wake: _Wake) -> None:
         """Handle ``wake`` (SimPy popped it), then each desk event that is next in SimPy's
