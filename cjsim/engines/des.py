@@ -455,7 +455,7 @@ class DesReplication:
         precedes the join (it is the event SimPy would take next), else as a wake."""
         queue = self._queue
         if not queue or queue[0][0] > now:
-            self._on_join(cust, now)
+            self._on_join(cust, now, now)
         else:
             heappush(queue, (now, NORMAL, self._next_eid(), _Wake(self, _JOIN, cust, now)))
 
@@ -478,7 +478,7 @@ class DesReplication:
             self._start(cust, node, now)
             self._at_tail = False
 
-    def _on_join(self, cust: _Customer, t_join: float) -> None:
+    def _on_join(self, cust: _Customer, t_join: float, now: float) -> None:
         """Take a free server at once, else wait in line (with patience, if any)."""
         desk = self.desks[cust.queue_node]
         desk.q.joined += 1
@@ -487,17 +487,17 @@ class DesReplication:
         self.in_queue[cust.id] = cust
         if desk.free:
             desk.free -= 1
-            self._serve(cust, desk, 0.0)
+            self._serve(cust, desk, 0.0, now)
             return
         desk.line.append((cust, ticket))
         if desk.patience:
             patience = cust.bank.draw(PT, desk.node, cust.i, cust.visit)
             timer = _Wake(self, _RENEGE, cust, ticket)
-            heappush(self._queue, (self.env._now + patience, NORMAL, self._next_eid(), timer))
+            heappush(self._queue, (now + patience, NORMAL, self._next_eid(), timer))
 
-    def _serve(self, cust: _Customer, desk: _Desk, wait: float) -> None:
-        """Start serving ``cust`` after ``wait`` days in line."""
-        q, now = desk.q, self.env._now
+    def _serve(self, cust: _Customer, desk: _Desk, wait: float, now: float) -> None:
+        """Start serving ``cust`` at ``now``, after ``wait`` days in line."""
+        q = desk.q
         q.queue_time += wait
         q.add_wait(wait, desk.reservoir[q.served % 4096])
         bank = cust.bank  # its draw, inline: the block of this visit, filled if new
@@ -509,13 +509,13 @@ class DesReplication:
         served = _Wake(self, _SERVED, cust, desk)
         heappush(self._queue, (now + service, NORMAL, self._next_eid(), served))
 
-    def _on_served(self, cust: _Customer, desk: _Desk) -> None:
+    def _on_served(self, cust: _Customer, desk: _Desk, now: float) -> None:
         """Free the server for the next in line; book the visit and walk on."""
-        now, node, visit, line = self.env._now, desk.node, cust.visit, desk.line
+        node, visit, line = desk.node, cust.visit, desk.line
         while line:
             waiting, ticket = line.popleft()
             if waiting.ticket == ticket:
-                self._serve(waiting, desk, now - waiting.t_join)
+                self._serve(waiting, desk, now - waiting.t_join, now)
                 break
         else:
             desk.free += 1
@@ -529,12 +529,12 @@ class DesReplication:
         block = bank.blocks[T].get(visit * bank.n_nodes + node) or bank.fill(T, node, visit)
         self._walk_on(cust, targets[bisect_right(cum, block[cust.i])], now)
 
-    def _on_patience(self, cust: _Customer, ticket: int) -> None:
+    def _on_patience(self, cust: _Customer, ticket: int, now: float) -> None:
         """Renege if still in the line this timer was set for."""
         if cust.ticket != ticket or cust.t_join < 0:
             return  # served (or serving) since
         cust.ticket += 1  # its place in line is void
-        now, desk = self.env._now, self.desks[cust.queue_node]
+        desk = self.desks[cust.queue_node]
         q = desk.q
         q.reneged += 1
         q.queue_time += now - cust.t_join
@@ -565,14 +565,15 @@ class DesReplication:
         without a trip through :meth:`simpy.Environment.step` each."""
         env, queue = self.env, self._queue
         served, joined, out_of_patience = self._on_served, self._on_join, self._on_patience
+        now = env._now
         while True:
             kind = wake.kind
             if kind == _SERVED:
-                served(wake.cust, wake.arg)
+                served(wake.cust, wake.arg, now)
             elif kind == _JOIN:
-                joined(wake.cust, wake.arg)
+                joined(wake.cust, wake.arg, now)
             else:
-                out_of_patience(wake.cust, wake.arg)
+                out_of_patience(wake.cust, wake.arg, now)
             if not queue:
                 return
             head = queue[0]
@@ -580,7 +581,7 @@ class DesReplication:
             if wake.__class__ is not _Wake:
                 return
             heappop(queue)
-            env._now = head[0]
+            env._now = now = head[0]
 
     # ---------------------------------------------------------------- the end
     def _finish(self, cust: _Customer, node: int, t: float) -> None:

@@ -24,12 +24,13 @@ class OneEventPerStep(DesReplication):
     """The reference: SimPy takes every desk event, and every move is walked."""
 
     def _wake(self, wake):
+        now = self.env.now
         if wake.kind == _SERVED:
-            self._on_served(wake.cust, wake.arg)
+            self._on_served(wake.cust, wake.arg, now)
         elif wake.kind == _JOIN:
-            self._on_join(wake.cust, wake.arg)
+            self._on_join(wake.cust, wake.arg, now)
         else:
-            self._on_patience(wake.cust, wake.arg)
+            self._on_patience(wake.cust, wake.arg, now)
 
     def _walk_on(self, cust, node, now):
         self._start(cust, node, now)
@@ -39,7 +40,7 @@ class JoinsTooEarly(DesReplication):
     """Wrong: a join at the end of a desk event jumps events pending at the same time."""
 
     def _join_now(self, cust, now):
-        self._on_join(cust, now)
+        self._on_join(cust, now, now)
 
 
 def ties(cohort: bool) -> Scenario:
