@@ -431,6 +431,7 @@ class DesReplication:
         # entries are typed for simpy events only)
         self._queue: list[Any] = self.env._queue
         self._targets, self._cum = c.targets, c.cum
+        self._starts, self._stage_ends = self.t.starts_by_day, self.t.stage_ends_by_day
         self._next_eid = self.env._eid.__next__
 
     def _join_at(self, cust: _Customer, node: int, t_join: float, visit: int) -> None:
@@ -469,7 +470,7 @@ class DesReplication:
         elif self._desk_now[node]:
             visit = cust.counts[node]
             cust.counts[node] = visit + 1
-            self.t.starts_by_day[self._start_at[node] + int(now * self.per_bin)] += 1
+            self._starts[self._start_at[node] + int(now * self.per_bin)] += 1
             cust.stages |= self._stage_bit[node]
             cust.queue_node, cust.visit = node, visit
             self._join_now(cust, now)
@@ -521,7 +522,9 @@ class DesReplication:
             desk.free += 1
         if desk.cash and not cust.warm:
             self._cash(cust, node, now, visit)
-        self._leave(cust, desk, now)
+        cust.warm = False  # as _leave, inline
+        del self.in_queue[cust.id]
+        self._stage_ends[desk.end_at + int(now * self.per_bin)] += 1
         bank, seg = cust.bank, cust.seg  # the next node, drawn inline
         targets, cum = self._targets[seg][node], self._cum[seg][node]
         if desk.experience:
@@ -547,7 +550,7 @@ class DesReplication:
     def _leave(self, cust: _Customer, desk: _Desk, now: float) -> None:
         cust.warm = False
         del self.in_queue[cust.id]
-        self.t.stage_ends_by_day[desk.end_at + int(now * self.per_bin)] += 1
+        self._stage_ends[desk.end_at + int(now * self.per_bin)] += 1
 
     def _after_wait(
         self, seg: int, node: int, wait: float, targets: list[int], cum: list[float]
