@@ -5,9 +5,10 @@ customer's path depends on nothing but its own draws, so the engine advances it
 arithmetically (each visit is still recorded at its own time): arrivals are walked a
 batch at a time, with no event of their own.  SimPy's clock orders what happens where
 customers meet: joining a queue, a server coming free, patience running out, referred
-customers arriving later; each is one scheduled timeout with a callback.  A desk is a
-count of free servers and a FIFO line.  The results are those of a step-by-step
-simulation; only the bookkeeping is cheaper.
+customers arriving later; each is one scheduled event with a callback (at a desk, a
+light ``_Wake``, and consecutive desk events are taken from SimPy's queue without a
+step each).  A desk is a count of free servers and a FIFO line.  The results are those
+of a step-by-step simulation; only the bookkeeping is cheaper.
 
 Semantics shared with the vectorized engine: a visit starts when the customer
 arrives at a touchpoint (cost, purchase and refund happen then; at a capacity
