@@ -8,10 +8,10 @@ chunk at a time, with no event of their own, in numpy lockstep
 and from there customer by customer (:meth:`DesReplication._walk`), which takes the same
 numbers; with an event log every customer is walked one by one.  SimPy's clock orders
 what happens where customers meet: joining a queue, a server coming free, patience
-running out, referred customers arriving later; each is one scheduled timeout with a
-callback.  A desk is a
-count of free servers and a FIFO line.  The results are those of a step-by-step
-simulation; only the bookkeeping is cheaper.
+running out, referred customers arriving later; each is one scheduled event with a
+callback (at a desk, a light ``_Wake``, and consecutive desk events are taken from
+SimPy's queue without a step each).  A desk is a count of free servers and a FIFO line.
+The results are those of a step-by-step simulation; only the bookkeeping is cheaper.
 
 Semantics shared with the vectorized engine: a visit starts when the customer
 arrives at a touchpoint (cost, purchase and refund happen then; at a capacity
@@ -34,11 +34,13 @@ import math
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Generator
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import simpy
+from simpy.events import NORMAL
 
 from cjsim.engines._arrivals import arrival_times
 from cjsim.engines._compiled import Compiled, compile_scenario
@@ -95,13 +97,59 @@ def _carried(event: simpy.Event) -> Any:
 class _Desk:
     """The servers of a capacity touchpoint: how many are free, and the line (FIFO) of
     ``(customer, ticket)``; an entry whose ticket the customer no longer holds (it
-    reneged) is skipped."""
+    reneged) is skipped.  The rest is what its events read, set by
+    :meth:`DesReplication._open_desks`."""
 
-    __slots__ = ("free", "line")
+    __slots__ = (
+        "cash",
+        "end_at",
+        "experience",
+        "free",
+        "line",
+        "node",
+        "patience",
+        "q",
+        "refund",
+        "renege_to",
+        "reservoir",
+    )
+    node: int
+    q: QueueTotals
+    reservoir: list[float]  # uniforms for the wait reservoir
+    patience: bool
+    renege_to: int
+    refund: float
+    cash: bool  # the visit is booked (cost, purchase, ...) when service ends
+    end_at: int  # where the node's stage's day bins start in stage_ends_by_day
+    experience: bool  # some segment's out-edges here depend on the wait
 
     def __init__(self, servers: int) -> None:
         self.free = servers
         self.line: deque[tuple[_Customer, int]] = deque()
+
+
+_JOIN, _SERVED, _RENEGE = 0, 1, 2  # what a wake is for
+SV, PT = int(Purpose.SERVICE), int(Purpose.PATIENCE)
+
+
+class _Wake:
+    """A desk event in SimPy's queue: a customer joining (``arg``: the join time), ending
+    service, or running out of patience (``arg``: its ticket then).  Lighter than a
+    :class:`simpy.Timeout`; SimPy's loop calls its callback like any event's, and
+    :meth:`DesReplication._wake` takes the desk events that follow it directly."""
+
+    __slots__ = ("arg", "callbacks", "cust", "kind", "sim")
+    _ok = True  # SimPy checks this after the callbacks: a wake never fails
+
+    def __init__(self, sim: DesReplication, kind: int, cust: _Customer, arg: Any) -> None:
+        self.callbacks, self.sim, self.kind, self.cust, self.arg = _WOKEN, sim, kind, cust, arg
+
+
+def _woken(wake: _Wake) -> None:
+    wake.sim._wake(wake)
+
+
+_WOKEN = (_woken,)
 
 
 class DesReplication:
@@ -165,6 +213,7 @@ class DesReplication:
             if lockstep and not events
             else None
         )
+        self._open_desks()
 
     def _walk_constants(self) -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]:
         """What :meth:`_walk` reads, unpacked at once (its tallies are mutated in place)."""
@@ -414,88 +463,186 @@ class DesReplication:
         return None
 
     # ---------------------------------------------------------------- queues
-    def _join_at(self, cust: _Customer, node: int, t_join: float, visit: int) -> None:
-        """Let ``cust`` join the queue of ``node`` at ``t_join`` (its ``visit``-th visit)."""
-        joining = self.env.timeout(max(t_join - self.env.now, 0.0), (cust, node, t_join, visit))
-        joining.callbacks.append(self._on_join)
+    def _open_desks(self) -> None:
+        """Give each desk what its events read (their node's totals and constants)."""
+        c = self.c
+        for node, desk in self.desks.items():
+            desk.node, desk.q, desk.reservoir = node, self.t.queues[node], self._reservoir[node]
+            desk.patience, desk.renege_to, desk.refund = (
+                c.patience[node],
+                c.renege_to[node],
+                c.refund[node],
+            )
+            desk.cash, desk.end_at = self.cash_at[node], self._end_at[node]
+            desk.experience = any(key[1] == node for key in c.experience)
+        self._at_tail = False  # set while the event being handled has nothing left to do
+        # the nodes a customer leaving a desk queues at straight away (no dwell, no
+        # calendar); outcomes are listed too (False)
+        self._desk_now = [
+            bool(c.capacity[i] and c.dwell_zero[i] and c.dwell_rate[i] is None) for i in range(c.n)
+        ] + [False] * (len(c.names) - c.n)
+        # wakes go on SimPy's queue as Environment.schedule would put them (the queue's
+        # entries are typed for simpy events only)
+        self._queue: list[Any] = self.env._queue
+        self._targets, self._cum = c.targets, c.cum
+        self._starts, self._stage_ends = self.t.starts_by_day, self.t.stage_ends_by_day
+        self._next_eid = self.env._eid.__next__
 
-    def _on_join(self, event: simpy.Event) -> None:
+    def _join_at(self, cust: _Customer, node: int, t_join: float, visit: int) -> None:
+        """Let ``cust`` join the queue of ``node`` at ``t_join`` (its ``visit``-th visit).
+
+        At the end of a desk event (``_at_tail``), a join at the current time that no
+        other pending event precedes is handled at once: it is the event SimPy would
+        take next.
+        """
+        cust.queue_node, cust.visit = node, visit  # read only once it has joined
+        now = self.env._now
+        if self._at_tail and t_join == now:
+            self._at_tail = False
+            self._join_now(cust, now)
+            return
+        delay = t_join - now if t_join > now else 0.0
+        wake = _Wake(self, _JOIN, cust, t_join)
+        heappush(self._queue, (now + delay, NORMAL, self._next_eid(), wake))
+
+    def _join_now(self, cust: _Customer, now: float) -> None:
+        """Join at ``now``, at the end of a desk event: at once if no pending event
+        precedes the join (it is the event SimPy would take next), else as a wake."""
+        queue = self._queue
+        if not queue or queue[0][0] > now:
+            self._on_join(cust, now, now)
+        else:
+            heappush(queue, (now, NORMAL, self._next_eid(), _Wake(self, _JOIN, cust, now)))
+
+    def _walk_on(self, cust: _Customer, node: int, now: float) -> None:
+        """Send ``cust``, done at a desk at ``now``, to ``node``: as :meth:`_start`, with
+        its two commonest cases directly: an outcome (the customer is finished), and a
+        desk queued at with no dwell (the visit's bookkeeping of :meth:`_walk`, then the
+        join)."""
+        if node >= self.c.n:
+            self._finish(cust, node, now)
+        elif self._desk_now[node]:
+            visit = cust.counts[node]
+            cust.counts[node] = visit + 1
+            self._starts[self._start_at[node] + int(now * self.per_bin)] += 1
+            cust.stages |= self._stage_bit[node]
+            cust.queue_node, cust.visit = node, visit
+            self._join_now(cust, now)
+        else:
+            self._at_tail = True
+            self._start(cust, node, now)
+            self._at_tail = False
+
+    def _on_join(self, cust: _Customer, t_join: float, now: float) -> None:
         """Take a free server at once, else wait in line (with patience, if any)."""
-        cust, node, t_join, visit = _carried(event)
-        self.t.queues[node].joined += 1
-        cust.t_join, cust.queue_node, cust.visit = t_join, node, visit
-        cust.ticket += 1
+        desk = self.desks[cust.queue_node]
+        desk.q.joined += 1
+        cust.t_join = t_join
+        ticket = cust.ticket = cust.ticket + 1
         self.in_queue[cust.id] = cust
-        desk = self.desks[node]
         if desk.free:
             desk.free -= 1
-            self._serve(cust, node, 0.0)
+            self._serve(cust, desk, 0.0, now)
             return
-        desk.line.append((cust, cust.ticket))
-        if self.c.patience[node]:
-            patience = cust.bank.draw(Purpose.PATIENCE, node, cust.i, visit)
-            timer = self.env.timeout(patience, (cust, cust.ticket))
-            timer.callbacks.append(self._on_patience)
+        desk.line.append((cust, ticket))
+        if desk.patience:
+            patience = cust.bank.draw(PT, desk.node, cust.i, cust.visit)
+            timer = _Wake(self, _RENEGE, cust, ticket)
+            heappush(self._queue, (now + patience, NORMAL, self._next_eid(), timer))
 
-    def _serve(self, cust: _Customer, node: int, wait: float) -> None:
-        """Start serving ``cust`` after ``wait`` days in line."""
-        q, now = self.t.queues[node], self.env.now
+    def _serve(self, cust: _Customer, desk: _Desk, wait: float, now: float) -> None:
+        """Start serving ``cust`` at ``now``, after ``wait`` days in line."""
+        q = desk.q
         q.queue_time += wait
-        q.add_wait(wait, self._reservoir[node][q.served % 4096])
-        service = cust.bank.draw(Purpose.SERVICE, node, cust.i, cust.visit)
-        q.busy_time += min(service, self.h - now)
+        q.add_wait(wait, desk.reservoir[q.served % 4096])
+        bank = cust.bank  # its draw, inline: the block of this visit, drawn if new
+        block = bank.blocks[SV].get(cust.visit * bank.n_nodes + desk.node)
+        if block is None:
+            block = bank.block(SV, desk.node, cust.visit)
+        service = float(block[cust.i])
+        rest = self.h - now
+        q.busy_time += service if service < rest else rest
         cust.t_join, cust.wait = -2.0, wait  # in service
-        self.env.timeout(service, cust).callbacks.append(self._on_served)
+        served = _Wake(self, _SERVED, cust, desk)
+        heappush(self._queue, (now + service, NORMAL, self._next_eid(), served))
 
-    def _on_served(self, event: simpy.Event) -> None:
+    def _on_served(self, cust: _Customer, desk: _Desk, now: float) -> None:
         """Free the server for the next in line; book the visit and walk on."""
-        cust, now = _carried(event), self.env.now
-        node, visit = cust.queue_node, cust.visit
-        desk = self.desks[node]
-        while desk.line:
-            waiting, ticket = desk.line.popleft()
+        node, visit, line = desk.node, cust.visit, desk.line
+        while line:
+            waiting, ticket = line.popleft()
             if waiting.ticket == ticket:
-                self._serve(waiting, node, now - waiting.t_join)
+                self._serve(waiting, desk, now - waiting.t_join, now)
                 break
         else:
             desk.free += 1
-        if self.cash_at[node] and not cust.warm:
+        if desk.cash and not cust.warm:
             self._cash(cust, node, now, visit)
-        self._leave(cust, node, now)
-        self._start(cust, self._next_after_wait(cust, node, visit, cust.wait), now)
+        cust.warm = False  # as _leave, inline
+        del self.in_queue[cust.id]
+        self._stage_ends[desk.end_at + int(now * self.per_bin)] += 1
+        bank, seg = cust.bank, cust.seg  # the next node, drawn inline
+        targets, cum = self._targets[seg][node], self._cum[seg][node]
+        if desk.experience:
+            targets, cum = self._after_wait(seg, node, cust.wait, targets, cum)
+        block = bank.blocks[T].get(visit * bank.n_nodes + node)
+        if block is None:
+            block = bank.block(T, node, visit)
+        self._walk_on(cust, targets[bisect_right(cum, float(block[cust.i]))], now)
 
-    def _on_patience(self, event: simpy.Event) -> None:
+    def _on_patience(self, cust: _Customer, ticket: int, now: float) -> None:
         """Renege if still in the line this timer was set for."""
-        cust, ticket = _carried(event)
         if cust.ticket != ticket or cust.t_join < 0:
             return  # served (or serving) since
         cust.ticket += 1  # its place in line is void
-        c, now, node = self.c, self.env.now, cust.queue_node
-        q = self.t.queues[node]
+        desk = self.desks[cust.queue_node]
+        q = desk.q
         q.reneged += 1
         q.queue_time += now - cust.t_join
-        if c.refund[node] and cust.last and not cust.warm:  # goods came back: refund
-            disc = math.exp(-c.daily_discount * (now - cust.t0))
-            self._refund(cust, node, int(now * self.per_bin), disc)
-        self._leave(cust, node, now)
-        self._start(cust, c.renege_to[node], now)
+        if desk.refund and cust.last and not cust.warm:  # goods came back: refund
+            disc = math.exp(-self.c.daily_discount * (now - cust.t0))
+            self._refund(cust, desk.node, int(now * self.per_bin), disc)
+        self._leave(cust, desk, now)
+        self._walk_on(cust, desk.renege_to, now)
 
-    def _leave(self, cust: _Customer, node: int, now: float) -> None:
+    def _leave(self, cust: _Customer, desk: _Desk, now: float) -> None:
         cust.warm = False
-        self.in_queue.pop(cust.id, None)
-        self.t.stage_ends_by_day[
-            self.c.stage_of[node] * (self.days + 1) + int(now * self.per_bin)
-        ] += 1
+        del self.in_queue[cust.id]
+        self._stage_ends[desk.end_at + int(now * self.per_bin)] += 1
 
-    def _next_after_wait(self, cust: _Customer, node: int, visit: int, wait: float) -> int:
-        c = self.c
-        targets, cum = c.targets[cust.seg][node], c.cum[cust.seg][node]
-        for threshold, alt_targets, alt_cum in c.experience.get((cust.seg, node), ()):
+    def _after_wait(
+        self, seg: int, node: int, wait: float, targets: list[int], cum: list[float]
+    ) -> tuple[list[int], list[float]]:
+        """The out-edges of ``node`` for segment ``seg`` after ``wait`` days in line:
+        ``targets, cum`` unless an experience effect's threshold is passed."""
+        for threshold, alt_targets, alt_cum in self.c.experience.get((seg, node), ()):
             if wait > threshold:
-                targets, cum = alt_targets, alt_cum
-                break
-        u = cust.bank.draw(T, node, cust.i, visit)
-        return targets[bisect_right(cum, u)]
+                return alt_targets, alt_cum
+        return targets, cum
+
+    def _wake(self, wake: _Wake) -> None:
+        """Handle ``wake`` (SimPy popped it), then each desk event that is next in SimPy's
+        queue, in the order SimPy would take them: the same events at the same times,
+        without a trip through :meth:`simpy.Environment.step` each."""
+        env, queue = self.env, self._queue
+        served, joined, out_of_patience = self._on_served, self._on_join, self._on_patience
+        now = env._now
+        while True:
+            kind = wake.kind
+            if kind == _SERVED:
+                served(wake.cust, wake.arg, now)
+            elif kind == _JOIN:
+                joined(wake.cust, wake.arg, now)
+            else:
+                out_of_patience(wake.cust, wake.arg, now)
+            if not queue:
+                return
+            head = queue[0]
+            wake = head[3]
+            if wake.__class__ is not _Wake:
+                return
+            heappop(queue)
+            env._now = now = head[0]
 
     # ---------------------------------------------------------------- the end
     def _finish(self, cust: _Customer, node: int, t: float) -> None:
