@@ -22,6 +22,7 @@ import cjsim.cli_abtest as cli_abtest
 import cjsim.cli_channels as cli_channels
 import cjsim.cli_examples as cli_examples
 import cjsim.cli_templates as cli_templates
+import cjsim.cli_types as cli_types
 from cjsim._io import unwritable
 from cjsim._version import package_version
 from cjsim.calibration.choices import CLASS_SHAPES, HETEROGENEITY
@@ -228,14 +229,14 @@ def _selection_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--pcs",
-        type=_probability,
+        type=cli_types.probability("--pcs", "0.95"),
         default=0.95,
         metavar="P",
         help="with --select: the probability of selecting the best (default 0.95)",
     )
     p.add_argument(
         "--indifference",
-        type=_amount,
+        type=cli_types.amount(zero=False),
         default=None,
         metavar="MONEY",
         help="with --select: profit differences over the horizon smaller than this are "
@@ -243,52 +244,22 @@ def _selection_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--max-replications",
-        type=_positive_int,
+        type=cli_types.whole(1),
         default=1000,
         metavar="R",
         help="with --select: most replications of any one variant (default 1000)",
     )
 
 
-def _probability(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a probability, got {text!r}") from None
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive), got {text}")
-    return value
-
-
-def _amount(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an amount of money, got {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be an amount > 0, got {text}")
-    return value
-
-
 def _budget_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--budget",
-        type=_budget,
+        type=cli_types.amount(zero=True),
         default=None,
         metavar="MONEY",
         help="also find the best portfolio of interventions whose expected cost over the "
         "horizon fits this budget (reusing the variants' runs)",
     )
-
-
-def _budget(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an amount of money, got {text!r}") from None
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be an amount >= 0, got {text}")
-    return value
 
 
 def _add_calibrate(sub: Any) -> None:
@@ -334,7 +305,7 @@ def _add_calibrate(sub: Any) -> None:
     )
     cal.add_argument(
         "--horizon",
-        type=_positive_float,
+        type=cli_types.days,
         default=365.0,
         metavar="DAYS",
         help="horizon of the fitted scenario (default 365)",
@@ -362,7 +333,9 @@ def _add_calibrate(sub: Any) -> None:
         "or empirical, overriding the automatic choice (a fixed delay for near-instant "
         "steps, Kaplan-Meier where no family passes a goodness-of-fit test)",
     )
-    cal.add_argument("--seed", type=_seed, default=0, help="seed of the EM starts (default 0)")
+    cal.add_argument(
+        "--seed", type=cli_types.whole(0), default=0, help="seed of the EM starts (default 0)"
+    )
     _economics_options(cal)
     _column_options(cal)
 
@@ -391,11 +364,11 @@ def _add_validate(sub: Any) -> None:
     val.add_argument("holdout", help="event log covering the holdout period (CSV or Parquet)")
     val.add_argument("--end", metavar="DATE", help="end of the holdout (default: its last event)")
     val.add_argument(
-        "--replications", type=_positive_int, default=20, help="simulations (default 20)"
+        "--replications", type=cli_types.whole(1), default=20, help="simulations (default 20)"
     )
     val.add_argument(
         "--seed",
-        type=_seed,
+        type=cli_types.whole(0),
         default=None,
         help="simulation seed (default: fresh entropy, recorded in the output)",
     )
@@ -404,7 +377,7 @@ def _add_validate(sub: Any) -> None:
     )
     val.add_argument(
         "--workers",
-        type=_positive_int,
+        type=cli_types.whole(1),
         default=None,
         metavar="W",
         help="worker processes for the replications (default: the machine's cores, at most 4)",
@@ -622,11 +595,11 @@ def _engine_options(
         help=engine_help,
     )
     parser.add_argument(
-        "--replications", type=_positive_int, default=10, metavar="R", help=replications_help
+        "--replications", type=cli_types.whole(1), default=10, metavar="R", help=replications_help
     )
     parser.add_argument(
         "--seed",
-        type=_seed,
+        type=cli_types.whole(0),
         default=None,
         metavar="S",
         help="root seed; the same seed gives the same numbers (default: fresh "
@@ -634,7 +607,7 @@ def _engine_options(
     )
     parser.add_argument(
         "--workers",
-        type=_positive_int,
+        type=cli_types.whole(1),
         default=default_workers,
         metavar="W",
         help=f"worker processes (default {default_workers}; a local pool, or "
@@ -655,7 +628,7 @@ def _engine_options(
     )
     parser.add_argument(
         "--horizon",
-        type=_positive_float,
+        type=cli_types.days,
         default=None,
         metavar="DAYS",
         help="simulate this many days instead of the scenario's horizon_days",
@@ -722,40 +695,12 @@ def _check_out(out: str | None, option: str = "--out") -> None:
         raise CJSimError(f"{option} {out}: {why} — choose a folder you can write to")
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of days, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number of days, got {text}")
-    return value
-
-
 def _scenario(args: argparse.Namespace) -> Scenario:
     """The scenario of ``args.file``, with ``--horizon`` applied."""
     from cjsim.scenario import load_scenario
 
     scenario = load_scenario(args.file)
     return scenario.replace(horizon_days=args.horizon) if args.horizon else scenario
-
-
-def _whole_number(text: str, minimum: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < minimum:
-        raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    return _whole_number(text, 1)
-
-
-def _seed(text: str) -> int:
-    return _whole_number(text, 0)
 
 
 def _scheduler(text: str) -> str:
@@ -780,7 +725,7 @@ def _check_plot(plot: str | None) -> None:
 
 
 def _latent_segments(text: str) -> int | str:  # also --order
-    return text if text == "auto" else _positive_int(text)
+    return text if text == "auto" else cli_types.whole(1)(text)
 
 
 def _fail(exc: CJSimError, source: str | None) -> int:

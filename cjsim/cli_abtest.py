@@ -6,10 +6,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import cjsim.cli_types as cli_types
 from cjsim._io import unwritable
 from cjsim.errors import CJSimError, did_you_mean
 
@@ -24,45 +24,6 @@ EXAMPLE = """examples:
       --interventions scenarios/fashionfusion_investments.toml --variant better_size_guide \\
       --kpi revenue_per_customer --power 0.9 --seed 1 --plot power.png
 """
-
-
-def _probability(name: str, example: str) -> Callable[[str], float]:
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = float("nan")
-        if not 0 < value < 1:
-            raise argparse.ArgumentTypeError(
-                f"must be a probability strictly between 0 and 1, got {text!r} — "
-                f"e.g. {name} {example}"
-            )
-        return value
-
-    return parse
-
-
-def _whole(minimum: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
-        return value
-
-    return parse
-
-
-def _days(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number of days, got {text!r}")
-    return value
 
 
 def add_parser(sub: Any) -> None:
@@ -83,26 +44,26 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--power",
-        type=_probability("--power", "0.8"),
+        type=cli_types.probability("--power", "0.8"),
         default=0.8,
         help="chance to confirm the effect (default 0.8)",
     )
     p.add_argument(
         "--alpha",
-        type=_probability("--alpha", "0.05"),
+        type=cli_types.probability("--alpha", "0.05"),
         default=0.05,
         help="two-sided level of the test (default 0.05)",
     )
     p.add_argument(
         "--follow-up-days",
-        type=_days,
+        type=cli_types.days,
         default=30.0,
         metavar="DAYS",
         help="days each customer is observed after arriving (default 30)",
     )
     p.add_argument(
         "--tests",
-        type=_whole(100),
+        type=cli_types.whole(100),
         default=2000,
         metavar="T",
         help="simulated field tests per power estimate (default 2000)",
@@ -115,21 +76,21 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--replications",
-        type=_whole(2),
+        type=cli_types.whole(2),
         default=10,
         metavar="R",
         help="paired replications for the effect's interval (default 10)",
     )
     p.add_argument(
         "--seed",
-        type=_whole(0),
+        type=cli_types.whole(0),
         default=None,
         metavar="S",
         help="root seed (default: fresh entropy, recorded in the output)",
     )
     p.add_argument(
         "--horizon",
-        type=_days,
+        type=cli_types.days,
         default=None,
         metavar="DAYS",
         help="days to simulate instead of the scenario's horizon",

@@ -119,7 +119,10 @@ def test_cli_selection_options_that_go_together_exit_2(options, message, capsys)
     [
         (["--indifference", "-5"], "--indifference: must be an amount > 0"),
         (["--indifference", "inf"], "--indifference: must be an amount > 0"),
-        (["--indifference", "5", "--pcs", "1.5"], "--pcs: must be between 0 and 1"),
+        (
+            ["--indifference", "5", "--pcs", "1.5"],
+            "--pcs: must be a probability strictly between 0 and 1",
+        ),
         (["--indifference", "5", "--max-replications", "0"], "--max-replications: must be >= 1"),
     ],
 )
