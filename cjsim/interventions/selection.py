@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -32,7 +32,7 @@ def _profits(outcome_kpis: list[list[dict[str, float]]]) -> np.ndarray:
     return np.array([[kpis[OBJECTIVE] for kpis in variant] for variant in outcome_kpis]).T
 
 
-def _sampler(runs: Runs):  # type: ignore[no-untyped-def]
+def _sampler(runs: Runs) -> Callable[[int, int, Sequence[int]], np.ndarray]:
     """Replications ``first .. first + count - 1`` of some variants (0 is the baseline)."""
     options = dataclasses.replace(runs.options, progress=False)
 
