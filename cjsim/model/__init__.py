@@ -12,6 +12,7 @@ from cjsim.model.distributions import (
     Uniform,
     Weibull,
 )
+from cjsim.model.goals import JourneyGoal
 from cjsim.model.journey import (
     CohortArrivals,
     DwellRate,
@@ -40,6 +41,7 @@ __all__ = [
     "Fixed",
     "Gamma",
     "JourneyBuilder",
+    "JourneyGoal",
     "LogNormal",
     "Outcome",
     "PoissonArrivals",

@@ -17,6 +17,7 @@ import numpy as np
 from cjsim.errors import ModelError, Problem
 from cjsim.model.distributions import Distribution, Fixed
 from cjsim.model.frozen import FrozenMap
+from cjsim.model.goals import JourneyGoal
 from cjsim.model.warm import WarmStart
 
 __all__ = [
@@ -360,12 +361,14 @@ class Scenario:
     horizon_days: float | None = None
     currency: str = "EUR"
     description: str = ""
+    journeys: tuple[JourneyGoal, ...] = ()
     warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
         from cjsim.model.validation import find_problems
 
         _freeze(self, "stages", tuple(self.stages))
+        _freeze(self, "journeys", tuple(self.journeys))
         _freeze(self, "touchpoints", FrozenMap(self.touchpoints))
         _freeze(self, "outcomes", FrozenMap(self.outcomes))
         _freeze(

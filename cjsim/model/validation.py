@@ -62,6 +62,7 @@ def find_problems(sc: Scenario) -> list[Problem]:
     problems += _check_transitions(sc)
     problems += _check_population(sc, sc.population)
     problems += _check_economics(sc)
+    problems += _check_journeys(sc)
     if not any(p.severity == "error" for p in problems):
         problems += _check_graph(sc)
     return problems
@@ -639,3 +640,91 @@ def _check_graph(sc: Scenario) -> list[Problem]:
                 )
             )
     return out
+
+
+def _check_journeys(sc: Scenario) -> list[Problem]:
+    """``[[journeys]]``: unique names, one selector that exists, targets on per-customer
+    KPIs whose better direction is known, finite values."""
+    out: list[Problem] = []
+    seen: set[str] = set()
+    segments = [s.name for s in sc.population.effective_segments]
+    for k, goal in enumerate(sc.journeys):
+        at = f"journeys[{k}]"
+        if not isinstance(goal.name, str) or not goal.name.strip() or goal.name in seen:
+            out.append(
+                Problem(
+                    f"{at}.name",
+                    f"journey name {goal.name!r} is empty or repeated",
+                    "give each journey its own name",
+                )
+            )
+        seen.add(goal.name)
+        out += _journey_selector(sc, goal, at, segments)
+        if not goal.targets:
+            out.append(
+                Problem(f"{at}.targets", "no targets", "e.g. targets = { conversion_rate = 0.05 }")
+            )
+        for kpi, value in goal.targets.items():
+            out += _journey_target(kpi, value, f"{at}.targets.{kpi}")
+    return out
+
+
+def _journey_selector(sc: Scenario, goal: Any, at: str, segments: list[str]) -> list[Problem]:
+    if (goal.entry is None) == (goal.segment is None):
+        return [
+            Problem(
+                at,
+                "a journey needs exactly one of entry or segment",
+                'e.g. entry = "search" or segment = "trend_seeker"',
+            )
+        ]
+    if goal.entry is not None:
+        if goal.entry not in sc.touchpoints:
+            return [
+                Problem(
+                    f"{at}.entry",
+                    f"unknown touchpoint {goal.entry!r}",
+                    did_you_mean(goal.entry, list(sc.touchpoints)),
+                )
+            ]
+        if not sc.population.entry.get(goal.entry):
+            return [
+                Problem(
+                    f"{at}.entry",
+                    f"no customer enters at {goal.entry!r} (its population.entry share is 0)",
+                    "score a touchpoint listed in population.entry",
+                )
+            ]
+    elif goal.segment not in segments:
+        return [
+            Problem(
+                f"{at}.segment",
+                f"unknown segment {goal.segment!r}",
+                did_you_mean(str(goal.segment), segments),
+            )
+        ]
+    return []
+
+
+def _journey_target(kpi: str, value: Any, at: str) -> list[Problem]:
+    from cjsim.kpis import lookup
+
+    found = lookup(kpi)
+    if (
+        found is None
+        or found.higher_is_better is None
+        or found.kind == "count"
+        or found.family not in (None, "stage", "outcome")
+    ):
+        return [
+            Problem(
+                at,
+                f"{kpi!r} cannot be a journey target",
+                "use a per-customer KPI with a better direction, e.g. conversion_rate, "
+                "repeat_rate, revenue_per_customer, profit_per_customer, cost_per_customer, "
+                "stage_reach[purchase]",
+            )
+        ]
+    if not _number(value):
+        return [Problem(at, f"target must be a finite number, got {value!r}", "e.g. 0.05")]
+    return []

@@ -27,6 +27,7 @@ from cjsim.model import (
     Economics,
     ExperienceEffect,
     Fixed,
+    JourneyGoal,
     Outcome,
     PoissonArrivals,
     Population,
@@ -170,6 +171,9 @@ class SpecBuilder:
             "transitions": {k: self.row(k, v, nodes) for k, v in spec.transitions.items()},
             "population": self.population(spec.population, warm_start),
             "economics": Economics(**spec.economics.model_dump()),
+            "journeys": tuple(
+                JourneyGoal(j.name, j.targets, j.entry, j.segment) for j in spec.journeys
+            ),
         }
 
     def dist(self, path: str, spec: Any, default: Distribution | None = None) -> Any:

@@ -125,6 +125,12 @@ def scenario_to_dict(sc: Scenario, warm_start_file: str | None = None) -> dict[s
             for k, o in sc.outcomes.items()
         },
         "transitions": {k: _row(dict(v), list(sc.outcomes)) for k, v in sc.transitions.items()},
+        "journeys": [
+            _drop_none(
+                {"name": j.name, "entry": j.entry, "segment": j.segment, "targets": dict(j.targets)}
+            )
+            for j in sc.journeys
+        ],
     }
 
 
@@ -163,6 +169,7 @@ def scenario_to_toml(sc: Scenario, warm_start_file: str | None = None) -> str:
     parts += [table(f"touchpoints.{format_key(k)}", v) for k, v in d["touchpoints"].items()]
     parts.append(table("outcomes", d["outcomes"]))
     parts.append(table("transitions", d["transitions"]))
+    parts += [table("journeys", j, array=True) for j in d["journeys"]]
     return "\n".join(parts)
 
 

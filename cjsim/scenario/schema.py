@@ -188,6 +188,15 @@ class OutcomeSpec(_Spec):
     description: str | None = None
 
 
+class JourneySpec(_Spec):
+    name: str
+    entry: str | None = Field(None, description="the touchpoint its customers enter at")
+    segment: str | None = Field(None, description="or the segment its customers belong to")
+    targets: dict[str, float] = Field(
+        description="KPI -> the value the journey's customers should reach"
+    )
+
+
 class ScenarioFile(_Spec):
     """A whole scenario file."""
 
@@ -198,6 +207,9 @@ class ScenarioFile(_Spec):
     outcomes: dict[str, OutcomeSpec]
     transitions: dict[str, dict[str, float | str]] = Field(
         description='next-node probabilities; rest = "node" takes the remainder'
+    )
+    journeys: list[JourneySpec] = Field(
+        default_factory=list, description="journeys with targets, for the success scores"
     )
 
 
