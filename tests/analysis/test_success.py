@@ -1,0 +1,105 @@
+"""Journey success scores (``cjsim.analysis.success``), work in progress: the journeys'
+scenarios and the attainment of targets.
+
+The decomposition check: with the analytic engine, the journeys of every entry channel
+(or segment), weighted by their shares of the arrivals, give back the conversion rate and
+revenue per customer of the whole scenario without referrals exactly (to 1e-12); the
+same sum with two shares swapped — a wrong model — does not.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import cjsim
+from cjsim.analysis.success import (
+    attainment,
+    journey_scenario,
+    success_scores,
+    without_referrals,
+)
+from cjsim.errors import CJSimError
+from cjsim.model import JourneyGoal
+
+FASHION = "scenarios/fashionfusion.toml"
+
+
+@pytest.fixture(scope="module")
+def sc():
+    return cjsim.load_scenario(FASHION)
+
+
+def kpi(scenario, name):
+    table = cjsim.simulate(scenario, engine="analytic").kpis.set_index("kpi")
+    return float(table.at[name, "mean"])
+
+
+@pytest.mark.parametrize("name", ["conversion_rate", "revenue_per_customer"])
+def test_entry_journeys_add_up_to_the_whole(sc, name):
+    parts = []
+    for channel in sc.population.entry:
+        alone, share = journey_scenario(sc, JourneyGoal(channel, {name: 1.0}, entry=channel))
+        parts.append((share, kpi(alone, name)))
+    whole = kpi(without_referrals(sc), name)
+    assert sum(s for s, _ in parts) == pytest.approx(1.0, abs=1e-12)
+    assert sum(s * v for s, v in parts) == pytest.approx(whole, rel=1e-12)
+    swapped = [(parts[1][0], parts[0][1]), (parts[0][0], parts[1][1]), *parts[2:]]
+    assert sum(s * v for s, v in swapped) != pytest.approx(whole, rel=1e-6)
+
+
+def test_segment_journeys_add_up_to_the_whole(sc):
+    parts = [
+        journey_scenario(sc, JourneyGoal(s.name, {"conversion_rate": 1.0}, segment=s.name))
+        for s in sc.population.segments
+    ]
+    total = sum(share * kpi(alone, "conversion_rate") for alone, share in parts)
+    assert total == pytest.approx(kpi(without_referrals(sc), "conversion_rate"), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("name", "actual", "target", "want"),
+    [
+        ("conversion_rate", 0.03, 0.06, 0.5),
+        ("conversion_rate", 0.07, 0.06, 1.0),
+        ("cost_per_customer", 2.0, 1.0, 0.5),
+        ("cost_per_customer", 0.5, 1.0, 1.0),
+        ("profit_per_customer", -1.0, 2.0, 0.0),
+    ],
+)
+def test_attainment_follows_the_kpis_better_direction(name, actual, target, want):
+    assert attainment(name, actual, target) == pytest.approx(want)
+
+
+def test_scores_of_the_file_journeys(sc):
+    goals = (
+        JourneyGoal(
+            "social", {"conversion_rate": 0.06, "cost_per_customer": 1.0}, entry="social_ad"
+        ),
+        JourneyGoal("easy", {"conversion_rate": 0.001}, segment="trend_seeker"),
+    )
+    found = success_scores(sc.replace(journeys=goals))
+    scores = found.scores.set_index("journey")
+    assert scores.at["easy", "score"] == 100.0 and bool(scores.at["easy", "met"])
+    assert 0 < scores.at["social", "score"] < 100 and not bool(scores.at["social", "met"])
+    assert len(found.targets) == 3
+
+
+def test_a_scenario_without_journeys_is_refused_with_a_hint(sc):
+    with pytest.raises(CJSimError, match="add \\[\\[journeys\\]\\]"):
+        success_scores(sc)
+
+
+@pytest.mark.parametrize(
+    ("goal", "message"),
+    [
+        (JourneyGoal("x", {"conversion_rate": 0.1}, entry="nowhere"), "unknown touchpoint"),
+        (JourneyGoal("x", {"conversion_rate": 0.1}, entry="website"), "no customer enters"),
+        (JourneyGoal("x", {"conversion_rate": 0.1}, segment="nobody"), "unknown segment"),
+        (JourneyGoal("x", {"conversion_rate": 0.1}), "exactly one of entry or segment"),
+        (JourneyGoal("x", {"customers": 10}, entry="search"), "cannot be a journey target"),
+        (JourneyGoal("x", {"conversion_rate": float("nan")}, entry="search"), "finite number"),
+    ],
+)
+def test_bad_journeys_are_refused_naming_the_key(sc, goal, message):
+    with pytest.raises(CJSimError, match=message):
+        sc.replace(journeys=(goal,))
