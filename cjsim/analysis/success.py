@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from cjsim.experiment import RunOptions
+from cjsim.interventions import Change, Intervention, apply
 from cjsim.kpis import lookup
 from cjsim.model import CohortArrivals, JourneyGoal, PoissonArrivals, Scenario
 
@@ -99,6 +101,120 @@ class SuccessScores:
     meta: dict[str, Any]
 
 
+DRIVERS = {  # target KPI -> what is scaled to meet it (the counterfactual's lever)
+    "conversion_rate": "purchase_edges",
+    "average_order_value": "order_value",
+    "revenue_per_customer": "order_value",
+}
+MAX_FACTOR = 100.0  # a driver scaled beyond this is out of reach
+
+
+def driver_changes(sc: Scenario, driver: str, factor: float) -> tuple[Change, ...]:
+    """The changes that scale ``driver`` by ``factor``: every purchase touchpoint's order
+    value, or every edge from a touchpoint that is not a purchase into one that is (the
+    way into a first purchase)."""
+    buy = [name for name, tp in sc.touchpoints.items() if tp.purchase]
+    if driver == "order_value":
+        return tuple(Change("scale_order_value", {"node": n, "factor": factor}) for n in buy)
+    return tuple(
+        Change("scale_transition", {"from": a, "to": b, "factor": factor})
+        for a, row in sc.transitions.items()
+        if not sc.touchpoints[a].purchase
+        for b in row
+        if b in buy
+    )
+
+
+def _kpi_at(sc: Scenario, changes: tuple[Change, ...], kpi: str, opts: RunOptions) -> float | None:
+    """``kpi`` of ``sc`` with ``changes``, or None when the changes make no valid journey
+    (an edge scaled past its row)."""
+    from cjsim.errors import CJSimError
+    from cjsim.experiment import simulate
+
+    try:
+        changed = apply(sc, Intervention("driver", changes))
+    except CJSimError:
+        return None
+    return _mean(simulate(changed, options=opts).kpis, kpi)
+
+
+def solve_driver(
+    sc: Scenario, kpi: str, target: float, opts: RunOptions, *, tolerance: float = 1e-6
+) -> tuple[float, bool]:
+    """The factor of ``kpi``'s driver that meets ``target`` (bisection on the engine's
+    KPI, which rises with the factor), and whether it is within reach."""
+    driver = DRIVERS[kpi]
+    low, high = 1.0, 2.0
+    while True:  # bracket: double until the target is met or the driver runs out
+        value = _kpi_at(sc, driver_changes(sc, driver, high), kpi, opts)
+        if value is None or high > MAX_FACTOR:
+            high = _largest_valid(sc, driver, kpi, opts, low, high)
+            value = _kpi_at(sc, driver_changes(sc, driver, high), kpi, opts)
+            if value is None or value < target:
+                return high, False
+            break
+        if value >= target:
+            break
+        low, high = high, 2.0 * high
+    while high - low > tolerance * high:
+        mid = 0.5 * (low + high)
+        value = _kpi_at(sc, driver_changes(sc, driver, mid), kpi, opts)
+        if value is not None and value >= target:
+            high = mid
+        else:
+            low = mid
+    return high, True
+
+
+def _largest_valid(
+    sc: Scenario, driver: str, kpi: str, opts: RunOptions, low: float, high: float
+) -> float:
+    """The largest factor in ``[low, high]`` that still makes a valid journey."""
+    for _ in range(40):
+        mid = 0.5 * (low + high)
+        if _kpi_at(sc, driver_changes(sc, driver, mid), kpi, opts) is None:
+            high = mid
+        else:
+            low = mid
+    return low
+
+
+def value_at_stake(
+    alone: Scenario, goal: JourneyGoal, actual: Mapping[str, float], opts: RunOptions
+) -> tuple[float, list[str]]:
+    """The journey's profit over the horizon if it met its targets, minus its profit now,
+    and notes: each unmet target with a driver is met by scaling its driver (solved on
+    the engine), one after the other; the profit of the journey so changed is simulated
+    with the same options (common random numbers)."""
+    from cjsim.experiment import simulate
+
+    changes: tuple[Change, ...] = ()
+    notes = []
+    for kpi, target in goal.targets.items():
+        if attainment(kpi, actual[kpi], target) >= 1.0:
+            continue
+        if kpi not in DRIVERS:
+            notes.append(f"{goal.name}: {kpi} has no driver; its gap is not valued")
+            continue
+        base = apply(alone, Intervention("so far", changes)) if changes else alone
+        factor, reached = solve_driver(base, kpi, target, opts)
+        changes += driver_changes(alone, DRIVERS[kpi], factor)
+        if not reached:
+            notes.append(
+                f"{goal.name}: {kpi} {target:g} is out of reach of its driver (x{factor:.3g})"
+            )
+    if not changes:
+        return 0.0, notes
+    after = simulate(apply(alone, Intervention("targets met", changes)), options=opts)
+    before = simulate(alone, options=opts)
+    return _mean(after.kpis, "profit") - _mean(before.kpis, "profit"), notes
+
+
+def _mean(kpis: pd.DataFrame, kpi: str) -> float:
+    """A KPI's mean from a result's KPI table."""
+    return float(kpis.loc[kpis["kpi"] == kpi, "mean"].to_numpy(dtype=float)[0])
+
+
 def success_scores(
     scenario: Scenario,
     *,
@@ -123,20 +239,29 @@ def success_scores(
         )
     given = RunOptions(engine=engine, replications=replications, seed=seed, workers=workers)
     opts = options or given
-    rows, targets = [], []
+    rows, targets, notes = [], [], []
     for goal in scenario.journeys:
         alone, share = journey_scenario(scenario, goal)
         kpis = simulate(alone, options=opts).kpis.set_index("kpi")
-        found = []
+        found, actual_of = [], {}
         for kpi, target in goal.targets.items():
             values = kpis.loc[kpi, ["mean", "ci_low", "ci_high"]].to_numpy(dtype=float)
             actual, low, high = (float(x) for x in values)
+            actual_of[kpi] = actual
             got = attainment(kpi, actual, target)
             found.append(got)
             targets.append((goal.name, kpi, target, actual, low, high, got, got >= 1.0))
         kind, name = goal.selector
         score = 100.0 * sum(found) / len(found)
-        rows.append((goal.name, f"{kind} {name}", share, score, all(a >= 1.0 for a in found)))
-    scores = pd.DataFrame(rows, columns=["journey", "selector", "share", "score", "met"])
-    meta = {"engine": opts.engine if isinstance(opts.engine, str) else opts.engine.name}
+        stake, said = value_at_stake(alone, goal, actual_of, opts)
+        notes += said
+        met = all(a >= 1.0 for a in found)
+        rows.append((goal.name, f"{kind} {name}", share, score, met, stake))
+    columns = ["journey", "selector", "share", "score", "met", "value_at_stake"]
+    scores = pd.DataFrame(rows, columns=columns)
+    scores = scores.sort_values("value_at_stake", ascending=False, ignore_index=True)
+    meta = {
+        "engine": opts.engine if isinstance(opts.engine, str) else opts.engine.name,
+        "notes": notes,
+    }
     return SuccessScores(scores, pd.DataFrame(targets, columns=COLUMNS), meta)

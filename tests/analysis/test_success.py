@@ -103,3 +103,44 @@ def test_a_scenario_without_journeys_is_refused_with_a_hint(sc):
 def test_bad_journeys_are_refused_naming_the_key(sc, goal, message):
     with pytest.raises(CJSimError, match=message):
         sc.replace(journeys=(goal,))
+
+
+def test_value_at_stake_of_an_order_value_target_is_its_closed_form(sc):
+    """Scaling order values by f raises profit by margin x revenue x (f - 1) and the
+    average order value by f, so a target AOV is worth exactly that (analytic engine)."""
+    goal = JourneyGoal("search", {"average_order_value": 100.0}, entry="search")
+    alone, _ = journey_scenario(sc, goal)
+    table = cjsim.simulate(alone, engine="analytic").kpis.set_index("kpi")
+    aov, revenue = table.at["average_order_value", "mean"], table.at["revenue", "mean"]
+    found = success_scores(sc.replace(journeys=(goal,)))
+    stake = found.scores.at[0, "value_at_stake"]
+    margin = sc.economics.gross_margin
+    assert stake == pytest.approx(margin * revenue * (100.0 / aov - 1.0), rel=1e-5)
+    assert stake != pytest.approx(margin * revenue * (100.0 / aov), rel=1e-2), "foil"
+
+
+def test_the_conversion_driver_meets_the_target(sc):
+    from cjsim.analysis.success import DRIVERS, driver_changes, solve_driver
+    from cjsim.experiment import RunOptions
+    from cjsim.interventions import Intervention, apply
+
+    goal = JourneyGoal("social", {"conversion_rate": 0.05}, entry="social_ad")
+    alone, _ = journey_scenario(sc, goal)
+    opts = RunOptions(engine="analytic")
+    factor, reached = solve_driver(alone, "conversion_rate", 0.05, opts)
+    changed = apply(
+        alone, Intervention("met", driver_changes(alone, DRIVERS["conversion_rate"], factor))
+    )
+    assert reached and factor > 1
+    assert kpi(changed, "conversion_rate") == pytest.approx(0.05, rel=1e-5)
+
+
+def test_journeys_are_ranked_by_value_at_stake(sc):
+    goals = (
+        JourneyGoal("social", {"conversion_rate": 0.05}, entry="social_ad"),
+        JourneyGoal("search", {"conversion_rate": 0.05}, entry="search"),
+        JourneyGoal("met already", {"conversion_rate": 0.001}, entry="referral_link"),
+    )
+    scores = success_scores(sc.replace(journeys=goals)).scores
+    assert list(scores["value_at_stake"]) == sorted(scores["value_at_stake"], reverse=True)
+    assert scores.set_index("journey").at["met already", "value_at_stake"] == 0.0
