@@ -48,6 +48,7 @@ _EXAMPLES = {
     "  cjsim run scenarios/fashionfusion.toml --engine des --replications 20 --seed 1 "
     "--workers 2 --out results/",
     "schema": "example: cjsim schema > scenario.schema.json",
+    "scores": "example: cjsim scores scenarios/fashionfusion.toml --plot scores.png",
     "optimize": "examples:\n  cjsim optimize scenarios/fashionfusion.toml "
     "--lever returns.servers=2..10@25 --seed 1\n"
     "  cjsim optimize scenarios/fashionfusion.toml --lever checkout.order_value=0.85..1.05 "
@@ -78,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
         _add_run,
         _add_compare,
         _add_optimize,
+        _add_scores,
         _add_calibrate,
         _add_validate,
         _add_report,
@@ -215,6 +217,50 @@ def _optimize(args: argparse.Namespace) -> int:
     from cjsim.cli_format import optimum_lines
 
     print("\n".join(optimum_lines(found, scenario)))
+    return 0
+
+
+def _add_scores(sub: Any) -> None:
+    scores = sub.add_parser(
+        "scores",
+        help="score the scenario's [[journeys]] against their targets, ranked by the value "
+        "at stake",
+        epilog=_EXAMPLES["scores"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    scores.add_argument("file", help="scenario TOML file with [[journeys]]")
+    _engine_options(
+        scores,
+        "analytic (default): exact and instant, blind to queues; des: queues too; "
+        "vectorized: fast, no queues",
+        default_engine="analytic",
+        default_workers=1,
+        replications_help="replications per journey with a simulation engine (default 10)",
+    )
+    scores.add_argument("--plot", metavar="PNG", help="draw the scores and the value at stake here")
+
+
+def _scores(args: argparse.Namespace) -> int:
+    from cjsim.analysis.success import success_scores
+    from cjsim.cli_format import scores_lines
+
+    scenario = _scenario(args)
+    if args.plot:
+        why = unwritable(args.plot)
+        if why:
+            raise CJSimError(f"--plot {args.plot}: {why} — choose a file you can write")
+    found = success_scores(scenario, options=_run_options(args))
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        ax = found.plot()
+        ax.figure.savefig(args.plot, dpi=120)
+        print(f"wrote {args.plot}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(found.to_dict(), indent=2, allow_nan=False))
+        return 0
+    print("\n".join(scores_lines(found, scenario)))
     return 0
 
 
@@ -803,6 +849,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "run": _run,
         "compare": _compare,
         "optimize": _optimize,
+        "scores": _scores,
         "calibrate": _calibrate,
         "validate": _validate,
         "report": _report,

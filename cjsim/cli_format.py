@@ -15,6 +15,7 @@ from cjsim.kpis import KPIS, split_name, unit_of
 from cjsim.model import CohortArrivals, Scenario
 
 if TYPE_CHECKING:  # calibration loads scipy.stats: only the fit commands need it
+    from cjsim.analysis.success import SuccessScores
     from cjsim.calibration import Fit, Validation
     from cjsim.experiment import Selection
     from cjsim.interventions.optimize import Optimum
@@ -268,6 +269,52 @@ def optimum_lines(found: Optimum, scenario: Scenario) -> list[str]:
         cells = " ".join(f"{_lever_value(r[x]):>18}" for x in labels)
         shown = fmt.with_interval(fmt.money, r["mean"], r["ci_low"], r["ci_high"])
         lines.append(f"   {cells} {shown:>32}")
+    return lines
+
+
+def scores_lines(found: SuccessScores, scenario: Scenario) -> list[str]:
+    """What ``cjsim scores`` prints: the journeys ranked by the value at stake, then
+    every target with its attainment, then the notes."""
+    currency, meta = scenario.currency, found.meta
+    horizon = meta.get("horizon_days")
+    lines = [
+        textwrap.fill(
+            f"{scenario.name} — journey success scores, engine {meta['engine']}, money in "
+            f"{currency}",
+            WIDTH,
+        ),
+        "",
+        "Journeys ranked by the value at stake (profit over "
+        f"{horizon:g} days if the journey met its targets)"
+        if horizon
+        else "Journeys ranked by the value at stake (profit if the journey met its targets)",
+        f" # {'journey':<26} {'customers':<28} {'share':>6} {'score':>6} {'met':>4} "
+        f"{'value at stake':>16}",
+    ]
+    for i, r in enumerate(found.scores.to_dict(orient="records"), 1):
+        lines.append(
+            f"{i:>2} {r['journey'][:26]:<26} {r['selector'][:28]:<28} "
+            f"{fmt.percent(r['share']):>6} {r['score']:>6.0f} {'yes' if r['met'] else 'no':>4} "
+            f"{fmt.money(r['value_at_stake'], signed=True):>16}"
+        )
+    lines += ["", "Targets (attainment: the share of the target reached, capped at 100 %)"]
+    for r in found.targets.to_dict(orient="records"):
+        kpi = str(r["kpi"])
+
+        def shown(x: float, kpi: str = kpi) -> str:
+            return fmt.value(kpi, x, currency)
+
+        actual = fmt.with_interval(shown, r["actual"], r["ci_low"], r["ci_high"])
+        lines.append(
+            f"  {r['journey'][:20]:<20} {kpi[:20]:<20} target {shown(r['target']):>10}  "
+            f"actual {actual:<22} {fmt.percent(r['attainment']):>5}"
+        )
+    if meta.get("notes"):
+        lines += ["", "Notes"]
+        lines += [
+            textwrap.fill(n, WIDTH, initial_indent="  - ", subsequent_indent="    ")
+            for n in meta["notes"]
+        ]
     return lines
 
 

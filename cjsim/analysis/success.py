@@ -100,6 +100,23 @@ class SuccessScores:
     targets: pd.DataFrame
     meta: dict[str, Any]
 
+    def to_dict(self) -> dict[str, Any]:
+        from cjsim._io import to_jsonable
+
+        return to_jsonable(
+            {
+                "scores": self.scores.to_dict(orient="records"),
+                "targets": self.targets.to_dict(orient="records"),
+                "meta": self.meta,
+            }
+        )
+
+    def plot(self, ax: Any = None) -> Any:
+        """The journeys' value at stake with their scores (:func:`cjsim.plotting.success`)."""
+        from cjsim.plotting import success
+
+        return success(self, ax=ax)
+
 
 DRIVERS = {  # target KPI -> what is scaled to meet it (the counterfactual's lever)
     "conversion_rate": "purchase_edges",
@@ -262,6 +279,8 @@ def success_scores(
     scores = scores.sort_values("value_at_stake", ascending=False, ignore_index=True)
     meta = {
         "engine": opts.engine if isinstance(opts.engine, str) else opts.engine.name,
+        "horizon_days": scenario.horizon_days,
+        "currency": scenario.currency,
         "notes": notes,
     }
     return SuccessScores(scores, pd.DataFrame(targets, columns=COLUMNS), meta)

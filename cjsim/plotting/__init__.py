@@ -28,6 +28,7 @@ from cjsim.plotting.optimize import optimum
 from cjsim.plotting.sankey import flows, stage_flows
 from cjsim.plotting.sensitivity import tornado
 from cjsim.plotting.series import timeseries
+from cjsim.plotting.success import success
 
 __all__ = [
     "attribution",
@@ -45,6 +46,7 @@ __all__ = [
     "stage_changes",
     "stage_flows",
     "stage_reach",
+    "success",
     "timeseries",
     "tornado",
     "transition_intervals",

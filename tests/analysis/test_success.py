@@ -86,7 +86,7 @@ def test_scores_of_the_file_journeys(sc):
 
 def test_a_scenario_without_journeys_is_refused_with_a_hint(sc):
     with pytest.raises(CJSimError, match="add \\[\\[journeys\\]\\]"):
-        success_scores(sc)
+        success_scores(sc.replace(journeys=()))
 
 
 @pytest.mark.parametrize(
@@ -144,3 +144,26 @@ def test_journeys_are_ranked_by_value_at_stake(sc):
     scores = success_scores(sc.replace(journeys=goals)).scores
     assert list(scores["value_at_stake"]) == sorted(scores["value_at_stake"], reverse=True)
     assert scores.set_index("journey").at["met already", "value_at_stake"] == 0.0
+
+
+def test_fashionfusion_journeys_are_scored_and_ranked_from_the_command_line(tmp_path, capsys):
+    from cjsim.cli import main
+
+    plot = tmp_path / "scores.png"
+    assert main(["scores", FASHION, "--plot", str(plot)]) == 0
+    out = capsys.readouterr().out
+    assert "Journeys ranked by the value at stake" in out and "paid social" in out
+    assert max(map(len, out.splitlines())) <= 100 and plot.stat().st_size > 0
+    assert main(["scores", FASHION, "--json"]) == 0
+    data = __import__("json").loads(capsys.readouterr().out)
+    stakes = [row["value_at_stake"] for row in data["scores"]]
+    assert stakes == sorted(stakes, reverse=True) and len(stakes) == 5
+
+
+def test_cli_scores_without_journeys_exits_2(tmp_path, capsys):
+    from cjsim.cli import main
+
+    plain = tmp_path / "plain.toml"
+    cjsim.save_scenario(cjsim.load_scenario(FASHION).replace(journeys=()), plain)
+    assert main(["scores", str(plain)]) == 2
+    assert "add [[journeys]]" in capsys.readouterr().err
