@@ -20,7 +20,7 @@ import io
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -34,6 +34,9 @@ from cjsim.interventions.compare import Comparison, compare
 from cjsim.interventions.portfolio import with_budget
 from cjsim.kpis import unit_of
 from cjsim.model import Scenario
+
+if TYPE_CHECKING:
+    from cjsim.analysis.success import SuccessScores
 
 __all__ = ["build_report", "render_report", "write_report"]
 
@@ -227,10 +230,21 @@ def build_report(
     cmp = compare(scenario, list(interventions), options=options or RunOptions())
     if budget is not None:
         cmp = with_budget(cmp, budget)
-    return render_report(scenario, cmp, source=source)
+    scores = None
+    if scenario.journeys:
+        from cjsim.analysis.success import success_scores
+
+        scores = success_scores(scenario)  # analytic: exact and instant
+    return render_report(scenario, cmp, source=source, scores=scores)
 
 
-def render_report(scenario: Scenario, cmp: Comparison, *, source: str = "") -> str:
+def render_report(
+    scenario: Scenario,
+    cmp: Comparison,
+    *,
+    source: str = "",
+    scores: SuccessScores | None = None,
+) -> str:
     """The report page of a finished comparison of ``scenario``'s investments.
 
     Parameters
@@ -241,6 +255,9 @@ def render_report(scenario: Scenario, cmp: Comparison, *, source: str = "") -> s
         From :func:`cjsim.compare`; its ``baseline`` gives the baseline's time series.
     source : str
         The scenario file's name, for the assumptions.
+    scores : SuccessScores, optional
+        The journeys' success scores (:func:`cjsim.analysis.success.success_scores`),
+        shown ranked by the value at stake.
     """
     blind = set(cmp.meta.get("blind_spots", []))
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in cmp.notes if n not in blind)
@@ -261,6 +278,7 @@ def render_report(scenario: Scenario, cmp: Comparison, *, source: str = "") -> s
 below use the same net profit.</p>
 {_ranking_table(cmp, currency)}
 {_portfolio_section(cmp, currency)}
+{_scores_section(scores, currency)}
 <h2>Figures</h2>
 {"".join(_figures(scenario, cmp))}
 <h2>KPI changes against the baseline (95 % intervals)</h2>
@@ -274,6 +292,40 @@ below use the same net profit.</p>
 <script>{SCRIPT}</script>
 </body></html>
 """
+
+
+def _scores_section(scores: SuccessScores | None, currency: str) -> str:
+    """The journeys of the scenario's ``[[journeys]]`` against their targets, ranked by
+    the value at stake, with their figure."""
+    if scores is None:
+        return ""
+    from cjsim import plotting
+
+    rows = [
+        {
+            "journey": r["journey"],
+            "customers": r["selector"],
+            "share of arrivals": fmt.percent(r["share"]),
+            "score (0-100)": f"{r['score']:.0f}",
+            "targets met": "yes" if r["met"] else "no",
+            f"value at stake ({currency})": fmt.money(r["value_at_stake"], signed=True),
+        }
+        for r in scores.scores.to_dict(orient="records")
+    ]
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in scores.meta.get("notes", []))
+    figure = _figure(
+        "journey success scores",
+        plotting.success(scores),
+        "Profit over the horizon each journey would add if it met its targets (computed by "
+        "the engine), with its score; green: targets met.",
+    )
+    return (
+        '<section id="journeys"><h2>Journey success scores</h2>'
+        "<p>Each journey of the scenario file against its targets (analytic engine: exact, "
+        "blind to queues), ranked by the value at stake: the profit it would add over the "
+        "horizon if it met its targets.</p>"
+        f'{_table(rows)}{figure}<ul class="notes">{notes}</ul></section>'
+    )
 
 
 def _figures(scenario: Scenario, cmp: Comparison) -> list[str]:

@@ -64,3 +64,17 @@ def test_an_analytic_report_with_a_budget_reads_cleanly(sc):
     assert not re.search(r"\[([^,\]]+), \1\]", text)  # exact: no [x, x]
     assert re.findall(r"<h2[^>]*>([^<]+)</h2>", page)[0] == "Recommendation"
     assert "faster_returns: the analytic engine cannot see all of its effect" in text
+
+
+def test_the_report_ranks_fashionfusions_journeys_by_the_value_at_stake(sc, ivs):
+    """FashionFusion's [[journeys]]: the report's success-score section lists them in the
+    order of the value at stake that success_scores computes, with its figure."""
+    from cjsim.analysis.success import success_scores
+
+    page = build_report(sc, ivs, options=RunOptions(engine="analytic"), source="ff.toml")
+    section = page[page.index('<section id="journeys">') :]
+    section = section[: section.index("</section>")]
+    want = list(success_scores(sc).scores["journey"])
+    found = [name for name in re.findall(r"<td>([^<]+)</td>", section) if name in want]
+    assert found == want and len(want) == 5
+    assert "journey success scores" in _images(page)

@@ -139,6 +139,7 @@ def test_the_page_is_self_contained_with_every_figure_and_the_assumptions(report
     page = report.read_text()
     images = re.findall(r'<img alt="([^"]+)" src="data:image/png;base64,', page)
     assert images == [
+        "journey success scores",  # FashionFusion's [[journeys]], in their own section
         "investment ranking",
         "KPI changes",
         "stage funnel",
@@ -172,7 +173,7 @@ def test_the_report_renders_in_headless_chromium(report, tmp_path):
     assert dom.returncode == 0, dom.stderr[-2000:]
     loaded = re.search(r'data-images="(\d+)/(\d+)"', dom.stdout)
     assert loaded, "the page's load script did not run"
-    assert loaded.group(1) == loaded.group(2) == "6"
+    assert loaded.group(1) == loaded.group(2) == "7"
     _readable(dom.stdout)  # what Chromium shows, after its scripts ran
     console = [line for line in dom.stderr.splitlines() if "CONSOLE" in line]
     errors = [line for line in console if re.search(r"error|uncaught", line, re.I)]
