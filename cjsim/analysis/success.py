@@ -41,14 +41,19 @@ COLUMNS = ["journey", "kpi", "target", "actual", "ci_low", "ci_high", "attainmen
 
 
 def journey_scenario(sc: Scenario, goal: JourneyGoal) -> tuple[Scenario, float]:
-    """The scenario of ``goal``'s customers alone, and their share of the arrivals."""
+    """The scenario of ``goal``'s customers alone, and their share of the arrivals (0,
+    and ``sc`` unchanged, when nobody enters there or the segment does not exist)."""
     pop = sc.population
     if goal.entry is not None:
-        share = pop.entry[goal.entry] / sum(pop.entry.values())
+        share = pop.entry.get(goal.entry, 0.0) / sum(pop.entry.values())
+        if not share > 0:
+            return sc, 0.0  # nobody enters there (a warning of the scenario)
         population = dataclasses.replace(pop, entry={goal.entry: 1.0})
     else:
         segments = pop.effective_segments
-        mine = next(s for s in segments if s.name == goal.segment)
+        mine = next((s for s in segments if s.name == goal.segment), None)
+        if mine is None:
+            return sc, 0.0  # no such segment (a warning of the scenario)
         share = mine.share / sum(s.share for s in segments)
         population = dataclasses.replace(pop, segments=(dataclasses.replace(mine, share=1.0),))
     arrivals = population.arrivals
@@ -259,6 +264,10 @@ def success_scores(
     rows, targets, notes = [], [], []
     for goal in scenario.journeys:
         alone, share = journey_scenario(scenario, goal)
+        if not share > 0:
+            kind, name = goal.selector
+            notes.append(f"{goal.name}: no customer arrives ({kind} {name}); not scored")
+            continue
         kpis = simulate(alone, options=opts).kpis.set_index("kpi")
         found, actual_of = [], {}
         for kpi, target in goal.targets.items():

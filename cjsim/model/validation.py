@@ -689,18 +689,21 @@ def _journey_selector(sc: Scenario, goal: Any, at: str, segments: list[str]) -> 
             ]
         if not sc.population.entry.get(goal.entry):
             return [
-                Problem(
+                Problem(  # a warning: an intervention may reroute the entry
                     f"{at}.entry",
-                    f"no customer enters at {goal.entry!r} (its population.entry share is 0)",
+                    f"no customer enters at {goal.entry!r} (its population.entry share is 0); "
+                    "the journey is not scored",
                     "score a touchpoint listed in population.entry",
+                    "warning",
                 )
             ]
     elif goal.segment not in segments:
         return [
-            Problem(
+            Problem(  # a warning: the population may be replaced without it
                 f"{at}.segment",
-                f"unknown segment {goal.segment!r}",
+                f"unknown segment {goal.segment!r}; the journey is not scored",
                 did_you_mean(str(goal.segment), segments),
+                "warning",
             )
         ]
     return []
