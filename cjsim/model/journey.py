@@ -17,6 +17,7 @@ import numpy as np
 from cjsim.errors import ModelError, Problem
 from cjsim.model.distributions import Distribution, Fixed
 from cjsim.model.frozen import FrozenMap
+from cjsim.model.satisfaction import Feeling, Satisfaction
 from cjsim.model.warm import WarmStart
 
 __all__ = [
@@ -174,6 +175,9 @@ class Touchpoint:
     dwell_rate : DwellRate or None
         A calendar of the pace of moving on (des and vectorized engines; the analytic
         engine notes that it uses the base pace).
+    feeling : Feeling or None
+        How a visit changes the customer's satisfaction (the scenario needs a
+        ``satisfaction`` model; des and vectorized engines).
     memory_of : str or None
         In a journey with memory (:mod:`cjsim.model.memory`), the original touchpoint
         this one is a state of: the touchpoint reached after a particular history.
@@ -196,6 +200,7 @@ class Touchpoint:
     description: str = ""
     dwell_rate: DwellRate | None = None
     memory_of: str | None = None
+    feeling: Feeling | None = None
 
     def __post_init__(self) -> None:
         _freeze(self, "experience", tuple(self.experience))
@@ -360,6 +365,7 @@ class Scenario:
     horizon_days: float | None = None
     currency: str = "EUR"
     description: str = ""
+    satisfaction: Satisfaction | None = None
     warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:

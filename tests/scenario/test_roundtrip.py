@@ -73,6 +73,7 @@ def test_schema_describes_every_top_level_table():
         "touchpoints",
         "outcomes",
         "transitions",
+        "satisfaction",
     }
     assert schema["additionalProperties"] is False
 
