@@ -4,7 +4,8 @@ A customer's satisfaction ``s`` starts at ``start`` and changes by the touchpoin
 effects; at a touchpoint whose row leads to a linked target (a node with a coefficient
 ``beta != 0``) the next node is drawn from the row tilted by
 ``p'_j ∝ p_j exp(beta_j s)`` with the same uniform as an untilted draw, so a row with
-every ``beta`` 0 (or ``s = 0``) gives exactly the untilted choice.
+every ``beta`` 0 (or ``s = 0``) gives exactly the untilted choice (the row is not
+recomputed then).
 
 Both simulation engines apply the effects at the same moments:
 
@@ -23,8 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
-import numpy as np
+from itertools import accumulate
 
 from cjsim.model import Scenario
 
@@ -85,13 +85,14 @@ def compile_feelings(sc: Scenario, targets: list[list[list[int]]]) -> Feelings |
 
 def tilt_row(targets: list[int], cum: list[float], beta: list[float], s: float) -> list[float]:
     """The cumulative row of ``targets`` (cumulative ``cum``) tilted for satisfaction ``s``
-    (the last entry exactly 1.0, as untilted rows)."""
+    (the last entry exactly 1.0, as untilted rows); at ``s = 0`` ``cum`` itself."""
+    if s == 0.0:
+        return cum
     weights, before = [], 0.0
     for j, c in zip(targets, cum, strict=True):
         weights.append((c - before) * math.exp(beta[j] * s))
         before = c
     total = math.fsum(weights)
-    out = np.cumsum(weights).tolist()
-    out = [w / total for w in out]
+    out = [w / total for w in accumulate(weights)]
     out[-1] = 1.0
     return out

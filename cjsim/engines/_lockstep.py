@@ -11,16 +11,19 @@ of its dwell and the next touchpoint (``bisect_right`` on the segment's cumulati
 A customer leaves the lockstep, and is handed back to the engine, when it
 
 - arrives at a touchpoint the scalar walk must handle: referrals (they schedule new
-  customers) or a calendar of pace (:class:`cjsim.model.DwellRate`);
+  customers), a calendar of pace (:class:`cjsim.model.DwellRate`), or, in a scenario
+  with satisfaction, a visit that changes satisfaction (a ``visit`` or ``refund``
+  effect) or a row tilted by it (a linked target, unless every customer starts at
+  satisfaction 0, where the tilt is the identity);
 - has dwelt at a desk and joins its queue before the horizon;
 - is one of the few still walking when the chunk has thinned out (below :data:`CUT`
   customers a numpy step costs more than walking each in Python).
 
 A hand-over carries the customer's whole state (visits per touchpoint, stages reached,
-purchases, last order, discounted value), so the engine's walk continues exactly where
-the lockstep stopped.  Customers who leave the journey or reach the horizon in the
-lockstep are folded into the totals here.  Results equal the scalar walk's up to the
-order in which floating-point sums are added.
+purchases, last order, discounted value; its satisfaction is still the start), so the
+engine's walk continues exactly where the lockstep stopped.  Customers who leave the
+journey or reach the horizon in the lockstep are folded into the totals here.  Results
+equal the scalar walk's up to the order in which floating-point sums are added.
 """
 
 from __future__ import annotations
@@ -127,11 +130,15 @@ class Lockstep:
         self.zero = np.asarray(c.dwell_zero, dtype=bool)
         self.desk = np.asarray(c.capacity) > 0
         self.scalar = np.asarray(
-            [bool(c.referral_mean[i]) or c.dwell_rate[i] is not None for i in range(n)]
+            [
+                bool(c.referral_mean[i]) or c.dwell_rate[i] is not None or _felt(c, i)
+                for i in range(n)
+            ]
         )
         self.multiplier = np.asarray(c.order_value_multiplier)
         self.cum, self.targets = _padded_rows(c)
         self.reached = reached
+        self.felt_visits = np.zeros(n, dtype=np.int64)  # visits booked here (satisfaction)
         self.series = {
             "starts_by_day": np.zeros(n * self.d1, dtype=np.int64),
             "stage_ends_by_day": np.zeros(c.n_stages * self.d1, dtype=np.int64),
@@ -209,6 +216,8 @@ class Lockstep:
             walk = ~desk
             v, uniforms, dwell = v.subset(walk), uniforms[walk], dwell[walk]
         self._cash(s, banks, v)
+        if self.c.feelings is not None:  # on the emotional curve, at the start
+            self.felt_visits += np.bincount(v.nd, minlength=self.c.n)
         act, nd, t = v.act, v.nd, v.tt + dwell
         s.t[act] = t
         gone = t >= self.h  # still dwelling at the horizon: in flight
@@ -308,6 +317,11 @@ class Lockstep:
         for stages, count in zip(sets.tolist(), counts.tolist(), strict=True):
             reached[stages] = reached.get(stages, 0) + count
         tl.discounted_value += float(s.value[who].sum())
+        feel = self.c.feelings
+        if feel is not None:  # they never felt anything: still at the start
+            tl.final_sat += feel.start * len(who)
+            tl.promoters += len(who) * (feel.start >= feel.promoter_at)
+            tl.detractors += len(who) * (feel.start <= feel.detractor_at)
         out = nd >= n
         absorbed = int(out.sum())
         tl.in_flight += len(who) - absorbed
@@ -340,6 +354,21 @@ class Lockstep:
         for name, series in self.series.items():
             mine = getattr(self.tl, name)
             setattr(self.tl, name, [a + b for a, b in zip(mine, series.tolist(), strict=True)])
+        if self.c.feelings is not None:  # every visit booked here left at the start
+            tl, start = self.tl, self.c.feelings.start
+            for node, count in enumerate(self.felt_visits.tolist()):
+                tl.felt_visits[node] += count
+                tl.felt_sum[node] += start * count
+
+
+def _felt(c: Compiled, node: int) -> bool:
+    """Whether a visit of ``node`` changes a customer's satisfaction or is tilted by it
+    (its desk effects are the engine's, after the hand-over at the queue)."""
+    feel = c.feelings
+    if feel is None:
+        return False
+    tilted = feel.linked[node] and feel.start != 0.0
+    return bool(feel.visit[node] or feel.refund[node] or tilted)
 
 
 def _padded_rows(c: Compiled) -> tuple[np.ndarray, np.ndarray]:

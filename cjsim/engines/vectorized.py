@@ -425,7 +425,7 @@ class VectorizedReplication:
         cumulative at the alias draw's first uniform."""
         u1, u2 = rng.random(len(row)), rng.random(len(row))
         col = self.alias.draw(row, u1, u2)
-        tilted = np.flatnonzero(self.linked[node])
+        tilted = np.flatnonzero(self.linked[node] & (sat != 0.0))
         if len(tilted):
             r = row[tilted]
             w = self.probs[r] * np.exp(self.beta[self.targets[r]] * sat[tilted, None])
