@@ -1,8 +1,9 @@
 """Satisfaction in the simulation engines.
 
 References: exact hand-computed satisfaction on a deterministic journey with a desk
-(waits, reneging, refunds); the vectorized engine against the DES on a journey without
-desks (4 standard errors of the difference, fixed seeds), paired with a wrong model
+(waits, reneging, refunds); the vectorized engine against the DES on journeys without
+desks, one with segments, customers at day 0 and a non-zero start (4 standard errors
+of the difference, fixed seeds), each paired with a wrong model
 (every beta doubled) that the same check rejects; the same journey with every beta 0
 against the journey without a satisfaction model (identical behaviour).
 """
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 
 import cjsim
+from cjsim.model import Population, Segment
 from cjsim.scenario import scenario_from_dict
 
 from .conftest import as_cohort
@@ -54,19 +56,33 @@ def doubled(sc):
     return sc.replace(satisfaction=dataclasses.replace(sc.satisfaction, link=link))
 
 
-@pytest.fixture(scope="module")
-def des_runs(moods):
-    return per_replication(moods, "des")
+def with_segments(sc):
+    """Two segments, customers at a touchpoint at day 0, and a start of 0.3 (rows are
+    tilted from the first step)."""
+    segs = (Segment("fan", 0.4, 1.2, {("browse", "checkout"): 1.5}), Segment("casual", 0.6))
+    pop = Population(sc.population.arrivals, sc.population.entry, segs, initial={"loyal": 300})
+    return sc.replace(population=pop, satisfaction=dataclasses.replace(sc.satisfaction, start=0.3))
 
 
-def test_des_and_vectorized_agree_on_satisfaction_and_churn(moods, des_runs):
-    vec = per_replication(moods, "vectorized", seed=8)
+CASES = {"plain": lambda sc: sc, "segments_start": with_segments}
+
+
+@pytest.fixture(scope="module", params=sorted(CASES))
+def case(request, moods):
+    sc = CASES[request.param](moods)
+    return sc, per_replication(sc, "des")
+
+
+def test_des_and_vectorized_agree_on_satisfaction_and_churn(case):
+    sc, des_runs = case
+    vec = per_replication(sc, "vectorized", seed=8)
     z = {k: z_of_difference(des_runs, vec, k) for k in KPIS}
     assert max(z.values()) < 4, z
 
 
-def test_a_wrong_link_is_rejected_by_the_same_check(moods, des_runs):
-    wrong = per_replication(doubled(moods), "vectorized", seed=8)
+def test_a_wrong_link_is_rejected_by_the_same_check(case):
+    sc, des_runs = case
+    wrong = per_replication(doubled(sc), "vectorized", seed=8)
     z = {k: z_of_difference(des_runs, wrong, k) for k in KPIS}
     assert z["absorption[churned]"] > 4 and z["satisfaction_mean"] > 4, z
 
