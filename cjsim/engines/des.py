@@ -57,6 +57,7 @@ __all__ = ["DesEngine", "DesReplication"]
 
 D, T, OV = int(Purpose.DWELL), int(Purpose.TRANSITION), int(Purpose.ORDER_VALUE)
 CHUNK_BATCHES = 64  # batches of arrivals walked together (in numpy lockstep) ...
+TILT_MEMORY = 1 << 16  # tilted rows remembered (satisfaction scenarios)
 CHUNK_CELLS = 1 << 21  # ... unless their visit counts (customers x touchpoints) exceed this
 
 
@@ -182,6 +183,7 @@ class DesReplication:
             for i in self.desks
         }
         self.in_queue: dict[int, _Customer] = {}
+        self._tilt_memory: dict[tuple[int, float], list[float]] = {}
         self._reached: dict[int, int] = {}  # bit set of stages reached -> customers
         d1 = self.days + 1  # where each node's (stage's) day bins start in the tallies
         self._start_at = [i * d1 for i in range(comp.n)]
@@ -471,7 +473,7 @@ class DesReplication:
             u = float(block[i])
             if feel is not None and feel.linked[node]:
                 row = targets[node]
-                node = row[bisect_right(tilt_row(row, cum[node], feel.beta, cust.sat), u)]
+                node = row[bisect_right(self._tilted(row, cum[node], cust.sat), u)]
                 continue
             node = targets[node][bisect_right(cum[node], u)]
         cust.stages = stages
@@ -503,7 +505,21 @@ class DesReplication:
         feel = self.c.feelings
         if feel is None or not feel.linked[node]:
             return targets, cum
-        return targets, tilt_row(targets, cum, feel.beta, cust.sat)
+        return targets, self._tilted(targets, cum, cust.sat)
+
+    def _tilted(self, targets: list[int], cum: list[float], sat: float) -> list[float]:
+        """:func:`tilt_row`, remembered per row and satisfaction (satisfaction is a sum of
+        a few effects, so the same values recur); the memory is emptied when it grows
+        large."""
+        key = (id(cum), sat)
+        row = self._tilt_memory.get(key)
+        if row is None:
+            if len(self._tilt_memory) >= TILT_MEMORY:
+                self._tilt_memory.clear()
+            feel = self.c.feelings
+            assert feel is not None
+            row = self._tilt_memory[key] = tilt_row(targets, cum, feel.beta, sat)
+        return row
 
     # ---------------------------------------------------------------- queues
     def _open_desks(self) -> None:
