@@ -4,8 +4,7 @@ Customers interact only at capacity touchpoints.  Between two such touchpoints a
 customer's path depends on nothing but its own draws, so the engine advances it
 arithmetically (each visit is still recorded at its own time): arrivals are walked a
 chunk at a time, with no event of their own, in numpy lockstep
-(:mod:`cjsim.engines._lockstep`) until they meet a desk, referrals, a calendar of pace
-or a touchpoint where satisfaction changes or tilts a choice,
+(:mod:`cjsim.engines._lockstep`) until they meet a desk, referrals or a calendar of pace,
 and from there customer by customer (:meth:`DesReplication._walk`), which takes the same
 numbers; with an event log every customer is walked one by one.  SimPy's clock orders
 what happens where customers meet: joining a queue, a server coming free, patience
@@ -306,7 +305,6 @@ class DesReplication:
         state it left them in (their ids are those of arrival order)."""
         base, n = self._next_id, self.c.n
         self._next_id += len(s.t0)
-        start = 0.0 if self.c.feelings is None else self.c.feelings.start
         rows = zip(
             hand.index.tolist(),
             hand.node.tolist(),
@@ -318,7 +316,7 @@ class DesReplication:
         for j, node, t, visit, join in rows:
             cust = _Customer(banks[j // BATCH], j % BATCH, base + j, int(s.seg[j]), 0.0, 0)
             cust.t0, cust.counts = float(s.t0[j]), s.counts[j].tolist()
-            cust.sat = start
+            cust.sat = float(s.sat[j])
             cust.stages, cust.purchases = int(s.stages[j]), int(s.purchases[j])
             cust.first, cust.last, cust.value = (
                 float(s.first[j]),

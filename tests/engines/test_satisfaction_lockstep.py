@@ -1,11 +1,12 @@
 """The DES engine's numpy lockstep with satisfaction, against its scalar walk.
 
-The lockstep walks customers until their satisfaction could change or tilt a choice,
-then hands them over still at the start value; the replication must equal the scalar
-walk's (counts exactly, sums to 1e-9 relative; the comparison of ``test_lockstep``),
-on a journey whose every customer starts at 0 (linked rows untilted there), one that
-starts elsewhere (linked rows handed over too), and one with a desk that waits,
-reneging and refunds make customers feel.
+The lockstep carries satisfaction in its state arrays (effects, the curve, tilted rows)
+and hands it over with the customer; the replication must equal the scalar walk's
+(counts exactly, sums to 1e-9 relative; the comparison of ``test_lockstep``), on a
+journey whose every customer starts at 0 (rows untilted until a first effect), one that
+starts elsewhere (rows tilted from the first step), and one with a desk that waits,
+reneging and refunds make customers feel.  A lockstep run of the wrong start is
+rejected by the same comparison.
 """
 
 import dataclasses
@@ -58,10 +59,7 @@ def test_lockstep_equals_the_scalar_walk_with_satisfaction(start, desk, monkeypa
     monkeypatch.setattr(des, "CHUNK_BATCHES", 16)
     assert differences(scalar, replicate(sc, lockstep=True)) == []
     arrived, handed = sum(w for w, _ in walked), sum(h for _, h in walked)
-    if start == 0.0:  # browse (linked, no effect) is walked in lockstep
-        assert handed < arrived, "the lockstep walks some"
-    else:  # browse's row leads to a linked target: everybody is handed over at entry
-        assert handed == arrived
+    assert handed < 0.5 * arrived, "the lockstep carries satisfaction: it walks most"
 
 
 def test_the_same_comparison_rejects_a_lockstep_that_forgets_the_start():
