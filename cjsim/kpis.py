@@ -42,8 +42,9 @@ UNITS = (
     "days",
     "per customer",  # a count per customer
     "factor",  # a multiplier
+    "points",  # satisfaction (the scenario's own scale, see cjsim.model.Satisfaction)
 )
-KINDS = ("count", "rate", "money", "time", "queue")
+KINDS = ("count", "rate", "money", "time", "queue", "satisfaction")
 FAMILIES = ("touchpoint", "outcome", "stage", "capacity")  # capacity: a touchpoint with servers
 
 
@@ -290,6 +291,51 @@ KPIS: Mapping[str, Kpi] = _declare(
         family="capacity",
         higher_is_better=False,
         heading="Queues: share who gave up",
+    ),
+    Kpi(
+        "satisfaction_mean",
+        "points",
+        "satisfaction",
+        "mean satisfaction of customers when they leave the journey or at the horizon",
+        higher_is_better=True,
+    ),
+    Kpi(
+        "promoter_share",
+        "share",
+        "satisfaction",
+        "share of customers ending with satisfaction >= promoter_at",
+        higher_is_better=True,
+    ),
+    Kpi(
+        "detractor_share",
+        "share",
+        "satisfaction",
+        "share of customers ending with satisfaction <= detractor_at",
+        higher_is_better=False,
+    ),
+    Kpi(
+        "net_promoter",
+        "share",
+        "satisfaction",
+        "NPS-like: promoter share minus detractor share (in [-1, 1])",
+        higher_is_better=True,
+    ),
+    Kpi(
+        "satisfaction",
+        "points",
+        "satisfaction",
+        "mean satisfaction of customers leaving a visit of the stage (the emotional curve)",
+        family="stage",
+        higher_is_better=True,
+        heading="Satisfaction leaving the stage",
+    ),
+    Kpi(
+        "satisfaction_at",
+        "points",
+        "satisfaction",
+        "mean satisfaction of customers leaving a visit of the touchpoint",
+        family="touchpoint",
+        higher_is_better=True,
     ),
 )
 

@@ -20,6 +20,7 @@ from cjsim.engines._draws import (
     poisson_sampler,
     uniform_sampler,
 )
+from cjsim.engines._feelings import Feelings, compile_feelings
 from cjsim.engines._linalg import SPARSE_FROM
 from cjsim.engines._matrix import Matrix, dense_row, is_sparse
 from cjsim.engines._warm import WarmRows, compile_warm
@@ -89,6 +90,7 @@ class Compiled:
     segment_order_value: list[list[Distribution | None]]  # [segment][node]: before multiplier
     segment_samplers: dict[tuple[int, int, int], Sampler]  # (purpose, node, segment): own
     dwell_rate: list[DwellRate | None]  # [node]: calendar of the pace of moving on
+    feelings: Feelings | None = None  # the satisfaction model, if any
 
     @property
     def scales_dwell(self) -> bool:
@@ -199,6 +201,7 @@ def compile_scenario(sc: Scenario) -> Compiled:
         segment_order_value=[list(seg.order_values) for seg in seg_arrays],
         segment_samplers=_segment_samplers(seg_arrays),
         dwell_rate=[tp.dwell_rate for tp in sc.touchpoints.values()],
+        feelings=compile_feelings(sc, targets),
     )
 
 

@@ -17,25 +17,31 @@ A customer leaves the lockstep, and is handed back to the engine, when it
   customers a numpy step costs more than walking each in Python).
 
 A hand-over carries the customer's whole state (visits per touchpoint, stages reached,
-purchases, last order, discounted value), so the engine's walk continues exactly where
-the lockstep stopped.  Customers who leave the journey or reach the horizon in the
-lockstep are folded into the totals here.  Results equal the scalar walk's up to the
-order in which floating-point sums are added.
+purchases, last order, discounted value, satisfaction), so the engine's walk continues
+exactly where the lockstep stopped.  Satisfaction (:mod:`cjsim.engines._feelings`) is
+carried in the state arrays with the scalar walk's arithmetic: the same effects added in
+the same order, and each tilted row made by the same :func:`tilt_row`, once per row and
+satisfaction value present in a step.  Customers who leave the
+journey or reach the horizon in the lockstep are folded into the totals here.  Results
+equal the scalar walk's up to the order in which floating-point sums are added.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 import numpy as np
 
 from cjsim.engines._compiled import Compiled
 from cjsim.engines._draws import BATCH, Bank, Purpose
+from cjsim.engines._feelings import tilt_row
 from cjsim.engines._tally import Totals
 
 __all__ = ["CUT", "HandOver", "Lockstep"]
 
 CUT = 24  # below this many customers still walking, the scalar walk is faster
+TILT_MEMORY = 1 << 16  # tilted rows remembered (satisfaction scenarios)
 SHIFT = BATCH.bit_length() - 1  # chunk index -> (batch, customer of the batch)
 SLOT = 1 << 40  # block key: batch * SLOT + visit * n + node
 
@@ -75,8 +81,11 @@ class _Visits:
 class _State:
     """The per-customer arrays of one chunk."""
 
-    def __init__(self, times: np.ndarray, segs: np.ndarray, entry: np.ndarray, n: int) -> None:
+    def __init__(
+        self, times: np.ndarray, segs: np.ndarray, entry: np.ndarray, n: int, start: float
+    ) -> None:
         m = len(times)
+        self.sat = np.full(m, start)  # satisfaction (the start without a model)
         self.t0, self.seg = times, segs
         self.node, self.t = entry.astype(np.int64), times.copy()
         self.counts = np.zeros((m, n), dtype=np.int64)
@@ -132,6 +141,13 @@ class Lockstep:
         self.multiplier = np.asarray(c.order_value_multiplier)
         self.cum, self.targets = _padded_rows(c)
         self.reached = reached
+        self.felt_visits = np.zeros(n, dtype=np.int64)  # the emotional curve's visits ...
+        self.felt_sum = np.zeros(n)  # ... and their satisfaction leaving
+        feel = c.feelings
+        if feel is not None:
+            self.feel_visit, self.feel_refund = np.asarray(feel.visit), np.asarray(feel.refund)
+            self.linked = np.asarray(feel.linked, dtype=bool)
+        self._tilt_memory: dict[tuple[int, float], list[float]] = {}
         self.series = {
             "starts_by_day": np.zeros(n * self.d1, dtype=np.int64),
             "stage_ends_by_day": np.zeros(c.n_stages * self.d1, dtype=np.int64),
@@ -154,7 +170,8 @@ class Lockstep:
         Returns the hand-over and the chunk's state, from which the engine builds the
         customers it takes back.
         """
-        c, s = self.c, _State(times, segs, entry, self.c.n)
+        start = 0.0 if self.c.feelings is None else self.c.feelings.start
+        c, s = self.c, _State(times, segs, entry, self.c.n, start)
         self.tl.customers += len(times)
         days = np.minimum((times * self.per_bin).astype(np.int64), self.d1 - 1)
         self._bin("arrivals_by_day", days)
@@ -209,6 +226,8 @@ class Lockstep:
             walk = ~desk
             v, uniforms, dwell = v.subset(walk), uniforms[walk], dwell[walk]
         self._cash(s, banks, v)
+        if self.c.feelings is not None:
+            self._feel(s, v)
         act, nd, t = v.act, v.nd, v.tt + dwell
         s.t[act] = t
         gone = t >= self.h  # still dwelling at the horizon: in flight
@@ -220,8 +239,44 @@ class Lockstep:
         self._bin("stage_ends_by_day", ends)
         row = s.seg[act] * self.c.n + nd
         chosen = (self.cum[row] <= uniforms[:, None]).sum(axis=1)
+        if self.c.feelings is not None:
+            self._tilted_choice(s.sat[act], row, nd, uniforms, chosen)
         s.node[act] = self.targets[row, chosen]
         return act
+
+    def _feel(self, s: _State, v: _Visits) -> None:
+        """Visits ``v`` (booked): their visit effect, then the emotional curve."""
+        s.sat[v.act] += self.feel_visit[v.nd]
+        n = self.c.n
+        self.felt_visits += np.bincount(v.nd, minlength=n)
+        self.felt_sum += np.bincount(v.nd, s.sat[v.act], minlength=n)
+
+    def _tilted_choice(
+        self,
+        sat: np.ndarray,
+        row: np.ndarray,
+        nd: np.ndarray,
+        uniforms: np.ndarray,
+        chosen: np.ndarray,
+    ) -> None:
+        """Redraw ``chosen`` (in place) where the row is tilted by satisfaction (a linked
+        row, satisfaction not 0), with the scalar walk's :func:`tilt_row` and uniform."""
+        tilted = np.flatnonzero(self.linked[nd] & (sat != 0.0))
+        if not tilted.size:
+            return
+        c, n, memory = self.c, self.c.n, self._tilt_memory
+        feel = c.feelings
+        assert feel is not None
+        for j, r, x in zip(
+            tilted.tolist(), row[tilted].tolist(), sat[tilted].tolist(), strict=True
+        ):
+            cum = memory.get((r, x))
+            if cum is None:
+                if len(memory) >= TILT_MEMORY:
+                    memory.clear()
+                seg, node = divmod(r, n)
+                cum = memory[r, x] = tilt_row(c.targets[seg][node], c.cum[seg][node], feel.beta, x)
+            chosen[j] = bisect_right(cum, float(uniforms[j]))
 
     def _blocks(self, banks: list[Bank], v: _Visits) -> tuple[np.ndarray, np.ndarray]:
         """Each customer's transition uniform and dwell of this visit."""
@@ -283,6 +338,8 @@ class Lockstep:
 
     def _refund(self, s: _State, v: _Visits) -> None:
         refund = self.refund[v.nd] * s.last[v.act]
+        if self.c.feelings is not None:
+            s.sat[v.act] += self.feel_refund[v.nd]
         self.tl.refunds += float(refund.sum())
         self._bin("revenue_by_day", v.day, -refund)
         s.value[v.act] -= self.margin * refund * self._discount(s, v.act, v.tt)
@@ -308,6 +365,12 @@ class Lockstep:
         for stages, count in zip(sets.tolist(), counts.tolist(), strict=True):
             reached[stages] = reached.get(stages, 0) + count
         tl.discounted_value += float(s.value[who].sum())
+        feel = self.c.feelings
+        if feel is not None:
+            sat = s.sat[who]
+            tl.final_sat += float(sat.sum())
+            tl.promoters += int((sat >= feel.promoter_at).sum())
+            tl.detractors += int((sat <= feel.detractor_at).sum())
         out = nd >= n
         absorbed = int(out.sum())
         tl.in_flight += len(who) - absorbed
@@ -340,6 +403,11 @@ class Lockstep:
         for name, series in self.series.items():
             mine = getattr(self.tl, name)
             setattr(self.tl, name, [a + b for a, b in zip(mine, series.tolist(), strict=True)])
+        if self.c.feelings is not None:
+            tl = self.tl
+            visits, sums = self.felt_visits.tolist(), self.felt_sum.tolist()
+            tl.felt_visits = [a + b for a, b in zip(tl.felt_visits, visits, strict=True)]
+            tl.felt_sum = [a + b for a, b in zip(tl.felt_sum, sums, strict=True)]
 
 
 def _padded_rows(c: Compiled) -> tuple[np.ndarray, np.ndarray]:

@@ -90,6 +90,13 @@ class Totals:
         self.revenue_by_day = [0.0] * d
         self.cost_by_day = [0.0] * d  # touchpoint costs, on the day they are incurred
         self.warm_by_stage = [0] * self.n_stages  # warm-start customers mid-visit at day 0
+        # satisfaction (scenarios with a satisfaction model): the emotional curve (sum of
+        # satisfaction leaving each touchpoint's visits, and their count) and the final state
+        self.felt_sum = [0.0] * self.n_nodes
+        self.felt_visits = [0] * self.n_nodes
+        self.final_sat = 0.0
+        self.promoters = 0
+        self.detractors = 0
 
     @property
     def visits(self) -> list[int]:
@@ -147,6 +154,30 @@ def kpi_values(t: Totals, sc: Scenario, horizon: float) -> dict[str, float]:
     names = list(sc.touchpoints)
     for node, q in sorted(t.queues.items()):
         out |= _queue_kpis(names[node], q, horizon)
+    if sc.satisfaction is not None:
+        out |= satisfaction_kpis(t, sc)
+    return out
+
+
+def satisfaction_kpis(t: Totals, sc: Scenario) -> dict[str, float]:
+    """The satisfaction KPIs (see :mod:`cjsim.engines._feelings`) of one replication."""
+    n = t.customers
+    promoters, detractors = _share(t.promoters, n), _share(t.detractors, n)
+    out = {
+        "satisfaction_mean": _share(t.final_sat, n),
+        "promoter_share": promoters,
+        "detractor_share": detractors,
+        "net_promoter": promoters - detractors,
+    }
+    felt, visits = np.asarray(t.felt_sum), np.asarray(t.felt_visits, dtype=float)
+    names, sums = sc.per_original(felt)
+    _, counts = sc.per_original(visits)
+    for x, v, c in zip(names, sums, counts, strict=True):
+        out[node_name("satisfaction_at", x)] = _share(v, c)
+    stage_of = np.array([sc.stages.index(tp.stage) for tp in sc.touchpoints.values()])
+    for s, stage in enumerate(sc.stages):
+        at = stage_of == s
+        out[node_name("satisfaction", stage)] = _share(felt[at].sum(), visits[at].sum())
     return out
 
 

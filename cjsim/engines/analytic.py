@@ -35,6 +35,7 @@ from cjsim.engines._sensitivity import (
 )
 from cjsim.engines.base import Engine, ReplicationOutput
 from cjsim.engines.result import KPI_COLUMNS, Result
+from cjsim.errors import SimulationError
 from cjsim.kpis import node_name
 from cjsim.model import CohortArrivals, Scenario
 
@@ -288,7 +289,27 @@ class AnalyticEngine(Engine):
 
     name = "analytic"
     exact = True
-    models = Engine.models - {"capacity", "experience", "warm_start", "dwell_rate"}
+    models = Engine.models - {
+        "capacity",
+        "experience",
+        "warm_start",
+        "dwell_rate",
+        "satisfaction",
+    }
+
+    def check(
+        self, scenario: Scenario, *, ignore_capacity: bool = False, horizon: float | None = None
+    ) -> None:
+        """Refuse a scenario with a satisfaction model: a customer's next step then
+        depends on its whole history (its satisfaction), not on its touchpoint alone, so
+        the absorbing chain has no exact answer without expanding every state."""
+        if scenario.satisfaction is not None:
+            raise SimulationError(
+                f"scenario {scenario.name!r} has a satisfaction model: each customer's "
+                "choices depend on the satisfaction it has gathered, which the analytic "
+                "engine's absorbing chain (one state per touchpoint) cannot express — use "
+                "engine='des' or engine='vectorized', which carry satisfaction per customer"
+            )
 
     def solve(self, scenario: Scenario, *, tables: bool = True) -> Result:
         return solve(scenario, removal=tables, elasticity=tables)

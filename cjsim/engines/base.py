@@ -50,7 +50,8 @@ MAX_SIMULATED_CUSTOMERS = 1e8
 #: What a journey may use and an engine may model, with the words notes use for each.
 #: ``capacity`` covers queues, service, patience and reneging; ``experience`` the waits
 #: that shift later transitions; ``horizon`` a finite time span; ``warm_start`` customers
-#: in the journey at day 0; ``dwell_rate`` a calendar of the pace of moving on.
+#: in the journey at day 0; ``dwell_rate`` a calendar of the pace of moving on;
+#: ``satisfaction`` a per-customer feeling that tilts later choices.
 #: Intervention operations name the feature they change.
 FEATURES: Mapping[str, str] = MappingProxyType(
     {
@@ -67,6 +68,7 @@ FEATURES: Mapping[str, str] = MappingProxyType(
         "horizon": "the horizon",
         "warm_start": "the warm start",
         "dwell_rate": "calendar dwell rates",
+        "satisfaction": "satisfaction",
     }
 )
 
@@ -84,6 +86,7 @@ def features_of(sc: Scenario) -> frozenset[str]:
         "horizon": sc.horizon_days is not None,
         "warm_start": bool(sc.population.initial) or sc.population.warm_start is not None,
         "dwell_rate": any(tp.dwell_rate is not None for tp in tps),
+        "satisfaction": sc.satisfaction is not None,
     }
     return frozenset(used | {name for name, on in checks.items() if on})
 

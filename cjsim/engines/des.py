@@ -45,6 +45,7 @@ from simpy.events import NORMAL
 from cjsim.engines._arrivals import arrival_times
 from cjsim.engines._compiled import Compiled, compile_scenario
 from cjsim.engines._draws import BATCH, Bank, CounterDraws, Purpose, stream
+from cjsim.engines._feelings import tilt_row
 from cjsim.engines._lockstep import HandOver, Lockstep
 from cjsim.engines._tally import QueueTotals, Totals, time_bins
 from cjsim.engines._warm import place
@@ -55,6 +56,7 @@ __all__ = ["DesEngine", "DesReplication"]
 
 D, T, OV = int(Purpose.DWELL), int(Purpose.TRANSITION), int(Purpose.ORDER_VALUE)
 CHUNK_BATCHES = 64  # batches of arrivals walked together (in numpy lockstep) ...
+TILT_MEMORY = 1 << 16  # tilted rows remembered (satisfaction scenarios)
 CHUNK_CELLS = 1 << 21  # ... unless their visit counts (customers x touchpoints) exceed this
 
 
@@ -70,6 +72,7 @@ class _Customer:
         "last",
         "purchases",
         "queue_node",
+        "sat",
         "seg",
         "stages",
         "t0",
@@ -87,6 +90,7 @@ class _Customer:
         self.purchases, self.first, self.last, self.value = 0, -1.0, 0.0, 0.0
         self.stages, self.t_join, self.queue_node = 0, -1.0, -1
         self.visit, self.ticket, self.wait, self.warm = 0, 0, 0.0, False
+        self.sat = 0.0  # satisfaction (set to the model's start when there is one)
 
 
 def _carried(event: simpy.Event) -> Any:
@@ -178,6 +182,7 @@ class DesReplication:
             for i in self.desks
         }
         self.in_queue: dict[int, _Customer] = {}
+        self._tilt_memory: dict[tuple[int, float], list[float]] = {}
         self._reached: dict[int, int] = {}  # bit set of stages reached -> customers
         d1 = self.days + 1  # where each node's (stage's) day bins start in the tallies
         self._start_at = [i * d1 for i in range(comp.n)]
@@ -255,6 +260,8 @@ class DesReplication:
             last = len(self.c.segment_cum) - 1
             seg = min(bisect_right(self.c.segment_cum, float(bank.uniforms[2 * i])), last)
         cust = _Customer(bank, i, self._next_id, seg, t0, self.c.n)
+        if self.c.feelings is not None:
+            cust.sat = self.c.feelings.start
         self._next_id += 1
         self.t.customers += 1
         self.t.initial_customers += initial
@@ -309,6 +316,7 @@ class DesReplication:
         for j, node, t, visit, join in rows:
             cust = _Customer(banks[j // BATCH], j % BATCH, base + j, int(s.seg[j]), 0.0, 0)
             cust.t0, cust.counts = float(s.t0[j]), s.counts[j].tolist()
+            cust.sat = float(s.sat[j])
             cust.stages, cust.purchases = int(s.stages[j]), int(s.purchases[j])
             cust.first, cust.last, cust.value = (
                 float(s.first[j]),
@@ -350,8 +358,8 @@ class DesReplication:
         else:
             self.t.stage_ends_by_day[stage * (self.days + 1) + int(t * self.per_bin)] += 1
             u = cust.bank.draw(T, node, cust.i, 0)
-            seg = cust.seg
-            self._start(cust, c.targets[seg][node][bisect_right(c.cum[seg][node], u)], t)
+            targets, cum = self._row(cust, c.targets[cust.seg][node], c.cum[cust.seg][node], node)
+            self._start(cust, targets[bisect_right(cum, u)], t)
 
     def _referred(self, parent: _Customer, node: int, visit: int, t: float) -> None:
         c = self.c
@@ -401,6 +409,8 @@ class DesReplication:
     def _refund(self, cust: _Customer, node: int, day: int, disc: float) -> float:
         """Refund a share of the customer's last order; returns the amount."""
         refund = self.c.refund[node] * cust.last
+        if self.c.feelings is not None:
+            cust.sat += self.c.feelings.refund[node]
         self.t.refunds += refund
         self.t.revenue_by_day[day] -= refund
         cust.value -= self.margin * refund * disc
@@ -418,7 +428,7 @@ class DesReplication:
         targets, cum = self.c.targets[cust.seg], self.c.cum[cust.seg]
         counts, bank, i = cust.counts, cust.bank, cust.i
         dwell_blocks, trans_blocks = bank.blocks[D], bank.blocks[T]
-        exp, stages = math.exp, cust.stages
+        exp, stages, feel = math.exp, cust.stages, self.c.feelings
         while node < n:
             if t >= h:  # defensive: arrivals and queue exits happen before the horizon
                 break
@@ -449,6 +459,8 @@ class DesReplication:
                     cust.value -= cst * exp(-delta * (t - cust.t0)) if delta else cst
                 else:
                     self._cash(cust, node, t, k)
+            if feel is not None:
+                self._feel(cust, node)
             t += dwell
             if t >= h:  # still dwelling here at the horizon: in flight
                 break
@@ -457,10 +469,55 @@ class DesReplication:
             if block is None:
                 block = bank.block(T, node, k)
             u = float(block[i])
+            if feel is not None and feel.linked[node]:
+                row = targets[node]
+                node = row[bisect_right(self._tilted(row, cum[node], cust.sat), u)]
+                continue
             node = targets[node][bisect_right(cum[node], u)]
         cust.stages = stages
         self._finish(cust, node, t)
         return None
+
+    # ---------------------------------------------------------------- satisfaction
+    def _feel(self, cust: _Customer, node: int) -> None:
+        """A booked visit of ``node``: its satisfaction effect, then the emotional curve
+        (satisfaction leaving the visit)."""
+        feel = self.c.feelings
+        assert feel is not None
+        cust.sat += feel.visit[node]
+        self.t.felt_sum[node] += cust.sat
+        self.t.felt_visits[node] += 1
+
+    def _felt_renege(self, cust: _Customer, node: int) -> None:
+        """A customer gave up waiting at ``node``: the renege effect, on the curve too."""
+        feel = self.c.feelings
+        assert feel is not None
+        cust.sat += feel.renege[node]
+        self.t.felt_sum[node] += cust.sat
+        self.t.felt_visits[node] += 1
+
+    def _row(
+        self, cust: _Customer, targets: list[int], cum: list[float], node: int
+    ) -> tuple[list[int], list[float]]:
+        """The row ``targets, cum`` of ``node`` tilted for ``cust``'s satisfaction."""
+        feel = self.c.feelings
+        if feel is None or not feel.linked[node]:
+            return targets, cum
+        return targets, self._tilted(targets, cum, cust.sat)
+
+    def _tilted(self, targets: list[int], cum: list[float], sat: float) -> list[float]:
+        """:func:`tilt_row`, remembered per row and satisfaction (satisfaction is a sum of
+        a few effects, so the same values recur); the memory is emptied when it grows
+        large."""
+        key = (id(cum), sat)
+        row = self._tilt_memory.get(key)
+        if row is None:
+            if len(self._tilt_memory) >= TILT_MEMORY:
+                self._tilt_memory.clear()
+            feel = self.c.feelings
+            assert feel is not None
+            row = self._tilt_memory[key] = tilt_row(targets, cum, feel.beta, sat)
+        return row
 
     # ---------------------------------------------------------------- queues
     def _open_desks(self) -> None:
@@ -563,6 +620,9 @@ class DesReplication:
         rest = self.h - now
         q.busy_time += service if service < rest else rest
         cust.t_join, cust.wait = -2.0, wait  # in service
+        feel = self.c.feelings
+        if feel is not None and wait > feel.wait_over[desk.node]:
+            cust.sat += feel.wait[desk.node]
         served = _Wake(self, _SERVED, cust, desk)
         heappush(self._queue, (now + service, NORMAL, self._next_eid(), served))
 
@@ -578,6 +638,8 @@ class DesReplication:
             desk.free += 1
         if desk.cash and not cust.warm:
             self._cash(cust, node, now, visit)
+        if self.c.feelings is not None and not cust.warm:
+            self._feel(cust, node)
         cust.warm = False  # as _leave, inline
         del self.in_queue[cust.id]
         self._stage_ends[desk.end_at + int(now * self.per_bin)] += 1
@@ -585,6 +647,8 @@ class DesReplication:
         targets, cum = self._targets[seg][node], self._cum[seg][node]
         if desk.experience:
             targets, cum = self._after_wait(seg, node, cust.wait, targets, cum)
+        if self.c.feelings is not None:
+            targets, cum = self._row(cust, targets, cum, node)
         block = bank.blocks[T].get(visit * bank.n_nodes + node)
         if block is None:
             block = bank.block(T, node, visit)
@@ -602,6 +666,8 @@ class DesReplication:
         if desk.refund and cust.last and not cust.warm:  # goods came back: refund
             disc = math.exp(-self.c.daily_discount * (now - cust.t0))
             self._refund(cust, desk.node, int(now * self.per_bin), disc)
+        if self.c.feelings is not None:
+            self._felt_renege(cust, desk.node)
         self._leave(cust, desk, now)
         self._walk_on(cust, desk.renege_to, now)
 
@@ -647,6 +713,11 @@ class DesReplication:
     # ---------------------------------------------------------------- the end
     def _finish(self, cust: _Customer, node: int, t: float) -> None:
         tl = self.t
+        feel = self.c.feelings
+        if feel is not None:
+            tl.final_sat += cust.sat
+            tl.promoters += cust.sat >= feel.promoter_at
+            tl.detractors += cust.sat <= feel.detractor_at
         if cust.purchases:
             tl.converters += 1
             tl.two_plus += cust.purchases >= 2

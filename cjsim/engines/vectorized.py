@@ -137,6 +137,13 @@ class VectorizedReplication:
                 probs[s * c.n + i, : len(tg)] = np.diff([0.0, *cm])
                 self.targets[s * c.n + i, : len(tg)] = tg
         self.alias = AliasTable(probs)
+        self.probs = probs  # for rows tilted by satisfaction
+        self.feel = c.feelings
+        if self.feel is not None:
+            self.beta = np.asarray(self.feel.beta)
+            self.linked = np.asarray(self.feel.linked, dtype=bool)
+            self.feel_visit = np.asarray(self.feel.visit)
+            self.feel_refund = np.asarray(self.feel.refund)
         self.dwell = _dwell_groups([tp.dwell for tp in tps], c.segment_dwell)
         self.service_mean = np.array([tp.service.mean if tp.service else 0.0 for tp in tps])
         self.serves = bool(self.service_mean.any())  # else adding it changes no dwell
@@ -222,6 +229,8 @@ class VectorizedReplication:
             "value": np.zeros(size),
             "stages": np.zeros(size, np.int64),
         }
+        if self.feel is not None:
+            st["sat"] = np.full(size, self.feel.start)
         st["seg"] = np.minimum(st["seg"], len(self.c.segment_cum) - 1)
         if "seg" in part:
             st["seg"] = np.where(part["seg"] >= 0, part["seg"], st["seg"])
@@ -251,9 +260,12 @@ class VectorizedReplication:
                 warm = None
             stage_end = np.where(t2 < h, t2 * self.per_bin, self.days).astype(np.intp)
             ends.add(self.stage[node] * d1 + stage_end)
-            nxt = self.targets[
-                row, self.alias.draw(row, rng.random(len(row)), rng.random(len(row)))
-            ]
+            if self.feel is None:
+                nxt = self.targets[
+                    row, self.alias.draw(row, rng.random(len(row)), rng.random(len(row)))
+                ]
+            else:
+                nxt = self._next_felt(row, node, st["sat"], rng)
             done = (t2 >= h) | (nxt >= n)
             if done.any():
                 self._finish(st, done, np.where(t2 >= h, node, nxt), t2)
@@ -285,8 +297,9 @@ class VectorizedReplication:
         sub = {k: v[fresh] for k, v in st.items()}
         starts.add(node[fresh] * d1 + day[fresh])
         kid = self._cash(sub, node[fresh], t[fresh], day[fresh], rng)
-        for k in ("buys", "first", "last", "value"):
-            st[k][fresh] = sub[k]
+        for k in ("buys", "first", "last", "value", "sat"):
+            if k in st:
+                st[k][fresh] = sub[k]
         return kid
 
     def _calendar(self, node: np.ndarray, t: np.ndarray, dwell: np.ndarray) -> np.ndarray:
@@ -368,6 +381,8 @@ class VectorizedReplication:
                 logged[idx] = value
         if self.refunds:  # some touchpoint refunds
             self._refund(st, node, day, disc, logged)
+        if self.feel is not None:
+            self._feel(st, node)
         if self.log is not None and logged is not None:
             self.log.append(np.column_stack([st["id"], t, node, logged]))
         return self._referrals(node, t, rng)
@@ -388,8 +403,39 @@ class VectorizedReplication:
             _add(self.t.revenue_by_day, day[refunding], -refund)
             margin = self.sc.economics.gross_margin
             st["value"][refunding] -= margin * refund * disc[refunding]
+            if self.feel is not None:
+                st["sat"][refunding] += self.feel_refund[node[refunding]]
             if logged is not None:
                 logged[refunding] = -refund
+
+    def _feel(self, st: dict[str, np.ndarray], node: np.ndarray) -> None:
+        """Booked visits of ``node``: their satisfaction effect, then the emotional curve."""
+        st["sat"] += self.feel_visit[node]
+        tl = self.t
+        sums = np.bincount(node, weights=st["sat"], minlength=self.n)
+        counts = np.bincount(node, minlength=self.n)
+        tl.felt_sum = (np.asarray(tl.felt_sum) + sums).tolist()
+        tl.felt_visits = (np.asarray(tl.felt_visits) + counts).tolist()
+
+    def _next_felt(
+        self, row: np.ndarray, node: np.ndarray, sat: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """The next nodes with rows tilted by satisfaction (``p_j exp(beta_j s)``): the
+        alias draw where no target is linked, else the inverse of the tilted row's
+        cumulative at the alias draw's first uniform."""
+        u1, u2 = rng.random(len(row)), rng.random(len(row))
+        col = self.alias.draw(row, u1, u2)
+        tilted = np.flatnonzero(self.linked[node] & (sat != 0.0))
+        if len(tilted):
+            r = row[tilted]
+            w = self.probs[r] * np.exp(self.beta[self.targets[r]] * sat[tilted, None])
+            cum = np.cumsum(w, axis=1)
+            cum /= cum[:, -1:]
+            pick = (u1[tilted, None] >= cum).sum(axis=1)
+            last = np.count_nonzero(self.probs[r] > 0, axis=1) - 1
+            col[tilted] = np.minimum(pick, last)
+        out: np.ndarray = self.targets[row, col]
+        return out
 
     def _referrals(
         self, node: np.ndarray, t: np.ndarray, rng: np.random.Generator
@@ -424,6 +470,11 @@ class VectorizedReplication:
         for s in range(tl.n_stages):
             tl.reach[s] += int(((stages >> s) & 1).sum())
         tl.discounted_value += float(st["value"][done].sum())
+        if self.feel is not None:
+            sat = st["sat"][done]
+            tl.final_sat += float(sat.sum())
+            tl.promoters += int((sat >= self.feel.promoter_at).sum())
+            tl.detractors += int((sat <= self.feel.detractor_at).sum())
         tl.in_flight += int(in_flight.sum())
         absorbed = ~in_flight
         tl.absorbed += int(absorbed.sum())

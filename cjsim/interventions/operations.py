@@ -9,7 +9,7 @@ The file loader, ``apply``, ``combine``, ``compare``'s notes and ``sensitivity``
 (('node', 'factor'), 'dwell')
 >>> from cjsim.engines.registry import get_engine
 >>> [op.name for op in unseen_by(get_engine("analytic"))]
-['scale_service', 'set_service', 'set_capacity']
+['scale_service', 'set_service', 'set_capacity', 'scale_satisfaction', 'set_satisfaction']
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import numpy as np
 
 from cjsim.engines.base import FEATURES, Engine
 from cjsim.errors import closest, did_you_mean
-from cjsim.model import CohortArrivals, PoissonArrivals, Scenario, Touchpoint
+from cjsim.model import CohortArrivals, Feeling, PoissonArrivals, Scenario, Touchpoint
 from cjsim.model.builder import resolve_rest
 from cjsim.model.frozen import FrozenMap
 from cjsim.model.rows import set_edge
@@ -249,6 +249,53 @@ def _scale_order_value(sc: Scenario, p: Params) -> Scenario:
     return _with_touchpoint(sc, dataclasses.replace(tp, order_value=value))
 
 
+EFFECTS = ("visit", "wait", "renege", "refund")  # a touchpoint's satisfaction effects
+
+
+def _effect(p: Params) -> str:
+    effect = p.get("effect", "visit")
+    if effect not in EFFECTS:
+        raise ValueError(
+            f"effect must be one of {', '.join(EFFECTS)}, got {effect!r} — "
+            f"{did_you_mean(str(effect), EFFECTS)}"
+        )
+    return str(effect)
+
+
+def _scale_satisfaction(sc: Scenario, p: Params) -> Scenario:
+    """Multiply one satisfaction effect of a touchpoint (default ``visit``) by ``factor``:
+    e.g. 0.5 halves a frustrating size guide's effect; a factor of 1 changes nothing."""
+    tp, effect, factor = _touchpoint(sc, p["node"]), _effect(p), _factor(p["factor"])
+    if tp.feeling is None or not getattr(tp.feeling, effect):
+        raise ValueError(
+            f"touchpoint {tp.name!r} has no {effect} satisfaction effect to scale — "
+            "use set_satisfaction to give it one"
+        )
+    new = dataclasses.replace(tp.feeling, **{effect: getattr(tp.feeling, effect) * factor})
+    return _with_touchpoint(sc, dataclasses.replace(tp, feeling=new))
+
+
+def _set_satisfaction(sc: Scenario, p: Params) -> Scenario:
+    """Set one satisfaction effect of a touchpoint (default ``visit``) to ``value``
+    (points of satisfaction; a touchpoint without effects gets them)."""
+    tp, effect, value = _touchpoint(sc, p["node"]), _effect(p), p["value"]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"value must be a finite number, got {value!r}")
+    if sc.satisfaction is None:
+        raise ValueError(
+            "the scenario has no satisfaction model — add a [satisfaction] table first"
+        )
+    new = dataclasses.replace(tp.feeling or Feeling(), **{effect: float(value)})
+    return _with_touchpoint(sc, dataclasses.replace(tp, feeling=new))
+
+
+def _satisfaction_touches(how: str, value: str) -> Callable[[Params], tuple[Touch, ...]]:
+    def touches(p: Params) -> tuple[Touch, ...]:
+        return (Touch(("satisfaction", p["node"], p.get("effect", "visit")), how, p[value]),)
+
+    return touches
+
+
 def _scale_arrivals(sc: Scenario, p: Params) -> Scenario:
     factor, arr = _factor(p["factor"]), sc.population.arrivals
     new: CohortArrivals | PoissonArrivals
@@ -401,6 +448,22 @@ OPERATIONS: Mapping[str, Operation] = _registry(
         apply=_set_entry,
         touches=_touch("entry", "set", "entry"),
         feature="entry",
+    ),
+    Operation(
+        name="scale_satisfaction",
+        required=("node", "factor"),
+        optional=("effect",),
+        apply=_scale_satisfaction,
+        touches=_satisfaction_touches("scale", "factor"),
+        feature="satisfaction",
+    ),
+    Operation(
+        name="set_satisfaction",
+        required=("node", "value"),
+        optional=("effect",),
+        apply=_set_satisfaction,
+        touches=_satisfaction_touches("set", "value"),
+        feature="satisfaction",
     ),
     Operation(
         name="add_touchpoint",

@@ -26,6 +26,7 @@ from cjsim.model.journey import (
     Segment,
     Touchpoint,
 )
+from cjsim.model.satisfaction import Feeling, Satisfaction
 from cjsim.model.validation import find_problems, to_networkx
 from cjsim.model.warm import WarmStart
 
@@ -38,6 +39,7 @@ __all__ = [
     "Empirical",
     "ExperienceEffect",
     "Exponential",
+    "Feeling",
     "Fixed",
     "Gamma",
     "JourneyBuilder",
@@ -47,6 +49,7 @@ __all__ = [
     "PoissonArrivals",
     "Population",
     "Referrals",
+    "Satisfaction",
     "Scenario",
     "Segment",
     "Touchpoint",

@@ -18,6 +18,7 @@ from cjsim.errors import ModelError, Problem
 from cjsim.model.distributions import Distribution, Fixed
 from cjsim.model.frozen import FrozenMap
 from cjsim.model.goals import JourneyGoal
+from cjsim.model.satisfaction import Feeling, Satisfaction
 from cjsim.model.warm import WarmStart
 
 __all__ = [
@@ -175,6 +176,9 @@ class Touchpoint:
     dwell_rate : DwellRate or None
         A calendar of the pace of moving on (des and vectorized engines; the analytic
         engine notes that it uses the base pace).
+    feeling : Feeling or None
+        How a visit changes the customer's satisfaction (the scenario needs a
+        ``satisfaction`` model; des and vectorized engines).
     memory_of : str or None
         In a journey with memory (:mod:`cjsim.model.memory`), the original touchpoint
         this one is a state of: the touchpoint reached after a particular history.
@@ -197,6 +201,7 @@ class Touchpoint:
     description: str = ""
     dwell_rate: DwellRate | None = None
     memory_of: str | None = None
+    feeling: Feeling | None = None
 
     def __post_init__(self) -> None:
         _freeze(self, "experience", tuple(self.experience))
@@ -362,6 +367,7 @@ class Scenario:
     currency: str = "EUR"
     description: str = ""
     journeys: tuple[JourneyGoal, ...] = ()
+    satisfaction: Satisfaction | None = None
     warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -63,9 +63,16 @@ def find_problems(sc: Scenario) -> list[Problem]:
     problems += _check_population(sc, sc.population)
     problems += _check_economics(sc)
     problems += _check_journeys(sc)
+    problems += _check_satisfaction(sc)
     if not any(p.severity == "error" for p in problems):
         problems += _check_graph(sc)
     return problems
+
+
+def _check_satisfaction(sc: Scenario) -> list[Problem]:
+    from cjsim.model.satisfaction_checks import check_satisfaction
+
+    return check_satisfaction(sc)
 
 
 def _check_header(sc: Scenario) -> list[Problem]:

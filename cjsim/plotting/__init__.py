@@ -26,6 +26,7 @@ from cjsim.plotting.funnel import funnel, stage_changes, stage_reach
 from cjsim.plotting.graph import edge_flows, journey_graph
 from cjsim.plotting.optimize import optimum
 from cjsim.plotting.sankey import flows, stage_flows
+from cjsim.plotting.satisfaction import emotional_curve
 from cjsim.plotting.sensitivity import tornado
 from cjsim.plotting.series import timeseries
 from cjsim.plotting.success import success
@@ -36,6 +37,7 @@ __all__ = [
     "drift_tests",
     "dwell_fit",
     "edge_flows",
+    "emotional_curve",
     "flows",
     "funnel",
     "holdout",

@@ -26,12 +26,14 @@ from cjsim.model import (
     DwellRate,
     Economics,
     ExperienceEffect,
+    Feeling,
     Fixed,
     JourneyGoal,
     Outcome,
     PoissonArrivals,
     Population,
     Referrals,
+    Satisfaction,
     Scenario,
     Segment,
     Touchpoint,
@@ -174,6 +176,7 @@ class SpecBuilder:
             "journeys": tuple(
                 JourneyGoal(j.name, j.targets, j.entry, j.segment) for j in spec.journeys
             ),
+            "satisfaction": _satisfaction(spec.satisfaction),
         }
 
     def dist(self, path: str, spec: Any, default: Distribution | None = None) -> Any:
@@ -212,6 +215,9 @@ class SpecBuilder:
             referrals=referrals,
             dwell_rate=self.dwell_rate(at, spec.dwell_rate, spec.dwell_rate_period_days),
             memory_of=spec.memory_of,
+            feeling=None
+            if spec.satisfaction is None
+            else Feeling(**spec.satisfaction.model_dump()),
         )
 
     def row(self, source: str, spec: dict[str, float | str], nodes: set[str]) -> dict[str, Any]:
@@ -359,6 +365,14 @@ class SpecBuilder:
                 k: self.dist(f"{at}.order_value.{k}", v) for k, v in spec.order_value.items()
             },
         )
+
+
+def _feeling(spec: S.FeelingSpec | None) -> Feeling | None:
+    return None if spec is None else Feeling(**spec.model_dump())
+
+
+def _satisfaction(spec: S.SatisfactionSpec | None) -> Satisfaction | None:
+    return None if spec is None else Satisfaction(**spec.model_dump())
 
 
 def _take_warm_start(data: dict[str, Any]) -> tuple[dict[str, Any], Any]:

@@ -8,6 +8,7 @@ the same float on reading).
 from __future__ import annotations
 
 import math
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,8 @@ def touchpoint_to_dict(tp: Touchpoint) -> dict[str, Any]:
         out["dwell_rate"] = [list(piece) for piece in tp.dwell_rate.factors]
         out["dwell_rate_period_days"] = tp.dwell_rate.period_days
     out["memory_of"] = tp.memory_of
+    if tp.feeling is not None:
+        out["satisfaction"] = {k: v for k, v in asdict(tp.feeling).items() if v is not None}
     return {k: v for k, v in out.items() if v is not None}
 
 
@@ -131,7 +134,17 @@ def scenario_to_dict(sc: Scenario, warm_start_file: str | None = None) -> dict[s
             )
             for j in sc.journeys
         ],
+        **_satisfaction(sc),
     }
+
+
+def _satisfaction(sc: Scenario) -> dict[str, Any]:
+    """The ``[satisfaction]`` table, or nothing."""
+    sat = sc.satisfaction
+    if sat is None:
+        return {}
+    table = {"start": sat.start, "promoter_at": sat.promoter_at, "detractor_at": sat.detractor_at}
+    return {"satisfaction": {**table, "link": dict(sat.link)}}
 
 
 def scenario_to_toml(sc: Scenario, warm_start_file: str | None = None) -> str:
@@ -169,6 +182,8 @@ def scenario_to_toml(sc: Scenario, warm_start_file: str | None = None) -> str:
     parts += [table(f"touchpoints.{format_key(k)}", v) for k, v in d["touchpoints"].items()]
     parts.append(table("outcomes", d["outcomes"]))
     parts.append(table("transitions", d["transitions"]))
+    if "satisfaction" in d:
+        parts.append(table("satisfaction", d["satisfaction"]))
     parts += [table("journeys", j, array=True) for j in d["journeys"]]
     return "\n".join(parts)
 

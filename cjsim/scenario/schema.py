@@ -153,6 +153,24 @@ class ExperienceSpec(_Spec):
     scale: dict[str, float]
 
 
+class FeelingSpec(_Spec):
+    visit: float = Field(0.0, description="satisfaction change per visit (at a desk: served)")
+    wait_over_days: float | None = Field(None, description="at a desk: the wait threshold")
+    wait: float = Field(0.0, description="change when the wait exceeds wait_over_days")
+    renege: float = Field(0.0, description="change when the customer gives up waiting")
+    refund: float = Field(0.0, description="change when an order is refunded here")
+
+
+class SatisfactionSpec(_Spec):
+    start: float = Field(0.0, description="every customer's satisfaction on arrival")
+    promoter_at: float = Field(1.0, description="final satisfaction >= this: a promoter")
+    detractor_at: float = Field(-1.0, description="final satisfaction <= this: a detractor")
+    link: dict[str, float] = Field(
+        default_factory=dict,
+        description="target node -> beta: every row is tilted p'_ij ∝ p_ij exp(beta_j s)",
+    )
+
+
 class TouchpointSpec(_Spec):
     stage: str
     description: str | None = None
@@ -166,6 +184,7 @@ class TouchpointSpec(_Spec):
     patience: DistSpec | None = None
     renege_to: str | None = None
     experience: list[ExperienceSpec] = Field(default_factory=list)
+    satisfaction: FeelingSpec | None = None
     referrals: ReferralsSpec | None = None
     dwell_rate: list[list[float]] | None = Field(
         None,
@@ -211,6 +230,7 @@ class ScenarioFile(_Spec):
     journeys: list[JourneySpec] = Field(
         default_factory=list, description="journeys with targets, for the success scores"
     )
+    satisfaction: SatisfactionSpec | None = None
 
 
 def json_schema() -> dict[str, Any]:

@@ -76,6 +76,13 @@ def test_vectorized_speed_runs_in_its_small_form():
         assert label in done.stdout
 
 
+def test_satisfaction_speed_runs_in_its_small_form():
+    done = small("satisfaction_speed.py")
+    assert done.returncode == 0, done.stderr
+    for label in ("des: without satisfaction", "vectorized: without satisfaction", "ratio"):
+        assert label in done.stdout
+
+
 def test_the_bgnbd_likelihood_agrees_with_its_closed_form_for_one_customer():
     """Reference: eq. 6 of Fader, Hardie & Lee (2005) written out by hand for x = 0
     (alive throughout: the beta-geometric term is 1) and x = 2."""

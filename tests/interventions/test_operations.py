@@ -3,6 +3,7 @@ and compare's notes."""
 
 import dataclasses
 import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -42,7 +43,11 @@ EXAMPLES = {
         "transitions": {"checkout": 0.1, "rest": "churned"},
         "inbound": {"dormant": 0.2},
     },
+    # valid on tests/data/moods.toml (a scenario with a satisfaction model)
+    "scale_satisfaction": {"node": "size_guide", "factor": 0.5},
+    "set_satisfaction": {"node": "returns", "effect": "refund", "value": 1.0},
 }
+MOODS = Path(__file__).resolve().parents[1] / "data" / "moods.toml"
 
 
 @pytest.fixture(scope="module")
@@ -62,15 +67,24 @@ def test_every_operation_has_one_record_and_an_example():
 def test_each_operation_loads_applies_and_round_trips(sc, name):
     data = {"interventions": [{"name": "x", "changes": [{"op": name, **EXAMPLES[name]}]}]}
     (iv,) = interventions_from_dict(data)
+    if OPERATIONS[name].feature == "satisfaction":
+        sc = cjsim.load_scenario(MOODS)
     assert apply(sc, iv) != sc
     (again,) = interventions_from_dict(tomllib.loads(interventions_to_toml((iv,))))
     assert again == iv
 
 
-def test_the_analytic_engine_is_blind_to_exactly_the_capacity_operations():
+def test_the_analytic_engine_is_blind_to_exactly_the_capacity_and_satisfaction_operations():
     blind = {op.name for op in unseen_by(get_engine("analytic"))}
-    assert blind == {"set_capacity", "scale_service", "set_service"}
-    assert {FEATURES[op.feature] for op in unseen_by(get_engine("analytic"))} == {"queues"}
+    assert blind == {
+        "set_capacity",
+        "scale_service",
+        "set_service",
+        "scale_satisfaction",
+        "set_satisfaction",
+    }
+    words = {FEATURES[op.feature] for op in unseen_by(get_engine("analytic"))}
+    assert words == {"queues", "satisfaction"}
     assert unseen_by(get_engine("des")) == ()
     assert unseen_by(get_engine("vectorized"), ignore_capacity=True) == ()
 

@@ -74,6 +74,7 @@ def test_schema_describes_every_top_level_table():
         "outcomes",
         "transitions",
         "journeys",
+        "satisfaction",
     }
     assert schema["additionalProperties"] is False
 
