@@ -44,7 +44,7 @@ MAX_PROBLEMS_SHOWN = 50
 
 _EXAMPLES = {
     "check": "example: cjsim check scenarios/fashionfusion.toml",
-    "run": "examples:\n  cjsim run scenarios/fashionfusion.toml --engine analytic --json\n"
+    "run": "examples:\n  cjsim run scenarios/saas_trial.toml --engine analytic --json\n"
     "  cjsim run scenarios/fashionfusion.toml --engine des --replications 20 --seed 1 "
     "--workers 2 --out results/",
     "schema": "example: cjsim schema > scenario.schema.json",
@@ -113,7 +113,7 @@ def _add_run(sub: Any) -> None:
     _engine_options(
         run,
         ENGINE_HELP_RUN,
-        default_engine="analytic",
+        default_engine=None,
         default_workers=1,
         replications_help="replications for des/vectorized (default 10)",
     )
@@ -231,9 +231,10 @@ def _add_scores(sub: Any) -> None:
     scores.add_argument("file", help="scenario TOML file with [[journeys]]")
     _engine_options(
         scores,
-        "analytic (default): exact and instant, blind to queues; des: queues too; "
+        "analytic (default; des for a scenario with satisfaction, which the analytic "
+        "engine refuses): exact and instant, blind to queues; des: queues too; "
         "vectorized: fast, no queues",
-        default_engine="analytic",
+        default_engine=None,
         default_workers=1,
         replications_help="replications per journey with a simulation engine (default 10)",
     )
@@ -249,7 +250,7 @@ def _scores(args: argparse.Namespace) -> int:
         why = unwritable(args.plot)
         if why:
             raise CJSimError(f"--plot {args.plot}: {why} — choose a file you can write")
-    found = success_scores(scenario, options=_run_options(args))
+    found = success_scores(scenario, options=_run_options(args, scenario=scenario))
     if args.plot:
         import matplotlib
 
@@ -479,12 +480,22 @@ def _out_file(out: str, suffixes: tuple[str, ...], what: str) -> Path:
     return path
 
 
-def _run_options(args: argparse.Namespace, *, events: bool = False) -> RunOptions:
-    """The engine options of ``run``, ``compare`` and ``report`` as one record."""
+def _run_options(
+    args: argparse.Namespace, *, events: bool = False, scenario: Scenario | None = None
+) -> RunOptions:
+    """The engine options of ``run``, ``compare`` and ``report`` as one record; a command
+    whose ``--engine`` defaults by scenario (``run``, ``scores``) passes ``scenario``."""
     from cjsim.experiment import RunOptions
 
+    engine = args.engine
+    if engine is None and scenario is not None:
+        from cjsim.engines.registry import answering_engine
+
+        engine, why = answering_engine(scenario)
+        if why is not None:
+            print(f"cjsim: running the {engine} engine — {_first_clause(why)}", file=sys.stderr)
     return RunOptions(
-        engine=args.engine,
+        engine=engine,
         replications=args.replications,
         seed=args.seed,
         workers=args.workers,
@@ -494,6 +505,11 @@ def _run_options(args: argparse.Namespace, *, events: bool = False) -> RunOption
         events=events,
         ignore_capacity=args.ignore_capacity,
     )
+
+
+def _first_clause(why: str) -> str:
+    """The reason an engine refused a scenario, up to its remedy (after the dash)."""
+    return why.split(" — ")[0]
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -615,8 +631,9 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 ENGINE_HELP_RUN = (
-    "analytic: exact, infinite horizon (default); des: discrete-event with "
-    "queues; vectorized: fast Monte Carlo without queues"
+    "analytic: exact, infinite horizon (default; des for a scenario with satisfaction, "
+    "which the analytic engine refuses); des: discrete-event with queues; vectorized: "
+    "fast Monte Carlo without queues"
 )
 ENGINE_HELP_COMPARE = (
     "des (default): queues and experience effects; analytic: exact and "
@@ -627,7 +644,7 @@ ENGINE_HELP_COMPARE = (
 def _engine_options(
     parser: argparse.ArgumentParser,
     engine_help: str,
-    default_engine: str,
+    default_engine: str | None,
     default_workers: int,
     replications_help: str,
     with_json: bool = True,
@@ -792,7 +809,7 @@ def _check(args: argparse.Namespace) -> int:
     from cjsim.scenario import load_scenario
 
     scenario = load_scenario(args.file)
-    result = solve(scenario, removal=False, elasticity=False)
+    result = solve(scenario.without_satisfaction(), removal=False, elasticity=False)
     print(check_summary(scenario, result, args.file))
     return 0
 
@@ -807,7 +824,7 @@ def _run(args: argparse.Namespace) -> int:
         raise CJSimError(
             "--events needs --out DIR — the event log is written to DIR/events.parquet"
         )
-    result = simulate(scenario, options=_run_options(args, events=args.events))
+    result = simulate(scenario, options=_run_options(args, events=args.events, scenario=scenario))
     if args.out:
         for path in result.save(args.out):
             print(f"wrote {path}", file=sys.stderr)

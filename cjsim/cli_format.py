@@ -98,7 +98,10 @@ def check_summary(sc: Scenario, result: Result, source: str) -> str:
             f"(population × {result['population_multiplier']:.4g})",
         )
     )
-    lines.append(_wrap("conversion", f"{100 * result['conversion_rate']:.2f} % (analytic)"))
+    how = "analytic"
+    if sc.satisfaction is not None:  # the analytic engine refuses it; the untilted chain
+        how = "analytic, choices untilted by satisfaction: `cjsim run` simulates it"
+    lines.append(_wrap("conversion", f"{100 * result['conversion_rate']:.2f} % ({how})"))
     warnings = [w.format() for w in sc.warnings] or ["none"]
     lines.append(_wrap("warnings", "; ".join(warnings)))
     return "\n".join(lines)

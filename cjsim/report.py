@@ -187,7 +187,9 @@ def _blind_spots(cmp: Comparison) -> str:
     spots.append(
         "The analytic engine (used for the journey figure's removal effects, and for the "
         "whole comparison when it is the engine) has no queues, capacity, reneging or "
-        "experience effects, and counts each customer's whole journey past the horizon."
+        "experience effects, and counts each customer's whole journey past the horizon. "
+        "It refuses satisfaction: a scenario with it has the journey figure drawn with "
+        "every choice untilted."
     )
     items = "".join(f"<li>{html.escape(s)}</li>" for s in spots)
     return f'<ul class="notes">{items}</ul>'
@@ -233,8 +235,12 @@ def build_report(
     scores = None
     if scenario.journeys:
         from cjsim.analysis.success import success_scores
+        from cjsim.engines.registry import answering_engine
 
-        scores = success_scores(scenario)  # analytic: exact and instant
+        # analytic (exact and instant) unless it refuses the scenario (satisfaction): then
+        # the comparison's own engine, replications and seed
+        refused = answering_engine(scenario)[1] is not None
+        scores = success_scores(scenario, options=(options or RunOptions()) if refused else None)
     return render_report(scenario, cmp, source=source, scores=scores)
 
 
@@ -313,6 +319,13 @@ def _scores_section(scores: SuccessScores | None, currency: str) -> str:
         for r in scores.scores.to_dict(orient="records")
     ]
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in scores.meta.get("notes", []))
+    engine = scores.meta.get("engine", "analytic")
+    how = (
+        "analytic engine: exact, blind to queues"
+        if engine == "analytic"
+        else f"{engine} engine, {scores.meta.get('replications')} replications per journey, "
+        f"seed {scores.meta.get('seed')}"
+    )
     figure = _figure(
         "journey success scores",
         plotting.success(scores),
@@ -321,9 +334,9 @@ def _scores_section(scores: SuccessScores | None, currency: str) -> str:
     )
     return (
         '<section id="journeys"><h2>Journey success scores</h2>'
-        "<p>Each journey of the scenario file against its targets (analytic engine: exact, "
-        "blind to queues), ranked by the value at stake: the profit it would add over the "
-        "horizon if it met its targets.</p>"
+        f"<p>Each journey of the scenario file against its targets ({html.escape(how)}), "
+        "ranked by the value at stake: the profit it would add over the horizon if it met "
+        "its targets.</p>"
         f'{_table(rows)}{figure}<ul class="notes">{notes}</ul></section>'
     )
 
@@ -333,7 +346,9 @@ def _figures(scenario: Scenario, cmp: Comparison) -> list[str]:
     the baseline's customers per stage and cumulative profit."""
     from cjsim import plotting
 
-    exact = solve(scenario, removal=True, elasticity=False)
+    # the analytic engine refuses satisfaction: its figure is of the untilted chain
+    exact = solve(scenario.without_satisfaction(), removal=True, elasticity=False)
+    untilted = ", every choice untilted by satisfaction" if scenario.satisfaction else ""
     figures = [
         _figure(
             "investment ranking",
@@ -355,9 +370,18 @@ def _figures(scenario: Scenario, cmp: Comparison) -> list[str]:
             "journey",
             plotting.journey_graph(scenario, exact),
             "The journey by stage; edge width = expected flow per customer, colour = "
-            "conversion lost if the touchpoint were removed (analytic engine).",
+            f"conversion lost if the touchpoint were removed (analytic engine{untilted}).",
         ),
     ]
+    if scenario.satisfaction is not None and "satisfaction_mean" in set(cmp.baseline.kpis["kpi"]):
+        figures.append(
+            _figure(
+                "emotional curve",
+                plotting.emotional_curve(scenario, {"baseline": cmp.baseline}, by="touchpoint"),
+                "Baseline: mean satisfaction of customers leaving each touchpoint, 95 % "
+                "intervals; dashed: the promoter (green) and detractor (red) thresholds.",
+            )
+        )
     if cmp.baseline.timeseries is not None:
         figures += _baseline_figures(cmp.baseline)
     return figures

@@ -9,8 +9,9 @@ import cjsim
 from cjsim import _io
 from cjsim._io import SET_MANIFEST, write_output_set
 from cjsim.cli import main
+from tests.shops import calm_fashion_file
 
-FASHION = "scenarios/fashionfusion.toml"
+FASHION = calm_fashion_file()  # FashionFusion without satisfaction (tests/shops.py)
 
 
 def _fail_on_second_file(monkeypatch, exc=KeyboardInterrupt):

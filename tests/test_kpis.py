@@ -5,11 +5,12 @@ import pytest
 
 import cjsim
 from cjsim.kpis import FAMILIES, KPIS, UNITS, Kpi, lookup, node_name, of_family, split_name, unit_of
+from tests.shops import calm_fashion
 
 
 @pytest.fixture(scope="module")
 def sc():
-    return cjsim.load_scenario("scenarios/fashionfusion.toml").replace(horizon_days=30.0)
+    return calm_fashion().replace(horizon_days=30.0)
 
 
 def test_names_round_trip():

@@ -6,7 +6,8 @@ with :func:`~cjsim.interventions.apply`, so the moves follow the format's rules,
 renormalisation of a row when one edge moves.  Changes the analytic engine can see go
 through it (exact, instant, no noise); the others (capacities and service times only
 matter in queues) go through the DES with common random numbers: the baseline and each
-move see the same customers.  The figure is :func:`cjsim.plotting.tornado`.
+move see the same customers. A scenario the analytic engine refuses (satisfaction) has
+every move simulated.  The figure is :func:`cjsim.plotting.tornado`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from cjsim.engines.base import Engine
-from cjsim.engines.registry import get_engine
+from cjsim.engines.registry import answering_engine, get_engine
 from cjsim.errors import InterventionError, OptionError
 from cjsim.experiment import RunOptions, run_replications
 from cjsim.interventions import Change, Intervention, apply
@@ -185,11 +186,14 @@ def sensitivity(
     exact, simulated = get_engine("analytic"), options.engine_object
     probes = [*_edge_probes(scenario, change), *_node_probes(scenario, change)]
     probes += _queue_probes(scenario, change)
-    seen = [p for p in probes if not exact.blind_to({OPERATIONS[p.low.op].feature})]
-    moved = _moved(scenario, seen)
-    rows = _rows(seen, moved, _exact(exact, scenario, moved, kpi), exact.name)
+    solvable = answering_engine(scenario, exact.name)[1] is None  # not with satisfaction
+    seen = [p for p in probes if solvable and not exact.blind_to({OPERATIONS[p.low.op].feature})]
+    rows = []
+    if seen:
+        moved = _moved(scenario, seen)
+        rows = _rows(seen, moved, _exact(exact, scenario, moved, kpi), exact.name)
     queued = [p for p in probes if p not in seen]
-    if queues and options.horizon_days and queued:
+    if (queues or not solvable) and options.horizon_days and queued:
         moved = _moved(scenario, queued)
         means = _simulated(scenario, moved, kpi, options)
         rows += _rows(queued, moved, means, simulated.name)

@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from cjsim.experiment import RunOptions
+from cjsim.experiment.options import fresh_seed
 from cjsim.interventions import Change, Intervention, apply
 from cjsim.kpis import lookup
 from cjsim.model import CohortArrivals, JourneyGoal, PoissonArrivals, Scenario
@@ -240,7 +241,7 @@ def _mean(kpis: pd.DataFrame, kpi: str) -> float:
 def success_scores(
     scenario: Scenario,
     *,
-    engine: str = "analytic",
+    engine: str | None = None,
     replications: int = 10,
     seed: int | None = None,
     workers: int = 1,
@@ -249,7 +250,8 @@ def success_scores(
     """Score every journey of ``scenario.journeys`` against its targets.
 
     The analytic engine (default) gives each journey's KPIs exactly; a simulation engine
-    gives them with 95 % intervals and sees queues.
+    gives them with 95 % intervals and sees queues. The default is des for a scenario the
+    analytic engine refuses (one with satisfaction).
     """
     from cjsim.errors import SimulationError
     from cjsim.experiment import simulate
@@ -259,8 +261,14 @@ def success_scores(
             "the scenario names no journeys to score — add [[journeys]] with targets to "
             "the file (see docs/scenario_format.md)"
         )
+    if engine is None:
+        from cjsim.engines.registry import answering_engine
+
+        engine = answering_engine(scenario)[0]
     given = RunOptions(engine=engine, replications=replications, seed=seed, workers=workers)
     opts = options or given
+    if opts.seed is None:  # one seed for every run: a journey met and as it is share draws
+        opts = dataclasses.replace(opts, seed=fresh_seed())
     rows, targets, notes = [], [], []
     for goal in scenario.journeys:
         alone, share = journey_scenario(scenario, goal)
@@ -290,6 +298,8 @@ def success_scores(
         "engine": opts.engine if isinstance(opts.engine, str) else opts.engine.name,
         "horizon_days": scenario.horizon_days,
         "currency": scenario.currency,
+        "replications": opts.replications,
+        "seed": opts.seed,
         "notes": notes,
     }
     return SuccessScores(scores, pd.DataFrame(targets, columns=COLUMNS), meta)

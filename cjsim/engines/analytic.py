@@ -197,6 +197,22 @@ def _notes(sc: Scenario, ev: dict[str, Any]) -> list[str]:
     return notes
 
 
+def refuse_satisfaction(scenario: Scenario) -> None:
+    """Raise :class:`~cjsim.errors.SimulationError` for a scenario with a satisfaction
+    model: a customer's next step then depends on the satisfaction it has gathered (its
+    history), not on its touchpoint alone, so one absorbing state per touchpoint has no
+    exact answer. The engine refuses rather than answer the chain without feelings."""
+    if scenario.satisfaction is not None:
+        raise SimulationError(
+            f"scenario {scenario.name!r} has a satisfaction model: each customer's "
+            "choices depend on the satisfaction it has gathered, which the analytic "
+            "engine's absorbing chain (one state per touchpoint) cannot express — use "
+            "engine='des' or engine='vectorized' (on the command line --engine des), "
+            "which carry satisfaction per customer; scenario.without_satisfaction() is "
+            "the same journey with every choice at its untilted probability"
+        )
+
+
 def solve(scenario: Scenario, *, removal: bool = True, elasticity: bool = True) -> Result:
     """Exact expectations of ``scenario`` for an infinite horizon.
 
@@ -214,7 +230,10 @@ def solve(scenario: Scenario, *, removal: bool = True, elasticity: bool = True) 
     ------
     ModelError
         If the chain cannot absorb, or referrals grow without end (R >= 1).
+    SimulationError
+        If the scenario has a satisfaction model (:func:`refuse_satisfaction`).
     """
+    refuse_satisfaction(scenario)
     with one_blas_thread():
         a = to_arrays(scenario)
         ev = _run(scenario, a, a.base)
@@ -300,16 +319,8 @@ class AnalyticEngine(Engine):
     def check(
         self, scenario: Scenario, *, ignore_capacity: bool = False, horizon: float | None = None
     ) -> None:
-        """Refuse a scenario with a satisfaction model: a customer's next step then
-        depends on its whole history (its satisfaction), not on its touchpoint alone, so
-        the absorbing chain has no exact answer without expanding every state."""
-        if scenario.satisfaction is not None:
-            raise SimulationError(
-                f"scenario {scenario.name!r} has a satisfaction model: each customer's "
-                "choices depend on the satisfaction it has gathered, which the analytic "
-                "engine's absorbing chain (one state per touchpoint) cannot express — use "
-                "engine='des' or engine='vectorized', which carry satisfaction per customer"
-            )
+        """Refuse a scenario with a satisfaction model (see :func:`refuse_satisfaction`)."""
+        refuse_satisfaction(scenario)
 
     def solve(self, scenario: Scenario, *, tables: bool = True) -> Result:
         return solve(scenario, removal=tables, elasticity=tables)

@@ -23,8 +23,9 @@ from cjsim.errors import OptionError, did_you_mean
 
 if TYPE_CHECKING:  # imported when used: the command line lists the names without pandas
     from cjsim.engines.base import Engine
+    from cjsim.model import Scenario
 
-__all__ = ["engine_names", "get_engine", "register_engine"]
+__all__ = ["answering_engine", "engine_names", "get_engine", "register_engine"]
 
 _FACTORIES: dict[str, str | type[Engine]] = {
     "analytic": "cjsim.engines.analytic:AnalyticEngine",
@@ -67,3 +68,19 @@ def get_engine(engine: str | Engine) -> Engine:
         factory = getattr(importlib.import_module(module), cls)
         _FACTORIES[engine] = factory
     return factory()
+
+
+def answering_engine(
+    scenario: Scenario, preferred: str = "analytic", fallback: str = "des"
+) -> tuple[str, str | None]:
+    """The engine a command uses by default for ``scenario``: ``preferred`` when it takes
+    the scenario (its :meth:`~cjsim.engines.base.Engine.check` passes), else ``fallback``;
+    with the reason ``preferred`` refused it, or None. The analytic engine refuses a
+    scenario with a satisfaction model, so ``cjsim run`` simulates one with des."""
+    from cjsim.errors import SimulationError
+
+    try:
+        get_engine(preferred).check(scenario)
+    except SimulationError as err:
+        return fallback, str(err)
+    return preferred, None

@@ -8,6 +8,7 @@ Plain dicts and lists given to the constructors are frozen on the way in.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -409,6 +410,15 @@ class Scenario:
         index = {name: i for i, name in enumerate(self.touchpoints)}
         sums = [values[..., [index[n] for n in names]].sum(axis=-1) for names in groups.values()]
         return tuple(groups), np.stack(sums, axis=-1)
+
+    def without_satisfaction(self) -> Scenario:
+        """The same journey without its satisfaction model and effects: every choice at
+        its untilted probability (what the analytic engine can answer exactly)."""
+        touchpoints = {
+            name: tp if tp.feeling is None else dataclasses.replace(tp, feeling=None)
+            for name, tp in self.touchpoints.items()
+        }
+        return self.replace(satisfaction=None, touchpoints=touchpoints)
 
     def replace(self, **changes: Any) -> Scenario:
         """A new, re-validated scenario with some fields changed."""

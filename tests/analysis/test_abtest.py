@@ -20,8 +20,9 @@ from cjsim.experiment import abtest
 from cjsim.interventions import Intervention
 from cjsim.interventions.intervention import Change
 from cjsim.model import CohortArrivals, PoissonArrivals, Population
+from tests.shops import calm_fashion_file
 
-SCENARIO = "scenarios/fashionfusion.toml"
+SCENARIO = calm_fashion_file()  # FashionFusion without satisfaction (tests/shops.py)
 RUN = {
     "engine": "vectorized",
     "replications": 3,

@@ -8,11 +8,12 @@ import cjsim
 from cjsim.analysis import sensitivity
 from cjsim.interventions import Change, Intervention, apply
 from cjsim.model import Exponential, Fixed
+from tests.shops import calm_fashion
 
 
 @pytest.fixture(scope="module")
 def sc():
-    return cjsim.load_scenario("scenarios/fashionfusion.toml").replace(horizon_days=30.0)
+    return calm_fashion().replace(horizon_days=30.0)
 
 
 def test_edge_rows_match_the_exact_derivative(sc):
@@ -35,6 +36,17 @@ def test_rows_are_sorted_by_span_and_queues_come_from_the_des(sc):
     queues = table[table["engine"] == "des"]
     assert set(queues["kind"]) == {"capacity", "service"}
     assert set(queues["parameter"]) == {"support_chat", "returns"}
+
+
+def test_a_scenario_the_analytic_engine_refuses_has_every_move_simulated():
+    """Satisfaction: no exact row (the analytic engine refuses it); every move is simulated
+    with common random numbers, and the satisfaction link makes the edges into churn move
+    the KPI."""
+    moods = cjsim.load_scenario("tests/data/moods.toml").replace(horizon_days=30.0)
+    table = sensitivity(moods, kpi="net_promoter", change=0.2, replications=2, seed=1)
+    assert set(table["engine"]) == {"des"}
+    assert {"edge", "dwell"} <= set(table["kind"])
+    assert table["span"].dropna().max() > 0
 
 
 def test_change_must_be_a_share(sc):

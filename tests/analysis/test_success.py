@@ -20,8 +20,9 @@ from cjsim.analysis.success import (
 )
 from cjsim.errors import CJSimError
 from cjsim.model import JourneyGoal
+from tests.shops import calm_fashion_file
 
-FASHION = "scenarios/fashionfusion.toml"
+FASHION = calm_fashion_file()  # FashionFusion without satisfaction (tests/shops.py)
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,10 @@ import pytest
 
 import cjsim
 from cjsim.cli import main
+from tests.shops import calm_fashion_file
 
 ROOT = Path(__file__).resolve().parents[2]
-FASHION = str(ROOT / "scenarios" / "fashionfusion.toml")
+FASHION = calm_fashion_file()  # FashionFusion without satisfaction (tests/shops.py)
 
 
 def test_run_json_is_keyed_by_kpi_names_and_matches_the_engine(capsys):
@@ -284,3 +285,22 @@ def test_compare_with_a_budget_adds_the_portfolio(capsys):
     )
     assert code == 0
     assert "Portfolios within a budget of 10,000" in capsys.readouterr().out
+
+
+BUNDLED_FASHION = str(ROOT / "scenarios" / "fashionfusion.toml")  # with satisfaction
+
+
+def test_run_defaults_to_des_for_a_scenario_the_analytic_engine_refuses(capsys):
+    args = ["run", BUNDLED_FASHION, "--replications", "2", "--seed", "1", "--horizon", "10"]
+    assert main([*args, "--json"]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["engine"] == "des"
+    assert "running the des engine" in out.err and "satisfaction model" in out.err
+    assert main(["run", BUNDLED_FASHION, "--engine", "analytic"]) == 2
+    err = capsys.readouterr().err
+    assert "satisfaction model" in err and "--engine des" in err and "Traceback" not in err
+
+
+def test_check_says_its_conversion_is_of_the_untilted_chain(capsys):
+    assert main(["check", BUNDLED_FASHION]) == 0
+    assert "choices untilted by satisfaction" in capsys.readouterr().out

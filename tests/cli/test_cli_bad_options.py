@@ -6,9 +6,10 @@ from pathlib import Path
 import pytest
 
 from cjsim.cli import main
+from tests.shops import calm_fashion_file
 
 ROOT = Path(__file__).resolve().parents[2]
-FASHION = str(ROOT / "scenarios" / "fashionfusion.toml")
+FASHION = calm_fashion_file()  # FashionFusion without satisfaction (tests/shops.py)
 INVESTMENTS = str(ROOT / "scenarios" / "fashionfusion_investments.toml")
 
 

@@ -18,9 +18,10 @@ import pytest
 
 import cjsim.formatting as fmt
 from cjsim.cli import main
+from tests.shops import calm_fashion_file
 
 ROOT = Path(__file__).resolve().parents[2]
-FASHION = str(ROOT / "scenarios" / "fashionfusion.toml")
+FASHION = calm_fashion_file()  # FashionFusion without satisfaction (tests/shops.py)
 INVESTMENTS = str(ROOT / "scenarios" / "fashionfusion_investments.toml")
 COMPARE = ["compare", FASHION, "--interventions", INVESTMENTS]
 SMALL = ["--replications", "2", "--horizon", "60", "--seed", "1", "--workers", "1", "--quiet"]

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.shops import calm_fashion_file
+
 ROOT = Path(__file__).resolve().parents[2]
-FASHION = str(ROOT / "scenarios/fashionfusion.toml")
+FASHION = calm_fashion_file()  # FashionFusion without satisfaction (tests/shops.py)
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "CI": "1"}
 
 

@@ -6,6 +6,7 @@ import pytest
 
 import cjsim
 from cjsim.model import CohortArrivals, Population
+from tests.shops import calm_fashion
 
 
 def without_capacity(sc: cjsim.Scenario) -> cjsim.Scenario:
@@ -29,6 +30,7 @@ def as_cohort(sc: cjsim.Scenario, size: int, horizon: float) -> cjsim.Scenario:
 
 @pytest.fixture(scope="session")
 def fashion_free() -> cjsim.Scenario:
-    """FashionFusion without queues, 4,000 customers followed until (nearly) all leave."""
-    sc = cjsim.load_scenario("scenarios/fashionfusion.toml")
+    """FashionFusion without queues or satisfaction, 4,000 customers followed until
+    (nearly) all leave."""
+    sc = calm_fashion()
     return as_cohort(without_capacity(sc), 4000, 20_000.0)

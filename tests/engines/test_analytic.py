@@ -255,7 +255,7 @@ def test_a_segment_that_cannot_absorb_is_a_clear_error():
 
 
 def test_result_notes_say_what_the_engine_ignores():
-    res = cjsim.solve_analytic(cjsim.load_scenario("scenarios/fashionfusion.toml"))
+    res = cjsim.solve_analytic(cjsim.load_scenario("scenarios/saas_trial.toml"))
     text = " ".join(res.notes)
     assert "queues ignored" in text and "experience effects" in text
     assert "infinite horizon" in text

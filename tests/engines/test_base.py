@@ -15,11 +15,12 @@ from cjsim.engines.analytic import expected_replication
 from cjsim.engines.base import FEATURES, Engine, ReplicationOutput, features_of
 from cjsim.engines.registry import engine_names, get_engine, register_engine
 from cjsim.errors import OptionError, SimulationError
+from tests.shops import calm_fashion
 
 
 @pytest.fixture(scope="module")
 def shop() -> cjsim.Scenario:
-    return cjsim.load_scenario("scenarios/fashionfusion.toml")
+    return calm_fashion()
 
 
 def test_every_engine_declares_features_from_the_vocabulary() -> None:
@@ -29,11 +30,15 @@ def test_every_engine_declares_features_from_the_vocabulary() -> None:
         assert engine.models <= set(FEATURES)
 
 
-def test_the_bundled_shop_uses_queues_and_experience(shop: cjsim.Scenario) -> None:
-    used = features_of(shop)
-    assert {"capacity", "experience", "horizon"} <= used
-    assert get_engine("analytic").blind_to(used) >= {"capacity", "experience"}
+def test_the_bundled_shop_uses_queues_and_satisfaction() -> None:
+    bundled = cjsim.load_scenario("scenarios/fashionfusion.toml")
+    used = features_of(bundled)
+    assert {"capacity", "satisfaction", "horizon"} <= used
+    assert get_engine("analytic").blind_to(used) >= {"capacity", "satisfaction"}
     assert get_engine("des").blind_to(used) == frozenset()
+    with pytest.raises(SimulationError, match="satisfaction model"):
+        get_engine("analytic").check(bundled)
+    assert "experience" in features_of(cjsim.load_scenario("scenarios/saas_trial.toml"))
 
 
 def test_vectorized_refuses_queues_unless_told_to_ignore_them(shop: cjsim.Scenario) -> None:

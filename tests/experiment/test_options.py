@@ -10,11 +10,12 @@ import pytest
 import cjsim
 from cjsim.errors import OptionError, SimulationError
 from cjsim.experiment import RunOptions
+from tests.shops import calm_fashion
 
 
 @pytest.fixture(scope="module")
 def shop() -> cjsim.Scenario:
-    return cjsim.load_scenario("scenarios/fashionfusion.toml")
+    return calm_fashion()
 
 
 @pytest.mark.parametrize(

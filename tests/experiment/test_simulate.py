@@ -10,8 +10,9 @@ import pytest
 
 import cjsim
 from cjsim.errors import SimulationError
+from tests.shops import calm_fashion_file
 
-FASHION = "scenarios/fashionfusion.toml"
+FASHION = calm_fashion_file()  # FashionFusion without satisfaction (tests/shops.py)
 
 
 @pytest.fixture(scope="module")

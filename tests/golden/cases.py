@@ -21,6 +21,9 @@ RECORD = HERE / "run_outputs.json"
 
 BUNDLED = ("fashionfusion", "saas_trial")
 ENGINES = ("analytic", "vectorized", "des")
+#: Cases an engine refuses: FashionFusion's satisfaction is out of the analytic engine's
+#: reach (tests/engines/test_base.py checks the refusal).
+REFUSED = {("fashionfusion", "analytic")}
 RANDOM = (  # seed, options of random_journey
     (0, {}),
     (1, {"referrals": True}),
@@ -42,6 +45,8 @@ def cases(folder: Path) -> dict[str, list[str]]:
         files[f"random{seed}"] = str(path)
     for name, path in files.items():
         for engine in ENGINES:
+            if (name, engine) in REFUSED:
+                continue
             args = ["run", path, "--engine", engine, "--seed", "7", "--json", "--quiet"]
             if engine != "analytic":
                 args += ["--replications", "2"]
@@ -51,7 +56,7 @@ def cases(folder: Path) -> dict[str, list[str]]:
                 args += ["--horizon", "120"]
             out[f"{name}/{engine}"] = args
     invest = str(ROOT / "scenarios" / "fashionfusion_investments.toml")
-    for engine in ("analytic", "vectorized"):
+    for engine in ("des", "vectorized"):
         out[f"compare/{engine}"] = [
             "compare", files["fashionfusion"], "--interventions", invest, "--engine", engine,
             "--seed", "3", "--replications", "2", "--workers", "1", "--json", "--quiet",

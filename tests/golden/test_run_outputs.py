@@ -40,7 +40,7 @@ def test_printed_numbers_match_the_record(outputs: dict[str, dict], name: str) -
 
 
 def test_a_changed_number_is_caught(outputs: dict[str, dict]) -> None:
-    name = "fashionfusion/analytic"
+    name = "saas_trial/analytic"
     expected = numbers(RECORDED[name])
     key = "/kpis/conversion_rate/mean"
     wrong = expected | {key: expected[key] * (1 + 1e-6)}

@@ -16,8 +16,9 @@ from cjsim.experiment import RunOptions
 from cjsim.interventions import Change, Costs, Intervention, load_interventions
 from cjsim.interventions.compare import compare
 from cjsim.interventions.portfolio import portfolio
+from tests.shops import calm_fashion_file
 
-FASHION = "scenarios/fashionfusion.toml"
+FASHION = calm_fashion_file()  # FashionFusion without satisfaction (tests/shops.py)
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,12 @@ import pytest
 import cjsim
 from cjsim.interventions import load_interventions
 from cjsim.interventions.compare import compare
+from tests.shops import calm_fashion
 
 
 @pytest.fixture(scope="module")
 def sc():
-    return cjsim.load_scenario("scenarios/fashionfusion.toml").replace(horizon_days=30.0)
+    return calm_fashion().replace(horizon_days=30.0)
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from cjsim.experiment import RunOptions
 from cjsim.interventions import Change, Costs, Intervention, load_interventions
 from cjsim.interventions.compare import compare
 from cjsim.interventions.portfolio import portfolio, with_budget
+from tests.shops import calm_fashion
 
 OPTIONS = RunOptions(engine="vectorized", replications=3, seed=5, ignore_capacity=True)
 NOOP = Intervention(
@@ -27,7 +28,7 @@ NOOP = Intervention(
 
 @pytest.fixture(scope="module")
 def sc():
-    return cjsim.load_scenario("scenarios/fashionfusion.toml").replace(horizon_days=60.0)
+    return calm_fashion().replace(horizon_days=60.0)
 
 
 @pytest.fixture(scope="module")

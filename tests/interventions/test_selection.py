@@ -21,8 +21,9 @@ from cjsim.experiment import RunOptions
 from cjsim.interventions import load_interventions
 from cjsim.interventions.compare import compare
 from cjsim.interventions.selection import _profits, _sampler, with_selection
+from tests.shops import calm_fashion_file
 
-FASHION = "scenarios/fashionfusion.toml"
+FASHION = calm_fashion_file()  # FashionFusion without satisfaction (tests/shops.py)
 INVESTMENTS = "scenarios/fashionfusion_investments.toml"
 OPTIONS = RunOptions(engine="vectorized", replications=4, seed=5, ignore_capacity=True)
 

@@ -9,6 +9,7 @@ import cjsim
 from cjsim.interventions import Change, Intervention, apply
 from cjsim.plotting import emotional_curve
 from cjsim.plotting.satisfaction import satisfaction_curve
+from tests.shops import calm_fashion
 
 MOODS = Path(__file__).resolve().parents[1] / "data" / "moods.toml"
 
@@ -48,7 +49,7 @@ def test_one_line_per_result_and_the_promoter_lines(moods, result):
 
 
 def test_a_result_without_satisfaction_says_what_is_missing():
-    sc = cjsim.load_scenario("scenarios/fashionfusion.toml")
+    sc = calm_fashion()
     res = cjsim.simulate(sc, engine="analytic")
     with pytest.raises(ValueError, match=r"\[satisfaction\] table"):
         satisfaction_curve(sc, res)

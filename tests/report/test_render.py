@@ -11,11 +11,12 @@ from cjsim.experiment import RunOptions
 from cjsim.interventions import load_interventions
 from cjsim.interventions.portfolio import with_budget
 from cjsim.report import build_report, render_report
+from tests.shops import calm_fashion
 
 
 @pytest.fixture(scope="module")
 def sc():
-    return cjsim.load_scenario("scenarios/fashionfusion.toml").replace(horizon_days=20.0)
+    return calm_fashion().replace(horizon_days=20.0)
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +79,18 @@ def test_the_report_ranks_fashionfusions_journeys_by_the_value_at_stake(sc, ivs)
     found = [name for name in re.findall(r"<td>([^<]+)</td>", section) if name in want]
     assert found == want and len(want) == 5
     assert "journey success scores" in _images(page)
+
+
+def test_the_bundled_shop_with_satisfaction_reports_its_journeys_and_emotional_curve():
+    """FashionFusion itself (with satisfaction, which the analytic engine refuses): the
+    success scores come from the comparison's engine and seed, the emotional curve is
+    drawn, and the journey figure says its chain is untilted."""
+    shop = cjsim.load_scenario("scenarios/fashionfusion.toml").replace(horizon_days=20.0)
+    ivs = load_interventions("scenarios/fashionfusion_investments.toml")[:1]
+    options = cjsim.RunOptions(engine="des", replications=2, seed=1, workers=1, progress=False)
+    page = build_report(shop, ivs, options=options, source="fashionfusion.toml")
+    text = re.sub(r"<[^>]+>", " ", page)
+    assert "Journey success scores" in text
+    assert "des engine, 2 replications per journey, seed 1" in text
+    assert 'alt="emotional curve"' in page
+    assert "every choice untilted by satisfaction" in text

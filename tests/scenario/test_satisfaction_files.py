@@ -7,6 +7,7 @@ import pytest
 
 import cjsim
 from cjsim.scenario import scenario_from_dict, scenario_to_toml
+from tests.shops import calm_fashion
 
 MOODS = Path(__file__).resolve().parents[1] / "data" / "moods.toml"
 
@@ -20,7 +21,7 @@ def test_satisfaction_round_trips(tmp_path):
 
 
 def test_a_scenario_without_satisfaction_writes_no_table():
-    sc = cjsim.load_scenario("scenarios/fashionfusion.toml")
+    sc = calm_fashion()
     assert sc.satisfaction is None
     assert "satisfaction" not in scenario_to_toml(sc)
 
