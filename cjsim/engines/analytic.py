@@ -8,7 +8,7 @@ and elasticities of every edge.  Queues, experience effects and the horizon
 are out of its reach; the result says so in ``notes``.
 
 >>> import cjsim
->>> sc = cjsim.load_scenario("scenarios/fashionfusion.toml")
+>>> sc = cjsim.load_scenario("scenarios/saas_trial.toml")
 >>> res = solve(sc)
 >>> 0 < res["conversion_rate"] < 1
 True

@@ -114,7 +114,9 @@ def _removal_effects(scenario: Scenario, result: Result | None) -> dict[str, flo
     if table is None:
         from cjsim.engines.analytic import solve
 
-        table = solve(scenario, removal=True, elasticity=False).tables["removal_effects"]
+        # the analytic engine refuses satisfaction: the untilted chain, said in the title
+        calm = scenario.without_satisfaction()
+        table = solve(calm, removal=True, elasticity=False).tables["removal_effects"]
     return dict(zip(table["touchpoint"], table["removal_effect"].astype(float), strict=True))
 
 
@@ -184,7 +186,8 @@ def journey_graph(
     scenario : Scenario
     result : Result, optional
         Its ``visits[...]`` KPIs scale the flows and its ``removal_effects`` table colours
-        the nodes; without it (or without that table) the analytic engine is solved.
+        the nodes; without it (or without that table) the analytic engine is solved (for a
+        scenario with satisfaction, which it refuses, the untilted chain, as the title says).
     ax : matplotlib Axes, optional
     removal : bool
         Colour and label the touchpoints by their removal effect.
@@ -242,6 +245,11 @@ def journey_graph(
     ax.set_yticks([])
     ax.set_xlabel("stage")
     ax.set_ylabel("touchpoints")
-    title(ax, f"{plain(scenario.name)}: journey by stage, edge width ∝ expected flow per customer")
+    untilted = " (choices untilted by satisfaction)" if scenario.satisfaction else ""
+    title(
+        ax,
+        f"{plain(scenario.name)}: journey by stage, edge width ∝ expected flow per customer"
+        + untilted,
+    )
     keep_inside(ax, texts)
     return ax

@@ -15,6 +15,7 @@ import cjsim
 from cjsim.engines.analytic import ELASTICITY_KPIS
 from cjsim.model.rows import set_edge
 from cjsim.model.synthetic import random_journey
+from tests.shops import calm_fashion
 
 journeys = st.builds(
     lambda seed, n, density, referrals, segments: random_journey(
@@ -92,7 +93,7 @@ def test_removing_a_touchpoint_never_raises_conversions(sc):
 
 
 def test_removing_the_only_checkout_removes_every_conversion():
-    sc = cjsim.load_scenario("scenarios/fashionfusion.toml")
+    sc = calm_fashion()
     table = cjsim.solve_analytic(sc, elasticity=False).tables["removal_effects"]
     effects = table.set_index("touchpoint")["removal_effect"]
     assert effects["checkout"] == 1.0
@@ -100,7 +101,7 @@ def test_removing_the_only_checkout_removes_every_conversion():
 
 
 def test_elasticity_table_covers_every_edge_and_kpi():
-    sc = cjsim.load_scenario("scenarios/fashionfusion.toml")
+    sc = calm_fashion()
     table = cjsim.solve_analytic(sc, removal=False).tables["elasticities"]
     edges = sum(sum(p > 0 for p in row.values()) for row in sc.transitions.values())
     assert len(table) == edges * len(ELASTICITY_KPIS)

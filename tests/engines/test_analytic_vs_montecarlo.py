@@ -18,7 +18,6 @@ paired with a deliberately wrong model that the same check must reject.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,6 +25,7 @@ import pytest
 import cjsim
 from cjsim.model import Exponential, Gamma, Uniform
 from cjsim.model.synthetic import random_journey
+from tests.shops import calm_fashion
 
 Z = 4.0  # allowed standard errors
 
@@ -287,7 +287,7 @@ def test_referral_trees(seed):
 
 @pytest.fixture(scope="module")
 def fashion():
-    sc = cjsim.load_scenario(Path(__file__).parents[2] / "scenarios" / "fashionfusion.toml")
+    sc = calm_fashion()
     return sc, simulate(sc, 60_000, seed=777)
 
 

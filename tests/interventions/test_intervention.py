@@ -6,8 +6,9 @@ import cjsim
 from cjsim.errors import InterventionError
 from cjsim.interventions import Change, Costs, Intervention, apply, check_interventions, combine
 from cjsim.model import CohortArrivals, Exponential, Gamma, Touchpoint
+from tests.shops import calm_fashion_file
 
-FASHION = "scenarios/fashionfusion.toml"
+FASHION = calm_fashion_file()  # FashionFusion without satisfaction (tests/shops.py)
 
 
 @pytest.fixture(scope="module")
