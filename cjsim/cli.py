@@ -197,27 +197,13 @@ def _optimize(args: argparse.Namespace) -> int:
 
     scenario = _scenario(args)
     levers = [Lever.parse(spec) for spec in args.lever]
-    if args.plot:
-        why = unwritable(args.plot)
-        if why:
-            raise CJSimError(f"--plot {args.plot}: {why} — choose a file you can write")
+    _check_plot(args.plot)
     found = optimize(
         scenario, levers, objective=args.objective, search=args.search, options=_run_options(args)
     )
-    if args.plot:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        ax = found.plot()
-        ax.figure.savefig(args.plot, dpi=120)
-        print(f"wrote {args.plot}", file=sys.stderr)
-    if args.json:
-        print(json.dumps(found.to_dict(), indent=2, allow_nan=False))
-        return 0
     from cjsim.cli_format import optimum_lines
 
-    print("\n".join(optimum_lines(found, scenario)))
-    return 0
+    return _answer(found, args, lambda: optimum_lines(found, scenario))
 
 
 def _add_scores(sub: Any) -> None:
@@ -246,11 +232,14 @@ def _scores(args: argparse.Namespace) -> int:
     from cjsim.cli_format import scores_lines
 
     scenario = _scenario(args)
-    if args.plot:
-        why = unwritable(args.plot)
-        if why:
-            raise CJSimError(f"--plot {args.plot}: {why} — choose a file you can write")
+    _check_plot(args.plot)
     found = success_scores(scenario, options=_run_options(args, scenario=scenario))
+    return _answer(found, args, lambda: scores_lines(found, scenario))
+
+
+def _answer(found: Any, args: argparse.Namespace, lines: Any) -> int:
+    """Draw ``found.plot()`` to ``--plot``, then print ``found`` as JSON (``--json``) or
+    as the terminal's ``lines()``."""
     if args.plot:
         import matplotlib
 
@@ -261,7 +250,7 @@ def _scores(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(found.to_dict(), indent=2, allow_nan=False))
         return 0
-    print("\n".join(scores_lines(found, scenario)))
+    print("\n".join(lines()))
     return 0
 
 
