@@ -13,11 +13,17 @@ Both simulation engines apply the effects at the same moments:
   the next node is drawn;
 - ``wait``: at a desk, when service starts after a wait over ``wait_over_days``;
 - ``renege``: when a customer gives up waiting (before going to ``renege_to``);
-- ``refund``: when an order is refunded (after ``visit``, at the same visit).
+- ``refund``: when an order is refunded, as the visit is booked (before ``visit``; both
+  come before the curve is recorded and the next node is drawn).
+
+A wait past ``wait_over_days`` that ends in reneging, or is still in line at the horizon,
+gets no ``wait`` effect (only ``renege`` in the first case). A warm-start customer served
+at a desk gets no ``visit`` effect for that visit (it was booked before day 0).
 
 The emotional curve is the mean satisfaction of customers as they leave a visit (after
-its effects), per touchpoint; a customer's final satisfaction (when it leaves the
-journey or at the horizon) makes it a promoter or a detractor.
+its effects; at a desk, customers who renege count, with their ``renege`` effect), per
+touchpoint; a customer's final satisfaction (when it leaves the journey or at the
+horizon) makes it a promoter or a detractor.
 """
 
 from __future__ import annotations
@@ -88,10 +94,17 @@ def tilt_row(targets: list[int], cum: list[float], beta: list[float], s: float) 
     (the last entry exactly 1.0, as untilted rows); at ``s = 0`` ``cum`` itself."""
     if s == 0.0:
         return cum
-    weights, before = [], 0.0
-    for j, c in zip(targets, cum, strict=True):
-        weights.append((c - before) * math.exp(beta[j] * s))
+    probs, before = [], 0.0
+    for c in cum:
+        probs.append(c - before)
         before = c
+    # a stable softmax: exponents shifted by the largest among the row's edges, so no
+    # exp overflows (or every weight underflows) however large beta * s grows
+    top = max(beta[j] * s for j, p in zip(targets, probs, strict=True) if p > 0.0)
+    weights = [
+        p * math.exp(beta[j] * s - top) if p > 0.0 else 0.0
+        for j, p in zip(targets, probs, strict=True)
+    ]
     total = math.fsum(weights)
     out = [w / total for w in accumulate(weights)]
     out[-1] = 1.0

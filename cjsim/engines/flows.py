@@ -18,6 +18,7 @@ from cjsim.engines._absorbing import edge_flow_matrix
 from cjsim.engines._arrays import to_arrays
 from cjsim.engines._linalg import one_blas_thread
 from cjsim.engines._matrix import edges
+from cjsim.engines.analytic import refuse_satisfaction
 from cjsim.model import Scenario
 
 __all__ = ["edge_flows"]
@@ -37,7 +38,14 @@ def edge_flows(scenario: Scenario) -> pd.DataFrame:
     DataFrame
         ``source, target, probability, flow``, one row per edge with a probability
         above 0 (``probability`` is the scenario's edge, ``flow`` per customer).
+
+    Raises
+    ------
+    SimulationError
+        For a scenario with satisfaction, as the analytic engine
+        (:func:`~cjsim.engines.analytic.refuse_satisfaction`).
     """
+    refuse_satisfaction(scenario)
     with one_blas_thread():
         a = to_arrays(scenario)
         flow = edge_flow_matrix(a)

@@ -428,7 +428,10 @@ class VectorizedReplication:
         tilted = np.flatnonzero(self.linked[node] & (sat != 0.0))
         if len(tilted):
             r = row[tilted]
-            w = self.probs[r] * np.exp(self.beta[self.targets[r]] * sat[tilted, None])
+            p = self.probs[r]
+            x = np.where(p > 0, self.beta[self.targets[r]] * sat[tilted, None], -np.inf)
+            # a stable softmax: shifted by each row's largest exponent, so none overflows
+            w = p * np.exp(x - x.max(axis=1, keepdims=True))
             cum = np.cumsum(w, axis=1)
             cum /= cum[:, -1:]
             pick = (u1[tilted, None] >= cum).sum(axis=1)
@@ -548,9 +551,14 @@ class VectorizedEngine(SimulationEngine):
 
     def notes(self, scenario: Scenario, *, ignore_capacity: bool = False) -> list[str]:
         if ignore_capacity and any(tp.capacity for tp in scenario.touchpoints.values()):
+            felt = any(
+                tp.feeling is not None and (tp.feeling.wait or tp.feeling.renege)
+                for tp in scenario.touchpoints.values()
+            )
             return [
                 "capacity ignored (ignore_capacity=True): no queues, service time counted "
                 "as extra dwell, no reneging, no experience effects"
+                + (", no satisfaction effects of waiting or reneging" if felt else "")
             ]
         return []
 

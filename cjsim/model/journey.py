@@ -413,12 +413,24 @@ class Scenario:
 
     def without_satisfaction(self) -> Scenario:
         """The same journey without its satisfaction model and effects: every choice at
-        its untilted probability (what the analytic engine can answer exactly)."""
+        its untilted probability (what the analytic engine can answer exactly). Journey
+        targets on satisfaction KPIs are dropped, and journeys left without targets."""
+        from cjsim.kpis import lookup
+
         touchpoints = {
             name: tp if tp.feeling is None else dataclasses.replace(tp, feeling=None)
             for name, tp in self.touchpoints.items()
         }
-        return self.replace(satisfaction=None, touchpoints=touchpoints)
+        journeys = []  # targets on satisfaction KPIs go; a journey left without any, too
+        for goal in self.journeys:
+            kept = {
+                k: v
+                for k, v in goal.targets.items()
+                if getattr(lookup(k), "kind", None) != "satisfaction"
+            }
+            if kept:
+                journeys.append(dataclasses.replace(goal, targets=kept))
+        return self.replace(satisfaction=None, touchpoints=touchpoints, journeys=tuple(journeys))
 
     def replace(self, **changes: Any) -> Scenario:
         """A new, re-validated scenario with some fields changed."""

@@ -87,6 +87,8 @@ class Satisfaction:
 
     def tilt(self, row: Mapping[str, float], s: float) -> dict[str, float]:
         """``row`` tilted for satisfaction ``s``: :math:`p_j e^{\\beta_j s}`, normalised."""
-        weights = {j: p * math.exp(self.link.get(j, 0.0) * s) for j, p in row.items()}
+        x = {j: self.link.get(j, 0.0) * s for j, p in row.items() if p > 0}
+        top = max(x.values())  # a stable softmax: no exp overflows however large s grows
+        weights = {j: p * math.exp(x[j] - top) if p > 0 else 0.0 for j, p in row.items()}
         total = math.fsum(weights.values())
         return {j: w / total for j, w in weights.items()}

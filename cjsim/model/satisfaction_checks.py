@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 __all__ = ["check_satisfaction"]
 
-LIMIT = 50.0  # |beta * s| beyond this overflows nothing but makes rows degenerate
+LIMIT = 50.0  # |beta| per point; beyond this one point makes a row degenerate
+POINTS = 1e6  # |start| and |effect| in points: far beyond any scale, and s stays finite
 
 
 def check_satisfaction(sc: Scenario) -> list[Problem]:
@@ -44,9 +45,13 @@ def _check_model(sc: Scenario) -> list[Problem]:
     out: list[Problem] = []
     for key in ("start", "promoter_at", "detractor_at"):
         value = getattr(sat, key)
-        if not _number(value):
+        if not (_number(value) and abs(value) <= POINTS):
             out.append(
-                Problem(f"satisfaction.{key}", f"must be a finite number, got {value!r}", "e.g. 0")
+                Problem(
+                    f"satisfaction.{key}",
+                    f"must be a finite number within ±{POINTS:g} points, got {value!r}",
+                    "e.g. 0",
+                )
             )
     ordered = _number(sat.promoter_at) and _number(sat.detractor_at)
     if ordered and not sat.detractor_at < sat.promoter_at:
@@ -78,8 +83,14 @@ def _check_feeling(tp: Touchpoint) -> list[Problem]:
     out: list[Problem] = []
     for key in ("visit", "wait", "renege", "refund"):
         value = getattr(f, key)
-        if not _number(value):
-            out.append(Problem(key, f"must be a finite number, got {value!r}", "e.g. -0.5"))
+        if not (_number(value) and abs(value) <= POINTS):
+            out.append(
+                Problem(
+                    key,
+                    f"must be a finite number within ±{POINTS:g} points, got {value!r}",
+                    "e.g. -0.5",
+                )
+            )
     if f.wait and (tp.capacity is None or f.wait_over_days is None):
         out.append(
             Problem(

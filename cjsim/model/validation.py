@@ -672,7 +672,7 @@ def _check_journeys(sc: Scenario) -> list[Problem]:
                 Problem(f"{at}.targets", "no targets", "e.g. targets = { conversion_rate = 0.05 }")
             )
         for kpi, value in goal.targets.items():
-            out += _journey_target(kpi, value, f"{at}.targets.{kpi}")
+            out += _journey_target(kpi, value, f"{at}.targets.{kpi}", sc)
     return out
 
 
@@ -716,10 +716,18 @@ def _journey_selector(sc: Scenario, goal: Any, at: str, segments: list[str]) -> 
     return []
 
 
-def _journey_target(kpi: str, value: Any, at: str) -> list[Problem]:
+def _journey_target(kpi: str, value: Any, at: str, sc: Scenario) -> list[Problem]:
     from cjsim.kpis import lookup
 
     found = lookup(kpi)
+    if found is not None and found.kind == "satisfaction" and sc.satisfaction is None:
+        return [
+            Problem(
+                at,
+                f"{kpi!r} needs a satisfaction model, and the scenario has none",
+                "add a [satisfaction] table, or target another KPI",
+            )
+        ]
     if (
         found is None
         or found.higher_is_better is None

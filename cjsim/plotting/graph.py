@@ -43,7 +43,9 @@ def edge_flows(scenario: Scenario, result: Result | None = None) -> pd.DataFrame
     result : Result, optional
         A result with ``visits[<touchpoint>]`` KPIs (e.g. a DES run over the horizon):
         each touchpoint's flows are rescaled to its visits there, the routing shares
-        staying the analytic ones.
+        staying the analytic ones. For a scenario with satisfaction these are the
+        untilted shares (the analytic engine refuses satisfaction), and the table's
+        ``attrs["untilted"]`` is True.
 
     Returns
     -------
@@ -52,7 +54,9 @@ def edge_flows(scenario: Scenario, result: Result | None = None) -> pd.DataFrame
         In a journey with memory the states' edges are added up per original touchpoint
         (``probability``: the share of the original's outflow).
     """
-    table = _by_original(scenario, engine_edge_flows(scenario))
+    # the analytic algebra refuses satisfaction: the untilted chain, marked in attrs
+    table = _by_original(scenario, engine_edge_flows(scenario.without_satisfaction()))
+    table.attrs["untilted"] = scenario.satisfaction is not None
     if result is None:
         return table
     observed = result.per_node("visits")

@@ -185,5 +185,6 @@ def flows(result: Result, scenario: Scenario, ax: Any = None) -> Any:
         loc="upper center",
         fontsize=8,
     )
-    title(ax, f"{result.scenario}: {what} moving between stages")
+    untilted = " (routing untilted by satisfaction)" if scenario.satisfaction else ""
+    title(ax, f"{result.scenario}: {what} moving between stages{untilted}")
     return ax

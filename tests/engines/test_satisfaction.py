@@ -180,3 +180,32 @@ def test_the_analytic_engine_refuses_satisfaction_and_names_the_engines(moods):
     with pytest.raises(cjsim.SimulationError, match="satisfaction") as exc:
         cjsim.simulate(moods, engine="analytic")
     assert "engine='des'" in str(exc.value) and "engine='vectorized'" in str(exc.value)
+
+
+def _far_out(churned_beta: float) -> cjsim.Scenario:
+    """One touchpoint, half to each outcome, satisfaction 60 from the start: exp(beta * s)
+    of about exp(-780), which overflows (or underflows to 0/0) without a stable softmax."""
+    return scenario_from_dict(
+        {
+            "scenario": {"name": "Far out", "horizon_days": 50, "stages": ["a"]},
+            "population": {"arrivals": {"kind": "cohort", "size": 4000}, "entry": {"x": 1.0}},
+            "touchpoints": {"x": {"stage": "a", "dwell": {"dist": "exponential", "mean": 1}}},
+            "outcomes": {"churned": {}, "lost": {}},
+            "transitions": {"x": {"churned": 0.5, "lost": 0.5}},
+            "satisfaction": {"start": 60.0, "link": {"churned": churned_beta, "lost": -13.0}},
+        }
+    )
+
+
+@pytest.mark.parametrize("engine", ["des", "vectorized"])
+def test_a_far_out_tilt_is_a_stable_softmax(engine):
+    """Equal betas cancel however large beta * s is: half churn (binomial standard error),
+    and a beta 0.1 apart (odds e^6) is rejected by the same check."""
+    n = 4000
+
+    def z(sc):
+        share = per_replication(sc, engine, reps=2)["absorption[churned]"].to_numpy(float)
+        return abs(share.mean() - 0.5) / np.sqrt(0.25 / (n * len(share)))
+
+    assert z(_far_out(-13.0)) < 4
+    assert z(_far_out(-12.9)) > 4

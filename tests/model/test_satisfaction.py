@@ -79,3 +79,40 @@ def test_effects_a_touchpoint_cannot_have_are_refused(moods, feeling, key, words
     with pytest.raises(cjsim.ModelError) as exc:
         moods.replace(touchpoints={**moods.touchpoints, "browse": tp})
     assert words in _problems(exc)[f"touchpoints.browse.satisfaction.{key}"].message
+
+
+def test_far_out_numbers_are_refused_and_journey_targets_need_the_table():
+    from cjsim.errors import CJSimError
+    from cjsim.scenario import scenario_from_dict
+
+    base = {
+        "scenario": {"name": "Bounds", "horizon_days": 50, "stages": ["a"]},
+        "population": {"arrivals": {"kind": "cohort", "size": 10}, "entry": {"x": 1.0}},
+        "touchpoints": {"x": {"stage": "a", "dwell": {"dist": "exponential", "mean": 1}}},
+        "outcomes": {"churned": {}},
+        "transitions": {"x": {"churned": 1.0}},
+    }
+    with pytest.raises(CJSimError, match=r"satisfaction.start: must be a finite number"):
+        scenario_from_dict({**base, "satisfaction": {"start": 1e7}})
+    feel = {"x": {**base["touchpoints"]["x"], "satisfaction": {"visit": 1e300}}}
+    with pytest.raises(CJSimError, match=r"touchpoints.x.satisfaction.visit"):
+        scenario_from_dict({**base, "touchpoints": feel, "satisfaction": {}})
+    goal = {"name": "all", "entry": "x", "targets": {"net_promoter": 0.2}}
+    with pytest.raises(CJSimError, match=r"journeys\[0\].targets.net_promoter: .*needs a"):
+        scenario_from_dict({**base, "journeys": [goal]})
+    both = {**goal, "name": "both", "targets": {"net_promoter": 0.2, "conversion_rate": 0.5}}
+    sc = scenario_from_dict({**base, "journeys": [both, goal], "satisfaction": {}})
+    calm = sc.without_satisfaction()
+    assert [dict(j.targets) for j in calm.journeys] == [{"conversion_rate": 0.5}]
+
+
+def test_the_analytic_flows_refuse_satisfaction_and_the_figures_say_untilted():
+    from cjsim.engines.flows import edge_flows
+    from cjsim.plotting.graph import edge_flows as figure_flows
+
+    sc = cjsim.load_scenario("scenarios/fashionfusion.toml")
+    with pytest.raises(cjsim.SimulationError, match="satisfaction model"):
+        edge_flows(sc)
+    table = figure_flows(sc)
+    assert table.attrs["untilted"]
+    assert table.equals(figure_flows(sc.without_satisfaction()))
