@@ -43,9 +43,32 @@ COLUMNS = ["journey", "kpi", "target", "actual", "ci_low", "ci_high", "attainmen
 
 def journey_scenario(sc: Scenario, goal: JourneyGoal) -> tuple[Scenario, float]:
     """The scenario of ``goal``'s customers alone, and their share of the arrivals (0,
-    and ``sc`` unchanged, when nobody enters there or the segment does not exist)."""
+    and ``sc`` unchanged, when nobody enters there or the segment does not exist).
+
+    A sub-path (``from``) starts at its touchpoint: its customers are those who ever
+    reach it (a share per segment from the chain's hitting probabilities, of the chain
+    untilted by satisfaction), each entering there at its arrival time with the start
+    satisfaction, the segments in the mix of those who reach it."""
     pop = sc.population
-    if goal.entry is not None:
+    if goal.start is not None:
+        from cjsim.engines.flows import touchpoint_reach
+
+        reach = touchpoint_reach(sc.without_satisfaction(), goal.start)
+        segments = pop.effective_segments
+        total = sum(s.share for s in segments)
+        weight = {s.name: s.share / total * reach.get(s.name, 0.0) for s in segments}
+        share = sum(weight.values())
+        if not share > 0:
+            return sc, 0.0  # nobody reaches it
+        mix = tuple(
+            dataclasses.replace(s, share=weight[s.name] / share)
+            for s in segments
+            if weight[s.name] > 0
+        )
+        population = dataclasses.replace(
+            pop, entry={goal.start: 1.0}, segments=mix if pop.segments else pop.segments
+        )
+    elif goal.entry is not None:
         share = pop.entry.get(goal.entry, 0.0) / sum(pop.entry.values())
         if not share > 0:
             return sc, 0.0  # nobody enters there (a warning of the scenario)
@@ -274,8 +297,15 @@ def success_scores(
         alone, share = journey_scenario(scenario, goal)
         if not share > 0:
             kind, name = goal.selector
-            notes.append(f"{goal.name}: no customer arrives ({kind} {name}); not scored")
+            verb = "reaches" if kind == "from" else "arrives"
+            notes.append(f"{goal.name}: no customer {verb} ({kind} {name}); not scored")
             continue
+        if goal.start is not None:
+            notes.append(
+                f"{goal.name}: the {share:.1%} of customers who reach {goal.start}, from "
+                "their first visit there on, each entering it at its arrival time"
+                + (" and with the start satisfaction" if scenario.satisfaction else "")
+            )
         kpis = simulate(alone, options=opts).kpis.set_index("kpi")
         found, actual_of = [], {}
         for kpi, target in goal.targets.items():

@@ -14,14 +14,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cjsim.engines._absorbing import edge_flow_matrix
+from cjsim.engines._absorbing import _reach, edge_flow_matrix
 from cjsim.engines._arrays import to_arrays
 from cjsim.engines._linalg import one_blas_thread
-from cjsim.engines._matrix import edges
+from cjsim.engines._matrix import edges, is_sparse
 from cjsim.engines.analytic import refuse_satisfaction
 from cjsim.model import Scenario
 
-__all__ = ["edge_flows"]
+__all__ = ["edge_flows", "touchpoint_reach"]
 
 
 def edge_flows(scenario: Scenario) -> pd.DataFrame:
@@ -59,3 +59,26 @@ def edge_flows(scenario: Scenario) -> pd.DataFrame:
             "flow": np.asarray(flow[sources, targets]).ravel(),
         }
     )
+
+
+def touchpoint_reach(scenario: Scenario, touchpoint: str) -> dict[str, float]:
+    """Per segment, the probability that an arriving customer ever visits ``touchpoint``:
+    the hitting probability of the absorbing chain from the entry mix.
+
+    Raises
+    ------
+    SimulationError
+        For a scenario with satisfaction, as the analytic engine.
+    """
+    refuse_satisfaction(scenario)
+    with one_blas_thread():
+        a = to_arrays(scenario)
+        target = np.zeros(a.n)
+        target[a.touchpoints.index(touchpoint)] = 1.0
+        rest = np.flatnonzero(target == 0.0)
+        out = {}
+        for seg in a.segments:
+            q = a.segment_rows(a.base, seg)[:, : a.n]
+            hit = _reach(q, target, rest, is_sparse(q))
+            out[seg.name] = float(np.clip(a.entry @ hit, 0.0, 1.0))
+    return out

@@ -1,7 +1,9 @@
 """Journeys with targets: the success scores' input (``[[journeys]]`` in a scenario file).
 
-A journey is the customers who enter at one touchpoint, or the customers of one
-segment; its targets name KPIs of those customers and the value each should reach.
+A journey is the customers who enter at one touchpoint, the customers of one segment,
+or a named sub-path: every customer from its first visit to one touchpoint onwards (the
+"returns journey"); its targets name KPIs of those customers and the value each should
+reach.
 """
 
 from __future__ import annotations
@@ -27,18 +29,26 @@ class JourneyGoal:
     entry : str, optional
         The touchpoint its customers enter at ...
     segment : str, optional
-        ... or the segment they belong to (exactly one of the two).
+        ... or the segment they belong to ...
+    start : str, optional
+        ... or the touchpoint whose first visit starts the sub-path (``from`` in the
+        file): every customer who reaches it, from there on (exactly one of the three).
     """
 
     name: str
     targets: Mapping[str, float]
     entry: str | None = None
     segment: str | None = None
+    start: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "targets", FrozenMap(self.targets))
 
     @property
     def selector(self) -> tuple[str, str]:
-        """``("entry", touchpoint)`` or ``("segment", name)``."""
-        return ("entry", self.entry) if self.entry is not None else ("segment", str(self.segment))
+        """``("entry", touchpoint)``, ``("segment", name)`` or ``("from", touchpoint)``."""
+        if self.entry is not None:
+            return ("entry", self.entry)
+        if self.start is not None:
+            return ("from", self.start)
+        return ("segment", str(self.segment))

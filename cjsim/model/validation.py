@@ -677,14 +677,25 @@ def _check_journeys(sc: Scenario) -> list[Problem]:
 
 
 def _journey_selector(sc: Scenario, goal: Any, at: str, segments: list[str]) -> list[Problem]:
-    if (goal.entry is None) == (goal.segment is None):
+    chosen = [x is not None for x in (goal.entry, goal.segment, goal.start)]
+    if sum(chosen) != 1:
         return [
             Problem(
                 at,
-                "a journey needs exactly one of entry or segment",
-                'e.g. entry = "search" or segment = "trend_seeker"',
+                "a journey needs exactly one of entry, segment or from",
+                'e.g. entry = "search", segment = "trend_seeker" or from = "returns"',
             )
         ]
+    if goal.start is not None:
+        if goal.start not in sc.touchpoints:
+            return [
+                Problem(
+                    f"{at}.from",
+                    f"unknown touchpoint {goal.start!r}",
+                    did_you_mean(str(goal.start), list(sc.touchpoints)),
+                )
+            ]
+        return []
     if goal.entry is not None:
         if goal.entry not in sc.touchpoints:
             return [

@@ -174,7 +174,7 @@ class SpecBuilder:
             "population": self.population(spec.population, warm_start),
             "economics": Economics(**spec.economics.model_dump()),
             "journeys": tuple(
-                JourneyGoal(j.name, j.targets, j.entry, j.segment) for j in spec.journeys
+                JourneyGoal(j.name, j.targets, j.entry, j.segment, j.start) for j in spec.journeys
             ),
             "satisfaction": _satisfaction(spec.satisfaction),
         }

@@ -130,7 +130,13 @@ def scenario_to_dict(sc: Scenario, warm_start_file: str | None = None) -> dict[s
         "transitions": {k: _row(dict(v), list(sc.outcomes)) for k, v in sc.transitions.items()},
         "journeys": [
             _drop_none(
-                {"name": j.name, "entry": j.entry, "segment": j.segment, "targets": dict(j.targets)}
+                {
+                    "name": j.name,
+                    "entry": j.entry,
+                    "segment": j.segment,
+                    "from": j.start,
+                    "targets": dict(j.targets),
+                }
             )
             for j in sc.journeys
         ],

@@ -211,6 +211,11 @@ class JourneySpec(_Spec):
     name: str
     entry: str | None = Field(None, description="the touchpoint its customers enter at")
     segment: str | None = Field(None, description="or the segment its customers belong to")
+    start: str | None = Field(
+        None,
+        alias="from",
+        description="or a sub-path: every customer from its first visit to this touchpoint on",
+    )
     targets: dict[str, float] = Field(
         description="KPI -> the value the journey's customers should reach"
     )

@@ -20,6 +20,8 @@ from cjsim.analysis.success import (
 )
 from cjsim.errors import CJSimError
 from cjsim.model import JourneyGoal
+from cjsim.scenario import scenario_from_dict
+from cjsim.scenario.save import scenario_to_dict
 from tests.shops import calm_fashion_file
 
 FASHION = calm_fashion_file()  # FashionFusion without satisfaction (tests/shops.py)
@@ -115,7 +117,7 @@ def test_a_scenario_without_journeys_is_refused_with_a_hint(sc):
     ("goal", "message"),
     [
         (JourneyGoal("x", {"conversion_rate": 0.1}, entry="nowhere"), "unknown touchpoint"),
-        (JourneyGoal("x", {"conversion_rate": 0.1}), "exactly one of entry or segment"),
+        (JourneyGoal("x", {"conversion_rate": 0.1}), "exactly one of entry, segment or from"),
         (JourneyGoal("x", {"customers": 10}, entry="search"), "cannot be a journey target"),
         (JourneyGoal("x", {"conversion_rate": float("nan")}, entry="search"), "finite number"),
     ],
@@ -177,7 +179,7 @@ def test_fashionfusion_journeys_are_scored_and_ranked_from_the_command_line(tmp_
     assert main(["scores", FASHION, "--json"]) == 0
     data = __import__("json").loads(capsys.readouterr().out)
     stakes = [row["value_at_stake"] for row in data["scores"]]
-    assert stakes == sorted(stakes, reverse=True) and len(stakes) == 5
+    assert stakes == sorted(stakes, reverse=True) and len(stakes) == 6
 
 
 def test_cli_scores_without_journeys_exits_2(tmp_path, capsys):
@@ -187,3 +189,57 @@ def test_cli_scores_without_journeys_exits_2(tmp_path, capsys):
     cjsim.save_scenario(cjsim.load_scenario(FASHION).replace(journeys=()), plain)
     assert main(["scores", str(plain)]) == 2
     assert "add [[journeys]]" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["conversion_rate", "revenue_per_customer"])
+def test_a_sub_path_every_sale_passes_gives_back_the_whole(sc, name):
+    """Every purchase in FashionFusion comes after a website visit, so the customers who
+    reach the website, from there on and weighted by that share, give back the whole
+    scenario's conversion and revenue per customer without referrals exactly; the size
+    guide, which many sales bypass, does not (the same check rejects it)."""
+    whole = kpi(without_referrals(sc), name)
+    site, share = journey_scenario(sc, JourneyGoal("site", {name: 1.0}, start="website"))
+    assert share * kpi(site, name) == pytest.approx(whole, rel=1e-12)
+    guide, part = journey_scenario(sc, JourneyGoal("guide", {name: 1.0}, start="size_guide"))
+    assert part * kpi(guide, name) != pytest.approx(whole, rel=1e-3)
+
+
+def test_the_reach_of_a_touchpoint_is_the_simulated_share_that_visits_it(sc):
+    """The hitting probability against the share of 6,000 des customers who ever visit
+    the touchpoint (4 binomial standard errors); another touchpoint's reach is rejected."""
+    from cjsim.engines.flows import touchpoint_reach
+
+    n = 6000
+    cohort = without_referrals(sc).replace(
+        population=sc.population.__class__(
+            cjsim.model.CohortArrivals(n), sc.population.entry, sc.population.segments
+        ),
+        horizon_days=3000.0,
+    )
+    events = cjsim.simulate(cohort, engine="des", replications=1, seed=5, events=True).events
+    seen = events.loc[events["touchpoint"] == "returns", "customer"].nunique() / n
+
+    def z(p):
+        return abs(seen - p) / (p * (1 - p) / n) ** 0.5
+
+    shares = {s.name: s.share for s in sc.population.segments}
+    mix = sum(shares.values())
+
+    def overall(touchpoint):
+        return sum(shares[k] / mix * r for k, r in touchpoint_reach(sc, touchpoint).items())
+
+    assert z(overall("returns")) < 4
+    assert z(overall("size_guide")) > 4
+
+
+def test_a_sub_path_from_an_unknown_touchpoint_and_two_selectors_are_refused(sc):
+    goal = {"name": "back", "from": "retuns", "targets": {"conversion_rate": 0.2}}
+    data = scenario_to_dict(sc)
+    with pytest.raises(CJSimError, match=r"journeys\[0\]\.from: unknown touchpoint 'retuns'"):
+        scenario_from_dict({**data, "journeys": [goal]})
+    both = {**goal, "from": "returns", "entry": "search"}
+    with pytest.raises(CJSimError, match="exactly one of entry, segment or from"):
+        scenario_from_dict({**data, "journeys": [both]})
+    fine = scenario_from_dict({**data, "journeys": [{**goal, "from": "returns"}]})
+    assert fine.journeys[0].selector == ("from", "returns")
+    assert scenario_from_dict(scenario_to_dict(fine)).journeys == fine.journeys

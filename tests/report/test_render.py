@@ -77,7 +77,7 @@ def test_the_report_ranks_fashionfusions_journeys_by_the_value_at_stake(sc, ivs)
     section = section[: section.index("</section>")]
     want = list(success_scores(sc).scores["journey"])
     found = [name for name in re.findall(r"<td>([^<]+)</td>", section) if name in want]
-    assert found == want and len(want) == 5
+    assert found == want and len(want) == 6
     assert "journey success scores" in _images(page)
 
 
