@@ -1,7 +1,7 @@
 """Expected flows along the journey's edges, from the analytic engine's algebra.
 
 >>> import cjsim
->>> sc = cjsim.load_scenario("scenarios/fashionfusion.toml")
+>>> sc = cjsim.load_scenario("scenarios/saas_trial.toml")
 >>> table = edge_flows(sc)
 >>> list(table.columns)
 ['source', 'target', 'probability', 'flow']
