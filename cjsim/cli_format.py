@@ -189,6 +189,8 @@ def _ranking_lines(ranking: pd.DataFrame) -> list[str]:
 
 
 CHANGE_KPIS = ("conversion_rate", "repeat_rate", "retained_rate", "revenue", "profit")
+FEELING_KPIS = ("satisfaction_mean", "net_promoter", "promoter_share", "detractor_share")
+"""Shown when the scenario has a satisfaction model (its runs report them)."""
 
 
 def _change_lines(cmp: Comparison) -> list[str]:
@@ -197,6 +199,7 @@ def _change_lines(cmp: Comparison) -> list[str]:
     names = pd.Series(table["kpi"].unique())
     kpis = [*CHANGE_KPIS, *sorted(names[_named(names, "wait_mean", "reneged")])]
     kpis += list(names[_named(names, "absorption")])
+    kpis += [k for k in FEELING_KPIS if k in set(names)]
     lines = ["Change against the baseline (95 % interval; profit net of the investment's cost)"]
     for name in cmp.ranking["variant"]:
         lines.append(f"  {name}")
