@@ -221,7 +221,7 @@ def _add_scores(sub: Any) -> None:
         "engine refuses): exact and instant, blind to queues; des: queues too; "
         "vectorized: fast, no queues",
         default_engine=None,
-        default_workers=1,
+        default_workers=default_workers(),
         replications_help="replications per journey with a simulation engine (default 10)",
     )
     scores.add_argument("--plot", metavar="PNG", help="draw the scores and the value at stake here")
