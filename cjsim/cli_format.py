@@ -95,7 +95,8 @@ def check_summary(sc: Scenario, result: Result, source: str) -> str:
         _wrap(
             "referrals",
             f"{result['referrals_per_customer']:.4g} per customer "
-            f"(population × {result['population_multiplier']:.4g})",
+            f"(population × {result['population_multiplier']:.4g})"
+            + (", choices untilted by satisfaction" if sc.satisfaction is not None else ""),
         )
     )
     how = "analytic"

@@ -15,6 +15,7 @@ reads.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import io
 from collections.abc import Sequence
@@ -240,7 +241,8 @@ def build_report(
         # analytic (exact and instant) unless it refuses the scenario (satisfaction): then
         # the comparison's own engine, replications and seed
         refused = answering_engine(scenario)[1] is not None
-        scores = success_scores(scenario, options=(options or RunOptions()) if refused else None)
+        same = dataclasses.replace(options or RunOptions(), seed=cmp.meta.get("seed"))
+        scores = success_scores(scenario, options=same if refused else None)
     return render_report(scenario, cmp, source=source, scores=scores)
 
 

@@ -185,15 +185,22 @@ def sensitivity(
     ).resolve(scenario, need_horizon=False)
     exact, simulated = get_engine("analytic"), options.engine_object
     probes = [*_edge_probes(scenario, change), *_node_probes(scenario, change)]
-    probes += _queue_probes(scenario, change)
+    if queues:
+        probes += _queue_probes(scenario, change)
     solvable = answering_engine(scenario, exact.name)[1] is None  # not with satisfaction
+    if not solvable and not options.horizon_days:
+        raise OptionError(
+            f"scenario {scenario.name!r} has a satisfaction model, which the analytic engine "
+            "refuses, so every move is simulated over a time span: add horizon_days to "
+            "[scenario] (or sensitivity of scenario.without_satisfaction(), exactly)"
+        )
     seen = [p for p in probes if solvable and not exact.blind_to({OPERATIONS[p.low.op].feature})]
     rows = []
     if seen:
         moved = _moved(scenario, seen)
         rows = _rows(seen, moved, _exact(exact, scenario, moved, kpi), exact.name)
     queued = [p for p in probes if p not in seen]
-    if (queues or not solvable) and options.horizon_days and queued:
+    if options.horizon_days and queued:
         moved = _moved(scenario, queued)
         means = _simulated(scenario, moved, kpi, options)
         rows += _rows(queued, moved, means, simulated.name)

@@ -290,15 +290,18 @@ def success_scores(
         engine = answering_engine(scenario)[0]
     given = RunOptions(engine=engine, replications=replications, seed=seed, workers=workers)
     opts = options or given
-    if opts.seed is None:  # one seed for every run: a journey met and as it is share draws
+    from cjsim.engines.registry import get_engine
+
+    exact = get_engine(opts.engine).exact
+    if opts.seed is None and not exact:  # one seed for every run: paired draws throughout
         opts = dataclasses.replace(opts, seed=fresh_seed())
     rows, targets, notes = [], [], []
     for goal in scenario.journeys:
         alone, share = journey_scenario(scenario, goal)
         if not share > 0:
             kind, name = goal.selector
-            verb = "reaches" if kind == "from" else "arrives"
-            notes.append(f"{goal.name}: no customer {verb} ({kind} {name}); not scored")
+            who = "arriving customer reaches it" if kind == "from" else "customer arrives"
+            notes.append(f"{goal.name}: no {who} ({kind} {name}); not scored")
             continue
         if goal.start is not None:
             notes.append(
@@ -328,8 +331,8 @@ def success_scores(
         "engine": opts.engine if isinstance(opts.engine, str) else opts.engine.name,
         "horizon_days": scenario.horizon_days,
         "currency": scenario.currency,
-        "replications": opts.replications,
-        "seed": opts.seed,
+        "replications": None if exact else opts.replications,
+        "seed": None if exact else opts.seed,
         "notes": notes,
     }
     return SuccessScores(scores, pd.DataFrame(targets, columns=COLUMNS), meta)

@@ -137,7 +137,8 @@ class RunOptions:
         if horizon is None and need_horizon:
             raise SimulationError(
                 f"scenario {scenario.name!r} has no horizon_days — the {engine.name} engine "
-                "simulates a time span: add horizon_days to [scenario], or pass horizon_days="
+                "simulates a time span: add horizon_days to [scenario], or pass horizon_days= "
+                "(--horizon DAYS on the command line)"
             )
         if horizon is not None:
             for problem in size_problems(scenario.population, horizon):

@@ -687,15 +687,21 @@ def _journey_selector(sc: Scenario, goal: Any, at: str, segments: list[str]) -> 
             )
         ]
     if goal.start is not None:
-        if goal.start not in sc.touchpoints:
-            return [
-                Problem(
-                    f"{at}.from",
-                    f"unknown touchpoint {goal.start!r}",
-                    did_you_mean(str(goal.start), list(sc.touchpoints)),
-                )
-            ]
-        return []
+        if goal.start in sc.touchpoints:
+            return []
+        states = [n for n, tp in sc.touchpoints.items() if tp.memory_of == goal.start]
+        if goal.start in sc.outcomes:
+            what, hint = (
+                "is an outcome, not a touchpoint",
+                "name the touchpoint a sub-path starts at",
+            )
+        elif states:
+            what = "is remembered as states, each its own touchpoint"
+            hint = "name the state the sub-path starts at: " + ", ".join(states)
+        else:
+            hint = did_you_mean(str(goal.start), sc.touchpoints)
+            return [Problem(f"{at}.from", f"unknown touchpoint {goal.start!r}", hint)]
+        return [Problem(f"{at}.from", f"{goal.start!r} {what}", hint)]
     if goal.entry is not None:
         if goal.entry not in sc.touchpoints:
             return [

@@ -103,7 +103,8 @@ def _one(error: Any, root: type[BaseModel], data: Any) -> Problem:
     kind = error["type"]
     if kind == "extra_forbidden":
         owner = _model_at(root, loc)
-        hint = did_you_mean(str(loc[-1]), owner.model_fields if owner else [])
+        keys = [f.alias or name for name, f in owner.model_fields.items()] if owner else []
+        hint = did_you_mean(str(loc[-1]), keys)
         return Problem(path, "unknown key", hint)
     if kind == "missing":
         key = str(loc[-1])

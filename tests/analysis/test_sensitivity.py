@@ -110,3 +110,13 @@ def test_the_seed_is_explicit_and_recorded(small):
     assert set(drawn.loc[drawn["engine"] == "des", "kind"]) == {"capacity", "service"}
     with pytest.raises(TypeError):
         sensitivity(short, "conversion_rate")
+
+
+def test_a_refused_scenario_needs_a_horizon_and_keeps_queues_out_when_asked():
+    shop = cjsim.load_scenario("scenarios/fashionfusion.toml")
+    with pytest.raises(cjsim.OptionError, match="add horizon_days"):
+        sensitivity(shop.replace(horizon_days=None), kpi="conversion_rate", replications=2)
+    table = sensitivity(
+        shop.replace(horizon_days=5.0), kpi="conversion_rate", queues=False, replications=2, seed=1
+    )
+    assert set(table["engine"]) == {"des"} and not {"capacity", "service"} & set(table["kind"])

@@ -243,3 +243,42 @@ def test_a_sub_path_from_an_unknown_touchpoint_and_two_selectors_are_refused(sc)
     fine = scenario_from_dict({**data, "journeys": [{**goal, "from": "returns"}]})
     assert fine.journeys[0].selector == ("from", "returns")
     assert scenario_from_dict(scenario_to_dict(fine)).journeys == fine.journeys
+
+
+def test_a_sub_path_key_is_named_as_in_the_file_and_an_outcome_is_refused(sc):
+    data = scenario_to_dict(sc)
+    typo = {"name": "back", "frm": "returns", "targets": {"conversion_rate": 0.2}}
+    with pytest.raises(CJSimError, match=r"journeys\[0\]\.frm: unknown key .*'from'"):
+        scenario_from_dict({**data, "journeys": [typo]})
+    lost = {"name": "back", "from": "lost", "targets": {"conversion_rate": 0.2}}
+    with pytest.raises(CJSimError, match=r"journeys\[0\]\.from: 'lost' is an outcome"):
+        scenario_from_dict({**data, "journeys": [lost]})
+
+
+def test_exact_scores_record_no_seed_or_replications(sc):
+    goal = JourneyGoal("site", {"conversion_rate": 0.2}, start="website")
+    found = success_scores(sc.replace(journeys=(goal,)))
+    assert found.meta["engine"] == "analytic"
+    assert found.meta["seed"] is None and found.meta["replications"] is None
+
+
+def test_a_sub_path_from_a_remembered_touchpoint_names_its_states():
+    import pandas as pd
+
+    from cjsim.channels.markov import journey
+    from cjsim.channels.paths import read_paths
+
+    paths = pd.DataFrame(
+        {
+            "path": ["a > b", "b > a", "a", "b > b"],
+            "total_conversions": [3, 2, 1, 1],
+            "total_conversion_value": [30.0, 20.0, 10.0, 10.0],
+            "total_null": [4, 5, 6, 2],
+        }
+    )
+    memory = journey(read_paths(paths), order=2)
+    goal = JourneyGoal("b", {"conversion_rate": 0.5}, start="b")
+    with pytest.raises(CJSimError, match="b__after__start, b__after__a, b__after__b"):
+        memory.replace(journeys=(goal,))
+    state = JourneyGoal("b", {"conversion_rate": 0.5}, start="b__after__a")
+    assert memory.replace(journeys=(state,)).journeys == (state,)
