@@ -417,6 +417,10 @@ class Scenario:
         targets on satisfaction KPIs are dropped, and journeys left without targets."""
         from cjsim.kpis import lookup
 
+        if self.satisfaction is None and all(
+            tp.feeling is None for tp in self.touchpoints.values()
+        ):
+            return self  # nothing to remove: no copy, no second validation
         touchpoints = {
             name: tp if tp.feeling is None else dataclasses.replace(tp, feeling=None)
             for name, tp in self.touchpoints.items()

@@ -6,7 +6,7 @@ format, e.g. ``satisfaction.link.churned`` or ``touchpoints.returns.satisfaction
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cjsim.errors import Problem, did_you_mean
 from cjsim.model.validation import _number
@@ -44,15 +44,7 @@ def _check_model(sc: Scenario) -> list[Problem]:
     assert sat is not None
     out: list[Problem] = []
     for key in ("start", "promoter_at", "detractor_at"):
-        value = getattr(sat, key)
-        if not (_number(value) and abs(value) <= POINTS):
-            out.append(
-                Problem(
-                    f"satisfaction.{key}",
-                    f"must be a finite number within ±{POINTS:g} points, got {value!r}",
-                    "e.g. 0",
-                )
-            )
+        out += _points(f"satisfaction.{key}", getattr(sat, key), "e.g. 0")
     ordered = _number(sat.promoter_at) and _number(sat.detractor_at)
     if ordered and not sat.detractor_at < sat.promoter_at:
         out.append(
@@ -77,20 +69,21 @@ def _check_model(sc: Scenario) -> list[Problem]:
     return out
 
 
+def _points(path: str, value: Any, hint: str) -> list[Problem]:
+    """A value in points: finite and within ±:data:`POINTS`."""
+    if _number(value) and abs(value) <= POINTS:
+        return []
+    return [
+        Problem(path, f"must be a finite number within ±{POINTS:g} points, got {value!r}", hint)
+    ]
+
+
 def _check_feeling(tp: Touchpoint) -> list[Problem]:
     f = tp.feeling
     assert f is not None
     out: list[Problem] = []
     for key in ("visit", "wait", "renege", "refund"):
-        value = getattr(f, key)
-        if not (_number(value) and abs(value) <= POINTS):
-            out.append(
-                Problem(
-                    key,
-                    f"must be a finite number within ±{POINTS:g} points, got {value!r}",
-                    "e.g. -0.5",
-                )
-            )
+        out += _points(key, getattr(f, key), "e.g. -0.5")
     if f.wait and (tp.capacity is None or f.wait_over_days is None):
         out.append(
             Problem(

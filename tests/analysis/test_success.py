@@ -19,7 +19,7 @@ from cjsim.analysis.success import (
     without_referrals,
 )
 from cjsim.errors import CJSimError
-from cjsim.model import JourneyGoal
+from cjsim.model import CohortArrivals, JourneyGoal, Population
 from cjsim.scenario import scenario_from_dict
 from cjsim.scenario.save import scenario_to_dict
 from tests.shops import calm_fashion_file
@@ -210,12 +210,8 @@ def test_the_reach_of_a_touchpoint_is_the_simulated_share_that_visits_it(sc):
     from cjsim.engines.flows import touchpoint_reach
 
     n = 6000
-    cohort = without_referrals(sc).replace(
-        population=sc.population.__class__(
-            cjsim.model.CohortArrivals(n), sc.population.entry, sc.population.segments
-        ),
-        horizon_days=3000.0,
-    )
+    pop = Population(CohortArrivals(n), sc.population.entry, sc.population.segments)
+    cohort = without_referrals(sc).replace(population=pop, horizon_days=3000.0)
     events = cjsim.simulate(cohort, engine="des", replications=1, seed=5, events=True).events
     seen = events.loc[events["touchpoint"] == "returns", "customer"].nunique() / n
 
