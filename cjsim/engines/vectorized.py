@@ -140,8 +140,14 @@ class VectorizedReplication:
         self.probs = probs  # for rows tilted by satisfaction
         self.feel = c.feelings
         if self.feel is not None:
-            self.beta = np.asarray(self.feel.beta)
             self.linked = np.asarray(self.feel.linked, dtype=bool)
+            # each row's betas, a dead column (probability 0) given its row's first live
+            # beta, so that the row's largest exponent is always a live edge's
+            live = probs > 0
+            first = np.take_along_axis(self.targets, live.argmax(axis=1)[:, None], axis=1)
+            beta = np.asarray(self.feel.beta)
+            self.row_beta = np.where(live, beta[self.targets], beta[first])
+            self.last = np.count_nonzero(live, axis=1) - 1  # each row's last live column
             self.feel_visit = np.asarray(self.feel.visit)
             self.feel_refund = np.asarray(self.feel.refund)
         self.dwell = _dwell_groups([tp.dwell for tp in tps], c.segment_dwell)
@@ -428,15 +434,13 @@ class VectorizedReplication:
         tilted = np.flatnonzero(self.linked[node] & (sat != 0.0))
         if len(tilted):
             r = row[tilted]
-            p = self.probs[r]
-            x = np.where(p > 0, self.beta[self.targets[r]] * sat[tilted, None], -np.inf)
+            x = self.row_beta[r] * sat[tilted, None]
             # a stable softmax: shifted by each row's largest exponent, so none overflows
-            w = p * np.exp(x - x.max(axis=1, keepdims=True))
+            w = self.probs[r] * np.exp(x - x.max(axis=1, keepdims=True))
             cum = np.cumsum(w, axis=1)
             cum /= cum[:, -1:]
             pick = (u1[tilted, None] >= cum).sum(axis=1)
-            last = np.count_nonzero(self.probs[r] > 0, axis=1) - 1
-            col[tilted] = np.minimum(pick, last)
+            col[tilted] = np.minimum(pick, self.last[r])
         out: np.ndarray = self.targets[row, col]
         return out
 
