@@ -142,7 +142,12 @@ def _interrupts_held() -> Iterator[None]:
 def _stop(client: Any, cluster: Any, futures: list[Any]) -> None:
     """Cancel ``futures``, kill a local cluster's worker processes at once (closing the
     cluster alone would wait up to 4 s for each running replication) and close, without
-    the log lines of the connections cut on the way."""
+    the log lines of the connections cut on the way.
+
+    Dask's connections may report their cut later, from its own threads (an INFO line
+    with a ``CommClosedError`` traceback after the cluster has closed), so its loggers
+    keep to errors from here on; everything else logs again once the cluster is closed."""
+    logging.getLogger("distributed").setLevel(logging.ERROR)
     logging.disable(logging.WARNING)
     try:
         if client is not None:
